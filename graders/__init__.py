@@ -1,0 +1,15 @@
+"""The course harness: builds student exercises from solutions and grades submissions in a sandbox.
+
+The engine lives in small modules beside one hidden-grader package per lesson:
+
+- ``course``      course.toml as typed records
+- ``build``       ``python -m graders build``: exercises/ generated from solutions/
+- ``grade``       ``python -m graders grade``: the grading pipeline, stage by stage
+- ``submission``  finding and reading submissions (never executing them)
+- ``sandbox``     starting the isolated worker; ``student`` the handle graders call
+- ``worker/``     the code that runs *inside* the sandbox, next to student code
+- ``plugin``      the pytest plugin that runs hidden graders against submissions
+- ``scoring``     test outcomes into points; ``results`` the result.json schema
+- ``feedback``    per-student Markdown; ``classtable`` the class CSV
+- ``lessonN/``    hidden graders (``test_<module>.py``) and mistake catalogues
+"""
