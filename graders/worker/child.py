@@ -1,0 +1,157 @@
+"""A submission's child process: loads the submission, imports its modules, runs probes on request."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import signal
+import socket
+import sys
+import traceback
+
+import torch
+
+from . import codec, limits
+from .loader import PREFIX, SubmissionFinder
+from .probe import PROBES, Context, EntryMissing, ProbeError
+
+
+def main(fd: int, config: dict):
+    """Entered right after fork; never returns."""
+    try:
+        os.setsid()
+        for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(number, signal.SIG_DFL)
+        limits.confine(config.get("limits", {}))
+        capture = OutputCapture(int(config.get("limits", {}).get("output_kb", 256)) * 1024)
+    except BaseException:
+        traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
+        os._exit(70)
+    try:
+        Child(socket.socket(fileno=fd), capture).serve()
+    finally:
+        os._exit(0)
+
+
+class OutputCapture:
+    """Points fds 1 and 2 at an in-memory file; each response carries what was printed since the last."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.fd = os.memfd_create("student-output")
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(self.fd, 1)
+        os.dup2(self.fd, 2)
+
+    def take(self) -> dict:
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        size = os.fstat(self.fd).st_size
+        data = os.pread(self.fd, min(size, self.limit), 0) if size else b""
+        if size:
+            os.ftruncate(self.fd, 0)
+            os.lseek(self.fd, 0, os.SEEK_SET)
+        return {"text": data.decode("utf-8", "replace"), "bytes": size}
+
+
+class Child:
+    def __init__(self, sock: socket.socket, capture: OutputCapture):
+        self.sock, self.capture = sock, capture
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = codec.recv(self.sock)
+            except (codec.Closed, codec.ProtocolError):
+                return
+            response = self.handle(request)
+            response["output"] = self.capture.take()
+            codec.send(self.sock, response)
+
+    def handle(self, request: dict) -> dict:
+        op = request.get("op")
+        try:
+            if op == "load":
+                SubmissionFinder(request["files"]).install()
+                return {"ok": True, "pid": os.getpid()}
+            if op == "import":
+                return self.import_module(request["module"])
+            if op == "probe":
+                return self.probe(request)
+            return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "phase": "worker"}}
+        except BaseException as exc:  # the worker itself must survive anything student code raises
+            return {"ok": False, "error": describe(exc, "call")}
+
+    def import_module(self, name: str) -> dict:
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:
+            return {"ok": False, "error": describe(exc, "import")}
+        return {"ok": True}
+
+    def probe(self, request: dict) -> dict:
+        module = sys.modules.get(request["module"])
+        if module is None:
+            imported = self.import_module(request["module"])
+            if not imported["ok"]:
+                return imported
+            module = sys.modules[request["module"]]
+        device = request.get("device", "cpu")
+        context = Context(module, request["entry"], request.get("forbidden", ()), device)
+        params = codec.unpack(request.get("params", {}), device=device)
+        reset_state(int(request.get("seed", 0)))
+        try:
+            value = PROBES[request["probe"]](context, **params)
+            response = {"ok": True, "value": codec.pack(value)}
+        except EntryMissing as exc:
+            response = {"ok": False, "error": {"type": "EntryMissing", "message": str(exc), "phase": "entry"}}
+        except ProbeError as exc:
+            response = {"ok": False, "error": {"type": "ProbeError", "message": str(exc), "phase": "probe"}}
+        except BaseException as exc:
+            response = {"ok": False, "error": describe(exc, "call")}
+        response["forbidden"] = list(context.hits)
+        return response
+
+
+def reset_state(seed: int) -> None:
+    """Every probe starts from the same global state, whatever earlier student code changed."""
+    torch.set_grad_enabled(True)
+    torch.set_default_dtype(torch.float32)
+    torch.manual_seed(seed)
+    random.seed(seed)
+    try:
+        import numpy
+
+        numpy.random.seed(seed % 2**32)
+    except ImportError:
+        pass
+
+
+def describe(exc: BaseException, phase: str) -> dict:
+    """An exception as plain data: type, message and the student's own frames."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<the exception's message could not be printed>"
+    if isinstance(exc, SystemExit):
+        message = f"sys.exit({exc.code!r}) was called"
+    frames = []
+    try:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith(PREFIX):
+                where = f"{frame.filename[len(PREFIX):]}:{frame.lineno} in {frame.name}"
+                frames.append(where + (f": {frame.line.strip()}" if frame.line else ""))
+    except Exception:
+        pass
+    return {
+        "type": type(exc).__name__[:100],
+        "message": message[:2000],
+        "traceback": frames[-8:],
+        "phase": phase,
+    }
