@@ -1,0 +1,58 @@
+"""Catalogues of plausible wrong implementations, kept beside each hidden grader.
+
+A catalogue entry is a complete, runnable wrong implementation of an entry point with the
+same signature, plus a name and a hint.  Graders use them twice: at grading time the
+grader runs them on the test's inputs to recognise a student's mistake by its output
+("looks like the sum, not the mean"), and the test suite turns each one into a mutant
+submission that must lose points.  So each function must be self-contained: only
+module-level imports of torch/math and nothing from the surrounding file.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Mistake:
+    entry: str
+    name: str  # reads after "This looks like ...": "the sum instead of the mean"
+    hint: str  # what to change
+    function: Callable
+
+    def explain(self) -> str:
+        return f"This looks like {self.name}: {self.hint}"
+
+    def source(self) -> str:
+        """The function's source, renamed to the entry point, without its decorator."""
+        lines = textwrap.dedent(inspect.getsource(self.function)).splitlines()
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "class ")))
+        code = "\n".join(lines[start:]) + "\n"
+        return code + f"\n\n{self.entry} = {self.function.__name__}\n"
+
+
+class Catalogue:
+    def __init__(self):
+        self._mistakes: list[Mistake] = []
+
+    def mistake(self, entry: str, name: str, hint: str):
+        """Register the decorated function as a wrong implementation of ``entry``."""
+
+        def register(function: Callable) -> Callable:
+            self._mistakes.append(Mistake(entry, name, hint, function))
+            return function
+
+        return register
+
+    def find(self, function: Callable) -> Mistake:
+        """The entry registered for ``function``."""
+        return next(m for m in self._mistakes if m.function is function)
+
+    def of(self, entry: str) -> list[Mistake]:
+        return [m for m in self._mistakes if m.entry == entry]
+
+    def __iter__(self):
+        return iter(self._mistakes)

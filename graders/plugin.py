@@ -1,0 +1,385 @@
+"""The pytest plugin that runs hidden graders against submissions.
+
+``pytest graders/lesson1 --submission PATH`` grades one or more submissions directly; the
+``grade`` command runs the same thing for a class.  Options appear in ``pytest graders
+--help`` under "graders".  Hidden graders use these fixtures:
+
+- ``student``  the submission's sandboxed code, bound to the test's exercise and device
+- ``expect``   comparisons with the exercise's tolerances and teaching messages
+- ``gen``      seeded inputs (same for every student; seed from the test id)
+- ``memo``     caches a reference result across students
+- ``device``, ``dtype``, ``course``, ``exercise``
+
+Every test carries ``@pytest.mark.exercise("lessonN.entry", weight=1)``.  Each case is
+parametrised over the submissions last, so its id minus the submission suffix names the
+same inputs for everyone.  Per-run state lives in stash keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+from . import results as results_io
+from .compare import Expect
+from .course import COURSE_FILE, Course, Exercise, load_course
+from .errors import HarnessError
+from .inputs import Inputs, seed_for
+from .sandbox import Zygote
+from .scoring import Outcome, score
+from .student import Student, StudentFailure, SubmissionWorker
+from .submission import Submission, load
+
+SESSION = pytest.StashKey["GradingSession"]()
+CASE = pytest.StashKey["Case"]()
+DEVICES = {"cpu": ("cpu",), "cuda": ("cuda",), "all": ("cpu", "cuda")}
+_SUBMISSION_SUFFIX = re.compile(r"(-|\[)s[0-9]+\]$")
+OUTPUT_SHOWN = 800
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("graders", "grading submissions with the hidden graders")
+    group.addoption(
+        "--submission", action="append", default=[], metavar="[ID=]PATH",
+        help="a submission folder to grade (repeatable); ID defaults to the folder's name",
+    )  # fmt: skip
+    group.addoption(
+        "--device", default="all", choices=sorted(DEVICES),
+        help="where value tests run: cpu, cuda, or all (cpu, and cuda when a GPU is present); default all",
+    )  # fmt: skip
+    group.addoption("--results-dir", default=None, metavar="DIR", help="write DIR/<student>/result.json")
+    group.addoption(
+        "--sandbox", default="auto", choices=("auto", "bwrap", "none"),
+        help="isolate student code with bubblewrap (auto: when available, with a warning otherwise)",
+    )  # fmt: skip
+    group.addoption("--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "exercise(id, weight=1): the exercise a hidden test grades, and its weight")
+    if config.getoption("submission"):
+        try:
+            config.stash[SESSION] = GradingSession(config)
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        config.stash[SESSION].start_zygote()  # torch imports there while this process collects
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = config.stash.get(SESSION, None)
+    if session is None:
+        return []
+    devices = ", ".join(available_devices(session.device_option))
+    missing = "" if torch.cuda.is_available() or session.device_option == "cpu" else " (no CUDA device: GPU cases not generated)"
+    return [
+        f"graders: {len(session.entries)} submission(s); devices {devices}{missing}; "
+        f"sandbox {session.sandbox_mode}; inputs seeded with crc32(test id)"
+    ]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    explicit = {name for mark in metafunc.definition.iter_markers("parametrize") for name in _argnames(mark)}
+    if "device" in metafunc.fixturenames and "device" not in explicit:
+        metafunc.parametrize("device", available_devices(metafunc.config.getoption("device")))
+    if "dtype" in metafunc.fixturenames and "dtype" not in explicit:
+        metafunc.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+    session = metafunc.config.stash.get(SESSION, None)
+    if "_submission" in metafunc.fixturenames and session is not None:
+        metafunc.parametrize("_submission", range(len(session.entries)), ids=[f"s{i}" for i in range(len(session.entries))])
+
+
+def available_devices(option: str) -> list[str]:
+    """The devices cases are generated for: with --device all, CUDA only where a GPU is present.
+
+    Cases for a missing GPU are not generated at all (the report header says so) rather than
+    skipped one by one: a class would otherwise carry thousands of skipped items.
+    """
+    return [d for d in DEVICES[option] if d != "cuda" or torch.cuda.is_available()]
+
+
+def _argnames(mark) -> list[str]:
+    names = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+    return [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    session = config.stash.get(SESSION, None)
+    course = session.course if session else None
+    for item in items:
+        marker = item.get_closest_marker("exercise")
+        if marker is None:
+            continue
+        course = course or load_course(config.getoption("course"))
+        exercise_id = marker.args[0] if marker.args else marker.kwargs.get("id")
+        try:
+            exercise = course.exercise(exercise_id)
+        except HarnessError as exc:
+            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec else {}
+        item.stash[CASE] = Case(
+            student=params.get("_submission"),
+            exercise=exercise,
+            function=getattr(item, "originalname", item.name),
+            weight=float(marker.kwargs.get("weight", 1)),
+            case_id=_SUBMISSION_SUFFIX.sub(lambda m: "]" if m.group(1) == "-" else "", item.nodeid),
+            device=str(params.get("device", "cpu")),
+        )
+    if session is not None:
+        order = {id(item): i for i, item in enumerate(items)}
+        items.sort(key=lambda item: (_student_of(item), order[id(item)]))
+
+
+def _student_of(item: pytest.Item) -> int:
+    case = item.stash.get(CASE, None)
+    return -1 if case is None or case.student is None else case.student
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    grading = session.config.stash.get(SESSION, None)
+    if grading is not None:
+        grading.plan(session.items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    case = item.stash.get(CASE, None)
+    grading = item.config.stash.get(SESSION, None)
+    if case is None or grading is None or case.student is None or report.skipped:
+        return report
+    if report.when == "call" or (report.when == "setup" and report.failed):
+        status, message = classify(call.excinfo)
+        worker = grading.workers.get(case.student)
+        if status != "passed" and worker is not None and worker.printed:
+            printed = "".join(worker.printed)
+            message += "\nYour code printed:\n" + printed[:OUTPUT_SHOWN] + ("\n[...]" if len(printed) > OUTPUT_SHOWN else "")
+        name = case.case_id.split("::")[-1]  # the test's own name, without the submission suffix
+        grading.record(case, Outcome(case.exercise.id, case.function, name, case.weight, status, message, case.device))
+        if status != "passed" and not message.startswith("internal grader error"):
+            report.longrepr = f"[{status}] {message}"  # the grader's own traceback would only distract
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    case = item.stash.get(CASE, None)
+    grading = item.config.stash.get(SESSION, None)
+    if grading is not None and case is not None and case.student is not None:
+        grading.case_done(case.student)
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    grading = session.config.stash.get(SESSION, None)
+    if grading is not None:
+        grading.finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    grading = config.stash.get(SESSION, None)
+    if grading is None or not grading.results:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("grades")
+    for result in grading.results.values():
+        write(f"{result.student}: {result.score:g} / {result.max_score:g}")
+        for exercise in result.exercises:
+            write(f"    {exercise.id:<45} {exercise.score:>7.3g} / {exercise.max_score:g}  {exercise.status}")
+    for problem in grading.internal_errors:
+        terminalreporter.write_line(f"INTERNAL GRADER ERROR: {problem}", red=True)
+
+
+def classify(excinfo) -> tuple[str, str]:
+    """(status, message) for a hidden test's exception, or ('passed', '') for none."""
+    if excinfo is None:
+        return "passed", ""
+    exc = excinfo.value
+    if isinstance(exc, StudentFailure):
+        return exc.status, exc.message
+    if isinstance(exc, AssertionError):
+        return "failed", str(exc)
+    if isinstance(exc, pytest.fail.Exception):
+        text = str(exc)
+        return ("timeout" if text.startswith("Timeout") else "failed"), text
+    return "error", f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
+
+
+@dataclass
+class Case:
+    student: int | None
+    exercise: Exercise
+    function: str
+    weight: float
+    case_id: str
+    device: str
+
+
+class GradingSession:
+    """Everything one pytest run knows about the submissions it grades."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.course: Course = load_course(config.getoption("course"))
+        self.entries = [_parse_entry(value) for value in config.getoption("submission")]
+        results_dir = config.getoption("results_dir")
+        self.results_dir = Path(results_dir) if results_dir else None
+        self.device_option = config.getoption("device")
+        self.devices = available_devices(self.device_option)
+        if self.device_option == "cuda" and not torch.cuda.is_available():
+            raise HarnessError("--device cuda: no CUDA device is available on this machine (torch.cuda.is_available() is False)")
+        self.sandbox_mode = config.getoption("sandbox")
+        self.submissions: dict[int, Submission] = {}
+        self.workers: dict[int, SubmissionWorker] = {}
+        self.outcomes: dict[int, list[Outcome]] = {}
+        self.remaining: dict[int, int] = {}
+        self.results: dict[str, results_io.StudentResult] = {}
+        self.memo: dict = {}
+        self.lessons: list = []
+        self.internal_errors: list[str] = []
+        self._zygote: Zygote | None = None
+
+    def plan(self, items: list[pytest.Item]) -> None:
+        lesson_ids = set()
+        for item in items:
+            case = item.stash.get(CASE, None)
+            if case is not None and case.student is not None:
+                self.remaining[case.student] = self.remaining.get(case.student, 0) + 1
+                lesson_ids.add(case.exercise.lesson)
+        self.lessons = [lesson for lesson in self.course.lessons if lesson.id in lesson_ids]
+
+    def submission(self, index: int) -> Submission:
+        if index not in self.submissions:
+            student, path = self.entries[index]
+            self.submissions[index] = load(student, path, self.lessons)
+        return self.submissions[index]
+
+    def start_zygote(self) -> None:
+        hidden = [self.course.root] + [path for _, path in self.entries]
+        if self.results_dir:
+            hidden.append(self.results_dir)
+        self._zygote = Zygote(self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices)
+
+    def zygote(self) -> Zygote:
+        if self._zygote is None or not self._zygote.alive():
+            self.start_zygote()
+        self._zygote.wait_ready()
+        return self._zygote
+
+    def worker(self, index: int) -> SubmissionWorker:
+        if index not in self.workers:
+            self.workers[index] = SubmissionWorker(self.zygote(), self.submission(index), self.course)
+        return self.workers[index]
+
+    def record(self, case: Case, outcome: Outcome) -> None:
+        self.outcomes.setdefault(case.student, []).append(outcome)
+        if outcome.message.startswith("internal grader error"):
+            self.internal_errors.append(f"{case.case_id}: {outcome.message}")
+
+    def case_done(self, index: int) -> None:
+        self.remaining[index] -= 1
+        if self.remaining[index] == 0:
+            self.finish_student(index)
+
+    def finish_student(self, index: int) -> None:
+        worker = self.workers.pop(index, None)
+        if worker is not None:
+            worker.close()
+        submission = self.submission(index)
+        result = score(self.course, self.lessons, submission.student, self.outcomes.pop(index, []), submission.fingerprint())
+        self.results[submission.student] = result
+        if self.results_dir is not None:
+            results_io.write(result, self.results_dir / submission.student / "result.json")
+
+    def finish(self, interrupted: bool) -> None:
+        if not interrupted:
+            for index in range(len(self.entries)):
+                if self.entries[index][0] not in self.results and self.remaining.get(index, 0) == 0:
+                    self.finish_student(index)
+        for worker in self.workers.values():
+            worker.close()
+        if self._zygote is not None:
+            self._zygote.close()
+
+
+def _parse_entry(value: str) -> tuple[str, Path]:
+    student, sep, path = value.partition("=")
+    if not sep:
+        path, student = value, Path(value).resolve().name
+    if not Path(path).is_dir():
+        raise HarnessError(f"--submission {value}: {path} is not a folder")
+    return student, Path(path)
+
+
+# -- fixtures for hidden graders ---------------------------------------------------------------
+
+
+@pytest.fixture
+def _submission():
+    pytest.skip("no submission to grade: pass --submission PATH")
+
+
+@pytest.fixture
+def course(request) -> Course:
+    session = request.config.stash.get(SESSION, None)
+    return session.course if session else load_course(request.config.getoption("course"))
+
+
+@pytest.fixture
+def exercise(request, course) -> Exercise:
+    case = request.node.stash.get(CASE, None)
+    if case is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: hidden tests need @pytest.mark.exercise('lessonN.entry')")
+    return case.exercise
+
+
+@pytest.fixture
+def seed(request) -> int:
+    case = request.node.stash.get(CASE, None)
+    return seed_for(case.case_id if case else request.node.nodeid)
+
+
+@pytest.fixture
+def gen(seed, device) -> Inputs:
+    return Inputs(seed, device)
+
+
+@pytest.fixture
+def expect(course, exercise) -> Expect:
+    return Expect(course, exercise)
+
+
+@pytest.fixture
+def memo(request):
+    """``memo(lambda: reference(...))``: computed once per test case, shared by every student."""
+    session = request.config.stash.get(SESSION, None)
+    cache = session.memo if session else {}
+    case = request.node.stash.get(CASE, None)
+    key = case.case_id if case else request.node.nodeid
+    counter = itertools.count()
+
+    def get(compute):
+        slot = (key, next(counter))
+        if slot not in cache:
+            cache[slot] = compute()
+        return cache[slot]
+
+    return get
+
+
+@pytest.fixture
+def student(request, _submission, exercise, device, seed) -> Student:
+    session: GradingSession = request.config.stash[SESSION]
+    worker = session.worker(_submission)
+    worker.printed.clear()
+    return Student(worker, exercise, device, seed)
