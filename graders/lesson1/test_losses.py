@@ -1,0 +1,197 @@
+"""Hidden graders for lesson1/losses.py: MSE, binary cross-entropy (probabilities and logits), cross-entropy.
+
+Values are compared on several shapes (vector, batch of one, 2-D with unequal sides, 3-D),
+both float dtypes, every reduction, and extreme inputs; gradients in float64 against the
+reference's autograd gradients.
+"""
+
+import pytest
+import torch
+
+from graders import reference
+from graders.compare import describe_call
+from graders.inputs import SHAPES
+
+from .mistakes_losses import catalogue, mse_accepts_anything
+
+ref = reference.load("lesson1.losses")
+REDUCTIONS = ("mean", "sum", "none")
+LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
+CLASSIFICATION_SHAPES = ((4, 3), (1, 5), (8, 10), (3, 7))
+
+
+def shape_id(shape):
+    return "x".join(map(str, shape))
+
+
+def per_loss(weight):
+    """One case per loss of this module, each counted towards its own exercise."""
+    return [pytest.param(name, id=name, marks=pytest.mark.exercise(f"lesson1.{name}", weight=weight)) for name in LOSSES]
+
+
+def make_inputs(name, gen, dtype, shape=(4, 3)):
+    """Typical (input, target) for each loss: values, probabilities with exact 0 and 1, logits, classes."""
+    if name == "mse":
+        return gen.normal(*shape, dtype=dtype, scale=2.0), gen.normal(*shape, dtype=dtype)
+    if name == "binary_cross_entropy":
+        return gen.probabilities(*shape, dtype=dtype, extremes=True), gen.probabilities(*shape, dtype=dtype)
+    if name == "binary_cross_entropy_with_logits":
+        return gen.normal(*shape, dtype=dtype, scale=3.0), gen.probabilities(*shape, dtype=dtype)
+    n, c = shape if len(shape) == 2 else (4, 3)
+    return gen.normal(n, c, dtype=dtype, scale=2.0), gen.classes(n, c)
+
+
+def check_value(student, expect, name, input, target, **kwargs):
+    got = student.call(input, target, **kwargs)
+    want = getattr(ref, name)(input, target, **kwargs)
+    expect.close(
+        got, want,
+        what=describe_call(name, input, target, **kwargs),
+        mistakes=catalogue.of(name),
+        recompute=lambda wrong: wrong(input, target, **kwargs),
+    )  # fmt: skip
+
+
+def check_gradient(student, expect, name, input, target, gen, **kwargs):
+    """The gradient of (loss * g).sum() with respect to input, for a random g."""
+    want_value = getattr(ref, name)(input, target, **kwargs)
+    grad_output = gen.normal(*want_value.shape, dtype=input.dtype)
+    x = input.detach().requires_grad_(True)
+    (want,) = torch.autograd.grad(getattr(ref, name)(x, target, **kwargs), x, grad_output)
+    _, (got,) = student.call_backward(input, target, wrt=(0,), grad_output=grad_output, **kwargs)
+
+    def wrong_gradient(wrong):
+        x = input.detach().requires_grad_(True)
+        return torch.autograd.grad(wrong(x, target, **kwargs), x, grad_output)[0]
+
+    expect.close(
+        got, want,
+        what=f"the gradient of {describe_call(name, input, target, **kwargs)} with respect to input",
+        mistakes=catalogue.of(name),
+        recompute=wrong_gradient,
+    )  # fmt: skip
+
+
+# -- every loss ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", per_loss(weight=0.5))
+def test_default_reduction_is_mean(student, expect, gen, name):
+    input, target = make_inputs(name, gen, torch.float64)
+    got = student.call(input, target)
+    expect.close(
+        got, getattr(ref, name)(input, target, reduction="mean"),
+        what=f"{name}(input, target) with no reduction argument",
+        mistakes=catalogue.of(name),
+        recompute=lambda wrong: wrong(input, target),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", per_loss(weight=0.5))
+def test_unknown_reduction_raises_value_error(student, expect, gen, name):
+    input, target = make_inputs(name, gen, torch.float64)
+    outcome = student.probe("call_raises", args=(input, target), kwargs={"reduction": "average"})
+    if outcome["raised"] is None:
+        expect.that(False, f"{name}(input, target, reduction='average') returned a value instead of raising ValueError.\n"
+                    + catalogue.find(mse_accepts_anything).explain())  # fmt: skip
+    expect.equal(
+        outcome["raised"], "ValueError",
+        what=f"the exception {name}(..., reduction='average') raises",
+        hint="raise ValueError(f\"{reduction} is not a valid value for reduction\") as torch does",
+    )  # fmt: skip
+
+
+# -- mse ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.exercise("lesson1.mse", weight=3)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+def test_mse_values(student, expect, gen, dtype, shape, reduction):
+    input, target = make_inputs("mse", gen, dtype, shape)
+    check_value(student, expect, "mse", input, target, reduction=reduction)
+
+
+@pytest.mark.exercise("lesson1.mse", weight=1)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_gradients(student, expect, gen, reduction):
+    input, target = make_inputs("mse", gen, torch.float64, (2, 3, 5))
+    check_gradient(student, expect, "mse", input, target, gen, reduction=reduction)
+
+
+# -- binary_cross_entropy -----------------------------------------------------------------------
+
+
+@pytest.mark.exercise("lesson1.binary_cross_entropy", weight=2)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+def test_binary_cross_entropy_values(student, expect, gen, dtype, shape, reduction):
+    input, target = gen.probabilities(*shape, dtype=dtype), gen.probabilities(*shape, dtype=dtype)
+    check_value(student, expect, "binary_cross_entropy", input, target, reduction=reduction)
+
+
+@pytest.mark.exercise("lesson1.binary_cross_entropy", weight=1)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, expect, gen, dtype, reduction):
+    input = gen.probabilities(3, 4, dtype=dtype, extremes=True)
+    target = torch.cat([gen.binary(2, 4, dtype=dtype), gen.probabilities(1, 4, dtype=dtype)])
+    check_value(student, expect, "binary_cross_entropy", input, target, reduction=reduction)
+
+
+@pytest.mark.exercise("lesson1.binary_cross_entropy", weight=1)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_gradients(student, expect, gen, reduction):
+    # Interior probabilities only: at exactly 0 and 1 torch's gradient is a convention, not calculus.
+    input, target = gen.probabilities(2, 3, 5), gen.probabilities(2, 3, 5)
+    check_gradient(student, expect, "binary_cross_entropy", input, target, gen, reduction=reduction)
+
+
+# -- binary_cross_entropy_with_logits -------------------------------------------------------------
+
+
+@pytest.mark.exercise("lesson1.binary_cross_entropy_with_logits", weight=2)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+def test_binary_cross_entropy_with_logits_values(student, expect, gen, dtype, shape, reduction):
+    input, target = make_inputs("binary_cross_entropy_with_logits", gen, dtype, shape)
+    check_value(student, expect, "binary_cross_entropy_with_logits", input, target, reduction=reduction)
+
+
+@pytest.mark.exercise("lesson1.binary_cross_entropy_with_logits", weight=1.5)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_with_logits_is_stable_for_huge_logits(student, expect, gen, reduction):
+    input = torch.tensor([[1000.0, -1000.0, 60.0, -60.0], [800.0, -800.0, 30.0, 0.5]], dtype=torch.float64).to(gen.device)
+    target = torch.tensor([[0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.3, 0.7]], dtype=torch.float64).to(gen.device)
+    check_value(student, expect, "binary_cross_entropy_with_logits", input, target, reduction=reduction)
+
+
+@pytest.mark.exercise("lesson1.binary_cross_entropy_with_logits", weight=1)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_with_logits_gradients(student, expect, gen, reduction):
+    input, target = make_inputs("binary_cross_entropy_with_logits", gen, torch.float64, (2, 3, 5))
+    check_gradient(student, expect, "binary_cross_entropy_with_logits", input, target, gen, reduction=reduction)
+
+
+# -- cross_entropy --------------------------------------------------------------------------------
+
+
+@pytest.mark.exercise("lesson1.cross_entropy", weight=2)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", CLASSIFICATION_SHAPES, ids=shape_id)
+def test_cross_entropy_values(student, expect, gen, dtype, shape, reduction):
+    input, target = make_inputs("cross_entropy", gen, dtype, shape)
+    check_value(student, expect, "cross_entropy", input, target, reduction=reduction)
+
+
+@pytest.mark.exercise("lesson1.cross_entropy", weight=1.5)
+@pytest.mark.parametrize("scale", (100.0, 1000.0, 5000.0), ids=("logits-100", "logits-1000", "logits-5000"))
+def test_cross_entropy_is_stable_for_huge_logits(student, expect, gen, scale):
+    input, target = make_inputs("cross_entropy", gen, torch.float64, (6, 4))
+    check_value(student, expect, "cross_entropy", input * scale, target, reduction="none")
+
+
+@pytest.mark.exercise("lesson1.cross_entropy", weight=1)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_gradients(student, expect, gen, reduction):
+    input, target = make_inputs("cross_entropy", gen, torch.float64, (5, 7))
+    check_gradient(student, expect, "cross_entropy", input, target, gen, reduction=reduction)

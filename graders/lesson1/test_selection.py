@@ -1,0 +1,166 @@
+"""Hidden graders for lesson1/selection.py: cross-entropy on probabilities, and choosing a loss."""
+
+import pytest
+import torch
+from torch import nn
+
+from graders import reference
+from graders.compare import describe, describe_call
+
+from .mistakes_selection import catalogue
+
+ref = reference.load("lesson1.selection")
+OUTLINE_PROBABILITIES = [[0.2, 0.5, 0.3], [0.8, 0.1, 0.1], [0.1, 0.2, 0.7]]
+OUTLINE_TARGETS = [1, 0, 2]
+
+
+def probabilities_and_targets(gen, dtype, n=6, c=4, zeros=False):
+    logits = gen.normal(n, c, dtype=dtype, scale=2.0)
+    probabilities = torch.softmax(logits, dim=1)
+    target = gen.classes(n, c)
+    if zeros:  # a confident wrong prediction: probability exactly 0 on the true class
+        probabilities = probabilities.clone()
+        probabilities[0] = 0.0
+        probabilities[0, (int(target[0]) + 1) % c] = 1.0
+    return probabilities, target
+
+
+# -- CrossEntropyOnProbabilities ------------------------------------------------------------------
+
+
+def check_probability_loss(student, expect, probabilities, target, what):
+    got = student.probe("call_module", args=(probabilities, target))["value"]
+    want = ref.CrossEntropyOnProbabilities()(probabilities, target)
+    expect.close(
+        got, want,
+        what=what,
+        mistakes=catalogue.of("CrossEntropyOnProbabilities"),
+        recompute=lambda wrong: wrong()(probabilities, target),
+    )  # fmt: skip
+
+
+@pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=1)
+def test_cross_entropy_on_probabilities_fixes_the_outline_example(student, expect, device):
+    probabilities = torch.tensor(OUTLINE_PROBABILITIES, device=device)
+    target = torch.tensor(OUTLINE_TARGETS, device=device)
+    check_probability_loss(student, expect, probabilities, target, "CrossEntropyOnProbabilities()(the outline's probabilities, targets [1, 0, 2])")
+
+
+@pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=2)
+@pytest.mark.parametrize("zeros", (False, True), ids=("interior", "probability-0"))
+@pytest.mark.parametrize("shape", ((6, 4), (1, 3), (9, 10)), ids=("6x4", "1x3", "9x10"))
+def test_cross_entropy_on_probabilities_values(student, expect, gen, dtype, shape, zeros):
+    probabilities, target = probabilities_and_targets(gen, dtype, *shape, zeros=zeros)
+    check_probability_loss(student, expect, probabilities, target, describe_call("CrossEntropyOnProbabilities()", probabilities, target))
+
+
+@pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=1)
+def test_cross_entropy_on_probabilities_gradients(student, expect, gen):
+    probabilities, target = probabilities_and_targets(gen, torch.float64, 5, 3)
+    got = student.probe("call_module", args=(probabilities, target), wrt=(0,))["grads"][0]
+    p = probabilities.detach().requires_grad_(True)
+    (want,) = torch.autograd.grad(ref.CrossEntropyOnProbabilities()(p, target), p)
+    expect.close(got, want, what="the gradient of CrossEntropyOnProbabilities with respect to the probabilities")
+
+
+# -- choose_loss ------------------------------------------------------------------------------------
+
+ROBUST = {"torch.nn.modules.loss.HuberLoss", "torch.nn.modules.loss.SmoothL1Loss", "torch.nn.modules.loss.L1Loss"}
+
+
+def _class(module: type) -> str:
+    return f"{module.__module__}.{module.__qualname__}"
+
+
+# (id, problem, the classes that answer it, the pos_weight it needs or None)
+PROBLEMS = [
+    ("regression", {"task": "regression", "output": "values"}, {_class(nn.MSELoss)}, None),
+    ("regression-outliers", {"task": "regression", "output": "values", "outliers": True}, ROBUST, None),
+    ("binary-logits", {"task": "binary", "output": "logits"}, {_class(nn.BCEWithLogitsLoss)}, None),
+    ("binary-probabilities", {"task": "binary", "output": "probabilities"}, {_class(nn.BCELoss)}, None),
+    ("binary-imbalanced", {"task": "binary", "output": "logits", "positive_fraction": 0.2}, {_class(nn.BCEWithLogitsLoss)}, 4.0),
+    ("multilabel-imbalanced", {"task": "multilabel", "output": "logits", "positive_fraction": 0.1}, {_class(nn.BCEWithLogitsLoss)}, 9.0),
+    ("multiclass-logits", {"task": "multiclass", "output": "logits"}, {_class(nn.CrossEntropyLoss)}, None),
+    ("multiclass-log-probabilities", {"task": "multiclass", "output": "log_probabilities"}, {_class(nn.NLLLoss)}, None),
+    ("multiclass-probabilities", {"task": "multiclass", "output": "probabilities"}, {"CrossEntropyOnProbabilities"}, None),
+]
+
+
+def sample(problem, gen, dtype):
+    """A model output and target of the kind the problem describes."""
+    task, output = problem["task"], problem["output"]
+    if task == "regression":
+        target = gen.normal(12, dtype=dtype)
+        prediction = target + gen.normal(12, dtype=dtype, scale=0.3)
+        if problem.get("outliers"):
+            target = target.clone()
+            target[::4] += 40.0
+        return prediction, target
+    if task in ("binary", "multilabel"):
+        shape = (8,) if task == "binary" else (6, 4)
+        logits = gen.normal(*shape, dtype=dtype, scale=2.0)
+        target = gen.binary(*shape, dtype=dtype)
+        return (torch.sigmoid(logits) if output == "probabilities" else logits), target
+    logits = gen.normal(6, 5, dtype=dtype, scale=2.0)
+    target = gen.classes(6, 5)
+    if output == "probabilities":
+        return torch.softmax(logits, dim=1), target
+    if output == "log_probabilities":
+        return torch.log_softmax(logits, dim=1), target
+    return logits, target
+
+
+def recognise(choice: dict, problem: dict) -> list[str]:
+    """Explanations of the catalogue mistakes that would make the same choice for this problem."""
+    found = []
+    for mistake in catalogue.of("choose_loss"):
+        try:
+            wrong = mistake.function(dict(problem))
+        except Exception:
+            continue
+        same_class = _class(type(wrong)) == choice.get("class")
+        wrong_weight = getattr(wrong, "pos_weight", None)
+        got_weight = choice.get("settings", {}).get("pos_weight")
+        same_weight = (wrong_weight is None) == (got_weight is None) and (
+            wrong_weight is None or torch.allclose(wrong_weight.double().cpu(), torch.as_tensor(got_weight).double().cpu())
+        )
+        if same_class and same_weight:
+            found.append(mistake.explain())
+    return found
+
+
+@pytest.mark.exercise("lesson1.choose_loss")
+@pytest.mark.parametrize("case", PROBLEMS, ids=[p[0] for p in PROBLEMS])
+def test_choose_loss_fits_the_problem(student, expect, gen, case):
+    name, problem, accepted, pos_weight = case
+    output, target = sample(problem, gen, torch.float64)
+    choice = student.probe("describe_loss", problem=problem, output=output, target=target)
+    what = f"choose_loss({problem})"
+    expect.that(isinstance(choice, dict) and isinstance(choice.get("class"), str), f"{what}: got {describe(choice)}")
+    chosen = choice["class"]
+    own = choice.get("own") or []
+    fits = chosen in accepted or ("CrossEntropyOnProbabilities" in accepted and "CrossEntropyOnProbabilities" in own)
+    settings = choice.get("settings") or {}
+    got_weight = settings.get("pos_weight")
+    if fits and pos_weight is not None:
+        fits = isinstance(got_weight, torch.Tensor) and torch.allclose(got_weight.double().cpu(), torch.tensor(pos_weight, dtype=torch.float64))
+    elif fits and got_weight is not None:
+        fits = False
+    if not fits:
+        wanted = " or ".join(sorted(a.rsplit(".", 1)[-1] for a in accepted))
+        weight = f" with pos_weight={pos_weight:g}" if pos_weight is not None else ""
+        got = chosen.rsplit(".", 1)[-1] + (f" with pos_weight={got_weight}" if got_weight is not None else "")
+        explained = recognise(choice, problem)
+        message = f"{what}: returned {got}, but this problem needs {wanted}{weight}"
+        expect.that(False, message + ("\n" + "\n".join(explained) if explained else ""))
+    expect.equal(settings.get("reduction", "mean"), "mean", what=f"{what}: the loss's reduction")
+    if "CrossEntropyOnProbabilities" in accepted:
+        return  # its values are graded by the CrossEntropyOnProbabilities exercise
+    expect.that("value" in choice, f"{what}: the loss raised {choice.get('value_error')} on a sample of this problem")
+    # The value a genuine instance of the chosen class, configured like the student's, gives.
+    genuine = {_class(c): c for c in (nn.MSELoss, nn.HuberLoss, nn.SmoothL1Loss, nn.L1Loss, nn.BCEWithLogitsLoss, nn.BCELoss, nn.CrossEntropyLoss, nn.NLLLoss)}
+    kwargs = {key: settings[key] for key in ("delta", "beta") if isinstance(settings.get(key), float)}
+    if pos_weight is not None:
+        kwargs["pos_weight"] = torch.tensor(pos_weight, dtype=output.dtype, device=output.device)
+    want = genuine[chosen](**kwargs)(output, target)
+    expect.close(choice["value"], want, what=f"{what}: the loss's value on a sample (output {tuple(output.shape)})")
