@@ -1,0 +1,21 @@
+"""Correct implementations written differently from the reference get full marks."""
+
+import pytest
+
+from classbuilder import TEST_SUBMISSIONS
+
+VARIANTS = sorted(p.name for p in TEST_SUBMISSIONS.iterdir() if p.name.startswith("correct-"))
+
+
+def test_every_exercise_has_two_differently_written_correct_variants(course):
+    for exercise in course.exercises:
+        covering = [v for v in VARIANTS if (TEST_SUBMISSIONS / v / exercise.module_path).is_file()]
+        assert len(covering) >= 2, f"{exercise.id}: only {covering} implement it"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_correct_variant_gets_full_marks(graded_class, variant):
+    result = graded_class.results[variant]
+    failures = [f"{e.id}/{t.name}: {t.message}" for e in result.exercises for t in e.tests if t.status != "passed"]
+    assert result.score == result.max_score, "\n".join(failures[:5])
+

@@ -1,0 +1,45 @@
+"""result.json follows one schema; it is written atomically and validated when read."""
+
+import json
+
+import pytest
+
+from graders import results
+from graders.results import ExerciseResult, ResultsError, StudentResult, CaseResult
+
+
+def sample():
+    test = CaseResult("test_x[cpu]", 1.0, 2.0, "failed", "got 1, expected 2")
+    return StudentResult("alice", 1.0, 2.0, [ExerciseResult("lesson1.mse", 1.0, 2.0, [test])], "abc")
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "alice" / "result.json"
+    results.write(sample(), path)
+    assert results.read(path) == sample()
+    data = json.loads(path.read_text())
+    assert list(data)[:4] == ["student", "score", "max_score", "exercises"]
+    assert not list(tmp_path.glob("alice/.result-*"))
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"student": "a", "score": 1, "max_score": 2}, "does not follow the result schema"),
+        ({"student": "a", "score": "1", "max_score": 2, "exercises": []}, "is not a number"),
+        ({"student": "a", "score": 1, "max_score": 2, "exercises": [{"id": "x", "score": 0, "max_score": 1,
+          "tests": [{"name": "t", "score": 0, "max_score": 1, "status": "exploded"}]}]}, "unknown status"),
+    ],
+)
+def test_invalid_files_are_one_line_errors(tmp_path, data, words):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultsError, match=words):
+        results.read(path)
+
+
+def test_truncated_file(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_text('{"student": "a", "sco')
+    with pytest.raises(ResultsError, match="not a readable JSON result"):
+        results.read(path)
