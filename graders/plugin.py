@@ -30,7 +30,7 @@ from .compare import Expect
 from .course import COURSE_FILE, Course, Exercise, load_course
 from .errors import HarnessError
 from .inputs import Inputs, seed_for
-from .sandbox import Zygote
+from .sandbox import Zygote, ZygoteError
 from .scoring import Outcome, score
 from .student import Student, StudentFailure, SubmissionWorker
 from .submission import Submission, load
@@ -182,8 +182,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     grading = session.config.stash.get(SESSION, None)
-    if grading is not None:
-        grading.finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop)
+    if grading is None:
+        return
+    completed = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not session.shouldstop
+    grading.finish(interrupted=not completed)
+    if grading.internal_errors and completed:
+        # A bug in a hidden grader must not pass silently as a student's error: the run fails.
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -247,6 +252,7 @@ class GradingSession:
         self.memo: dict = {}
         self.lessons: list = []
         self.internal_errors: list[str] = []
+        self.fatal: str | None = None
         self._zygote: Zygote | None = None
 
     def plan(self, items: list[pytest.Item]) -> None:
@@ -380,6 +386,10 @@ def memo(request):
 @pytest.fixture
 def student(request, _submission, exercise, device, seed) -> Student:
     session: GradingSession = request.config.stash[SESSION]
-    worker = session.worker(_submission)
+    try:
+        worker = session.worker(_submission)
+    except ZygoteError as exc:  # the harness, not the student: stop before anyone gets a grade
+        session.fatal = str(exc)
+        pytest.exit(f"cannot grade: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
     worker.printed.clear()
     return Student(worker, exercise, device, seed)

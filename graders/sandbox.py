@@ -103,7 +103,9 @@ def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = Fals
         return [*python, "-m", "worker.zygote", str(control_fd)]
     if mode != "bwrap":
         raise ValueError(mode)
-    args = [shutil.which("bwrap") or "bwrap"]
+    # Order matters: bwrap mounts in sequence, so the empty /tmp comes first and the
+    # Python installation (which may live under /tmp, as in a fresh clone) is bound over it.
+    args = [shutil.which("bwrap") or "bwrap", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     bound = [p for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin") if os.path.exists(p)]
     bound += [p for p in _python_roots() if not any(Path(p).is_relative_to(b) for b in bound)]
     for path in [*bound, "/etc/ld.so.cache", "/etc/alternatives"]:
@@ -121,10 +123,7 @@ def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = Fals
             args += ["--ro-bind", "/proc/driver/nvidia", "/proc/driver/nvidia"]
         if os.path.isdir("/sys"):
             args += ["--ro-bind", "/sys", "/sys"]
-    args += [
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
-        "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-    ]  # fmt: skip
+    args += ["--chdir", "/tmp", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for key, value in _environment(SANDBOX_ROOT).items():
         args += ["--setenv", key, value]
     return [*args, "--", *python, "-m", "worker.zygote", str(control_fd)]

@@ -76,3 +76,17 @@ def test_each_submission_gets_a_fresh_process(zygote):
     first = run(zygote, "import builtins\nbuiltins.LEAK = 'from a classmate'\nreturn os.getpid()")
     assert run(zygote, "import builtins\nreturn getattr(builtins, 'LEAK', None)") is None
     assert run(zygote, "return os.getpid()") != first
+
+
+@needs_bubblewrap
+def test_the_empty_tmp_is_mounted_before_the_python_installation_is_bound():
+    # A clone under /tmp has its venv there: binding it first and then mounting an empty
+    # /tmp over it would hide the interpreter (bwrap mounts in order).
+    args = sandbox_command()
+    assert args.index("/tmp") < args.index("--ro-bind")
+
+
+def sandbox_command():
+    from graders.sandbox import command
+
+    return command("bwrap", 3, hidden=[ROOT])
