@@ -9,6 +9,15 @@ from .errors import HarnessError
 from .results import ExerciseResult, StudentResult
 
 SHOWN_PER_EXERCISE = 4
+KINDS = {  # failure kinds (graders/failures.py) in a student's words, where the name alone is not plain
+    "wrong_value": "wrong value",
+    "garbage": "returned something that cannot be checked",
+    "signal": "crashed",
+    "cpu_time": "over the CPU-time limit",
+    "output_limit": "too much output",
+    "invalid_file": "file or entry point missing or invalid",
+    "grader_error": "grader error",
+}
 
 
 def render_feedback(course: Course, result: StudentResult) -> str:
@@ -49,7 +58,8 @@ def _exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
             break
         first = tests[0]
         also = f" (and {len(tests) - 1} similar)" if len(tests) > 1 else ""
-        lines += ["", f"- **{first.status}** `{first.name}`{also}", "", _indent(first.message or "(no message)")]
+        kind = f" ({KINDS.get(first.failure, first.failure.replace('_', ' '))})" if first.failure else ""
+        lines += ["", f"- **{first.status}**{kind} `{first.name}`{also}", "", _indent(first.message or "(no message)")]
     return lines
 
 

@@ -158,13 +158,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if case is None or grading is None or case.student is None or report.skipped:
         return report
     if report.when == "call" or (report.when == "setup" and report.failed):
-        status, message = classify(call.excinfo)
+        status, failure, message = classify(call.excinfo)
         worker = grading.workers.get(case.student)
         if status != "passed" and worker is not None and worker.printed:
             printed = "".join(worker.printed)
             message += "\nYour code printed:\n" + printed[:OUTPUT_SHOWN] + ("\n[...]" if len(printed) > OUTPUT_SHOWN else "")
         name = case.case_id.split("::")[-1]  # the test's own name, without the submission suffix
-        grading.record(case, Outcome(case.exercise.id, case.function, name, case.weight, status, message, case.device))
+        outcome = Outcome(case.exercise.id, case.function, name, case.weight, status, message, case.device, failure)
+        grading.record(case, outcome)
         if status != "passed" and not message.startswith("internal grader error"):
             report.longrepr = f"[{status}] {message}"  # the grader's own traceback would only distract
     return report
@@ -197,6 +198,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         return
     write = terminalreporter.write_line
     terminalreporter.section("grades")
+    write(f"isolation: {grading.isolation()}")
     for result in grading.results.values():
         write(f"{result.student}: {result.score:g} / {result.max_score:g}")
         for exercise in result.exercises:
@@ -205,19 +207,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_line(f"INTERNAL GRADER ERROR: {problem}", red=True)
 
 
-def classify(excinfo) -> tuple[str, str]:
-    """(status, message) for a hidden test's exception, or ('passed', '') for none."""
+def classify(excinfo) -> tuple[str, str, str]:
+    """(status, failure kind, message) for a hidden test's exception, or ('passed', '', '') for none."""
     if excinfo is None:
-        return "passed", ""
+        return "passed", "", ""
     exc = excinfo.value
     if isinstance(exc, StudentFailure):
-        return exc.status, exc.message
+        return exc.status, exc.failure, exc.message
     if isinstance(exc, AssertionError):
-        return "failed", str(exc)
+        return "failed", "wrong_value", str(exc)
     if isinstance(exc, pytest.fail.Exception):
         text = str(exc)
-        return ("timeout" if text.startswith("Timeout") else "failed"), text
-    return "error", f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
+        return ("timeout", "timeout", text) if text.startswith("Timeout") else ("failed", "wrong_value", text)
+    return "error", "grader_error", f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
 
 
 @dataclass
@@ -284,8 +286,16 @@ class GradingSession:
 
     def worker(self, index: int) -> SubmissionWorker:
         if index not in self.workers:
-            self.workers[index] = SubmissionWorker(self.zygote(), self.submission(index), self.course)
+            self.zygote()  # started (and ready) before the first test, so a harness failure stops the run there
+            self.workers[index] = SubmissionWorker(self.zygote, self.submission(index), self.course)
         return self.workers[index]
+
+    def isolation(self) -> str:
+        """What walls stood around each child, in words."""
+        if self._zygote is None or self._zygote.pid is None:
+            return f"sandbox {self.sandbox_mode} (worker not started)"
+        isolation = self._zygote.isolation
+        return isolation.describe() + "".join(f"; {problem}" for problem in isolation.problems)
 
     def record(self, case: Case, outcome: Outcome) -> None:
         self.outcomes.setdefault(case.student, []).append(outcome)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from .errors import HarnessError
 
 SCHEMA = 1
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
+FAILURE_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")  # the kinds themselves are listed in graders/failures.py
 
 
 class ResultsError(HarnessError):
@@ -30,6 +32,7 @@ class CaseResult:
     status: str
     message: str = ""
     device: str = "cpu"
+    failure: str = ""  # how it failed, machine-readable (docs/results.md); absent from the file when it passed
 
 
 @dataclass
@@ -60,7 +63,12 @@ class StudentResult:
         return next((e for e in self.exercises if e.id == exercise_id), None)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n"
+        data = asdict(self)
+        for exercise in data["exercises"]:
+            for test in exercise["tests"]:
+                if not test["failure"]:
+                    del test["failure"]
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 def write(result: StudentResult, path: Path) -> None:
@@ -97,10 +105,12 @@ def parse(data: dict) -> StudentResult:
         tests = []
         for t in raw["tests"]:
             _require(t["status"] in STATUSES, f"unknown status {t['status']!r}")
+            failure = t.get("failure", "")
+            _require(failure == "" or (isinstance(failure, str) and FAILURE_KIND.match(failure)), f"bad failure kind {failure!r}")
             tests.append(
                 CaseResult(
                     str(t["name"]), _number(t["score"]), _number(t["max_score"]), t["status"],
-                    str(t.get("message", "")), str(t.get("device", "cpu")),
+                    str(t.get("message", "")), str(t.get("device", "cpu")), failure,
                 )  # fmt: skip
             )
         exercises.append(ExerciseResult(str(raw["id"]), _number(raw["score"]), _number(raw["max_score"]), tests))

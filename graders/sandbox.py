@@ -2,9 +2,12 @@
 
 The zygote runs from a private copy of ``graders/worker`` and, under bubblewrap, sees the
 Python installation read-only, an empty /tmp, no network and no other file: not the
-repository, not solutions/, not the class folder.  Student files reach it as bytes over a
-socket.  Without bubblewrap it runs as a plain process and a warning says so once.
-docs/sandbox.md describes both modes.
+repository, not solutions/, not the class folder; it holds no capability (bubblewrap run by
+root would otherwise keep them, enough to remount the read-only folders writable).  Student
+files reach it as bytes over a socket.  Without bubblewrap it runs as a plain process with a
+cleared environment, and a warning says so once.  Each child the zygote forks gets a cgroup
+of its own (graders/cgroups.py) where this process may make one.  docs/sandbox.md describes
+every mode.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,10 +25,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cgroups
 from .errors import UsageError
 
-WORKER_SOURCE = Path(__file__).resolve().parent / "worker"
+PACKAGE = Path(__file__).resolve().parent
+WORKER_SOURCE = PACKAGE / "worker"
 SANDBOX_ROOT = "/grader"
+ZYGOTE_TMP_BYTES = 64 * 2**20  # the zygote's own /tmp; each child gets a fresh one (worker/isolation.py)
+PASSED_ENVIRONMENT = ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "NVIDIA_VISIBLE_DEVICES")
 START_TIMEOUT = 120.0
 MODES = ("auto", "bwrap", "none")
 
@@ -41,7 +49,7 @@ def bubblewrap_problem() -> str | None:
         return "bubblewrap is not installed (apt-get install bubblewrap)"
     try:
         probe = subprocess.run(
-            [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+            [bwrap, "--ro-bind", "/", "/", *_namespace_flags(), "true"],
             capture_output=True,
             timeout=30,
         )
@@ -98,21 +106,22 @@ def _python_roots() -> list[str]:
 def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = False) -> list[str]:
     """The command line that starts the zygote in the given sandbox mode."""
     worker = _worker_copy()
-    python = [sys.executable, "-B", "-s"]
+    python = [sys.executable, "-B", "-s", "-P"]  # -P: neither the working folder nor the script's on sys.path
     if mode == "none":
         return [*python, "-m", "worker.zygote", str(control_fd)]
     if mode != "bwrap":
         raise ValueError(mode)
     # Order matters: bwrap mounts in sequence, so the empty /tmp comes first and the
     # Python installation (which may live under /tmp, as in a fresh clone) is bound over it.
-    args = [shutil.which("bwrap") or "bwrap", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args = [shutil.which("bwrap") or "bwrap", "--proc", "/proc", "--dev", "/dev", "--size", str(ZYGOTE_TMP_BYTES), "--tmpfs", "/tmp"]
     bound = [p for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin") if os.path.exists(p)]
     bound += [p for p in _python_roots() if not any(Path(p).is_relative_to(b) for b in bound)]
     for path in [*bound, "/etc/ld.so.cache", "/etc/alternatives"]:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
-    # A course or class folder that happens to sit inside a bound folder is covered by an empty one.
-    for path in hidden:
+    # A course or class folder (or an installed copy of this package, hidden graders
+    # included) that happens to sit inside a bound folder is covered by an empty one.
+    for path in [*hidden, PACKAGE]:
         if any(path.is_relative_to(b) for b in bound):
             args += ["--tmpfs", str(path)]
     args += ["--ro-bind", str(worker / "worker"), f"{SANDBOX_ROOT}/worker"]
@@ -123,10 +132,25 @@ def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = Fals
             args += ["--ro-bind", "/proc/driver/nvidia", "/proc/driver/nvidia"]
         if os.path.isdir("/sys"):
             args += ["--ro-bind", "/sys", "/sys"]
-    args += ["--chdir", "/tmp", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--chdir", "/tmp", *_namespace_flags(), "--new-session", "--clearenv"]
     for key, value in _environment(SANDBOX_ROOT).items():
         args += ["--setenv", key, value]
     return [*args, "--", *python, "-m", "worker.zygote", str(control_fd)]
+
+
+def _namespace_flags() -> list[str]:
+    """New user, PID, IPC, UTS and network namespaces and no capabilities in them.
+
+    Not a cgroup namespace: a child moves itself into the cgroup the grader made for it,
+    which cgroup v2 forbids from inside a cgroup namespace rooted elsewhere.  As root,
+    bubblewrap keeps every capability inside unless told otherwise; CAP_SETFCAP alone is
+    kept for the zygote, which needs it to map its user into each child's own user
+    namespace (worker/isolation.py); children drop it before any student code runs.
+    """
+    flags = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent"]
+    if os.geteuid() == 0:
+        flags += ["--cap-drop", "ALL", "--cap-add", "CAP_SETFCAP"]
+    return flags
 
 
 def _environment(pythonpath: str) -> dict[str, str]:
@@ -145,34 +169,59 @@ def _environment(pythonpath: str) -> dict[str, str]:
 
 @dataclass
 class ExitStatus:
-    """How a child ended: ``exit`` code, killed by ``signal``, or still ``running``."""
+    """How a child ended: ``exit`` code or killed by ``signal`` (with the ``cpu`` seconds it used), or still ``running``.
+
+    ``out_of_memory`` is set when the kernel's OOM killer struck inside the child's cgroup.
+    """
 
     exit: int | None = None
     signal: int | None = None
     running: bool = False
+    cpu: float = 0.0
+    out_of_memory: bool = False
 
     def describe(self) -> str:
         if self.signal is not None:
-            import signal as signals
-
-            try:
-                name = signals.Signals(self.signal).name
-            except ValueError:
-                name = f"signal {self.signal}"
-            return f"was killed by signal {self.signal} ({name})"
+            return f"was killed by signal {self.signal} ({signal_name(self.signal)})"
         if self.exit is not None:
             return f"exited with code {self.exit}"
         return "stopped answering"
 
 
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What walls stand around each child here, for the report header and the tests."""
+
+    mode: str  # "bwrap" or "none"
+    namespaces: bool  # a user, PID, mount and IPC namespace per child (worker/isolation.py)
+    cgroups: str  # "v1" or "v2" when each child gets a cgroup, "" when not
+    problems: tuple[str, ...] = ()  # why a wall is missing
+
+    def describe(self) -> str:
+        walls = [f"sandbox {self.mode}"]
+        walls.append("namespaces per child" if self.namespaces else "no namespaces per child")
+        walls.append(f"cgroups {self.cgroups} per child" if self.cgroups else "no cgroups (rlimits only)")
+        return ", ".join(walls)
+
+
 class Zygote:
     """The grader's handle on one warm worker; serves one submission at a time."""
 
-    def __init__(self, mode: str = "auto", *, hidden: list[Path] = (), cuda: bool = False):
+    def __init__(self, mode: str = "auto", *, hidden: list[Path] = (), cuda: bool = False, cgroups: bool | None = None):
+        """``cgroups``: True requires them, False goes without, None uses them where this process can."""
         self.mode = resolve_mode(mode)
+        self.hierarchy = self._hierarchy(cgroups)
         self.control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ) if self.mode == "none" else None
-        if env is not None:
+        env = None
+        if self.mode == "none":  # bubblewrap clears it; without it, only what Python and CUDA need
+            env = {k: v for k, v in os.environ.items() if k in PASSED_ENVIRONMENT}
             env.update(_environment(str(_worker_copy())))
         cmd = command(self.mode, remote.fileno(), hidden=[Path(p).resolve() for p in hidden], cuda=cuda)
         self.log = tempfile.TemporaryFile()
@@ -189,7 +238,26 @@ class Zygote:
         remote.close()
         self.pid: int | None = None
         self.cuda = False
+        self.namespaces_problem = ""
+        self.groups: dict[int, cgroups.Group] = {}
         atexit.register(self.close)
+
+    @staticmethod
+    def _hierarchy(wanted: bool | None) -> cgroups.Hierarchy | None:
+        if wanted is False:
+            return None
+        hierarchy, problem = cgroups.detect()
+        if wanted and hierarchy is None:
+            raise UsageError(f"cgroups were required: {problem}")
+        return hierarchy
+
+    @property
+    def isolation(self) -> Isolation:
+        problems = [self.namespaces_problem] if self.namespaces_problem else []
+        if self.hierarchy is None and cgroups.problem():
+            problems.append(cgroups.problem())
+        version = f"v{self.hierarchy.version}" if self.hierarchy else ""
+        return Isolation(self.mode, not self.namespaces_problem, version, tuple(problems))
 
     def wait_ready(self) -> None:
         """Block until the worker has imported torch (it starts in the background)."""
@@ -205,6 +273,8 @@ class Zygote:
             raise ZygoteError(f"the sandbox worker did not start: {err[-1] if err else 'no output'}") from None
         self.pid = ready["pid"]
         self.cuda = bool(ready.get("cuda"))
+        if not ready.get("namespaces"):
+            self.namespaces_problem = f"no namespaces per child: {ready.get('namespaces_problem') or 'unknown'}"
 
     def _receive(self, timeout: float) -> dict:
         self.control.settimeout(timeout)
@@ -223,24 +293,64 @@ class Zygote:
             raise ZygoteError(f"the sandbox worker is gone ({exc})") from None
         return self._receive(timeout)
 
-    def spawn(self, config: dict) -> tuple[int, socket.socket]:
-        """A fresh child of the warm worker, and the socket to talk to it."""
+    def spawn(self, config: dict, output_fd: int) -> tuple[int, socket.socket]:
+        """A fresh child of the warm worker, and the socket to talk to it; it prints into ``output_fd``."""
+        limits = config.get("limits", {})
+        group = None
+        if self.hierarchy is not None:
+            group = cgroups.Group.create(
+                self.hierarchy,
+                memory_bytes=int(limits.get("memory_mb") or 2**20) * 2**20,
+                processes=int(limits.get("processes") or 2**16) + 1,  # + the keeper (worker/isolation.py)
+            )
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        procs = group.procs_files() if group else []
         try:
-            pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno()])["pid"]
+            pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs])["pid"]
+        except ZygoteError:
+            if group:
+                group.remove()
+            raise
         finally:
             theirs.close()
+            for fd in procs:
+                os.close(fd)
+        if group:
+            self.groups[pid] = group
         return pid, mine
 
     def status(self, pid: int, wait: float = 1.0) -> ExitStatus:
-        return ExitStatus(**self._ask({"op": "status", "pid": pid, "wait": wait}, timeout=wait + 30))
+        status = ExitStatus(**self._ask({"op": "status", "pid": pid, "wait": wait}, timeout=wait + 30))
+        return self._with_memory(pid, status)
 
     def release(self, pid: int) -> ExitStatus:
-        """Kill the child and every process it started."""
-        return ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60))
+        """Kill the child and every process it started; its cgroup goes too."""
+        try:
+            status = self._with_memory(pid, ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60)))
+        finally:
+            group = self.groups.pop(pid, None)
+            if group:
+                group.remove()
+        return status
+
+    def out_of_memory(self, pid: int) -> bool:
+        """Whether the OOM killer struck inside the child's cgroup (always False without cgroups)."""
+        group = self.groups.get(pid)
+        return bool(group and group.oom_kills())
+
+    def _with_memory(self, pid: int, status: ExitStatus) -> ExitStatus:
+        status.out_of_memory = self.out_of_memory(pid)
+        return status
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def log_tail(self) -> str:
+        """The last line the worker wrote to its stderr (where setup failures are reported)."""
+        self.log.seek(0)
+        lines = self.log.read().decode(errors="replace").strip().splitlines()
+        self.log.seek(0, os.SEEK_END)
+        return lines[-1] if lines else "no output"
 
     def close(self) -> None:
         if self.control.fileno() < 0:
@@ -252,6 +362,8 @@ class Zygote:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
+        for group in self.groups.values():
+            group.remove()
+        self.groups.clear()
         self.control.close()
         self.log.close()
-

@@ -25,6 +25,7 @@ class Outcome:
     status: str
     message: str = ""
     device: str = "cpu"
+    failure: str = ""  # the kind of failure (graders/failures.py), empty when passed
 
 
 def score(course: Course, lessons: list[Lesson], student: str, outcomes: list[Outcome], fingerprint: str = "") -> StudentResult:
@@ -40,7 +41,9 @@ def score(course: Course, lessons: list[Lesson], student: str, outcomes: list[Ou
 
 def _exercise(exercise_id: str, points: float, outcomes: list[Outcome]) -> ExerciseResult:
     if not outcomes:
-        missing = CaseResult("hidden tests", 0.0, points, "error", "no hidden test graded this exercise; tell the instructor")
+        missing = CaseResult(
+            "hidden tests", 0.0, points, "error", "no hidden test graded this exercise; tell the instructor", failure="grader_error"
+        )
         return ExerciseResult(exercise_id, 0.0, points, [missing])
     functions: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
@@ -52,6 +55,11 @@ def _exercise(exercise_id: str, points: float, outcomes: list[Outcome]) -> Exerc
         for case in cases:
             passed = case.status == "passed"
             earned += share if passed else 0.0
-            tests.append(CaseResult(case.name, round(share if passed else 0.0, 6), round(share, 6), case.status, case.message, case.device))
+            tests.append(
+                CaseResult(
+                    case.name, round(share if passed else 0.0, 6), round(share, 6), case.status, case.message,
+                    case.device, "" if passed else case.failure,
+                )  # fmt: skip
+            )
     # Sum the exact shares, not the rounded ones, so full marks are exactly the exercise's points.
     return ExerciseResult(exercise_id, min(round(earned, 6), points), points, tests)

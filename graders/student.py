@@ -1,72 +1,60 @@
 """The grader's view of one submission: calls into its sandboxed child, with time limits enforced from outside.
 
 ``SubmissionWorker`` owns the child process of one submission: it spawns it from the warm
-zygote, sends the files, imports modules on first use, and replaces the child after a crash
-or a timeout.  Everything that goes wrong becomes a ``StudentFailure`` whose ``status`` and
-message end up in the student's result.  ``Student`` is the handle a hidden grader receives,
-bound to the exercise under test.
+zygote, sends the files, imports modules on first use, reads what the code printed, and
+replaces the child after a crash or a timeout.  Everything that goes wrong becomes a
+``StudentFailure`` (graders/failures.py) whose status, kind and message end up in the
+student's result.  ``Student`` is the handle a hidden grader receives, bound to the exercise
+under test.
 """
 
 from __future__ import annotations
 
 import socket
 import time
+from typing import Callable
 
-from . import sandbox
+from . import failures, sandbox
+from .capture import Capture
 from .course import Course, Exercise
+from .failures import (  # noqa: F401  (the plugin and the hidden graders' helpers import them from here)
+    ForbiddenCall,
+    NotImplementedYet,
+    StudentCrashed,
+    StudentFailure,
+    StudentRaised,
+    StudentTimeout,
+    TooMuchOutput,
+    UnusableValue,
+)
 from .submission import Submission
 from .worker import codec
 
-
-class StudentFailure(Exception):
-    """Student code could not produce a value to compare; ``status`` goes into result.json."""
-
-    status = "error"
-
-    def __init__(self, message: str, output: str = ""):
-        super().__init__(message)
-        self.message, self.output = message, output
-
-
-class NotImplementedYet(StudentFailure):
-    pass
-
-
-class StudentRaised(StudentFailure):
-    pass
-
-
-class StudentCrashed(StudentFailure):
-    pass
-
-
-class StudentTimeout(StudentFailure):
-    status = "timeout"
-
-
-class ForbiddenCall(StudentFailure):
-    status = "forbidden"
-
-
-class UnusableValue(StudentFailure):
-    """The code ran, but what it returned cannot be checked (wrong type, no gradient, ...)."""
-
-    status = "failed"
-
-
 LOAD_TIMEOUT = 30.0
+# The keys each probe's reply always has (a probe of a lesson adds its own): student code runs
+# in the same process as the probes and could change them, so replies are checked here, where
+# the hidden graders index into them.
+REPLY_KEYS: dict[str, tuple[str, ...]] = {
+    "call_backward": ("value", "grads"),
+    "call_module": ("value",),
+    "call_raises": ("raised", "message"),
+    "describe_loss": ("class",),
+}
 
 
 class SubmissionWorker:
     """One submission's child process, as seen from the grader."""
 
-    def __init__(self, zygote: sandbox.Zygote, submission: Submission, course: Course):
-        self.zygote, self.submission, self.course = zygote, submission, course
+    def __init__(self, zygote: sandbox.Zygote | Callable[[], sandbox.Zygote], submission: Submission, course: Course):
+        self._zygote = zygote if callable(zygote) and not isinstance(zygote, sandbox.Zygote) else (lambda: zygote)
+        self.submission, self.course = submission, course
+        self.zygote: sandbox.Zygote | None = None  # the one that forked the current child
         self.pid: int | None = None
         self.sock: socket.socket | None = None
+        self.capture: Capture | None = None
         self.imported: set[str] = set()
         self.import_failures: dict[str, StudentFailure] = {}
-        self.timed_out: dict[str, str] = {}
+        self.timed_out: dict[str, StudentFailure] = {}
         self.printed: list[str] = []  # what student code printed during the current test
 
     # -- the one public operation -------------------------------------------------------
@@ -75,16 +63,15 @@ class SubmissionWorker:
         """Run ``probe`` on the exercise's entry point in the child; return its value or raise StudentFailure."""
         problem = self.submission.problem(exercise)
         if problem:
-            raise StudentFailure(problem)
+            raise failures.InvalidSubmission(problem)
         hits = self.submission.forbidden_hits(exercise)
         if hits:
-            raise ForbiddenCall(_forbidden_message(exercise, [hit.describe() for hit in hits]))
+            raise ForbiddenCall(failures.forbidden_message(exercise, [hit.describe() for hit in hits]))
         if exercise.entry in self.timed_out:
-            raise StudentTimeout(self.timed_out[exercise.entry])
+            raise self.timed_out[exercise.entry].again()
         module = exercise.module_name
         if module in self.import_failures:
-            failure = self.import_failures[module]
-            raise type(failure)(failure.message, failure.output)
+            raise self.import_failures[module].again()
         self._ensure_imported(exercise)
         request = {
             "op": "probe",
@@ -96,32 +83,34 @@ class SubmissionWorker:
             "seed": seed,
             "forbidden": list(exercise.forbidden),
         }
+        when = f"while running {exercise.entry}"
         try:
             response = self._request(request, exercise.timeout)
         except codec.Timeout:
+            output = self._printed()
             self._discard_child()
-            message = (
+            failure = StudentTimeout(
                 f"{exercise.entry} did not finish within {exercise.timeout:g} s and was stopped "
-                "(an infinite loop, or far too much work?); later tests of it were not run"
+                "(an infinite loop, or far too much work?); later tests of it were not run",
+                output,
             )
-            self.timed_out[exercise.entry] = message
-            raise StudentTimeout(message) from None
+            self.timed_out[exercise.entry] = failure
+            raise failure from None
         except codec.Closed:
-            raise StudentCrashed(self._crash_message(f"while running {exercise.entry}")) from None
+            raise self._ended(when, "call") from None
         except codec.ProtocolError as exc:
+            output = self._printed()
             self._discard_child()
-            raise StudentCrashed(f"the worker's reply to {exercise.entry} could not be read ({exc})") from None
-        output = _output_text(response)
-        if output:
-            self.printed.append(output)
+            raise UnusableValue(f"the reply to {exercise.entry} could not be read ({exc})", output) from None
+        output = self._printed(when=exercise.entry)
         if response.get("forbidden"):
-            raise ForbiddenCall(_forbidden_message(exercise, response["forbidden"]), output)
+            raise ForbiddenCall(failures.forbidden_message(exercise, [str(n)[:200] for n in response["forbidden"]]), output)
         if not response.get("ok"):
-            raise _failure(exercise, response.get("error") or {}, output)
+            raise failures.from_error(exercise, _error(response), output, self.course.limits)
         try:
             return codec.unpack(response.get("value"))
         except codec.ProtocolError as exc:
-            raise StudentCrashed(f"the value {exercise.entry} returned could not be read ({exc})", output) from None
+            raise UnusableValue(f"the value {exercise.entry} returned could not be read ({exc})", output) from None
 
     def close(self) -> None:
         self._discard_child()
@@ -131,12 +120,18 @@ class SubmissionWorker:
     def _ensure_child(self) -> None:
         if self.pid is not None:
             return
-        self.pid, self.sock = self.zygote.spawn({"limits": vars(self.course.limits)})
+        self.zygote = self._zygote()
+        self.capture = Capture(self.course.limits.output_kb * 1024)
+        self.pid, self.sock = self.zygote.spawn({"limits": vars(self.course.limits)}, self.capture.fd)
         self.imported.clear()
         try:
             response = self._request({"op": "load", "files": self.submission.files}, LOAD_TIMEOUT)
         except (codec.Timeout, codec.Closed, codec.ProtocolError):
-            raise StudentCrashed(self._crash_message("while receiving the submission")) from None
+            status = self._status()
+            if status is not None and status.exit == EXIT_SETUP_FAILED:
+                self._discard_child()
+                raise sandbox.ZygoteError(f"the sandbox could not set up a child: {self.zygote.log_tail()}") from None
+            raise self._ended("while receiving the submission", "load", status) from None
         if not response.get("ok"):
             self._discard_child()
             raise StudentCrashed("the worker could not load the submission")
@@ -147,57 +142,96 @@ class SubmissionWorker:
         if module in self.imported:
             return
         timeout = self.course.import_timeout
-        failure: StudentFailure | None = None
+        when = f"while importing {exercise.module_path}"
         try:
             response = self._request({"op": "import", "module": module}, timeout)
         except codec.Timeout:
+            output = self._printed()
             self._discard_child()
-            failure = StudentTimeout(
+            failure: StudentFailure = StudentTimeout(
                 f"importing {exercise.module_path} took longer than {timeout:g} s and was stopped: "
-                "move slow work out of the module's top level"
+                "move slow work out of the module's top level",
+                output,
             )
-        except (codec.Closed, codec.ProtocolError):
-            failure = StudentCrashed(self._crash_message(f"while importing {exercise.module_path}"))
+        except codec.Closed:
+            failure = self._ended(when, "import")
+        except codec.ProtocolError:
+            output = self._printed()
+            self._discard_child()
+            failure = UnusableValue(f"the reply to importing {exercise.module_path} could not be read", output)
         else:
-            if response.get("ok"):
-                self.imported.add(module)
-                return
-            error = response.get("error") or {}
-            failure = StudentRaised(
-                f"importing {exercise.module_path} raised {_error_line(error)}", _output_text(response)
-            )
+            try:
+                output = self._printed(when=f"importing {exercise.module_path}")
+            except TooMuchOutput as too_much:
+                failure = too_much
+            else:
+                if response.get("ok"):
+                    self.imported.add(module)
+                    return
+                failure = failures.from_error(exercise, {**_error(response), "phase": "import"}, output, self.course.limits)
         self.import_failures[module] = failure
-        raise type(failure)(failure.message, failure.output)
+        raise failure.again()
 
     def _request(self, message: dict, timeout: float) -> dict:
-        codec.send(self.sock, message)
-        response = codec.recv(self.sock, time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        codec.send(self.sock, message, deadline)
+        response = codec.recv(self.sock, deadline)
         if not isinstance(response, dict):
             raise codec.ProtocolError("the reply is not a message")
         return response
 
-    def _crash_message(self, when: str) -> str:
-        status = self.zygote.status(self.pid, wait=2.0) if self.pid is not None else None
+    def _printed(self, when: str | None = None) -> str:
+        """What the code printed since the last call; with ``when``, too much of it is a failure."""
+        if self.capture is None:
+            return ""
+        printed = self.capture.take()
+        if printed.text:
+            self.printed.append(printed.text)
+        if when and printed.over_limit:
+            raise TooMuchOutput(
+                f"{when} printed more than {self.course.limits.output_kb} KB, the output limit: print less "
+                "(the first part of it is below)",
+                printed.text,
+            )
+        return printed.text
+
+    def _status(self) -> sandbox.ExitStatus | None:
+        if self.pid is None or self.zygote is None:
+            return None
+        try:
+            return self.zygote.status(self.pid, wait=2.0)
+        except sandbox.ZygoteError:
+            return sandbox.ExitStatus(signal=9)  # the zygote itself is gone, and its children with it
+
+    def _ended(self, when: str, phase: str, status: sandbox.ExitStatus | None = None) -> StudentFailure:
+        """The failure for a child that stopped answering ``when``; the child is replaced."""
+        status = status or self._status()
+        output = self._printed()
         self._discard_child()
-        how = status.describe() if status else "stopped answering"
-        hint = ""
-        if status and status.exit is not None:
-            hint = ": did the code call os._exit() or exit the process some other way?"
-        elif status and status.signal in (6, 7, 11):
-            hint = ": a crash inside native code (out-of-bounds memory access, ctypes, ...)"
-        elif status and status.signal in (9, 24):
-            hint = ": it went over its memory or CPU-time limit"
-        return f"the process running your code {how} {when}{hint}"
+        return failures.from_exit(status, when, phase, self.course.limits, output)
 
     def _discard_child(self) -> None:
         if self.pid is None:
             return
         if self.sock is not None:
             self.sock.close()
-        if self.zygote.alive():
-            self.zygote.release(self.pid)
-        self.pid, self.sock = None, None
+        if self.zygote is not None and self.zygote.alive():
+            try:
+                self.zygote.release(self.pid)
+            except sandbox.ZygoteError:
+                pass  # a zygote that stopped answering is replaced on the next spawn
+        if self.capture is not None:
+            self.capture.close()
+        self.pid, self.sock, self.capture = None, None, None
         self.imported.clear()
+
+
+EXIT_SETUP_FAILED = 71  # worker/child.py: the walls around a child could not be raised
+
+
+def _error(response: dict) -> dict:
+    error = response.get("error")
+    return error if isinstance(error, dict) else {}
 
 
 class Student:
@@ -211,7 +245,15 @@ class Student:
         return self.worker.submission.student
 
     def probe(self, probe: str, **params):
-        return self.worker.run(self.exercise, probe, params, device=self.device, seed=self.seed)
+        """The value the probe returned; a reply without the keys the probe always sets is unusable."""
+        value = self.worker.run(self.exercise, probe, params, device=self.device, seed=self.seed)
+        keys = REPLY_KEYS.get(probe, ())
+        if keys and not (isinstance(value, dict) and all(key in value for key in keys)):
+            raise UnusableValue(f"the reply to the {probe} probe lacks {', '.join(keys)}: was the grader's probe code tampered with?")
+        wrt = params.get("wrt") or ()
+        if wrt and not (isinstance(value, dict) and isinstance(value.get("grads"), list) and len(value["grads"]) == len(wrt)):
+            raise UnusableValue(f"the reply to the {probe} probe has no list of {len(wrt)} gradient(s)")
+        return value
 
     def call(self, *args, **kwargs):
         """The entry point's return value for these arguments."""
@@ -221,55 +263,3 @@ class Student:
         """(value, [gradient w.r.t. args[i] for i in wrt]) of ``(value * grad_output).sum()``."""
         result = self.probe("call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output)
         return result["value"], result["grads"]
-
-
-def _output_text(response: dict) -> str:
-    output = response.get("output") if isinstance(response, dict) else None
-    if not isinstance(output, dict):
-        return ""
-    text = output.get("text") if isinstance(output.get("text"), str) else ""
-    size = output.get("bytes") if isinstance(output.get("bytes"), int) else len(text)
-    if size > len(text.encode()):
-        text += f"\n[... {size - len(text.encode())} more bytes of output not shown]"
-    return text
-
-
-def _error_line(error: dict) -> str:
-    kind = str(error.get("type", "an error"))
-    message = str(error.get("message", "")).strip()
-    line = f"{kind}: {message}" if message else kind
-    frames = error.get("traceback") or []
-    if isinstance(frames, list) and frames:
-        line += f" (at {frames[-1]})"
-    return line
-
-
-def _failure(exercise: Exercise, error: dict, output: str) -> StudentFailure:
-    phase, kind = error.get("phase"), error.get("type")
-    if phase == "entry":
-        return StudentFailure(
-            f"{exercise.module_path} does not define {exercise.entry}: {error.get('message', '')}", output
-        )
-    if phase == "probe":
-        return UnusableValue(str(error.get("message", "")), output)
-    if phase == "import":
-        return StudentRaised(f"importing {exercise.module_path} raised {_error_line(error)}", output)
-    if kind == "NotImplementedError":
-        frames = error.get("traceback") or []
-        where = f" ({frames[-1].split(': ', 1)[0]})" if frames else ""
-        return NotImplementedYet(
-            f"not implemented yet: {exercise.entry} raises NotImplementedError{where}; replace it with your code",
-            output,
-        )
-    hint = ""
-    message = str(error.get("message", ""))
-    if kind == "TypeError" and ("argument" in message or "positional" in message):
-        hint = "; check the signature against the exercise's docstring"
-    return StudentRaised(f"{exercise.entry} raised {_error_line(error)}{hint}", output)
-
-
-def _forbidden_message(exercise: Exercise, names: list[str]) -> str:
-    return (
-        f"{exercise.entry} uses {', '.join(names)}, which this exercise forbids: "
-        "implement it with basic tensor operations"
-    )

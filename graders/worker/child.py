@@ -12,57 +12,58 @@ import traceback
 
 import torch
 
-from . import codec, limits
+from . import codec, isolation, limits
 from .loader import PREFIX, SubmissionFinder
 from .probe import PROBES, Context, EntryMissing, ProbeError
 
 
-def main(fd: int, config: dict):
-    """Entered right after fork; never returns."""
+EXIT_SETUP_FAILED = 71  # the walls could not be raised: a harness problem, never the student's
+
+
+def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namespaces: bool):
+    """Entered right after fork; never returns.  Every wall goes up before any student code exists."""
+    limits_config = config.get("limits", {})
     try:
+        isolation.join_cgroups(cgroup_fds)
+        if namespaces:
+            isolation.enter_namespaces(int(limits_config.get("memory_mb", 256)) * 2**20)  # the keeper stays inside
+        isolation.drop_capabilities()
         os.setsid()
         for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
-        limits.confine(config.get("limits", {}))
-        capture = OutputCapture(int(config.get("limits", {}).get("output_kb", 256)) * 1024)
+        limits.confine(limits_config, tasks_outside=1 if namespaces else limits.tasks_of_this_user() - 1)
+        redirect_output(output_fd)
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
-        os._exit(70)
+        os._exit(EXIT_SETUP_FAILED)
     try:
-        Child(socket.socket(fileno=fd), capture).serve()
+        Child(socket.socket(fileno=fd)).serve()
     finally:
         os._exit(0)
 
 
-class OutputCapture:
-    """Points fds 1 and 2 at an in-memory file; each response carries what was printed since the last."""
+def redirect_output(output_fd: int) -> None:
+    """stdin from /dev/null; stdout and stderr into the grader's sealed in-memory file (it reads it, not us)."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
 
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.fd = os.memfd_create("student-output")
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        os.dup2(self.fd, 1)
-        os.dup2(self.fd, 2)
 
-    def take(self) -> dict:
-        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        size = os.fstat(self.fd).st_size
-        data = os.pread(self.fd, min(size, self.limit), 0) if size else b""
-        if size:
-            os.ftruncate(self.fd, 0)
-            os.lseek(self.fd, 0, os.SEEK_SET)
-        return {"text": data.decode("utf-8", "replace"), "bytes": size}
+def flush_output() -> None:
+    """Whatever student code printed reaches the file before the reply does."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
 
 
 class Child:
-    def __init__(self, sock: socket.socket, capture: OutputCapture):
-        self.sock, self.capture = sock, capture
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
 
     def serve(self) -> None:
         while True:
@@ -71,7 +72,7 @@ class Child:
             except (codec.Closed, codec.ProtocolError):
                 return
             response = self.handle(request)
-            response["output"] = self.capture.take()
+            flush_output()
             codec.send(self.sock, response)
 
     def handle(self, request: dict) -> dict:

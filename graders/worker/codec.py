@@ -22,6 +22,11 @@ HEADER = struct.Struct("!Q")
 MAX_MESSAGE = 256 * 2**20
 _DEVICE = re.compile(r"(cpu|cuda|mps|meta)(:[0-9]{1,2})?\Z")
 _PLAIN = (bool, int, float, complex, str, type(None))  # no bytes: empty bytes do not survive weights_only
+_DTYPES = {  # what a tensor from the worker may hold; anything else (quantized, float8, ...) arrives as Opaque
+    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
+    torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool,
+}  # fmt: skip
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")  # addresses differ from run to run; descriptions must not
 
 
 class ProtocolError(Exception):
@@ -49,9 +54,17 @@ def decode(data: bytes):
         raise ProtocolError(f"undecodable message ({type(exc).__name__})") from None
 
 
-def send(sock: socket.socket, obj) -> None:
+def send(sock: socket.socket, obj, deadline: float | None = None) -> None:
+    """Write one message; ``deadline`` (a time.monotonic() value) bounds the wait for a reader that does not read."""
     data = encode(obj)
-    sock.sendall(HEADER.pack(len(data)) + data)
+    if deadline is not None:
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    try:
+        sock.sendall(HEADER.pack(len(data)) + data)
+    except socket.timeout:
+        raise Timeout() from None
+    except OSError as exc:
+        raise Closed(str(exc)) from None
 
 
 def recv(sock: socket.socket, deadline: float | None = None, limit: int = MAX_MESSAGE):
@@ -158,7 +171,7 @@ def unpack(value, *, device: str | None = None, depth: int = 0):
         if TENSOR in value:
             return _unpack_tensor(value, device)
         if OPAQUE in value:
-            return Opaque(str(value.get(OPAQUE))[:200], str(value.get("repr", ""))[:300])
+            return Opaque(_ADDRESS.sub("0x...", str(value.get(OPAQUE))[:200]), _ADDRESS.sub("0x...", str(value.get("repr", ""))[:300]))
         return {k: unpack(v, device=device, depth=depth + 1) for k, v in value.items()}
     if isinstance(value, torch.Tensor):  # a bare tensor, e.g. inside the grader's own requests
         return value
@@ -170,6 +183,10 @@ def _unpack_tensor(value: dict, device: str | None) -> torch.Tensor:
     recorded = value.get("device", "cpu")
     if type(tensor) is not torch.Tensor or not isinstance(recorded, str) or not _DEVICE.match(recorded):
         raise ProtocolError("malformed tensor in message")
+    if tensor.layout != torch.strided or tensor.dtype not in _DTYPES or tensor.is_quantized:
+        return Opaque("torch.Tensor", f"a tensor of dtype {tensor.dtype} and layout {tensor.layout}, which cannot be compared")
+    if not tensor.is_contiguous() or tensor.storage_offset() != 0 or tensor.untyped_storage().nbytes() != tensor.numel() * tensor.element_size():
+        raise ProtocolError("a tensor in the message is not a plain, contiguous block of values")
     target = device or recorded
     if target.startswith("meta"):
         target = "cpu"

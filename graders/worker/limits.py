@@ -25,21 +25,50 @@ def become_subreaper() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
-def confine(limits: dict) -> None:
-    """Apply a student child's limits; called in the child right after fork."""
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote's death takes its children along
-    prctl(PR_SET_DUMPABLE, 0)  # siblings cannot ptrace us or read our memory
+def confine(limits: dict, *, tasks_outside: int = 0) -> None:
+    """Apply a student child's limits; called in the child before any student code runs.
+
+    ``tasks_outside`` counts the processes and threads already charged to this user in the
+    child's user namespace that are not the child's own (RLIMIT_NPROC counts them all).
+    """
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote's (or keeper's) death takes the child along
+    prctl(PR_SET_DUMPABLE, 0)  # no core dumps, no ptrace or /proc/pid/mem from siblings
     _set(resource.RLIMIT_CORE, 0)
+    _prefer_as_oom_victim()
     if limits.get("memory_mb"):
-        _set(resource.RLIMIT_AS, _address_space() + limits["memory_mb"] * 2**20)
+        memory = int(limits["memory_mb"]) * 2**20
+        _set(resource.RLIMIT_AS, _address_space() + memory)
+        _set(resource.RLIMIT_FSIZE, memory)  # no file bigger than the memory limit (output has its own)
     if limits.get("cpu_seconds"):
         seconds = int(limits["cpu_seconds"])
-        _set(resource.RLIMIT_CPU, seconds, seconds + 5)
-    if limits.get("output_kb"):
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead
-        _set(resource.RLIMIT_FSIZE, int(limits["output_kb"]) * 1024)
+        _set(resource.RLIMIT_CPU, seconds)  # soft = hard: SIGKILL when it is used up
     if limits.get("processes"):
-        _set(resource.RLIMIT_NPROC, int(limits["processes"]))
+        _set(resource.RLIMIT_NPROC, int(limits["processes"]) + tasks_outside)
+
+
+def _prefer_as_oom_victim() -> None:
+    """If the machine itself runs out of memory, the kernel kills student code first."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
+
+
+def tasks_of_this_user() -> int:
+    """Processes and threads visible here that run as this process's user (RLIMIT_NPROC counts them)."""
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1 ").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
 
 
 def _set(which: int, soft: int, hard: int | None = None) -> None:
@@ -76,12 +105,12 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def kill_descendants(root: int, rounds: int = 50) -> dict[int, int]:
+def kill_descendants(root: int, rounds: int = 50) -> dict[int, tuple[int, float]]:
     """SIGKILL everything below ``root`` until nothing is left (processes may fork meanwhile).
 
-    Returns the wait statuses of the children it reaped on the way.
+    Returns what ``reap`` collected on the way.
     """
-    statuses: dict[int, int] = {}
+    statuses: dict[int, tuple[int, float]] = {}
     for _ in range(rounds):
         victims = descendants(root)
         if not victims:
@@ -95,15 +124,15 @@ def kill_descendants(root: int, rounds: int = 50) -> dict[int, int]:
     return statuses
 
 
-def reap() -> dict[int, int]:
-    """Collect every finished child without blocking; returns {pid: wait status}."""
+def reap() -> dict[int, tuple[int, float]]:
+    """Collect every finished child without blocking: {pid: (wait status, CPU seconds it and its children used)}."""
     statuses = {}
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             break
         if pid == 0:
             break
-        statuses[pid] = status
+        statuses[pid] = (status, usage.ru_utime + usage.ru_stime)
     return statuses

@@ -1,8 +1,13 @@
 """The warm worker: imports torch once, then forks a fresh child for every submission it is given.
 
 Control messages arrive as JSON on a SOCK_SEQPACKET socket (fd given on the command line);
-a ``spawn`` carries the socket the new child will talk to the grader on.  One submission is
+a ``spawn`` carries the socket the new child will talk to the grader on, the in-memory file
+its output goes to, and the ``cgroup.procs`` files of its cgroups, if any.  One submission is
 served at a time, so after ``release`` every process below the zygote can be killed.
+
+The zygote never runs student code, and student code cannot reach it: it is undumpable (no
+ptrace, no /proc/pid/mem) and, where user namespaces work, every child lives in a PID
+namespace of its own (worker/isolation.py), where the zygote has no PID to signal.
 """
 
 from __future__ import annotations
@@ -40,16 +45,24 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     warm_up()
-    from . import child, limits
+    from . import child, isolation, limits
 
     import torch
 
     limits.become_subreaper()
-    statuses: dict[int, int] = {}
-    reply(control, {"op": "ready", "pid": os.getpid(), "cuda": torch.cuda.is_available(), "torch": torch.__version__})
+    limits.prctl(limits.PR_SET_DUMPABLE, 0)
+    isolated = isolation.probe()
+    statuses: dict[int, tuple[int, float]] = {}
+    reply(
+        control,
+        {
+            "op": "ready", "pid": os.getpid(), "cuda": torch.cuda.is_available(), "torch": torch.__version__,
+            "namespaces": isolated is None, "namespaces_problem": isolated or "",
+        },
+    )  # fmt: skip
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(control, 1 << 16, 4)
+            data, fds, _, _ = socket.recv_fds(control, 1 << 16, 8)
         except OSError:
             data, fds = b"", []
         if not data:
@@ -60,7 +73,7 @@ def main() -> None:
             pid = os.fork()
             if pid == 0:
                 control.close()
-                child.main(fds[0], message.get("config", {}))
+                child.main(fds[0], fds[1], fds[2:], message.get("config", {}), namespaces=isolated is None)
             for fd in fds:
                 os.close(fd)
             reply(control, {"pid": pid})
@@ -84,18 +97,18 @@ def main() -> None:
     os._exit(0)
 
 
-def wait_for(pid: int, wait: float, statuses: dict[int, int]) -> dict:
-    """The exit status of child ``pid``, waiting up to ``wait`` seconds for it to end."""
+def wait_for(pid: int, wait: float, statuses: dict[int, tuple[int, float]]) -> dict:
+    """How child ``pid`` ended (and the CPU time it used), waiting up to ``wait`` seconds for it to end."""
     from . import limits
 
     deadline = time.monotonic() + wait
     while True:
         statuses.update(limits.reap())
         if pid in statuses:
-            status = statuses[pid]
+            status, cpu = statuses[pid]
             if os.WIFSIGNALED(status):
-                return {"signal": os.WTERMSIG(status)}
-            return {"exit": os.WEXITSTATUS(status)}
+                return {"signal": os.WTERMSIG(status), "cpu": round(cpu, 3)}
+            return {"exit": os.WEXITSTATUS(status), "cpu": round(cpu, 3)}
         if time.monotonic() >= deadline:
             return {"running": True}
         time.sleep(0.005)
