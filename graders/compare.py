@@ -75,7 +75,7 @@ class Expect:
         return matched
 
     def equal(self, got, want, *, what: str, hint: str = "") -> None:
-        if got != want or type(got) is not type(want):
+        if not same(got, want):
             message = f"{what}: got {describe(got)}, expected {describe(want)}"
             raise AssertionError(message + (f"\nHint: {hint}" if hint else ""))
 
@@ -85,10 +85,29 @@ class Expect:
 
 
 def difference(got, want, tolerance: Tolerance) -> str | None:
-    """None when ``got`` matches ``want``; otherwise what differs."""
+    """None when ``got`` matches ``want``; otherwise what differs.
+
+    ``got`` comes from student code and can be anything the codec lets through; a value the
+    comparison cannot even handle is a difference, never an error of the grader's.
+    """
     if isinstance(got, Opaque):
         return f"expected {describe(want)}, got {describe(got)}"
-    return checks.difference(got, want, tolerance.rtol, tolerance.atol)
+    try:
+        return checks.difference(got, want, tolerance.rtol, tolerance.atol)
+    except Exception as exc:
+        return f"expected {describe(want)}, got {describe(got)}, which cannot be compared with it ({type(exc).__name__})"
+
+
+def same(got, want) -> bool:
+    """Exactly equal values of exactly the same type, for any ``got`` (tensors included)."""
+    if type(got) is not type(want):
+        return False
+    if isinstance(want, torch.Tensor):
+        return got.shape == want.shape and got.dtype == want.dtype and bool(torch.equal(got.cpu(), want.cpu()))
+    try:
+        return bool(got == want)
+    except Exception:
+        return False
 
 
 def describe(value) -> str:

@@ -90,7 +90,8 @@ def _value_difference(got, want, rtol, atol):
 
 def _number_difference(got, want, rtol, atol):
     if isinstance(want, bool) or not isinstance(want, (int, float)):
-        return None if got == want and type(got) is type(want) else f"got {describe(got)}, expected {describe(want)}"
+        same = type(got) is type(want) and not isinstance(got, torch.Tensor) and got == want
+        return None if same else f"got {describe(got)}, expected {describe(want)}"
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         got = got.item()
     if isinstance(got, bool) or not isinstance(got, (int, float)):
