@@ -321,26 +321,24 @@ class Zygote:
 
     def status(self, pid: int, wait: float = 1.0) -> ExitStatus:
         status = ExitStatus(**self._ask({"op": "status", "pid": pid, "wait": wait}, timeout=wait + 30))
-        return self._with_memory(pid, status)
+        status.out_of_memory = self.oom_kills(pid) > 0
+        return status
 
     def release(self, pid: int) -> ExitStatus:
         """Kill the child and every process it started; its cgroup goes too."""
         try:
-            status = self._with_memory(pid, ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60)))
+            status = ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60))
+            status.out_of_memory = self.oom_kills(pid) > 0
         finally:
             group = self.groups.pop(pid, None)
             if group:
                 group.remove()
         return status
 
-    def out_of_memory(self, pid: int) -> bool:
-        """Whether the OOM killer struck inside the child's cgroup (always False without cgroups)."""
+    def oom_kills(self, pid: int) -> int:
+        """How many of the child's processes the OOM killer has killed (always 0 without cgroups)."""
         group = self.groups.get(pid)
-        return bool(group and group.oom_kills())
-
-    def _with_memory(self, pid: int, status: ExitStatus) -> ExitStatus:
-        status.out_of_memory = self.out_of_memory(pid)
-        return status
+        return group.oom_kills() if group else 0
 
     def alive(self) -> bool:
         return self.process.poll() is None

@@ -52,6 +52,7 @@ class SubmissionWorker:
         self.pid: int | None = None
         self.sock: socket.socket | None = None
         self.capture: Capture | None = None
+        self.oom_kills = 0  # in the current child's cgroup, as last seen
         self.imported: set[str] = set()
         self.import_failures: dict[str, StudentFailure] = {}
         self.timed_out: dict[str, StudentFailure] = {}
@@ -106,6 +107,8 @@ class SubmissionWorker:
         if response.get("forbidden"):
             raise ForbiddenCall(failures.forbidden_message(exercise, [str(n)[:200] for n in response["forbidden"]]), output)
         if not response.get("ok"):
+            if self._new_oom_kills():  # e.g. a process the code started was killed, and the call failed for it
+                raise failures.from_exit(sandbox.ExitStatus(out_of_memory=True), when, "call", self.course.limits, output)
             raise failures.from_error(exercise, _error(response), output, self.course.limits)
         try:
             return codec.unpack(response.get("value"))
@@ -120,9 +123,18 @@ class SubmissionWorker:
     def _ensure_child(self) -> None:
         if self.pid is not None:
             return
-        self.zygote = self._zygote()
         self.capture = Capture(self.course.limits.output_kb * 1024)
-        self.pid, self.sock = self.zygote.spawn({"limits": vars(self.course.limits)}, self.capture.fd)
+        config = {"limits": vars(self.course.limits)}
+        self.zygote = self._zygote()
+        try:
+            self.pid, self.sock = self.zygote.spawn(config, self.capture.fd)
+        except sandbox.ZygoteError:
+            # Where children share the zygote's PID namespace (docs/sandbox.md), one can kill
+            # it: that cost the child's call, and a fresh zygote serves the next one.  A fresh
+            # zygote that cannot spawn either is the harness's problem, and propagates.
+            self.zygote.close()
+            self.zygote = self._zygote()
+            self.pid, self.sock = self.zygote.spawn(config, self.capture.fd)
         self.imported.clear()
         try:
             response = self._request({"op": "load", "files": self.submission.files}, LOAD_TIMEOUT)
@@ -195,13 +207,21 @@ class SubmissionWorker:
             )
         return printed.text
 
+    def _new_oom_kills(self) -> bool:
+        """Whether the OOM killer struck in this child's cgroup since the last time we looked."""
+        kills = self.zygote.oom_kills(self.pid) if self.zygote is not None and self.pid is not None else 0
+        new, self.oom_kills = kills > self.oom_kills, kills
+        return new
+
     def _status(self) -> sandbox.ExitStatus | None:
         if self.pid is None or self.zygote is None:
             return None
         try:
-            return self.zygote.status(self.pid, wait=2.0)
+            status = self.zygote.status(self.pid, wait=2.0)
         except sandbox.ZygoteError:
             return sandbox.ExitStatus(signal=9)  # the zygote itself is gone, and its children with it
+        status.out_of_memory = self._new_oom_kills()
+        return status
 
     def _ended(self, when: str, phase: str, status: sandbox.ExitStatus | None = None) -> StudentFailure:
         """The failure for a child that stopped answering ``when``; the child is replaced."""
@@ -223,6 +243,7 @@ class SubmissionWorker:
         if self.capture is not None:
             self.capture.close()
         self.pid, self.sock, self.capture = None, None, None
+        self.oom_kills = 0
         self.imported.clear()
 
 

@@ -76,3 +76,23 @@ def write_missing_file(class_dir: Path, lesson: str, module: str) -> str:
     folder = copy_submission(SOLUTIONS, class_dir / student, [lesson])
     (folder / lesson / f"{module}.py").unlink()
     return student
+
+
+ATTACKS = Path(__file__).resolve().parent / "attacks"
+
+
+def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
+    """Each tests/attacks/<name>/ as a student: the solutions, with each attack file appended to its module.
+
+    Appending (like a mutant) keeps an attack file down to the attack: what it defines
+    replaces the solution's definition, and its module-level code runs at import.
+    """
+    students = []
+    for attack in sorted(p for p in ATTACKS.iterdir() if p.is_dir() and (names is None or p.name in names)):
+        lessons = sorted(p.name for p in attack.iterdir() if p.is_dir())
+        folder = copy_submission(SOLUTIONS, class_dir / attack.name, lessons)
+        for overlay in sorted(attack.glob("*/*.py")):
+            module = folder / overlay.parent.name / overlay.name
+            module.write_text(module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text())
+        students.append(attack.name)
+    return students

@@ -10,9 +10,11 @@ Three nets, each catching routes the others miss:
 - ``autograd``: the autograd engine is wrapped, so ``backward()``, ``torch.autograd.grad`` and
   ``torch.func`` transforms are all seen.
 
-Student code runs in this same process and could undo these hooks; the grader therefore
-also scans the source statically (graders/forbidden.py) and trusts only its own scan for
-routes that can be seen in the text.  docs/sandbox.md lists what each net does and does not catch.
+Student code runs in this same process and could undo these hooks.  Undoing them and leaving
+them undone is caught (the watch checks its modes and wrappers when the call returns, and
+reports ``TAMPERED``); undoing and redoing them inside the call is not, so the grader also
+scans the source statically (graders/forbidden.py) and trusts only its own scan for routes
+that can be seen in the text.  docs/sandbox.md lists what each net does and does not catch.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def watch(names: list[str] | tuple[str, ...]) -> Iterator[list[str]]:
     aten = {name for name in names if name.startswith("aten::")}
     dotted = [name for name in names if "." in name and not name.startswith("aten::")]
     restore: list[tuple[object, str, object]] = []
+    installed: list[tuple[object, str, object]] = []  # (owner, attribute, what we put there)
     functions: dict[int, str] = {}
     for name in dotted:
         obj = resolve(name)
@@ -120,6 +123,7 @@ def watch(names: list[str] | tuple[str, ...]) -> Iterator[list[str]]:
             except TypeError:  # a built-in type: the dispatch net has to catch its operators
                 continue
             restore.append((obj, "__init__", original_init))
+            installed.append((obj, "__init__", obj.__init__))
         else:
             owner = resolve(name.rsplit(".", 1)[0])
             attribute = name.rsplit(".", 1)[1]
@@ -128,19 +132,43 @@ def watch(names: list[str] | tuple[str, ...]) -> Iterator[list[str]]:
                 if getattr(module, attribute, None) is obj:
                     restore.append((module, attribute, obj))
                     setattr(module, attribute, _recording(name, obj, hit))
+                    installed.append((module, attribute, getattr(module, attribute)))
     if "autograd" in names:
         from torch.autograd.variable import Variable
 
         restore.append((Variable, "_execution_engine", Variable._execution_engine))
         Variable._execution_engine = _EngineWatch(Variable._execution_engine, hit)
+        installed.append((Variable, "_execution_engine", Variable._execution_engine))
+    modes = []
+    if functions:
+        modes.append((_FunctionWatch(functions, hit), _function_modes))
+    if aten:
+        modes.append((_DispatchWatch(aten, hit), _dispatch_modes))
+    for mode, _ in modes:
+        mode.__enter__()
     try:
-        with contextlib.ExitStack() as modes:
-            if functions:
-                modes.enter_context(_FunctionWatch(functions, hit))
-            if aten:
-                modes.enter_context(_DispatchWatch(aten, hit))
-            yield hits
+        yield hits
     finally:
+        if any(mode not in stack() for mode, stack in modes) or any(getattr(o, a, None) is not w for o, a, w in installed):
+            hit(TAMPERED)
+        for mode, stack in reversed(modes):
+            current = stack()
+            if current and current[-1] is mode:  # code that popped ours has to live with the stack it left
+                mode.__exit__(None, None, None)
         for owner, attribute, original in reversed(restore):
             setattr(owner, attribute, original)
 
+
+TAMPERED = "code that switches off the grader's watch of torch calls"
+
+
+def _function_modes() -> list:
+    from torch.overrides import _get_current_function_mode_stack
+
+    return _get_current_function_mode_stack()
+
+
+def _dispatch_modes() -> list:
+    from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
+    return _get_current_dispatch_mode_stack()

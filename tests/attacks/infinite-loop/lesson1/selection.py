@@ -1,0 +1,6 @@
+"""choose_loss never returns."""
+
+
+def choose_loss(problem):
+    while True:
+        pass

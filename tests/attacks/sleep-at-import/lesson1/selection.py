@@ -1,0 +1,5 @@
+"""The module sleeps for an hour while it is imported."""
+
+import time
+
+time.sleep(3600)

@@ -1,0 +1,212 @@
+"""Hostile submissions are contained: each one scores below full marks on what it attacks, costs nobody
+else anything, and leaves the harness, the machine and every file outside the sandbox as they were.
+
+One class run grades every tests/attacks/<name>/ (the solutions with an attack appended to a
+module) between two pristine copies of the solutions, in one grading process, so one warm
+worker serves them all in turn.  A copy of course.toml shortens the time limits and lowers the
+memory limit so the run takes a couple of minutes; the limits themselves are the real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+from classbuilder import ATTACKS, SOLUTIONS, copy_submission, write_attacks
+from conftest import run_cli
+
+from graders import cgroups
+from graders import results as results_io
+from graders.course import ROOT
+from graders.results import StudentResult
+from graders.sandbox import bubblewrap_problem
+
+LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
+SELECTION = ("CrossEntropyOnProbabilities", "choose_loss")
+MARKER = "GRADERS-ATTACK-MARKER"  # the name every attack gives the files it plants
+PROCESS_NAME = "graders-attack"  # the name attacks give the processes they leave behind
+SECRET = "reference-answer-42"
+LIMITS = {"timeout": 2.0, "import_timeout": 3.0, "memory_mb": 256, "processes": 16, "output_kb": 64, "cpu_seconds": 20}
+FIRST, LAST = "0-pristine", "zz-pristine"
+
+# attack -> {entry: (status, failure kind or None for any, words in that test's message)}.
+# Entries not listed must get full marks.
+EXPECTED = {
+    "infinite-loop": {"choose_loss": ("timeout", "timeout", "did not finish within 2 s")},
+    "ignores-signals": {"mse": ("timeout", "timeout", "did not finish within 2 s")},
+    "memory-hog": {"mse": ("error", "out_of_memory", "memory")},
+    "memory-hog-forks": {"binary_cross_entropy": ("error", "out_of_memory", "memory limit of 256 MB")},
+    "exit-in-call": {"binary_cross_entropy_with_logits": ("error", "exit_during_call", "exited with code 0")},
+    "sys-exit-at-import": {e: ("error", "exit_during_import", "sys.exit(0) was called") for e in SELECTION},
+    "sleep-at-import": {e: ("timeout", "timeout", "importing lesson1/selection.py took longer than 3 s") for e in SELECTION},
+    "segfault": {e: ("error", "signal", "signal 11 (SIGSEGV)") for e in SELECTION},  # choose_loss runs the student's class
+    "patches-comparisons": {"mse": ("failed", "wrong_value", "elements differ")},
+    "patches-pytest": {"cross_entropy": ("failed", "wrong_value", "elements differ")},
+    "fake-output": {"mse": ("failed", "wrong_value", "Your code printed:\nPASSED")},
+    "fake-result-files": {"mse": ("failed", "wrong_value", "elements differ")},
+    "reads-solutions": {"mse": ("failed", "wrong_value", "elements differ")},
+    "reads-secrets": {"mse": ("failed", "wrong_value", "expected a tensor")},
+    "changes-classmates": {"choose_loss": ("failed", "wrong_value", "L1Loss")},
+    "detached-children": {"mse": ("failed", "wrong_value", "elements differ")},
+    "gigabyte-output": {"binary_cross_entropy": ("error", "output_limit", "printed more than 64 KB")},
+    "fork-bomb": {"choose_loss": ("error", "raised", "the fork bomb ran out of processes")},
+    "attacks-the-worker": {"CrossEntropyOnProbabilities": ("failed", "wrong_value", "")},
+    "remounts-writable": {"cross_entropy": ("failed", "wrong_value", "elements differ")},
+    "poisons-tmp": {"choose_loss": ("failed", "wrong_value", "L1Loss")},
+    "reads-leftovers": {},  # graded right after poisons-tmp: finds nothing, so full marks
+    "tampers-probes": {e: ("failed", None, "") for e in LOSSES + SELECTION},
+    "garbage-values": {e: ("failed", None, "") for e in LOSSES},
+    "garbage-loss-settings": {"choose_loss": ("failed", "wrong_value", "")},
+    "forbidden-disguised": {
+        "mse": ("forbidden", "forbidden", "torch.nn.functional.mse_loss"),
+        "binary_cross_entropy": ("forbidden", "forbidden", "torch.nn.BCELoss"),
+        "binary_cross_entropy_with_logits": ("forbidden", "forbidden", "aten::binary_cross_entropy_with_logits"),
+        "cross_entropy": ("forbidden", "forbidden", "getattr(torch.nn.functional, <a computed name>)"),
+    },
+    "corrupts-replies": {  # choose_loss too: its grader computes the student's own loss, this one included
+        e: ("failed", "garbage", "could not be read") for e in SELECTION
+    },
+}
+
+
+@dataclass
+class AttackedClass:
+    folder: Path
+    out: Path
+    results: dict[str, StudentResult]
+    before: dict[str, str]  # file -> sha256 of the class folder before grading
+    skipped: list[str]
+
+    def exercise(self, student: str, exercise_id: str):
+        result = self.results[student].exercise(exercise_id)
+        assert result is not None, f"{student} has no result for {exercise_id}"
+        return result
+
+
+def short_limits_course(folder: Path) -> Path:
+    """The repository's course, with shorter time limits and a lower memory limit: course.toml must sit
+    at a course root, so the copy sits in a folder whose graders/ and solutions/ link to the real ones."""
+    folder.mkdir(parents=True)
+    for name in ("graders", "solutions"):
+        (folder / name).symlink_to(ROOT / name)
+    text = (ROOT / "course.toml").read_text()
+    for key, value in LIMITS.items():
+        text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        assert count == 1, f"course.toml has no single {key} line"
+    (folder / "course.toml").write_text(text)
+    return folder / "course.toml"
+
+
+def no_process_limit() -> bool:
+    """As root, only a cgroup limits processes (RLIMIT_NPROC does not apply): a fork bomb without one is not run."""
+    return os.geteuid() == 0 and cgroups.problem() is not None
+
+
+def fingerprints(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def grade(folder: Path, out: Path, course: Path) -> dict[str, StudentResult]:
+    run_cli("grade", str(folder), "--out", str(out), "--jobs", "1", "--course", str(course), "--sandbox", "auto")
+    return {path.parent.name: results_io.read(path) for path in out.glob("*/result.json")}
+
+
+@pytest.fixture(scope="module")
+def course_copy(tmp_path_factory) -> Path:
+    return short_limits_course(tmp_path_factory.mktemp("course") / "course")
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory, course_copy) -> AttackedClass:
+    folder = tmp_path_factory.mktemp("attacked-class")
+    skipped = ["fork-bomb"] if no_process_limit() else []
+    copy_submission(SOLUTIONS, folder / FIRST)
+    write_attacks(folder, [name for name in EXPECTED if name not in skipped])
+    copy_submission(SOLUTIONS, folder / LAST)
+    before = fingerprints(folder)
+    out = tmp_path_factory.mktemp("attacked-out")
+    os.environ["GRADERS_TEST_SECRET"] = SECRET
+    try:
+        results = grade(folder, out, course_copy)
+    finally:
+        del os.environ["GRADERS_TEST_SECRET"]
+    return AttackedClass(folder, out, results, before, skipped)
+
+
+def test_the_corpus_and_the_table_agree():
+    assert sorted(p.name for p in ATTACKS.iterdir() if p.is_dir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("attack", sorted(EXPECTED))
+def test_attack_is_contained_and_reported(attacked, course, attack):
+    if attack in attacked.skipped:
+        pytest.skip("running as root without cgroups: no process limit would hold (docs/sandbox.md)")
+    expected = EXPECTED[attack]
+    for exercise in course.lesson("lesson1").exercises:
+        graded = attacked.exercise(attack, exercise.id)
+        if exercise.entry not in expected:
+            failures = [f"{t.status}/{t.failure}: {t.message[:200]}" for t in graded.tests if t.status != "passed"]
+            assert graded.score == exercise.points, f"{attack} lost points on untouched {exercise.id}: {failures[:2]}"
+            continue
+        status, failure, words = expected[exercise.entry]
+        assert graded.score < exercise.points, f"{attack} got full marks on {exercise.id}"
+        relevant = [t for t in graded.tests if t.status == status and failure in (None, t.failure)]
+        seen = sorted({(t.status, t.failure) for t in graded.tests})
+        assert relevant, f"{attack} {exercise.id}: no test with {status}/{failure}, only {seen}"
+        assert any(words in t.message for t in relevant), f"{attack} {exercise.id}: {relevant[0].message[:400]}"
+
+
+def test_pristine_copies_are_graded_exactly_as_when_alone(attacked, course_copy, tmp_path):
+    alone = tmp_path / "alone"
+    copy_submission(SOLUTIONS, alone / LAST)
+    graded = grade(alone, tmp_path / "out", course_copy)
+    assert graded[LAST].score == graded[LAST].max_score
+    in_class = (attacked.out / LAST / "result.json").read_bytes()
+    assert in_class == (tmp_path / "out" / LAST / "result.json").read_bytes()
+    first = (attacked.out / FIRST / "result.json").read_text().replace(f'"student": "{FIRST}"', f'"student": "{LAST}"')
+    assert first == in_class.decode()
+
+
+def test_no_attack_stopped_the_harness(attacked):
+    graded = set(attacked.results)
+    assert graded == set(EXPECTED) - set(attacked.skipped) | {FIRST, LAST}
+    logs = "".join(p.read_text() for p in (attacked.out / ".logs").glob("*.log"))
+    assert "INTERNAL GRADER ERROR" not in logs
+
+
+def test_no_process_an_attack_started_outlives_grading(attacked):
+    left = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == PROCESS_NAME:
+                left.append(int(entry))
+        except OSError:
+            pass
+    assert not left, f"processes started by attacks are still running: {left}"
+
+
+def test_nothing_outside_the_sandbox_was_written_or_changed(attacked):
+    assert fingerprints(attacked.folder) == attacked.before, "a submission's files changed during grading"
+    places = [ROOT, attacked.out, Path(sys.prefix), Path(torch.__file__).parent, Path(os.__file__).parent]
+    planted = [p for place in places for p in place.rglob(f"{MARKER}*") if ".git" not in p.parts]
+    planted += [p for top in (Path("/tmp"), Path("/dev/shm"), Path("/")) for p in top.glob(f"{MARKER}*")]
+    assert not planted, f"attacks planted files outside the sandbox: {planted}"
+
+
+def test_secrets_of_the_grader_never_reach_student_code(attacked):
+    if bubblewrap_problem():
+        pytest.skip(f"without bubblewrap the environment is inherited (documented): {bubblewrap_problem()}")
+    assert SECRET not in (attacked.out / "reads-secrets" / "result.json").read_text()
+
+
+def test_a_failure_kind_is_shown_in_the_feedback(attacked):
+    feedback = (attacked.out / "gigabyte-output" / "feedback.md").read_text()
+    assert "**error** (too much output)" in feedback
+    printed = (attacked.out / "fake-output" / "feedback.md").read_text()
+    assert "PASSED" in printed and "\x1b" not in printed and "\x07" not in printed
