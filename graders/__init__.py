@@ -7,6 +7,8 @@ The engine lives in small modules beside one hidden-grader package per lesson:
 - ``grade``       ``python -m graders grade``: the grading pipeline, stage by stage
 - ``submission``  finding and reading submissions (never executing them)
 - ``sandbox``     starting the isolated worker; ``student`` the handle graders call
+- ``cgroups``     a memory and process limit per child; ``capture`` what student code prints
+- ``failures``    every way student code fails, with its status and machine-readable kind
 - ``worker/``     the code that runs *inside* the sandbox, next to student code
 - ``plugin``      the pytest plugin that runs hidden graders against submissions
 - ``scoring``     test outcomes into points; ``results`` the result.json schema

@@ -16,7 +16,8 @@ import os
 import re
 from dataclasses import dataclass
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")  # terminal escapes and the like; keeps \t and \n
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")  # colours, cursor moves, titles
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")  # what is left of them; keeps \t and \n
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Capture:
         size = max(0, os.lseek(self.fd, 0, os.SEEK_CUR))
         data = os.pread(self.fd, min(size, self.limit), 0) if size else b""
         os.lseek(self.fd, 0, os.SEEK_SET)
-        text = _CONTROL.sub("", data.decode("utf-8", "replace"))
+        text = _CONTROL.sub("", _ESCAPES.sub("", data.decode("utf-8", "replace")))
         return Printed(text, size, size > self.limit)
 
     def close(self) -> None:

@@ -103,12 +103,13 @@ def _python_roots() -> list[str]:
     return roots
 
 
-def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = False) -> list[str]:
+def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = False, namespaces: bool = True) -> list[str]:
     """The command line that starts the zygote in the given sandbox mode."""
     worker = _worker_copy()
     python = [sys.executable, "-B", "-s", "-P"]  # -P: neither the working folder nor the script's on sys.path
+    zygote = ["-m", "worker.zygote", str(control_fd), *([] if namespaces else ["--no-namespaces"])]
     if mode == "none":
-        return [*python, "-m", "worker.zygote", str(control_fd)]
+        return [*python, *zygote]
     if mode != "bwrap":
         raise ValueError(mode)
     # Order matters: bwrap mounts in sequence, so the empty /tmp comes first and the
@@ -135,7 +136,7 @@ def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = Fals
     args += ["--chdir", "/tmp", *_namespace_flags(), "--new-session", "--clearenv"]
     for key, value in _environment(SANDBOX_ROOT).items():
         args += ["--setenv", key, value]
-    return [*args, "--", *python, "-m", "worker.zygote", str(control_fd)]
+    return [*args, "--", *python, *zygote]
 
 
 def _namespace_flags() -> list[str]:
@@ -214,8 +215,11 @@ class Isolation:
 class Zygote:
     """The grader's handle on one warm worker; serves one submission at a time."""
 
-    def __init__(self, mode: str = "auto", *, hidden: list[Path] = (), cuda: bool = False, cgroups: bool | None = None):
-        """``cgroups``: True requires them, False goes without, None uses them where this process can."""
+    def __init__(
+        self, mode: str = "auto", *, hidden: list[Path] = (), cuda: bool = False, cgroups: bool | None = None, namespaces: bool = True
+    ):
+        """``cgroups``: True requires them, False goes without, None uses them where this process can.
+        ``namespaces=False`` gives children no namespaces of their own, as on a kernel without user namespaces."""
         self.mode = resolve_mode(mode)
         self.hierarchy = self._hierarchy(cgroups)
         self.control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -223,7 +227,7 @@ class Zygote:
         if self.mode == "none":  # bubblewrap clears it; without it, only what Python and CUDA need
             env = {k: v for k, v in os.environ.items() if k in PASSED_ENVIRONMENT}
             env.update(_environment(str(_worker_copy())))
-        cmd = command(self.mode, remote.fileno(), hidden=[Path(p).resolve() for p in hidden], cuda=cuda)
+        cmd = command(self.mode, remote.fileno(), hidden=[Path(p).resolve() for p in hidden], cuda=cuda, namespaces=namespaces)
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             cmd,

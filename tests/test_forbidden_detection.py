@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from graders.forbidden import scan
-from graders.worker.forbidden import watch
+from graders.worker.forbidden import TAMPERED, watch
 
 MSE = ("torch.nn.functional.mse_loss", "torch.nn.MSELoss", "aten::mse_loss")
 
@@ -20,12 +20,46 @@ MSE = ("torch.nn.functional.mse_loss", "torch.nn.MSELoss", "aten::mse_loss")
         "import torch\ndef helper(a, b):\n    return torch.nn.functional.mse_loss(a, b)\ndef mse(a, b):\n    return helper(a, b)\n",
         "import torch\nmse = torch.nn.functional.mse_loss\n",
         "import torch\ndef mse(a, b):\n    return torch.ops.aten.mse_loss(a, b)\n",
+        "import torch\ndef mse(a, b):\n    return torch.ops.aten.mse_loss.default(a, b)\n",
+        "import importlib\ndef mse(a, b):\n    F = importlib.import_module('torch.nn.' + 'functional')\n    return F.mse_loss(a, b)\n",
+        "import torch.nn.functional as F\ndef mse(a, b):\n    return getattr(F, 'mse' + '_loss')(a, b)\n",
+        "import torch.nn.functional as F\ndef mse(a, b):\n    return getattr(F, ''.join(['mse', '_', 'loss']))(a, b)\n",
+        "import torch.nn.functional as F\ndef mse(a, b):\n    return vars(F)['mse_loss'](a, b)\n",
+        "import torch.nn.functional as F\ndef mse(a, b):\n    return F.__dict__[f'mse_{\"loss\"}'](a, b)\n",
+        "import sys\ndef mse(a, b):\n    return sys.modules['torch.nn.functional'].mse_loss(a, b)\n",
+        "def mse(a, b):\n    return __import__('torch.nn.functional', fromlist=['x']).mse_loss(a, b)\n",
+        "from torch.nn.modules import loss\ndef mse(a, b):\n    return loss.MSELoss()(a, b)\n",
+        "from torch.nn.modules.loss import MSELoss as Squares\ndef mse(a, b):\n    return Squares()(a, b)\n",
+        "import torch._refs.nn.functional as R\ndef mse(a, b):\n    return R.mse_loss(a, b)\n",
+        "import torch\nfrom torch._decomp import decomposition_table\ndef mse(a, b):\n"
+        "    return decomposition_table[torch.ops.aten.mse_loss.default](a, b)\n",
+        "import torch.nn.functional as F\ndef mse(a, b):\n    name = input()\n    return getattr(F, name)(a, b)\n",
+        "def mse(a, b):\n    return eval('a')\n",
     ],
-    ids=["alias-module", "alias-function", "class", "assigned-class", "getattr-string", "via-helper", "module-level-alias", "torch-ops"],
-)
+    ids=[
+        "alias-module", "alias-function", "class", "assigned-class", "getattr-string", "via-helper", "module-level-alias",
+        "torch-ops", "op-overload", "import-module", "getattr-built-string", "getattr-joined-string", "vars", "dunder-dict",
+        "sys-modules", "dunder-import", "implementing-module", "implementing-class", "private-twin", "decomposition",
+        "getattr-computed", "eval",
+    ],
+)  # fmt: skip
 def test_static_scan_sees_through_aliases(source):
     hits = scan(source).hits("mse", MSE)
     assert hits, "not detected"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torch\ndef mse(a, b):\n    return ((a - b) ** 2).mean()\n",
+        "import torch\ndef mse(a, b):\n    return getattr(torch, 'float' + '64') and ((a - b) ** 2).mean()\n",
+        "import torch\ndef mse(a, b, reduction='mean'):\n    return getattr((a - b) ** 2, reduction)()\n",
+        "import torch.nn.functional as F\ndef mse(a, b):\n    return F.relu(a - b).pow(2).mean()\n",
+    ],
+    ids=["plain", "getattr-on-torch", "getattr-on-a-tensor", "other-function-of-the-module"],
+)
+def test_static_scan_leaves_honest_code_alone(source):
+    assert scan(source).hits("mse", MSE) == []
 
 
 def test_static_scan_charges_only_the_entry_point_that_uses_it():
@@ -72,3 +106,18 @@ def test_allowed_code_records_nothing():
     with watch(list(MSE)) as hits:
         ((x - 1) ** 2).mean()
     assert hits == []
+
+
+def test_runtime_watch_reports_being_switched_off():
+    from torch.overrides import _pop_mode
+    from torch.utils._python_dispatch import _pop_mode as pop_dispatch
+
+    x = torch.randn(3)
+    with watch(list(MSE)) as hits:
+        _pop_mode()
+        pop_dispatch()
+        torch.nn.functional.mse_loss.__wrapped__(x, x)
+    assert hits == [TAMPERED]
+    with watch(list(MSE)) as hits:  # and the next watch works again
+        torch.nn.functional.mse_loss(x, x)
+    assert "aten::mse_loss" in hits

@@ -1,46 +1,34 @@
-"""The child that runs student code sees only what it needs: no repository, no grader environment, no network."""
+"""The child that runs student code sees only what it needs: no repository, no grader environment, no network,
+no capability, nothing an earlier child left behind, and no way to reach the worker that forks it."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from sandboxed import run, start
 
-from graders.course import ROOT, load_course
-from graders.sandbox import Zygote, bubblewrap_problem
-from graders.student import StudentCrashed, StudentRaised, SubmissionWorker
-from graders.submission import Submission
+from graders import sandbox
+from graders.course import ROOT
+from graders.sandbox import bubblewrap_problem
+from graders.student import StudentCrashed, StudentRaised
 
 needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}")
 
 
 @pytest.fixture(scope="module", params=["bwrap", "none"])
 def zygote(request):
-    if request.param == "bwrap" and bubblewrap_problem():
-        pytest.skip(bubblewrap_problem())
     os.environ["GRADERS_TEST_SECRET"] = "reference-answer-42"
-    z = Zygote(request.param, hidden=[ROOT])
-    z.wait_ready()
+    try:
+        z = start(request.param)
+    finally:
+        del os.environ["GRADERS_TEST_SECRET"]
     yield z
     z.close()
-    del os.environ["GRADERS_TEST_SECRET"]
-
-
-def run(zygote, body: str):
-    """The value ``mse`` returns when its body is ``body`` (it may return any plain value)."""
-    course = load_course()
-    source = f"import os, socket, sys\n\ndef mse(input=None, target=None, reduction='mean'):\n" + "".join(
-        f"    {line}\n" for line in body.splitlines()
-    )
-    submission = Submission("probe", ROOT, files={"lesson1/losses.py": source})
-    worker = SubmissionWorker(zygote, submission, course)
-    try:
-        return worker.run(course.exercise("lesson1.mse"), "call", {"args": (), "kwargs": {}})
-    finally:
-        worker.close()
 
 
 def test_the_grader_environment_is_not_inherited(zygote):
-    if zygote.mode == "none":
-        pytest.skip("without bubblewrap the environment is inherited (documented)")
     assert run(zygote, "return os.environ.get('GRADERS_TEST_SECRET')") is None
 
 
@@ -53,10 +41,9 @@ def test_solutions_and_graders_are_not_on_disk(zygote):
     assert run(zygote, "return sorted(os.listdir('/grader/worker'))")[:2] == ["__init__.py", "child.py"]
 
 
-@needs_bubblewrap
 def test_there_is_no_network(zygote):
-    if zygote.mode == "none":
-        pytest.skip("without bubblewrap the network is shared (documented)")
+    if zygote.mode == "none" and not zygote.isolation.namespaces:
+        pytest.skip("without bubblewrap or namespaces the network is shared (documented)")
     with pytest.raises(StudentRaised, match="OSError|gaierror|Network is unreachable"):
         run(zygote, "socket.create_connection(('1.1.1.1', 53), timeout=2)\nreturn 'connected'")
 
@@ -75,6 +62,58 @@ def test_a_crash_is_reported_with_its_signal_and_the_next_call_works(zygote):
 def test_each_submission_gets_a_fresh_process(zygote):
     run(zygote, "import builtins\nbuiltins.LEAK = 'from a classmate'")
     assert run(zygote, "import builtins\nreturn getattr(builtins, 'LEAK', None)") is None
+
+
+def test_student_code_holds_no_capability(zygote):
+    status = run(zygote, "return open('/proc/self/status').read()")
+    capabilities = {line.split(":")[0]: int(line.split()[1], 16) for line in status.splitlines() if line.startswith("Cap")}
+    assert capabilities == {"CapInh": 0, "CapPrm": 0, "CapEff": 0, "CapBnd": 0, "CapAmb": 0}
+
+
+@needs_bubblewrap
+def test_the_read_only_folders_cannot_be_made_writable(zygote):
+    if zygote.mode == "none":
+        pytest.skip("without bubblewrap nothing is mounted read-only for the child (documented)")
+    # bubblewrap run by root keeps every capability unless told otherwise: enough to remount these.
+    remounted = run(
+        zygote,
+        "import ctypes\nlibc = ctypes.CDLL(None)\n"
+        "return [p for p in (sys.prefix, '/usr', '/grader/worker') if libc.mount(None, p.encode(), None, 32 | 4096, None) == 0]",
+    )
+    assert remounted == []
+    assert not (Path(sys.prefix) / "GRADERS-TEST-MARKER").exists()
+
+
+def test_each_child_has_a_private_tmp(zygote):
+    if not zygote.isolation.namespaces:
+        pytest.skip(zygote.isolation.problems[0])
+    run(zygote, "open('/tmp/left-behind', 'w').write('x')\nopen('/dev/shm/left-behind', 'w').write('x')")
+    assert run(zygote, "return [p for p in ('/tmp/left-behind', '/dev/shm/left-behind') if os.path.exists(p)]") == []
+
+
+def test_the_worker_is_out_of_reach(zygote):
+    if not zygote.isolation.namespaces:
+        pytest.skip(zygote.isolation.problems[0])
+    signalled = run(
+        zygote,
+        "reached = []\nfor pid in range(2, 4096):\n    try:\n        os.kill(pid, 0)\n        reached.append(pid)\n"
+        "    except OSError:\n        pass\nreturn [os.getpid(), os.getppid(), reached]",
+    )
+    assert signalled == [1, 0, []]  # first process of its own PID namespace: nobody else to name
+    assert run(zygote, "return 1 + 1") == 2
+
+
+@needs_bubblewrap
+def test_bubblewrap_leaves_the_zygote_no_capability_but_mapping_users():
+    # As root, bubblewrap keeps every capability inside unless told otherwise (then a child that
+    # failed to drop them could remount the read-only folders).  CAP_SETFCAP (bit 31) is kept
+    # so the zygote can map its user into each child's namespace; children drop it too.
+    status = subprocess.run(
+        ["bwrap", "--ro-bind", "/", "/", *sandbox._namespace_flags(), "cat", "/proc/self/status"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    effective = int(next(line for line in status.splitlines() if line.startswith("CapEff")).split()[1], 16)
+    assert effective == (1 << 31 if os.geteuid() == 0 else 0)
 
 
 @needs_bubblewrap

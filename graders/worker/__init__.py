@@ -9,6 +9,7 @@ folder alone (no solutions, no hidden graders), imported under the name ``worker
 - ``probe``      the probe registry and the context a probe runs student code in
 - ``probes/``    the probes themselves: generic calls and lesson-specific ones
 - ``forbidden``  runtime detection of forbidden calls
+- ``isolation``  the walls raised around each child: its cgroups, namespaces, private /tmp, no capabilities
 - ``limits``     resource limits and process-tree cleanup
 - ``codec``      the message format shared with the grader
 """

@@ -4,15 +4,16 @@ In order (``child.main`` lists the stages):
 
 1. ``join_cgroups``: the process moves itself into the cgroups the grader made for this
    submission (a memory limit and a process limit for everything it will start);
-2. ``enter_namespaces``: it unshares a user, PID, mount and IPC namespace and forks.  The new
+2. ``enter_namespaces``: it unshares a user, PID, mount, IPC and network namespace and forks.  The new
    process is PID 1 of its own PID namespace and serves the submission; the old one stays
    outside as its *keeper*: it waits and then ends the same way, so the zygote reads the
    child's exit status as before.  When PID 1 of a namespace dies, the kernel kills every
    process left in it, so nothing a submission starts outlives it, whatever it does with
    sessions, double forks or signals; and from inside, the zygote and every earlier
    child are out of reach (not in the namespace, so no signal or ptrace can name them).
-   The serving process gets a private, size-limited ``/tmp`` and ``/dev/shm``: nothing a
-   submission writes there is seen by the next one;
+   The serving process gets a private, size-limited ``/tmp`` and ``/dev/shm``, and a network
+   with no interface up: nothing a submission writes there is seen by the next one, and
+   nothing leaves the machine, even without bubblewrap;
 3. ``drop_capabilities``: no capability in any namespace, no way to regain one on exec.
 
 Where the kernel refuses user namespaces, ``probe`` says why once, at the zygote's start,
@@ -29,6 +30,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
@@ -61,7 +63,7 @@ def enter_namespaces(tmp_bytes: int) -> None:
     uid, gid = os.getuid(), os.getgid()
     os.setsid()  # the keeper leads its own session: the zygote's process group stays its own
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")  # dies with the zygote
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
