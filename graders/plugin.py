@@ -273,7 +273,9 @@ class GradingSession:
         return self.submissions[index]
 
     def start_zygote(self) -> None:
-        hidden = [self.course.root] + [path for _, path in self.entries]
+        folders = [path.resolve() for _, path in self.entries]
+        classes = {folder.parent for folder in folders} if len(folders) > 1 else set()  # the class folder, whole
+        hidden = [self.course.root, *sorted(classes), *(f for f in folders if f.parent not in classes)]
         if self.results_dir:
             hidden.append(self.results_dir)
         self._zygote = Zygote(self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices)

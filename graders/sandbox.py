@@ -133,7 +133,7 @@ def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = Fals
             args += ["--ro-bind", "/proc/driver/nvidia", "/proc/driver/nvidia"]
         if os.path.isdir("/sys"):
             args += ["--ro-bind", "/sys", "/sys"]
-    args += ["--chdir", "/tmp", *_namespace_flags(), "--new-session", "--clearenv"]
+    args += ["--remount-ro", "/", "--chdir", "/tmp", *_namespace_flags(), "--new-session", "--clearenv"]
     for key, value in _environment(SANDBOX_ROOT).items():
         args += ["--setenv", key, value]
     return [*args, "--", *python, *zygote]
@@ -227,7 +227,11 @@ class Zygote:
         if self.mode == "none":  # bubblewrap clears it; without it, only what Python and CUDA need
             env = {k: v for k, v in os.environ.items() if k in PASSED_ENVIRONMENT}
             env.update(_environment(str(_worker_copy())))
-        cmd = command(self.mode, remote.fileno(), hidden=[Path(p).resolve() for p in hidden], cuda=cuda, namespaces=namespaces)
+        hidden = [Path(p).resolve() for p in hidden]
+        cmd = command(self.mode, remote.fileno(), hidden=hidden, cuda=cuda, namespaces=namespaces)
+        # Each child makes every mount read-only in its own mount namespace (but for its private /tmp);
+        # without bubblewrap it also covers what bubblewrap would not have bound (worker/isolation.py).
+        self.seal = {"hide": [str(p) for p in [*hidden, PACKAGE]], "visible": _python_roots()} if self.mode == "none" else {}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             cmd,
@@ -309,6 +313,7 @@ class Zygote:
             )
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         procs = group.procs_files() if group else []
+        config = {**config, "seal": self.seal}
         try:
             pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs])["pid"]
         except ZygoteError:

@@ -26,7 +26,7 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
     try:
         isolation.join_cgroups(cgroup_fds)
         if namespaces:
-            isolation.enter_namespaces(int(limits_config.get("memory_mb", 256)) * 2**20)  # the keeper stays inside
+            isolation.enter_namespaces(int(limits_config.get("memory_mb", 256)) * 2**20, config.get("seal"))  # the keeper stays inside
         isolation.drop_capabilities()
         os.setsid()
         for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):

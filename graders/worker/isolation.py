@@ -31,7 +31,9 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
+# statvfs flags -> the mount flags a remount must repeat (the kernel refuses to clear them in a child namespace)
+_KEPT_FLAGS = {0x2: MS_NOSUID, 0x4: MS_NODEV, 0x8: MS_NOEXEC, 0x400: 0x400, 0x800: 0x800, 0x1000: 1 << 21}
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
@@ -58,8 +60,11 @@ def join_cgroups(fds: list[int]) -> None:
             os.close(fd)
 
 
-def enter_namespaces(tmp_bytes: int) -> None:
-    """Fork into fresh namespaces; returns in the new process only (the keeper never returns)."""
+def enter_namespaces(tmp_bytes: int, seal: dict | None = None) -> None:
+    """Fork into fresh namespaces; returns in the new process only (the keeper never returns).
+
+    ``seal`` (without bubblewrap): ``{"hide": [...], "visible": [...]}`` for ``seal_files``.
+    """
     uid, gid = os.getuid(), os.getgid()
     os.setsid()  # the keeper leads its own session: the zygote's process group stays its own
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")  # dies with the zygote
@@ -72,11 +77,45 @@ def enter_namespaces(tmp_bytes: int) -> None:
         keep(served)
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
+    if seal is not None:
+        seal_files(seal.get("hide", []), seal.get("visible", []))
     for folder in PRIVATE_FOLDERS:
         if os.path.isdir(folder):
             options = f"size={tmp_bytes},nr_inodes={TMP_INODES},mode=1777".encode()
             _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mounting {folder}")
     os.chdir("/tmp")  # the fresh one, not the folder it covers
+
+
+def seal_files(hide: list[str], visible: list[str]) -> None:
+    """Without bubblewrap, in this process's own mount namespace: every mount read-only (where the kernel
+    lets a child namespace), and every folder or file in ``hide`` covered by an empty one, except the
+    way to each folder in ``visible`` (the Python installation may sit inside the course folder)."""
+    with open("/proc/self/mountinfo") as mounts:
+        points = [line.split()[4].encode().decode("unicode_escape") for line in mounts]
+    for point in points:
+        try:
+            flags = os.statvfs(point).f_flag
+        except OSError:
+            continue
+        kept = sum(mount_flag for stat_flag, mount_flag in _KEPT_FLAGS.items() if flags & stat_flag)
+        _libc.mount(None, point.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
+    for path in hide:
+        _cover(path, visible)
+
+
+def _cover(path: str, visible: list[str]) -> None:
+    if not os.path.lexists(path):
+        return
+    if any(v == path or v.startswith(path.rstrip("/") + "/") for v in visible):  # cover around what must stay
+        if any(v == path for v in visible):
+            return
+        for entry in os.listdir(path):
+            _cover(os.path.join(path, entry), visible)
+        return
+    if os.path.isdir(path) and not os.path.islink(path):
+        _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=0555"), f"hiding {path}")
+    elif os.path.isfile(path):
+        _check(_libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), f"hiding {path}")
 
 
 def keep(pid: int):
