@@ -1,25 +1,9 @@
 """Every way student code can fail to give a value to compare, as an exception the plugin records per test.
 
 Each kind carries a ``status`` (one of result.json's five) and a ``failure``, the
-machine-readable kind that result.json adds next to it (docs/results.md lists them all):
-
-| failure              | status    | when |
-| -------------------- | --------- | ---- |
-| wrong_value          | failed    | a value differs from the reference (an assertion; set by the plugin) |
-| garbage              | failed    | something that cannot be checked came back: not a tensor, no gradient, an unreadable reply |
-| not_implemented      | error     | the stub's NotImplementedError is still there |
-| raised               | error     | the call raised an exception |
-| import_raised        | error     | importing the module raised |
-| invalid_file         | error     | the file is missing, unreadable or not Python, or the entry point is missing |
-| exit_during_import   | error     | sys.exit() or os._exit() while the module was imported |
-| exit_during_call     | error     | sys.exit() or os._exit() inside a call |
-| signal               | error     | the process was killed by a signal (a crash in native code, ...) |
-| out_of_memory        | error     | over the memory limit |
-| cpu_time             | error     | over the CPU-time limit |
-| output_limit         | error     | printed more than the output limit |
-| grader_error         | error     | the hidden grader itself failed (set by the plugin) |
-| timeout              | timeout   | over the wall-clock limit of a call or an import |
-| forbidden            | forbidden | a forbidden function or class was used |
+machine-readable kind that result.json adds next to it; docs/results.md lists every kind.
+The plugin itself sets two: ``wrong_value`` (an assertion of a hidden grader) and
+``grader_error`` (the hidden grader raised anything else).
 """
 
 from __future__ import annotations

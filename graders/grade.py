@@ -42,6 +42,7 @@ class Options:
     jobs: int = 1
     course_file: Path = COURSE_FILE
     quiet: bool = False
+    child_walls: str = "auto"  # "off": rlimits only, to measure what the walls cost (bench/)
 
 
 @dataclass
@@ -87,7 +88,7 @@ def run_graders(course: Course, entries: list[tuple[str, Path]], lessons: list[L
             "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging", "-q", "--no-header",
             "--rootdir", str(course.root), "-c", str(course.root / "graders" / "pytest.ini"),
             "--course", str(options.course_file), "--results-dir", str(options.out),
-            "--device", options.device, "--sandbox", options.sandbox,
+            "--device", options.device, "--sandbox", options.sandbox, "--child-walls", options.child_walls,
         ]  # fmt: skip
         for student, folder in shard:
             args += ["--submission", f"{student}={folder.resolve()}"]

@@ -57,6 +57,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--sandbox", default="auto", choices=("auto", "bwrap", "none"),
         help="isolate student code with bubblewrap (auto: when available, with a warning otherwise)",
     )  # fmt: skip
+    group.addoption(
+        "--child-walls", default="auto", choices=("auto", "off"),
+        help="auto: each child gets its own namespaces and cgroup where the machine allows; off: rlimits only (for measurements)",
+    )  # fmt: skip
     group.addoption("--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with")
 
 
@@ -278,7 +282,10 @@ class GradingSession:
         hidden = [self.course.root, *sorted(classes), *(f for f in folders if f.parent not in classes)]
         if self.results_dir:
             hidden.append(self.results_dir)
-        self._zygote = Zygote(self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices)
+        walls = self.config.getoption("child_walls") != "off"
+        self._zygote = Zygote(
+            self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices, cgroups=None if walls else False, namespaces=walls
+        )
 
     def zygote(self) -> Zygote:
         if self._zygote is None or not self._zygote.alive():

@@ -20,6 +20,7 @@ import pytest
 import torch
 from classbuilder import ATTACKS, SOLUTIONS, copy_submission, write_attacks
 from conftest import run_cli
+from sandboxed import processes_named
 
 from graders import cgroups
 from graders import results as results_io
@@ -181,13 +182,7 @@ def test_no_attack_stopped_the_harness(attacked):
 
 
 def test_no_process_an_attack_started_outlives_grading(attacked):
-    left = []
-    for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == PROCESS_NAME:
-                left.append(int(entry))
-        except OSError:
-            pass
+    left = processes_named(PROCESS_NAME)
     assert not left, f"processes started by attacks are still running: {left}"
 
 
