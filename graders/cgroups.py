@@ -61,6 +61,7 @@ def detect() -> tuple[Hierarchy | None, str]:
     else:
         return None, "no cgroup file system with the memory and pids controllers is mounted"
     try:
+        _remove_abandoned(hierarchy)
         probe = Group.create(hierarchy, memory_bytes=64 * 2**20, processes=8)
         probe.remove()
     except OSError as exc:
@@ -152,6 +153,15 @@ class Group:
                         break  # left behind, empty of processes: harmless, and named after this grader's pid
                     time.sleep(0.01)
         self.folders = []
+
+
+def _remove_abandoned(hierarchy: Hierarchy) -> None:
+    """Groups a grader that was killed left behind (named after its pid, and it is gone)."""
+    for folder in hierarchy.folders():
+        for group in folder.glob("graders-*-*"):
+            pid = group.name.split("-")[1]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                Group(hierarchy, [group]).remove()
 
 
 def _set(folder: Path, name: str, value: int, optional: bool = False) -> None:

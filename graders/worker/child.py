@@ -24,6 +24,7 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
     """Entered right after fork; never returns.  Every wall goes up before any student code exists."""
     limits_config = config.get("limits", {})
     try:
+        in_cgroup = bool(cgroup_fds)
         isolation.join_cgroups(cgroup_fds)
         if namespaces:
             isolation.enter_namespaces(int(limits_config.get("memory_mb", 256)) * 2**20, config.get("seal"))  # the keeper stays inside
@@ -31,7 +32,7 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
         os.setsid()
         for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
-        limits.confine(limits_config, tasks_outside=1 if namespaces else limits.tasks_of_this_user() - 1)
+        limits.confine(limits_config, tasks_outside=1 if namespaces else limits.tasks_of_this_user() - 1, cgroup=in_cgroup)
         redirect_output(output_fd)
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails

@@ -119,7 +119,12 @@ def _cover(path: str, visible: list[str]) -> None:
 
 
 def keep(pid: int):
-    """Wait for the serving process, then end the way it ended."""
+    """Wait for the serving process, then end the way it ended.
+
+    The keeper lets go of every file first: the grader must see the connection close as soon
+    as the serving process dies, not when the keeper follows it.
+    """
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     while True:
         try:
             _, status = os.waitpid(pid, 0)

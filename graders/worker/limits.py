@@ -25,11 +25,14 @@ def become_subreaper() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
-def confine(limits: dict, *, tasks_outside: int = 0) -> None:
+def confine(limits: dict, *, tasks_outside: int = 0, cgroup: bool = False) -> None:
     """Apply a student child's limits; called in the child before any student code runs.
 
     ``tasks_outside`` counts the processes and threads already charged to this user in the
     child's user namespace that are not the child's own (RLIMIT_NPROC counts them all).
+    With a ``cgroup`` limiting memory, RLIMIT_AS is left alone: the cgroup holds for all the
+    child's processes together, and an address-space limit would also count reservations
+    that use no memory (CUDA reserves tens of gigabytes of addresses when it starts).
     """
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote's (or keeper's) death takes the child along
     prctl(PR_SET_DUMPABLE, 0)  # no core dumps, no ptrace or /proc/pid/mem from siblings
@@ -37,7 +40,8 @@ def confine(limits: dict, *, tasks_outside: int = 0) -> None:
     _prefer_as_oom_victim()
     if limits.get("memory_mb"):
         memory = int(limits["memory_mb"]) * 2**20
-        _set(resource.RLIMIT_AS, _address_space() + memory)
+        if not cgroup:
+            _set(resource.RLIMIT_AS, _address_space() + memory)
         _set(resource.RLIMIT_FSIZE, memory)  # no file bigger than the memory limit (output has its own)
     if limits.get("cpu_seconds"):
         seconds = int(limits["cpu_seconds"])
