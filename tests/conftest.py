@@ -41,6 +41,16 @@ class GradedClass:
 
 
 @pytest.fixture(scope="session")
+def workers():
+    """``workers(kind)``: a warm worker of that kind (tests/sandboxed.py), shared by the whole session."""
+    from sandboxed import Workers
+
+    started = Workers()
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="session")
 def course() -> Course:
     return load_course()
 

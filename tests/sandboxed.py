@@ -25,15 +25,38 @@ from graders.submission import Submission
 KINDS = ("bwrap", "none", "bare")
 
 
+SECRET = ("GRADERS_TEST_SECRET", "reference-answer-42")  # in the grader's environment while a worker starts
+
+
 def start(kind: str) -> Zygote:
     if kind == "bwrap" and bubblewrap_problem():
         pytest.skip(bubblewrap_problem())
-    if kind == "bare":
-        zygote = Zygote("none", hidden=[ROOT], cgroups=False, namespaces=False)
-    else:
-        zygote = Zygote(kind, hidden=[ROOT])
-    zygote.wait_ready()
+    os.environ[SECRET[0]] = SECRET[1]
+    try:
+        if kind == "bare":
+            zygote = Zygote("none", hidden=[ROOT], cgroups=False, namespaces=False)
+        else:
+            zygote = Zygote(kind, hidden=[ROOT])
+        zygote.wait_ready()
+    finally:
+        del os.environ[SECRET[0]]
     return zygote
+
+
+class Workers:
+    """One warm worker of each kind, started on first use and shared by the test modules of a session."""
+
+    def __init__(self):
+        self.started: dict[str, Zygote] = {}
+
+    def __call__(self, kind: str) -> Zygote:
+        if kind not in self.started or not self.started[kind].alive():
+            self.started[kind] = start(kind)
+        return self.started[kind]
+
+    def close(self) -> None:
+        for zygote in self.started.values():
+            zygote.close()
 
 
 def course_with(**limits) -> Course:

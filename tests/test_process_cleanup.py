@@ -6,7 +6,7 @@ import time
 import uuid
 
 import pytest
-from sandboxed import KINDS, course_with, processes_named, run, start
+from sandboxed import KINDS, course_with, processes_named, run
 
 from graders import cgroups
 from graders.student import StudentRaised
@@ -24,11 +24,9 @@ while True:
 """
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def zygote(request):
-    z = start(request.param)
-    yield z
-    z.close()
+@pytest.fixture(params=KINDS)
+def zygote(request, workers):
+    return workers(request.param)
 
 
 def gone(name: str, wait: float = 10.0) -> list[int]:

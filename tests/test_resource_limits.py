@@ -3,18 +3,16 @@
 import os
 
 import pytest
-from sandboxed import KINDS, course_with, run, start, worker
+from sandboxed import KINDS, course_with, run, worker
 
 from graders.failures import CpuTimeExceeded, OutOfMemory, TooMuchOutput
 
 SMALL = {"memory_mb": 192}  # small enough that a hog is stopped quickly, and harmless if it were not
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def zygote(request):
-    z = start(request.param)
-    yield z
-    z.close()
+@pytest.fixture(params=KINDS)
+def zygote(request, workers):
+    return workers(request.param)
 
 
 def test_a_memory_hog_is_stopped_and_reported_as_out_of_memory(zygote):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sandboxed import run, start
+from sandboxed import SECRET, run
 
 from graders import sandbox
 from graders.course import ROOT
@@ -17,19 +17,13 @@ from graders.student import StudentCrashed, StudentRaised
 needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}")
 
 
-@pytest.fixture(scope="module", params=["bwrap", "none"])
-def zygote(request):
-    os.environ["GRADERS_TEST_SECRET"] = "reference-answer-42"
-    try:
-        z = start(request.param)
-    finally:
-        del os.environ["GRADERS_TEST_SECRET"]
-    yield z
-    z.close()
+@pytest.fixture(params=["bwrap", "none"])
+def zygote(request, workers):
+    return workers(request.param)
 
 
 def test_the_grader_environment_is_not_inherited(zygote):
-    assert run(zygote, "return os.environ.get('GRADERS_TEST_SECRET')") is None
+    assert run(zygote, f"return os.environ.get({SECRET[0]!r})") is None
 
 
 def test_solutions_graders_and_classmates_are_not_on_disk(zygote):
