@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from . import fingerprint
 from . import results as results_io
 from .compare import Expect
 from .course import COURSE_FILE, Course, Exercise, load_course
@@ -302,7 +303,8 @@ class GradingSession:
         if worker is not None:
             worker.close()
         submission = self.submission(index)
-        result = score(self.course, self.lessons, submission.student, self.outcomes.pop(index, []), submission.fingerprint())
+        graded_under = fingerprint.of_grading(self.course, submission.fingerprint(), self.lessons, self.devices)
+        result = score(self.course, self.lessons, submission.student, self.outcomes.pop(index, []), graded_under)
         self.results[submission.student] = result
         if self.results_dir is not None:
             results_io.write(result, self.results_dir / submission.student / "result.json")
