@@ -285,8 +285,12 @@ class GradingSession:
 
     def worker(self, index: int) -> SubmissionWorker:
         if index not in self.workers:
-            self.workers[index] = SubmissionWorker(self.zygote(), self.submission(index), self.course)
+            self.workers[index] = self.make_worker(self.submission(index))
         return self.workers[index]
+
+    def make_worker(self, submission: Submission) -> SubmissionWorker:
+        """The sandboxed worker for one submission (bench/plain_process.py swaps in an unsandboxed one to measure)."""
+        return SubmissionWorker(self.zygote(), submission, self.course)
 
     def record(self, case: Case, outcome: Outcome) -> None:
         self.outcomes.setdefault(case.student, []).append(outcome)
