@@ -105,7 +105,8 @@ class Course:
         raise CourseError(f"unknown exercise {exercise_id!r}: it is not in course.toml")
 
     def tolerance(self, dtype: str, device: str, exercise: Exercise | None = None) -> Tolerance:
-        device = device.split(":")[0]
+        """The tolerance for a dtype on a device: "cpu" for the CPU, "cuda" for any accelerator."""
+        device = "cpu" if device.split(":")[0] == "cpu" else "cuda"
         if exercise is not None and (dtype, device) in exercise.tolerances:
             return exercise.tolerances[(dtype, device)]
         return self.tolerances[(dtype, device)]

@@ -65,6 +65,8 @@ class Graded:
 def grade(path: Path, options: Options) -> Graded:
     """Run every stage in order; each stage is one function below."""
     course = load_course(options.course_file)
+    if options.device == "cuda" and "cuda" not in resolved_devices("cuda"):
+        raise UsageError("--device cuda: this machine has no CUDA device (torch.cuda.is_available() is False); use --device cpu or all")
     entries = discover(path, course)
     lessons = select_lessons(course, entries, options.lessons)
     todo, kept = plan(course, entries, lessons, options)

@@ -9,6 +9,7 @@ bound to the exercise under test.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -55,6 +56,7 @@ class UnusableValue(StudentFailure):
 
 
 LOAD_TIMEOUT = 30.0
+_DEVICE_MISMATCH = re.compile(r"same device|not on the expected device|Cannot copy out of meta tensor|device type")
 
 
 class SubmissionWorker:
@@ -254,9 +256,9 @@ def _failure(exercise: Exercise, error: dict, output: str) -> StudentFailure:
         return UnusableValue(str(error.get("message", "")), output)
     if phase == "import":
         return StudentRaised(f"importing {exercise.module_path} raised {_error_line(error)}", output)
-    if kind == "NotImplementedError":
-        frames = error.get("traceback") or []
-        where = f" ({frames[-1].split(': ', 1)[0]})" if frames else ""
+    frames = error.get("traceback") or []
+    if kind == "NotImplementedError" and frames and "raise NotImplementedError" in frames[-1]:
+        where = f" ({frames[-1].split(': ', 1)[0]})"
         return NotImplementedYet(
             f"not implemented yet: {exercise.entry} raises NotImplementedError{where}; replace it with your code",
             output,
@@ -265,6 +267,12 @@ def _failure(exercise: Exercise, error: dict, output: str) -> StudentFailure:
     message = str(error.get("message", ""))
     if kind == "TypeError" and ("argument" in message or "positional" in message):
         hint = "; check the signature against the exercise's docstring"
+    elif _DEVICE_MISMATCH.search(message):
+        hint = (
+            "; a tensor was created on the CPU while the inputs live on another device: create new tensors "
+            "on the input's device (torch.zeros(shape, device=input.device), torch.zeros_like(input), "
+            "input.new_zeros(shape)) and never move results with .cpu()"
+        )
     return StudentRaised(f"{exercise.entry} raised {_error_line(error)}{hint}", output)
 
 

@@ -258,6 +258,8 @@ def _pack_tensor(tensor: torch.Tensor):
             plain = plain.to_dense()
         if plain.dtype not in _DTYPE_NAMES:
             raise TypeError(f"dtype {plain.dtype} is not supported")
+        if plain.device.type == "meta":  # the fake device has shapes but no data: send zeros as placeholders
+            plain = torch.zeros(plain.shape, dtype=plain.dtype)
         return {
             TENSOR: plain.to("cpu", copy=True).contiguous(),
             "device": device,
@@ -315,8 +317,6 @@ def _unpack_tensor(value: dict, device: str | None) -> torch.Tensor:
     if type(tensor) is not torch.Tensor or not isinstance(recorded, str) or not _DEVICE.match(recorded):
         raise ProtocolError("malformed tensor in message")
     target = device or recorded
-    if target.startswith("meta"):
-        target = "cpu"
     if target != "cpu":
         tensor = tensor.to(target)
     if value.get("requires_grad") is True and (tensor.is_floating_point() or tensor.is_complex()):
