@@ -86,6 +86,7 @@ class Course:
     limits: Limits
     tolerances: dict[tuple[str, str], Tolerance]
     lessons: tuple[Lesson, ...]
+    file: Path | None = None  # the course.toml this was read from
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -105,7 +106,8 @@ class Course:
         raise CourseError(f"unknown exercise {exercise_id!r}: it is not in course.toml")
 
     def tolerance(self, dtype: str, device: str, exercise: Exercise | None = None) -> Tolerance:
-        device = device.split(":")[0]
+        """The tolerance for a dtype on a device: "cpu" for the CPU, "cuda" for any accelerator."""
+        device = "cpu" if device.split(":")[0] == "cpu" else "cuda"
         if exercise is not None and (dtype, device) in exercise.tolerances:
             return exercise.tolerances[(dtype, device)]
         return self.tolerances[(dtype, device)]
@@ -223,7 +225,9 @@ class _Parser:
             lesson_title = self.string(raw, "title", where, lesson_id, default=lesson_id)
             exercises = self.exercises(raw.get("exercise", []), where, lesson_id, timeout)
             lessons.append(Lesson(lesson_id, lesson_title, exercises))
-        return Course(self.path.resolve().parent, title, timeout, import_timeout, limits, tolerances, tuple(lessons))
+        return Course(
+            self.path.resolve().parent, title, timeout, import_timeout, limits, tolerances, tuple(lessons), self.path.resolve()
+        )
 
     def exercises(self, items, where: tuple, lesson_id: str, default_timeout: float) -> tuple[Exercise, ...]:
         if not isinstance(items, list) or not items:

@@ -15,6 +15,7 @@ from .course import Exercise, Limits
 from .sandbox import ExitStatus, signal_name
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+_DEVICE_MISMATCH = re.compile(r"same device|not on the expected device|Cannot copy out of meta tensor|device type")
 _MEMORY_WORDS = ("can't allocate memory", "not enough memory", "out of memory", "unable to allocate", "cannot allocate memory")
 
 
@@ -112,9 +113,11 @@ def from_error(exercise: Exercise, error: dict, output: str, limits: Limits) -> 
         return ImportRaised(f"importing {exercise.module_path} raised {line}", output)
     if kind == "SystemExit":
         return ExitedDuringCall(f"{exercise.entry} called {line}: return a value instead of exiting", output)
-    if kind == "NotImplementedError":
-        frames = error.get("traceback") or []
-        where = f" ({frames[-1].split(': ', 1)[0]})" if frames else ""
+    frames = error.get("traceback") or []
+    # Only the stub's own ``raise NotImplementedError`` means "not started": a NotImplementedError
+    # from deeper down (a torch op without a kernel on this device, say) is a real error to show.
+    if kind == "NotImplementedError" and frames and "raise NotImplementedError" in str(frames[-1]):
+        where = f" ({str(frames[-1]).split(': ', 1)[0]})"
         return NotImplementedYet(
             f"not implemented yet: {exercise.entry} raises NotImplementedError{where}; replace it with your code", output
         )
@@ -124,6 +127,12 @@ def from_error(exercise: Exercise, error: dict, output: str, limits: Limits) -> 
         hint = "; check the signature against the exercise's docstring"
     elif kind == "BlockingIOError" or "Resource temporarily unavailable" in message:
         hint = f"; starting processes or threads is limited to {limits.processes}"
+    elif _DEVICE_MISMATCH.search(message):
+        hint = (
+            "; a tensor was created on the CPU while the inputs live on another device: create new tensors "
+            "on the input's device (torch.zeros(shape, device=input.device), torch.zeros_like(input), "
+            "input.new_zeros(shape)) and never move results with .cpu()"
+        )
     return StudentRaised(f"{exercise.entry} raised {line}{hint}", output)
 
 

@@ -1,7 +1,14 @@
-"""Per-student feedback in Markdown, written from result.json alone."""
+"""Per-student feedback, as Markdown and as a self-contained HTML page, from result.json alone.
+
+Both renderings share one structure (``sections``): per exercise its score, how many tests
+passed, and each distinct way it failed, shown once with the number of similar cases,
+since many parametrised cases fail for the same reason.
+"""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from pathlib import Path
 
 from .course import Course
@@ -18,55 +25,136 @@ KINDS = {  # failure kinds (graders/failures.py) in a student's words, where the
     "invalid_file": "file or entry point missing or invalid",
     "grader_error": "grader error",
 }
+FOOTER = (
+    "Run the visible tests with `pytest lessonN` to reproduce most of these failures; "
+    "the hidden tests also check other shapes, dtypes, extreme values and gradients."
+)
 
 
-def render_feedback(course: Course, result: StudentResult) -> str:
+@dataclass
+class Failure:
+    status: str
+    test: str
+    similar: int  # other failing tests with the same first line of message
+    message: str
+    failure: str = ""  # the machine-readable kind, e.g. "out_of_memory"
+
+    @property
+    def label(self) -> str:
+        """The status, with its kind in words when that says more: "error (too much output)"."""
+        if not self.failure or self.failure == self.status:
+            return self.status
+        return f"{self.status} ({KINDS.get(self.failure, self.failure.replace('_', ' '))})"
+
+
+@dataclass
+class Section:
+    exercise: ExerciseResult
+    summary: str
+    failures: list[Failure]
+    more_kinds: int  # kinds of failure not shown
+
+    @property
+    def passed(self) -> int:
+        return sum(t.status == "passed" for t in self.exercise.tests)
+
+
+def sections(course: Course, result: StudentResult) -> list[Section]:
+    found = []
+    for exercise in result.exercises:
+        try:
+            summary = course.exercise(exercise.id).summary
+        except HarnessError:
+            summary = ""
+        groups: dict[str, list] = {}
+        for test in exercise.tests:
+            if test.status != "passed":
+                first_line = test.message.splitlines()[0] if test.message else ""
+                groups.setdefault(f"{test.status}: {first_line}", []).append(test)
+        failures = [
+            Failure(tests[0].status, tests[0].name, len(tests) - 1, tests[0].message or "(no message)", tests[0].failure)
+            for tests in groups.values()
+        ]
+        found.append(Section(exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE)))
+    return found
+
+
+def render_markdown(course: Course, result: StudentResult) -> str:
     lines = [f"# Feedback for {result.student}", "", f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     lines += ["| exercise | score | status |", "| --- | ---: | --- |"]
     for exercise in result.exercises:
         lines.append(f"| {exercise.id} | {exercise.score:.3g} / {exercise.max_score:g} | {exercise.status} |")
-    for exercise in result.exercises:
-        lines += ["", *_exercise_section(course, exercise)]
-    lines += [
-        "",
-        "---",
-        "Run the visible tests with `pytest lessonN` to reproduce most of these failures; "
-        "the hidden tests also check other shapes, dtypes, extreme values and gradients.",
-    ]
+    for section in sections(course, result):
+        exercise = section.exercise
+        lines += ["", f"## {exercise.id}: {exercise.score:.3g} / {exercise.max_score:g}"]
+        if section.summary:
+            lines += ["", f"_{section.summary}_"]
+        if not section.failures:
+            lines += ["", f"All {len(exercise.tests)} tests passed."]
+            continue
+        lines += ["", f"{section.passed} of {len(exercise.tests)} tests passed."]
+        for failure in section.failures:
+            also = f" (and {failure.similar} similar)" if failure.similar else ""
+            lines += ["", f"- **{failure.label}** `{failure.test}`{also}", "", _indent(failure.message)]
+        if section.more_kinds:
+            lines += ["", f"... and {section.more_kinds} other kinds of failure."]
+    lines += ["", "---", FOOTER]
     return "\n".join(lines) + "\n"
-
-
-def _exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
-    try:
-        summary = course.exercise(exercise.id).summary
-    except HarnessError:
-        summary = ""
-    lines = [f"## {exercise.id}: {exercise.score:.3g} / {exercise.max_score:g}"]
-    if summary:
-        lines += ["", f"_{summary}_"]
-    failed = [t for t in exercise.tests if t.status != "passed"]
-    if not failed:
-        lines += ["", f"All {len(exercise.tests)} tests passed."]
-        return lines
-    lines += ["", f"{len(exercise.tests) - len(failed)} of {len(exercise.tests)} tests passed."]
-    groups: dict[str, list] = {}
-    for test in failed:  # many parametrised cases fail the same way: show each way once
-        groups.setdefault(f"{test.status}: {test.message.splitlines()[0] if test.message else ''}", []).append(test)
-    for shown, tests in enumerate(groups.values()):
-        if shown == SHOWN_PER_EXERCISE:
-            lines += ["", f"... and {len(groups) - shown} other kinds of failure."]
-            break
-        first = tests[0]
-        also = f" (and {len(tests) - 1} similar)" if len(tests) > 1 else ""
-        kind = f" ({KINDS.get(first.failure, first.failure.replace('_', ' '))})" if first.failure else ""
-        lines += ["", f"- **{first.status}**{kind} `{first.name}`{also}", "", _indent(first.message or "(no message)")]
-    return lines
 
 
 def _indent(text: str) -> str:
     return "\n".join("  " + line if line else "" for line in text.splitlines()).replace("  ```", "  ` ``")
 
 
-def write_feedback(course: Course, result: StudentResult, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_feedback(course, result), encoding="utf-8")
+PAGE_STYLE = """
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; } td, th { padding: .25rem .75rem; border-bottom: 1px solid #ddd; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+pre { background: #f6f6f6; padding: .75rem; white-space: pre-wrap; border-radius: 4px; }
+.passed { color: #1a7f37; } .failed, .error, .timeout, .forbidden { color: #b42318; }
+.summary { color: #555; font-style: italic; }
+"""
+
+
+def render_html(course: Course, result: StudentResult) -> str:
+    e = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>Feedback for {e(result.student)}</title><style>{PAGE_STYLE}</style></head><body>",
+        f"<h1>Feedback for {e(result.student)}</h1>",
+        f"<p><strong>Score: {result.score:g} / {result.max_score:g}</strong></p>",
+        "<table><tr><th>exercise</th><th>score</th><th>status</th></tr>",
+    ]
+    for exercise in result.exercises:
+        parts.append(
+            f"<tr><td><a href='#{e(exercise.id)}'>{e(exercise.id)}</a></td>"
+            f"<td class='num'>{exercise.score:.3g} / {exercise.max_score:g}</td>"
+            f"<td class='{exercise.status}'>{exercise.status}</td></tr>"
+        )
+    parts.append("</table>")
+    for section in sections(course, result):
+        exercise = section.exercise
+        parts.append(f"<h2 id='{e(exercise.id)}'>{e(exercise.id)}: {exercise.score:.3g} / {exercise.max_score:g}</h2>")
+        if section.summary:
+            parts.append(f"<p class='summary'>{e(section.summary)}</p>")
+        if not section.failures:
+            parts.append(f"<p class='passed'>All {len(exercise.tests)} tests passed.</p>")
+            continue
+        parts.append(f"<p>{section.passed} of {len(exercise.tests)} tests passed.</p>")
+        for failure in section.failures:
+            also = f" (and {failure.similar} similar)" if failure.similar else ""
+            parts.append(
+                f"<p><strong class='{failure.status}'>{e(failure.label)}</strong> <code>{e(failure.test)}</code>{also}</p>"
+                f"<pre>{e(failure.message)}</pre>"
+            )
+        if section.more_kinds:
+            parts.append(f"<p>... and {section.more_kinds} other kinds of failure.</p>")
+    parts.append(f"<hr><p>{e(FOOTER)}</p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_feedback(course: Course, result: StudentResult, folder: Path) -> None:
+    """folder/feedback.md and folder/feedback.html."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "feedback.md").write_text(render_markdown(course, result), encoding="utf-8")
+    (folder / "feedback.html").write_text(render_html(course, result), encoding="utf-8")

@@ -4,33 +4,36 @@ The pipeline, stage by stage (``grade`` below lists them in order):
 
 1. discover   the submission folders under PATH (one, or one per student)
 2. lessons    which lessons to grade (--lesson, else every lesson any submission has)
-3. graders    run the hidden graders in a pytest process per shard: each submission's code
-              runs in its own sandboxed child; comparisons, scores and OUT/<student>/result.json
-              happen in the grader process (graders/plugin.py)
-4. collect    read every result.json back, validated against the schema
-5. report     OUT/<student>/feedback.md and OUT/class.csv
+3. plan       read each submission (as text) and keep every result in OUT whose fingerprint
+              still matches: only new or changed submissions are graded again (--force: all)
+4. graders    run the hidden graders, in local shards or on Dask: each submission's code runs
+              in its own sandboxed child; comparisons, scores and OUT/<student>/result.json
+              happen in the grader processes (graders/plugin.py), each written atomically
+5. collect    read every result.json back, validated against the schema
+6. report     feedback (Markdown and HTML) and Gradescope JSON per student, class.csv,
+              and class.html with plots
 
-The exit code is 0 whenever grading completed, whatever the scores.
+The exit code is 0 whenever grading completed, whatever the scores.  An interrupted run
+keeps every result already written; running the same command again finishes the rest.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import fingerprint
 from . import results as results_io
-from .classtable import write_class_csv
 from .course import COURSE_FILE, Course, Lesson, load_course
-from .errors import HarnessError, UsageError
-from .feedback import write_feedback
-from .submission import discover, lessons_present
-
-LOG_DIR = ".logs"
+from .errors import UsageError
+from .progress import GradingProgress
+from .report import write_reports
+from .shards import LOG_DIR, LocalExecutor, ShardSpec
+from .submission import discover, lessons_present, load
 
 
 @dataclass
@@ -43,6 +46,11 @@ class Options:
     course_file: Path = COURSE_FILE
     quiet: bool = False
     child_walls: str = "auto"  # "off": rlimits only, to measure what the walls cost (bench/)
+    force: bool = False
+    scheduler: str | None = None  # a Dask scheduler address
+    dask_local: int = 0  # workers of a local Dask cluster
+    dask_chunk: int | None = None  # submissions per Dask task (default: automatic)
+    gradescope: Path | None = None
 
 
 @dataclass
@@ -51,17 +59,22 @@ class Graded:
     lessons: list[Lesson]
     results: list[results_io.StudentResult]
     missing: list[str]
+    regraded: list[str]
+    kept: list[str]
 
 
 def grade(path: Path, options: Options) -> Graded:
     """Run every stage in order; each stage is one function below."""
     course = load_course(options.course_file)
+    if options.device == "cuda" and "cuda" not in resolved_devices("cuda"):
+        raise UsageError("--device cuda: this machine has no CUDA device (torch.cuda.is_available() is False); use --device cpu or all")
     entries = discover(path, course)
     lessons = select_lessons(course, entries, options.lessons)
-    run_graders(course, entries, lessons, options)
+    todo, kept = plan(course, entries, lessons, options)
+    run_graders(course, lessons, todo, options)
     results, missing = collect(entries, options.out)
-    report(course, lessons, results, options.out)
-    return Graded(course, lessons, results, missing)
+    report(course, lessons, results, options)
+    return Graded(course, lessons, results, missing, [student for student, _ in todo], kept)
 
 
 def select_lessons(course: Course, entries: list[tuple[str, Path]], requested: list[str]) -> list[Lesson]:
@@ -74,56 +87,61 @@ def select_lessons(course: Course, entries: list[tuple[str, Path]], requested: l
     return present
 
 
-def run_graders(course: Course, entries: list[tuple[str, Path]], lessons: list[Lesson], options: Options) -> None:
-    """One pytest process per shard of students, ``options.jobs`` at a time."""
-    files = sorted({str(course.grader_file(e.lesson, e.module)) for lesson in lessons for e in lesson.exercises})
-    jobs = max(1, min(options.jobs, len(entries)))
-    shards = [entries[i::jobs] for i in range(jobs)]
-    logs = options.out / LOG_DIR
-    logs.mkdir(parents=True, exist_ok=True)
-    processes = []
-    for number, shard in enumerate(shards):
-        args = [
-            sys.executable, "-m", "pytest", *files,
-            "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging", "-q", "--no-header",
-            "--rootdir", str(course.root), "-c", str(course.root / "graders" / "pytest.ini"),
-            "--course", str(options.course_file), "--results-dir", str(options.out),
-            "--device", options.device, "--sandbox", options.sandbox, "--child-walls", options.child_walls,
-        ]  # fmt: skip
-        for student, folder in shard:
-            args += ["--submission", f"{student}={folder.resolve()}"]
-        log = (logs / f"shard-{number}.log").open("w")
-        processes.append((subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=course.root, env=_env(course)), log, number))
-    _wait(processes, entries, options)
+def plan(course: Course, entries: list[tuple[str, Path]], lessons: list[Lesson], options: Options):
+    """(submissions to grade, students whose stored result is still valid)."""
+    existing = {student: options.out / student / "result.json" for student, _ in entries}
+    if options.force or not any(path.is_file() for path in existing.values()):
+        return list(entries), []
+    devices = resolved_devices(options.device)
+    todo, kept = [], []
+    for student, folder in entries:
+        expected = fingerprint.of_grading(course, load(student, folder, lessons).fingerprint(), lessons, devices)
+        try:
+            stored = results_io.read(existing[student]).fingerprint if existing[student].is_file() else None
+        except results_io.ResultsError:
+            stored = None  # unreadable: grade again
+        if stored == expected:
+            kept.append(student)
+        else:
+            todo.append((student, folder))
+    return todo, kept
 
 
-def _env(course: Course) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(course.root), env.get("PYTHONPATH")]))
-    return env
+def resolved_devices(option: str) -> list[str]:
+    """The devices grading will use; imports torch only to ask about CUDA when it matters."""
+    if option == "cpu":
+        return ["cpu"]
+    import torch
+
+    return [d for d in (["cpu", "cuda"] if option == "all" else ["cuda"]) if d != "cuda" or torch.cuda.is_available()]
 
 
-def _wait(processes, entries, options: Options) -> None:
-    total, shown = len(entries), -1
+def run_graders(course: Course, lessons: list[Lesson], todo: list[tuple[str, Path]], options: Options) -> None:
+    if not todo:
+        return
+    options.out.mkdir(parents=True, exist_ok=True)
+    for student, _ in todo:  # a stale result must not count as done while its student is regraded
+        (options.out / student / "result.json").unlink(missing_ok=True)
+    spec = ShardSpec(course, tuple(lessons), options.device, options.sandbox, options.child_walls)
+    progress = GradingProgress(len(todo), quiet=options.quiet)
+    pending = {student for student, _ in todo}
+
+    def poll() -> None:
+        for student in sorted(pending):
+            path = options.out / student / "result.json"
+            if path.is_file():
+                pending.discard(student)
+                progress.graded(results_io.read(path))
+
     try:
-        while any(p.poll() is None for p, _, _ in processes):
-            done = sum((options.out / student / "result.json").is_file() for student, _ in entries)
-            if done != shown and not options.quiet:
-                print(f"graded {done} of {total} submission(s)", file=sys.stderr)
-                shown = done
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        for process, _, _ in processes:
-            process.terminate()
-        raise
-    for process, log, number in processes:
-        log.close()
-        if process.returncode not in (0, 1):  # 1: some tests failed, which is what grading is for
-            tail = (options.out / LOG_DIR / f"shard-{number}.log").read_text(errors="replace").strip().splitlines()[-5:]
-            raise HarnessError(
-                f"the hidden graders could not run (pytest exit code {process.returncode}); "
-                f"see {options.out / LOG_DIR / f'shard-{number}.log'}: {' | '.join(tail)}"
-            )
+        if options.scheduler or options.dask_local:
+            from .cluster import DaskExecutor
+
+            DaskExecutor(options.scheduler, options.dask_local, options.dask_chunk).run(spec, todo, options.out, poll)
+        else:
+            LocalExecutor(options.jobs).run(spec, todo, options.out, poll)
+    finally:
+        progress.close()
 
 
 def collect(entries: list[tuple[str, Path]], out: Path) -> tuple[list[results_io.StudentResult], list[str]]:
@@ -137,28 +155,48 @@ def collect(entries: list[tuple[str, Path]], out: Path) -> tuple[list[results_io
     return results, missing
 
 
-def report(course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], out: Path) -> None:
-    for result in results:
-        write_feedback(course, result, out / result.student / "feedback.md")
-    write_class_csv(course, lessons, results, out / "class.csv")
+def report(course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], options: Options) -> None:
+    write_reports(course, lessons, results, options.out)
+    if options.gradescope is not None:
+        from .gradescope import write_gradescope
+
+        if len(results) != 1:
+            raise UsageError(f"--gradescope {options.gradescope}: needs exactly one submission, got {len(results)}")
+        write_gradescope(course, results[0], options.gradescope)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Grade one submission or a class folder: result.json and feedback per student, class.csv."""
+    """Grade one submission or a class folder: result, feedback and Gradescope JSON per student, class table and page."""
     parser = argparse.ArgumentParser(prog="python -m graders grade", description=main.__doc__)
     parser.add_argument("path", type=Path, help="a submission folder (lesson1/, ...) or a class folder (one folder per student)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for results, feedback and the class table")
+    parser.add_argument("--out", type=Path, required=True, help="folder for results, feedback and the class reports")
     parser.add_argument("--lesson", action="append", default=[], help="grade only this lesson (repeatable)")
     parser.add_argument("--device", default="all", choices=("cpu", "cuda", "all"), help="where value tests run (default all)")
     parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "none"), help="student code isolation")
-    parser.add_argument("--jobs", type=int, default=1, help="grading processes to run in parallel (default 1)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="grading processes side by side (default: all cores)")
+    parser.add_argument("--force", action="store_true", help="regrade every submission, even unchanged ones")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)")
+    parser.add_argument("--dask-local", type=int, default=0, metavar="N", help="grade on a local Dask cluster of N workers")
+    parser.add_argument("--dask-chunk", type=int, default=None, metavar="N", help="submissions per Dask task (default: automatic)")
+    parser.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json for a single submission to FILE")
     parser.add_argument("--course", type=Path, default=COURSE_FILE, help="course.toml to use")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.dask_local < 0:
+        raise UsageError("--dask-local must be at least 1")
+    if args.dask_chunk is not None and args.dask_chunk < 1:
+        raise UsageError("--dask-chunk must be at least 1")
+    if args.scheduler and args.dask_local:
+        raise UsageError("give either --scheduler or --dask-local, not both")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
-    options = Options(args.out, args.lesson, args.device, args.sandbox, args.jobs, args.course)
+    options = Options(
+        args.out, lessons=args.lesson, device=args.device, sandbox=args.sandbox, jobs=args.jobs,
+        course_file=args.course, quiet=args.quiet, force=args.force, scheduler=args.scheduler,
+        dask_local=args.dask_local, dask_chunk=args.dask_chunk, gradescope=args.gradescope,
+    )  # fmt: skip
     started = time.perf_counter()
     graded = grade(args.path, options)
     seconds = time.perf_counter() - started
@@ -166,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{result.student:<24} {result.score:8.2f} / {result.max_score:g}")
     for student in graded.missing:
         print(f"{student:<24} NOT GRADED: see {args.out / LOG_DIR}", file=sys.stderr)
+    kept = f" ({len(graded.kept)} unchanged, kept)" if graded.kept else ""
     print(
-        f"graded {len(graded.results)} submission(s) in {seconds:.1f} s: results and feedback in {args.out}/<student>/, "
-        f"class table in {args.out / 'class.csv'}"
+        f"graded {len(graded.regraded)} submission(s){kept} in {seconds:.1f} s: results and feedback in "
+        f"{args.out}/<student>/, class table in {args.out / 'class.csv'}, class page in {args.out / 'class.html'}"
     )
     return 0

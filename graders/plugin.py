@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from . import fingerprint
 from . import results as results_io
 from .compare import Expect
 from .course import COURSE_FILE, Course, Exercise, load_course
@@ -296,8 +297,12 @@ class GradingSession:
     def worker(self, index: int) -> SubmissionWorker:
         if index not in self.workers:
             self.zygote()  # started (and ready) before the first test, so a harness failure stops the run there
-            self.workers[index] = SubmissionWorker(self.zygote, self.submission(index), self.course)
+            self.workers[index] = self.make_worker(self.submission(index))
         return self.workers[index]
+
+    def make_worker(self, submission: Submission) -> SubmissionWorker:
+        """The sandboxed worker for one submission (bench/plain_process.py swaps in an unsandboxed one to measure)."""
+        return SubmissionWorker(self.zygote, submission, self.course)
 
     def isolation(self) -> str:
         """What walls stood around each child, in words."""
@@ -321,7 +326,8 @@ class GradingSession:
         if worker is not None:
             worker.close()
         submission = self.submission(index)
-        result = score(self.course, self.lessons, submission.student, self.outcomes.pop(index, []), submission.fingerprint())
+        graded_under = fingerprint.of_grading(self.course, submission.fingerprint(), self.lessons, self.devices)
+        result = score(self.course, self.lessons, submission.student, self.outcomes.pop(index, []), graded_under)
         self.results[submission.student] = result
         if self.results_dir is not None:
             results_io.write(result, self.results_dir / submission.student / "result.json")

@@ -1,4 +1,9 @@
-"""``python -m graders report OUT``: render feedback and the class table again from OUT/*/result.json."""
+"""``python -m graders report OUT``: every report rendered again from OUT/*/result.json.
+
+``write_reports`` is also the last stage of ``grade``: per student feedback.md, feedback.html
+and gradescope.json; for the class, class.csv and class.html.  Everything is derived from
+the result files alone.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,24 @@ import argparse
 from pathlib import Path
 
 from . import results as results_io
-from .course import COURSE_FILE, load_course
+from .classpage import write_class_page
+from .classtable import write_class_csv
+from .course import COURSE_FILE, Course, Lesson, load_course
 from .errors import UsageError
-from .grade import report
+from .feedback import write_feedback
+from .gradescope import write_gradescope
+
+
+def write_reports(course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], out: Path) -> None:
+    for result in results:
+        write_feedback(course, result, out / result.student)
+        write_gradescope(course, result, out / result.student / "gradescope.json")
+    write_class_csv(course, lessons, results, out / "class.csv")
+    write_class_page(course, lessons, results, out / "class.html")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Re-render feedback.md files and class.csv from the result.json files in an output folder."""
+    """Render feedback, Gradescope files, class.csv and class.html again from the result.json files in OUT."""
     parser = argparse.ArgumentParser(prog="python -m graders report", description=main.__doc__)
     parser.add_argument("out", type=Path, help="an output folder written by `python -m graders grade`")
     parser.add_argument("--course", type=Path, default=COURSE_FILE)
@@ -24,6 +40,6 @@ def main(argv: list[str] | None = None) -> int:
     results = [results_io.read(path) for path in paths]
     graded = {e.id.split(".")[0] for r in results for e in r.exercises}
     lessons = [lesson for lesson in course.lessons if lesson.id in graded]
-    report(course, lessons, results, args.out)
-    print(f"rendered feedback for {len(results)} student(s) and {args.out / 'class.csv'}")
+    write_reports(course, lessons, results, args.out)
+    print(f"rendered reports for {len(results)} student(s) in {args.out}")
     return 0

@@ -1,60 +1,20 @@
-"""Builds class folders for the tests: copies of solutions and stubs, mutants from the catalogues, variants.
+"""Builds class folders for the tests: copies of solutions and stubs, mutants, and the overlays in tests/submissions/.
 
-A mutant is the reference solution with one entry point replaced by a catalogue mistake
-(graders/lessonN/mistakes_<module>.py); its student id names the mistake, so a result can be
-traced back to it.
+Copies and mutants come from graders/mutants.py; an overlay is tests/submissions/<name>/
+laid over a copy of the solutions of the lessons it touches.
 """
 
 from __future__ import annotations
 
-import importlib
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-from graders.course import ROOT, Course
-from graders.mistakes import Mistake
+from graders.mutants import EXERCISES, SOLUTIONS, Mutant, catalogue_mistakes, copy_submission, write_mutants
 
-SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
-
-
-@dataclass(frozen=True)
-class Mutant:
-    student: str
-    exercise: str
-    mistake: Mistake
-
-
-def copy_submission(source: Path, destination: Path, lessons: list[str] | None = None) -> Path:
-    """A submission folder with the lessons of ``source`` (all of them by default)."""
-    for lesson in sorted(p.name for p in source.iterdir() if p.is_dir() and p.name.startswith("lesson")):
-        if lessons is None or lesson in lessons:
-            shutil.copytree(source / lesson, destination / lesson, ignore=shutil.ignore_patterns("__pycache__", "test_*"))
-    destination.mkdir(parents=True, exist_ok=True)
-    return destination
-
-
-def catalogue_mistakes(course: Course) -> list[tuple[str, str, Mistake]]:
-    """(lesson, module, mistake) for every catalogue entry of every lesson."""
-    found = []
-    for lesson in course.lessons:
-        for module in lesson.modules:
-            catalogue = importlib.import_module(f"graders.{lesson.id}.mistakes_{module}").catalogue
-            for mistake in catalogue:
-                found.append((lesson.id, module, mistake))
-    return found
-
-
-def write_mutants(course: Course, class_dir: Path) -> list[Mutant]:
-    mutants = []
-    for lesson, module, mistake in catalogue_mistakes(course):
-        student = f"mutant-{lesson}-{mistake.function.__name__}"
-        folder = copy_submission(SOLUTIONS, class_dir / student, [lesson])
-        path = folder / lesson / f"{module}.py"
-        path.write_text(path.read_text() + "\n\n# --- mutant ---\n" + mistake.source())
-        mutants.append(Mutant(student, f"{lesson}.{mistake.entry}", mistake))
-    return mutants
-
+__all__ = [
+    "EXERCISES", "SOLUTIONS", "Mutant", "TEST_SUBMISSIONS", "catalogue_mistakes", "copy_submission",
+    "write_missing_file", "write_mutants", "write_test_submissions",
+]  # fmt: skip
 
 TEST_SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 

@@ -202,6 +202,6 @@ def test_secrets_of_the_grader_never_reach_student_code(attacked):
 
 def test_a_failure_kind_is_shown_in_the_feedback(attacked):
     feedback = (attacked.out / "gigabyte-output" / "feedback.md").read_text()
-    assert "**error** (too much output)" in feedback
+    assert "**error (too much output)**" in feedback
     printed = (attacked.out / "fake-output" / "feedback.md").read_text()
     assert "PASSED" in printed and "\x1b" not in printed and "\x07" not in printed

@@ -67,3 +67,46 @@ def test_oversized_messages_are_refused_before_reading_them():
         codec.recv(mine)
     mine.close()
     theirs.close()
+
+
+def test_values_json_cannot_say_directly_survive_the_round_trip():
+    value = {
+        "tuple": (1, (2.5, "x")), "int keys": {0: "a", 1: "b"}, "dollar": {"$": "not a tag"},
+        "complex": 1 + 2j, "nan": float("nan"), "inf": float("-inf"), "set": {3, 4},
+        "dtype": torch.bfloat16, "device": torch.device("cpu"), "big": 10**40, "bool": True,
+        "empty": torch.zeros(0, 3, dtype=torch.int64), "scalar": torch.tensor(2.5, dtype=torch.float16),
+        "complex tensor": torch.tensor([1 + 1j, 2 - 1j]), "non-contiguous": torch.arange(12.0).reshape(3, 4).t(),
+    }  # fmt: skip
+    back = codec.decode(codec.encode(value))
+    assert back["tuple"] == (1, (2.5, "x")) and back["int keys"] == {0: "a", 1: "b"} and back["dollar"] == {"$": "not a tag"}
+    assert back["complex"] == 1 + 2j and back["nan"] != back["nan"] and back["inf"] == float("-inf")
+    assert back["set"] == {3, 4} and back["dtype"] is torch.bfloat16 and back["big"] == 10**40 and back["bool"] is True
+    for key in ("empty", "scalar", "complex tensor", "non-contiguous"):
+        assert torch.equal(back[key], value[key]) and back[key].dtype == value[key].dtype, key
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda data: data[:-3],  # truncated tensor bytes
+        lambda data: data + b"\0",  # trailing bytes
+        lambda data: data.replace(b'"float64"', b'"object0"'),  # a dtype that is not allowed
+        lambda data: data.replace(b'"shape":[2,3]', b'"shape":[9,9]'),  # claims more bytes than sent
+        lambda data: data.replace(b'"shape":[2,3]', b'"shape":[-2,-3]'),
+        lambda data: data.replace(b'"$":"tuple"', b'"$":"pickle"'),  # an unknown tag
+        lambda data: b"\xff\xff\xff\xff" + data[4:],  # header length beyond the message
+    ],
+)
+def test_malformed_messages_are_refused(corrupt):
+    data = codec.encode({"x": torch.zeros(2, 3, dtype=torch.float64), "t": (1, 2)})
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(corrupt(data))
+
+
+def test_deep_nesting_is_refused():
+    value = []
+    for _ in range(200):
+        value = [value]
+    data = codec.encode(value)
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(data)

@@ -1,14 +1,25 @@
-"""Messages between grader and worker: length-prefixed ``torch.save`` bytes, read with ``weights_only=True``.
+"""Messages between grader and worker: JSON for structure, raw bytes for tensors. Nothing is ever executed.
 
-``weights_only`` decoding admits tensors, dtypes, devices and plain containers only, so a
-message from student code can never make the grader execute anything.  Tensors cross as
-CPU copies wrapped in a marker dict that records the device they lived on; ``pack`` and
-``unpack`` convert between live values and that wire form.
+Wire format of one message::
+
+    total length (8 bytes, big-endian) | header length (4 bytes) | header (UTF-8 JSON) | tensor bytes
+
+The header is the value tree in JSON.  Values JSON cannot say directly are tagged objects
+``{"$": tag, ...}``: ``tensor`` (dtype, shape, and the index of its bytes in the tail),
+``tuple``, ``dict`` (keys that are not strings), ``complex``, ``set``, ``dtype``, ``device``.
+Decoding parses JSON and copies bytes into tensors of allow-listed dtypes after checking
+every size, so a message from student code can never make the grader run anything; it is
+also ~8 times faster than ``torch.save``/``torch.load(weights_only=True)``, which matters
+at thousands of calls per submission.
+
+``pack``/``unpack`` convert live values to and from the plain form that crosses: tensors
+become CPU copies wrapped in a marker dict recording the device they lived on; anything
+that is not an exact built-in type becomes an opaque description.
 """
 
 from __future__ import annotations
 
-import io
+import json
 import re
 import socket
 import struct
@@ -19,14 +30,19 @@ import torch
 TENSOR = "__tensor__"
 OPAQUE = "__opaque__"
 HEADER = struct.Struct("!Q")
+_HEADER_LENGTH = struct.Struct("!I")
 MAX_MESSAGE = 256 * 2**20
 _DEVICE = re.compile(r"(cpu|cuda|mps|meta)(:[0-9]{1,2})?\Z")
-_PLAIN = (bool, int, float, complex, str, type(None))  # no bytes: empty bytes do not survive weights_only
-_DTYPES = {  # what a tensor from the worker may hold; anything else (quantized, float8, ...) arrives as Opaque
-    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
-    torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool,
-}  # fmt: skip
+_PLAIN = (bool, int, float, complex, str, type(None))
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")  # addresses differ from run to run; descriptions must not
+DTYPES = {
+    name: getattr(torch, name)
+    for name in (
+        "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+        "uint8", "int8", "int16", "int32", "int64", "bool",
+    )
+}  # fmt: skip
+_DTYPE_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
 
 class ProtocolError(Exception):
@@ -41,17 +57,136 @@ class Timeout(Exception):
     """No complete message arrived before the deadline."""
 
 
+# -- encoding ---------------------------------------------------------------------------------
+
+
 def encode(obj) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
+    """A message body: header length, JSON header, tensor bytes (see the module docstring)."""
+    buffers: list[bytes] = []
+    header = json.dumps(_to_json(obj, buffers), separators=(",", ":")).encode()
+    return b"".join([_HEADER_LENGTH.pack(len(header)), header, *buffers])
 
 
-def decode(data: bytes):
+def _to_json(value, buffers: list[bytes]):
+    kind = type(value)
+    if kind in (bool, int, str, float, type(None)):
+        return value
+    if kind is list:
+        return [_to_json(v, buffers) for v in value]
+    if kind is dict and all(type(k) is str for k in value) and "$" not in value:
+        return {k: _to_json(v, buffers) for k, v in value.items()}
+    if kind is dict:
+        return {"$": "dict", "items": [[_to_json(k, buffers), _to_json(v, buffers)] for k, v in value.items()]}
+    if kind is tuple:
+        return {"$": "tuple", "items": [_to_json(v, buffers) for v in value]}
+    if kind in (set, frozenset):
+        return {"$": "set", "items": [_to_json(v, buffers) for v in value]}
+    if kind is complex:
+        return {"$": "complex", "re": value.real, "im": value.imag}
+    if isinstance(value, torch.dtype):
+        return {"$": "dtype", "name": _DTYPE_NAMES.get(value, str(value))}
+    if isinstance(value, torch.device):
+        return {"$": "device", "name": str(value)}
+    if type(value) is torch.Tensor:
+        if value.device.type != "cpu" or value.dtype not in _DTYPE_NAMES:
+            raise TypeError(f"cannot encode a {value.dtype} tensor on {value.device}; pack() it first")
+        tensor = value.detach().resolve_conj().resolve_neg().contiguous()
+        if tensor.numel():
+            buffers.append(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+        else:
+            buffers.append(b"")
+        return {"$": "tensor", "dtype": _DTYPE_NAMES[tensor.dtype], "shape": list(tensor.shape), "index": len(buffers) - 1}
+    raise TypeError(f"cannot encode {kind.__name__}; pack() values before sending them")
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+
+def decode(data) -> object:
+    """The value a message body holds; any malformation raises ProtocolError."""
+    data = data if isinstance(data, bytearray) else bytearray(data)
     try:
-        return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
-    except Exception as exc:  # any decoding failure is the sender's fault
+        (length,) = _HEADER_LENGTH.unpack_from(data, 0)
+        end = _HEADER_LENGTH.size + length
+        if end > len(data):
+            raise ProtocolError("the header runs past the end of the message")
+        header = json.loads(data[_HEADER_LENGTH.size : end].decode("utf-8"))
+        reader = _Tensors(data, end)
+        value = _from_json(header, reader, 0)
+        reader.finish()
+        return value
+    except ProtocolError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError, struct.error, UnicodeDecodeError, RuntimeError) as exc:
         raise ProtocolError(f"undecodable message ({type(exc).__name__})") from None
+
+
+class _Tensors:
+    """Hands out the tail's tensor bytes in order, checking every size."""
+
+    def __init__(self, data: bytearray, offset: int):
+        self.data, self.offset, self.next = data, offset, 0
+
+    def take(self, entry: dict) -> torch.Tensor:
+        dtype = DTYPES.get(entry.get("dtype"))
+        shape = entry.get("shape")
+        if dtype is None or not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+            raise ProtocolError("malformed tensor header")
+        if entry.get("index") != self.next:
+            raise ProtocolError("tensor bytes out of order")
+        self.next += 1
+        numel = 1
+        for size in shape:
+            numel *= size
+        nbytes = numel * torch.empty((), dtype=dtype).element_size()
+        if self.offset + nbytes > len(self.data):
+            raise ProtocolError("tensor bytes run past the end of the message")
+        if numel == 0:
+            return torch.empty(shape, dtype=dtype)
+        tensor = torch.frombuffer(self.data, dtype=dtype, count=numel, offset=self.offset).reshape(shape)
+        self.offset += nbytes
+        return tensor
+
+    def finish(self) -> None:
+        if self.offset != len(self.data):
+            raise ProtocolError("unexpected bytes after the last tensor")
+
+
+def _from_json(value, tensors: _Tensors, depth: int):
+    if depth > 64:
+        raise ProtocolError("nesting too deep")
+    kind = type(value)
+    if kind in (bool, int, float, str, type(None)):
+        return value
+    if kind is list:
+        return [_from_json(v, tensors, depth + 1) for v in value]
+    if kind is not dict:
+        raise ProtocolError(f"unexpected {kind.__name__} in header")
+    tag = value.get("$")
+    if tag is None:
+        return {k: _from_json(v, tensors, depth + 1) for k, v in value.items()}
+    if tag == "tensor":
+        return tensors.take(value)
+    if tag == "tuple":
+        return tuple(_from_json(v, tensors, depth + 1) for v in value["items"])
+    if tag == "set":
+        return set(_from_json(v, tensors, depth + 1) for v in value["items"])
+    if tag == "dict":
+        return {_from_json(k, tensors, depth + 1): _from_json(v, tensors, depth + 1) for k, v in value["items"]}
+    if tag == "complex":
+        return complex(float(value["re"]), float(value["im"]))
+    if tag == "dtype":
+        if value.get("name") not in DTYPES:
+            raise ProtocolError("unknown dtype")
+        return DTYPES[value["name"]]
+    if tag == "device":
+        if not isinstance(value.get("name"), str) or not _DEVICE.match(value["name"]):
+            raise ProtocolError("malformed device")
+        return torch.device(value["name"])
+    raise ProtocolError(f"unknown tag {tag!r}")
+
+
+# -- sockets -----------------------------------------------------------------------------------
 
 
 def send(sock: socket.socket, obj, deadline: float | None = None) -> None:
@@ -75,29 +210,32 @@ def recv(sock: socket.socket, deadline: float | None = None, limit: int = MAX_ME
     return decode(_read_exactly(sock, size, deadline))
 
 
-def _read_exactly(sock: socket.socket, size: int, deadline: float | None) -> bytes:
-    chunks, remaining = [], size
-    while remaining:
+def _read_exactly(sock: socket.socket, size: int, deadline: float | None) -> bytearray:
+    buffer = bytearray(size)
+    view, received = memoryview(buffer), 0
+    while received < size:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Timeout()
             sock.settimeout(left)
         try:
-            chunk = sock.recv(min(remaining, 1 << 20))
+            count = sock.recv_into(view[received:], min(size - received, 1 << 20))
         except socket.timeout:
             raise Timeout() from None
         except OSError as exc:
             raise Closed(str(exc)) from None
-        if not chunk:
+        if not count:
             raise Closed("connection closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        received += count
+    return buffer
+
+
+# -- live values <-> what crosses ---------------------------------------------------------------
 
 
 def pack(value, depth: int = 0):
-    """Turn a live value into wire form: plain containers, CPU tensors, descriptions of the rest.
+    """Turn a live value into what may cross: plain containers, CPU tensors, descriptions of the rest.
 
     Only exact built-in types pass as themselves, so an object that merely pretends to be
     a float or a list becomes an opaque description rather than crossing the boundary.
@@ -127,6 +265,10 @@ def _pack_tensor(tensor: torch.Tensor):
         device = str(plain.device)
         if plain.layout != torch.strided:
             plain = plain.to_dense()
+        if plain.dtype not in _DTYPE_NAMES:
+            raise TypeError(f"dtype {plain.dtype} is not supported")
+        if plain.device.type == "meta":  # the fake device has shapes but no data: send zeros as placeholders
+            plain = torch.zeros(plain.shape, dtype=plain.dtype)
         return {
             TENSOR: plain.to("cpu", copy=True).contiguous(),
             "device": device,
@@ -155,7 +297,7 @@ class Opaque:
 
 
 def unpack(value, *, device: str | None = None, depth: int = 0):
-    """Wire form back to live values; ``device`` overrides the recorded device (worker side)."""
+    """What crossed, back to live values; ``device`` overrides the recorded device (worker side)."""
     if depth > 40:
         raise ProtocolError("nesting too deep")
     kind = type(value)
@@ -183,13 +325,7 @@ def _unpack_tensor(value: dict, device: str | None) -> torch.Tensor:
     recorded = value.get("device", "cpu")
     if type(tensor) is not torch.Tensor or not isinstance(recorded, str) or not _DEVICE.match(recorded):
         raise ProtocolError("malformed tensor in message")
-    if tensor.layout != torch.strided or tensor.dtype not in _DTYPES or tensor.is_quantized:
-        return Opaque("torch.Tensor", f"a tensor of dtype {tensor.dtype} and layout {tensor.layout}, which cannot be compared")
-    if not tensor.is_contiguous() or tensor.storage_offset() != 0 or tensor.untyped_storage().nbytes() != tensor.numel() * tensor.element_size():
-        raise ProtocolError("a tensor in the message is not a plain, contiguous block of values")
     target = device or recorded
-    if target.startswith("meta"):
-        target = "cpu"
     if target != "cpu":
         tensor = tensor.to(target)
     if value.get("requires_grad") is True and (tensor.is_floating_point() or tensor.is_complex()):

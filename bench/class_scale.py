@@ -1,0 +1,191 @@
+"""Class-scale benchmark: this harness against the ways a class could otherwise be graded, side by side.
+
+For each class size N, a synthetic class (copies of the solutions and mutants from the
+mistake catalogues, in a fixed order) is graded:
+
+- harness:   ``python -m graders grade`` (warm sandboxed worker per shard, forked child per student)
+- fresh:     one fresh ``pytest`` process per submission against the same hidden graders
+- nbgrader:  ``nbgrader autograde`` on the same submissions as notebooks (when the nbgrader
+             course exists: graders/notebooks.py)
+- plain:     one plain process with student code imported into the grader (bench/plain_process.py):
+             the isolation's cost is harness (--jobs 1) against plain
+
+It prints seconds per submission, the ratios, peak memory (summed over the process tree)
+and how time grows with N, and checks that every way gave the same scores.
+
+    python bench/class_scale.py --sizes 25 50 100 200 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graders.course import load_course  # noqa: E402
+from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
+
+
+def synthetic_class(folder: Path, size: int, lessons: list[str]) -> list[str]:
+    """``size`` students: every third a copy of the solutions, the others mutants in catalogue order."""
+    course = load_course()
+    mistakes = [m for m in catalogue_mistakes(course) if m[0] in lessons]
+    students = []
+    for i in range(size):
+        student = f"student{i:04d}"
+        if i % 3 == 0 or not mistakes:
+            copy_submission(SOLUTIONS, folder / student, lessons)
+        else:
+            lesson, module, mistake = mistakes[(i - i // 3 - 1) % len(mistakes)]
+            write_mutant(folder / student, lesson, module, mistake, lessons)
+        students.append(student)
+    return students
+
+
+class PeakMemory:
+    """Samples the summed resident memory of a process and all its descendants."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self.running = pid, 0, True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            time.sleep(0.1)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        return self.peak / 2**20
+
+
+def _tree_rss(root: int) -> int:
+    parents, rss = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+                rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+    total, stack = rss.get(root, 0), [root]
+    while stack:
+        parent = stack.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent:
+                total += rss.get(pid, 0)
+                stack.append(pid)
+    return total
+
+
+def run(commands: list[list[str]], parallel: int) -> tuple[float, float]:
+    """Run the commands, ``parallel`` at a time; (seconds, peak MiB of the busiest moment)."""
+    started = time.perf_counter()
+    peaks: list[float] = []
+
+    def one(command: list[str]) -> None:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        memory = PeakMemory(process.pid)
+        process.wait()
+        peaks.append(memory.stop())
+
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(one, commands))
+    return time.perf_counter() - started, max(peaks) * min(parallel, len(commands))
+
+
+def pytest_command(files: list[str], submissions: list[tuple[str, Path]], out: Path, *extra: str) -> list[str]:
+    command = [
+        sys.executable, "-m", "pytest", *files, "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging",
+        "-q", "--no-header", "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
+        "--results-dir", str(out), "--device", "cpu", *extra,
+    ]  # fmt: skip
+    for student, folder in submissions:
+        command += ["--submission", f"{student}={folder}"]
+    return command
+
+
+def scores(out: Path, students: list[str]) -> dict[str, float]:
+    return {s: json.loads((out / s / "result.json").read_text())["score"] for s in students if (out / s / "result.json").is_file()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--lessons", nargs="+", default=None, help="default: every lesson of the course")
+    parser.add_argument("--ways", nargs="+", default=["harness", "fresh", "nbgrader", "plain"])
+    args = parser.parse_args()
+    course = load_course()
+    lessons = args.lessons or [lesson.id for lesson in course.lessons]
+    files = sorted({str(course.grader_file(e.lesson, e.module)) for l in course.lessons if l.id in lessons for e in l.exercises})
+    print(f"class-scale benchmark: lessons {', '.join(lessons)}, {args.jobs} jobs, {os.cpu_count()} cores")
+    rows = []
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="graders-bench-") as temporary:
+            root = Path(temporary)
+            students = synthetic_class(root / "class", size, lessons)
+            entries = [(s, root / "class" / s) for s in students]
+            row: dict = {"N": size}
+            reference = None
+            if "harness" in args.ways:
+                out = root / "harness"
+                grade = [sys.executable, "-m", "graders", "grade", str(root / "class"), "--out", str(out), "--force",
+                         "--quiet", "--device", "cpu", *(f"--lesson={l}" for l in lessons)]  # fmt: skip
+                row["harness"], row["harness_mb"] = run([grade + ["--jobs", str(args.jobs)]], 1)
+                reference = scores(out, students)
+            if "fresh" in args.ways:
+                out = root / "fresh"
+                row["fresh"], row["fresh_mb"] = run([pytest_command(files, [e], out) for e in entries], args.jobs)
+                row["fresh_same"] = scores(out, students) == reference if reference else None
+            if "nbgrader" in args.ways:
+                row["nbgrader"] = _nbgrader(root, entries, lessons, args.jobs)
+            if "plain" in args.ways:
+                out1, out2 = root / "isolated", root / "plain"
+                row["isolated_1"], _ = run([pytest_command(files, entries, out1)], 1)
+                row["plain_1"], row["plain_mb"] = run([pytest_command(files, entries, out2, "-p", "bench.plain_process")], 1)
+                row["plain_same"] = scores(out2, students) == scores(out1, students)
+            rows.append(row)
+            _print_row(row)
+    print(json.dumps(rows, indent=1))
+
+
+def _nbgrader(root: Path, entries, lessons, jobs):
+    """Seconds for ``nbgrader autograde`` on the same submissions as notebooks, or None without a course."""
+    try:
+        from graders import nbgrader_bench  # provided with the nbgrader course (graders/notebooks.py)
+    except ImportError:
+        return None
+    return nbgrader_bench.autograde_seconds(root, entries, lessons, jobs)
+
+
+def _print_row(row: dict) -> None:
+    n = row["N"]
+    parts = [f"N={n:4d}"]
+    if "harness" in row:
+        parts.append(f"harness {row['harness'] / n:6.3f} s/sub ({row['harness_mb']:.0f} MiB)")
+    if "fresh" in row:
+        parts.append(f"fresh {row['fresh'] / n:6.3f} s/sub ({row['fresh_mb']:.0f} MiB, x{row['fresh'] / row['harness']:.1f})")
+    if row.get("nbgrader"):
+        parts.append(f"nbgrader {row['nbgrader'] / n:6.3f} s/sub (x{row['nbgrader'] / row['harness']:.1f})")
+    if "plain_1" in row:
+        parts.append(f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1: {row['isolated_1']:.1f} s vs {row['plain_1']:.1f} s)")
+    print("  ".join(parts), flush=True)
+
+
+if __name__ == "__main__":
+    main()

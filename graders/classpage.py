@@ -1,0 +1,121 @@
+"""class.html: the class at a glance, a self-contained page with plots (no server, no external files).
+
+Score distribution, the share of students with full marks on each exercise (and their mean
+score there), the exercises' most common kind of failure, and a table of every student
+linking to their feedback.  Plots are drawn with matplotlib and embedded as PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from .course import Course, Lesson
+from .feedback import PAGE_STYLE
+from .results import StudentResult
+
+
+def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[dict]:
+    """Per exercise: full-marks rate, mean score fraction, the most common failing status."""
+    stats = []
+    for lesson in lessons:
+        for exercise in lesson.exercises:
+            graded = [r.exercise(exercise.id) for r in results]
+            graded = [g for g in graded if g is not None]
+            statuses = Counter(t.status for g in graded for t in g.tests if t.status != "passed")
+            stats.append({
+                "id": exercise.id,
+                "full": sum(g.score >= g.max_score for g in graded) / len(graded) if graded else 0.0,
+                "mean": statistics.fmean(g.score / g.max_score for g in graded) if graded else 0.0,
+                "failure": statuses.most_common(1)[0][0] if statuses else "",
+            })  # fmt: skip
+    return stats
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def plots(results: list[StudentResult], stats: list[dict]) -> tuple[str, str]:
+    """(score histogram, per-exercise bar chart), as base64 PNG."""
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    percent = [100 * r.score / r.max_score if r.max_score else 0 for r in results]
+    figure, axis = pyplot.subplots(figsize=(7, 3))
+    axis.hist(percent, bins=[i * 5 for i in range(21)], color="#4c72b0", edgecolor="white")
+    axis.set_xlabel("score (% of maximum)")
+    axis.set_ylabel("students")
+    axis.set_xlim(0, 100)
+    axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    histogram = _png(figure)
+    pyplot.close(figure)
+
+    height = max(2.5, 0.32 * len(stats) + 1)
+    figure, axis = pyplot.subplots(figsize=(7, height))
+    names = [s["id"] for s in stats][::-1]
+    axis.barh(names, [100 * s["mean"] for s in stats][::-1], color="#c6dbef", label="mean score")
+    axis.barh(names, [100 * s["full"] for s in stats][::-1], color="#2171b5", height=0.45, label="full marks")
+    axis.set_xlim(0, 100)
+    axis.set_xlabel("% of students (full marks) / % of points (mean score)")
+    axis.legend(loc="lower right", fontsize=8)
+    bars = _png(figure)
+    pyplot.close(figure)
+    return histogram, bars
+
+
+def render_class_page(course: Course, lessons: list[Lesson], results: list[StudentResult]) -> str:
+    e = html.escape
+    results = sorted(results, key=lambda r: r.student)
+    stats = exercise_stats(lessons, results)
+    totals = [r.score for r in results]
+    maximum = max((r.max_score for r in results), default=0)
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(course.title)}: class results</title><style>{PAGE_STYLE}</style></head><body>",
+        f"<h1>Class results</h1><p>{e(course.title)}</p>",
+    ]
+    if results:
+        parts.append(
+            f"<p>{len(results)} students; mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):.2f}, "
+            f"lowest {min(totals):.2f}, highest {max(totals):.2f} of {maximum:g}.</p>"
+        )
+        histogram, bars = plots(results, stats)
+        parts.append(f"<h2>Scores</h2><img alt='score histogram' src='data:image/png;base64,{histogram}'>")
+        parts.append(f"<h2>Exercises</h2><img alt='full marks and mean score per exercise' src='data:image/png;base64,{bars}'>")
+    parts.append("<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>")
+    for s in stats:
+        parts.append(
+            f"<tr><td>{e(s['id'])}</td><td class='num'>{100 * s['full']:.0f}%</td>"
+            f"<td class='num'>{100 * s['mean']:.0f}%</td><td class='{s['failure']}'>{s['failure']}</td></tr>"
+        )
+    parts.append("</table><h2>Students</h2><table><tr><th>student</th>")
+    parts += [f"<th>{e(s['id'].split('.', 1)[1])}</th>" for s in stats]
+    parts.append("<th>total</th></tr>")
+    for result in results:
+        cells = []
+        for s in stats:
+            graded = result.exercise(s["id"])
+            if graded is None:
+                cells.append("<td></td>")
+            else:
+                cells.append(f"<td class='num {graded.status}'>{graded.score:.3g}</td>")
+        link = f"{e(result.student)}/feedback.html"
+        parts.append(f"<tr><td><a href='{link}'>{e(result.student)}</a></td>{''.join(cells)}"
+                     f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td></tr>")  # fmt: skip
+    parts.append("</table></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_class_page(course: Course, lessons: list[Lesson], results: list[StudentResult], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_class_page(course, lessons, results), encoding="utf-8")

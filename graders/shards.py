@@ -1,0 +1,111 @@
+"""Running the hidden graders over groups of submissions, each group in one pytest process.
+
+A shard is one ``python -m pytest`` process over the hidden graders of the chosen lessons
+with one ``--submission`` per student; it writes ``<out>/<student>/result.json`` for each
+student as soon as that student is done.  ``LocalExecutor`` runs ``jobs`` shards side by
+side on this machine; graders/cluster.py runs the same command on Dask workers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .course import Course, Lesson
+from .errors import HarnessError
+
+LOG_DIR = ".logs"
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """What every shard of one grading run shares."""
+
+    course: Course
+    lessons: tuple[Lesson, ...]
+    device: str = "all"
+    sandbox: str = "auto"
+    child_walls: str = "auto"
+
+    def command(self, submissions: list[tuple[str, Path]], results_dir: Path) -> list[str]:
+        files = sorted({str(self.course.grader_file(e.lesson, e.module)) for l in self.lessons for e in l.exercises})
+        root = self.course.root
+        args = [
+            sys.executable, "-m", "pytest", *files,
+            "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging", "-q", "--no-header",
+            "--rootdir", str(root), "-c", str(root / "graders" / "pytest.ini"),
+            "--course", str(self.course.file or root / "course.toml"), "--results-dir", str(results_dir),
+            "--device", self.device, "--sandbox", self.sandbox, "--child-walls", self.child_walls,
+        ]  # fmt: skip
+        for student, folder in submissions:
+            args += ["--submission", f"{student}={Path(folder).resolve()}"]
+        return args
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.course.root), env.get("PYTHONPATH")]))
+        return env
+
+
+def run_shard(spec: ShardSpec, submissions: list[tuple[str, Path]], results_dir: Path, log: Path) -> None:
+    """Grade ``submissions`` in one pytest process; raises HarnessError if the graders could not run."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as handle:
+        process = subprocess.run(
+            spec.command(submissions, results_dir), stdout=handle, stderr=subprocess.STDOUT,
+            cwd=spec.course.root, env=spec.environment(),
+        )  # fmt: skip
+    check_exit(process.returncode, log)
+
+
+def check_exit(returncode: int, log: Path) -> None:
+    if returncode not in (0, 1):  # 1: some tests failed, which is what grading is for
+        tail = log.read_text(errors="replace").strip().splitlines()[-5:] if log.is_file() else []
+        raise HarnessError(
+            f"the hidden graders could not run (pytest exit code {returncode}); see {log}: {' | '.join(tail)}"
+        )
+
+
+class LocalExecutor:
+    """``jobs`` shards as subprocesses on this machine; students are dealt round-robin."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+
+    def run(self, spec: ShardSpec, submissions: list[tuple[str, Path]], out: Path, poll: Callable[[], None]) -> None:
+        jobs = max(1, min(self.jobs, len(submissions)))
+        shards = [submissions[i::jobs] for i in range(jobs)]
+        running = []
+        for number, shard in enumerate(shards):
+            log = out / LOG_DIR / f"shard-{number}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            handle = log.open("w")
+            process = subprocess.Popen(
+                spec.command(shard, out), stdout=handle, stderr=subprocess.STDOUT,
+                cwd=spec.course.root, env=spec.environment(),
+            )  # fmt: skip
+            running.append((process, handle, log))
+        try:
+            while any(process.poll() is None for process, _, _ in running):
+                poll()
+                time.sleep(0.2)
+            poll()
+        except BaseException:  # Ctrl-C: stop the shards; results written so far stay
+            for process, _, _ in running:
+                process.terminate()
+            for process, _, _ in running:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            raise
+        finally:
+            for _, handle, _ in running:
+                handle.close()
+        for process, _, log in running:
+            check_exit(process.returncode, log)

@@ -1,0 +1,43 @@
+"""Reports for people: feedback pages, the class page with plots, Gradescope files, all from result.json."""
+
+import csv
+import json
+
+from conftest import run_cli
+
+
+def test_every_student_gets_markdown_html_and_gradescope_feedback(graded_class):
+    for student, result in graded_class.results.items():
+        folder = graded_class.out / student
+        assert (folder / "feedback.md").read_text().startswith(f"# Feedback for {student}")
+        page = (folder / "feedback.html").read_text()
+        assert page.startswith("<!doctype html>") and f"Feedback for {student}" in page
+        gradescope = json.loads((folder / "gradescope.json").read_text())
+        assert gradescope["score"] == result.score
+        assert [t["name"] for t in gradescope["tests"]] == [e.id for e in result.exercises]
+        assert all(set(t) >= {"name", "score", "max_score", "status", "output"} for t in gradescope["tests"])
+
+
+def test_gradescope_output_names_the_mistake(graded_class):
+    gradescope = json.loads((graded_class.out / "mutant-lesson1-mse_sum_for_mean" / "gradescope.json").read_text())
+    mse = next(t for t in gradescope["tests"] if t["name"] == "lesson1.mse")
+    assert mse["status"] == "failed" and "the sum instead of the mean" in mse["output"]
+
+
+def test_class_page_has_plots_and_links_to_every_student(graded_class):
+    page = (graded_class.out / "class.html").read_text()
+    assert page.count("data:image/png;base64,") == 2
+    for student in graded_class.results:
+        assert f"{student}/feedback.html" in page
+
+
+def test_class_table_has_a_row_per_student_and_a_column_per_exercise(graded_class, course):
+    rows = list(csv.DictReader((graded_class.out / "class.csv").open()))
+    assert sorted(r["student"] for r in rows) == sorted(graded_class.results)
+    assert set(rows[0]) == {"student", "total", "max_score", *(e.id for e in course.exercises)}
+
+
+def test_gradescope_file_for_a_single_submission(tmp_path):
+    target = tmp_path / "autograder" / "results" / "results.json"
+    run_cli("grade", "samples/class/ben", "--out", str(tmp_path / "out"), "--gradescope", str(target), "--quiet")
+    assert json.loads(target.read_text())["score"] == json.loads((tmp_path / "out" / "ben" / "result.json").read_text())["score"]
