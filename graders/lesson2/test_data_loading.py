@@ -144,22 +144,25 @@ def test_worker_processes_are_used_and_kept(student, expect, num_workers):
 
 
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
-def test_parallel_loading_yields_the_batches_of_the_reference_loader(student, expect, memo):
-    """Two worker processes, two epochs: the same batches as the reference loader's, in the same order."""
-    size, batch_size, seed = 12, 4, 3
-    got = student.probe("dataloader_batches", size=size, batch_size=batch_size, train=True, seed=seed, num_workers=2, epochs=2)
-    want = memo(lambda: reference_batches(size, batch_size, seed, num_workers=2, epochs=2))
+def test_parallel_loading_is_reproducible_and_covers_each_example_once(student, expect):
+    """Two loaders with the same seed, each loading two epochs with two worker processes: the same batches,
+    full ones, every example at most once per epoch, and a new order each epoch."""
+    size, batch_size, seed = 14, 4, 3
+    what = f"make_dataloader(a dataset of {size} examples, batch_size={batch_size}, train=True, seed={seed}, num_workers=2)"
+    runs = student.probe("dataloader_batches", size=size, batch_size=batch_size, seed=seed, num_workers=2, epochs=2)
+    first, second = runs
+    for e, batches in enumerate(first, start=1):
+        sizes = [len(batch) for batch in batches]
+        expect.equal(sizes, [batch_size] * (size // batch_size), what=f"{what}: the batch sizes of epoch {e}")
+        seen = torch.cat(batches).tolist()
+        expect.that(len(set(seen)) == len(seen), f"{what}: epoch {e} visits some examples twice: {seen}")
+    expect.that(
+        torch.cat(first[0]).tolist() != torch.cat(first[1]).tolist(),
+        f"{what}: both epochs visit the examples in the same order; a training loader reshuffles every epoch",
+    )
     structured.check(
-        expect, {f"epoch {e + 1}": batches for e, batches in enumerate(got)}, {f"epoch {e + 1}": b for e, b in enumerate(want)},
-        what=f"the batches of make_dataloader(a dataset of {size} examples, batch_size={batch_size}, train=True, seed={seed}, "
-        "num_workers=2), loaded by its workers",
+        expect, {f"epoch {e}": batches for e, batches in enumerate(second, start=1)},
+        {f"epoch {e}": batches for e, batches in enumerate(first, start=1)},
+        what=f"{what}, made twice: the second loader's batches against the first's",
+        hint="seed the loader's own generator (generator=torch.Generator().manual_seed(seed)) so every run replays",
     )  # fmt: skip
-
-
-def reference_batches(size, batch_size, seed, num_workers, epochs):
-    """The reference loader's batches, loaded by its own workers (persistent workers draw their seed once, which
-    changes the order of later epochs, so the reference has to run with the same workers)."""
-    loader = ref.make_dataloader(TensorDataset(torch.arange(size)), batch_size, train=True, device="cpu", seed=seed, num_workers=num_workers)
-    batches = [[batch[0] for batch in loader] for _ in range(epochs)]
-    del loader  # stops its persistent workers
-    return batches

@@ -54,11 +54,11 @@ def labelled(run):
     return {"the returned mean loss": run["value"], "the model's state afterwards": run["state"]}
 
 
-def check_run(student, expect, setup, device, mode, probe, what):
+def check_run(student, expect, memo, setup, device, mode, probe, what):
     got = student.probe(probe, setup=setup)
     entry = "train_epoch" if mode == "train" else "evaluate"
     structured.check(
-        expect, labelled(got), labelled(reference_run(getattr(ref, entry), setup, device, mode)),
+        expect, labelled(got), labelled(memo(lambda: reference_run(getattr(ref, entry), setup, device, mode))),
         what=what,
         mistakes=catalogue.of(entry),
         recompute=lambda wrong: labelled(reference_run(wrong, setup, device, mode)),
@@ -93,9 +93,9 @@ def check_placement(expect, got, device, entry, mistake, *, non_blocking):
 
 @pytest.mark.exercise("lesson2.train_epoch", weight=3)
 @pytest.mark.parametrize("name", MODELS)
-def test_train_epoch_matches_the_reference(student, expect, gen, device, dtype, name):
+def test_train_epoch_matches_the_reference(student, expect, memo, gen, device, dtype, name):
     setup = make_setup(name, gen, dtype)
-    check_run(student, expect, setup, device, "train", "train_one_epoch", describe_setup("train_epoch", name, setup))
+    check_run(student, expect, memo, setup, device, "train", "train_one_epoch", describe_setup("train_epoch", name, setup))
 
 
 @pytest.mark.exercise("lesson2.train_epoch", weight=1)
@@ -136,9 +136,9 @@ def test_train_epoch_returns_a_number_without_a_graph(student, expect, gen):
 
 @pytest.mark.exercise("lesson2.evaluate", weight=2)
 @pytest.mark.parametrize("name", MODELS)
-def test_evaluate_matches_the_reference_and_changes_nothing(student, expect, gen, device, dtype, name):
+def test_evaluate_matches_the_reference_and_changes_nothing(student, expect, memo, gen, device, dtype, name):
     setup = make_setup(name, gen, dtype)
-    check_run(student, expect, setup, device, "evaluate", "evaluate_once", describe_setup("evaluate", name, setup))
+    check_run(student, expect, memo, setup, device, "evaluate", "evaluate_once", describe_setup("evaluate", name, setup))
 
 
 @pytest.mark.exercise("lesson2.evaluate", weight=1)
@@ -173,9 +173,11 @@ def labelled_fit(result):
     return {"w": w, "b": b}
 
 
-def check_fit(student, expect, X, y, want=None, what="", **kwargs):
+def check_fit(student, expect, memo, X, y, want=None, what="", **kwargs):
+    if want is None:
+        want = memo(lambda: ref.sgd_linear_regression(X, y, **kwargs))
     structured.check(
-        expect, labelled_fit(student.call(X, y, **kwargs)), labelled_fit(ref.sgd_linear_regression(X, y, **kwargs) if want is None else want),
+        expect, labelled_fit(student.call(X, y, **kwargs)), labelled_fit(want),
         what=what or describe_call("sgd_linear_regression", X, y, **kwargs),
         mistakes=catalogue.of("sgd_linear_regression"),
         recompute=lambda wrong: labelled_fit(wrong(X, y, **kwargs)),
@@ -187,14 +189,14 @@ RUNS = ((4, 1), (4, 3), (7, 2), (1, 1), (20, 5))
 
 @pytest.mark.exercise("lesson2.sgd_linear_regression", weight=3)
 @pytest.mark.parametrize("batch_size, epochs", RUNS, ids=[f"B{b}-epochs{e}" for b, e in RUNS])
-def test_sgd_linear_regression_trajectory(student, expect, gen, dtype, batch_size, epochs):
+def test_sgd_linear_regression_trajectory(student, expect, memo, gen, dtype, batch_size, epochs):
     X, y = regression_data(gen, dtype, 20, 3, noise=0.1)
-    check_fit(student, expect, X, y, lr=0.05, batch_size=batch_size, epochs=epochs, seed=3)
+    check_fit(student, expect, memo, X, y, lr=0.05, batch_size=batch_size, epochs=epochs, seed=3)
 
 
 @pytest.mark.exercise("lesson2.sgd_linear_regression", weight=2)
 @pytest.mark.parametrize("regime", ("full-batch-noisy-data", "minibatch-exact-data"))
-def test_sgd_linear_regression_reaches_the_least_squares_solution(student, expect, gen, regime):
+def test_sgd_linear_regression_reaches_the_least_squares_solution(student, expect, memo, gen, regime):
     """Full-batch descent on noisy data, and mini-batches on data a line fits exactly, both end at lstsq's answer."""
     if regime == "full-batch-noisy-data":
         X, y = regression_data(gen, torch.float64, 40, 4, noise=0.3)
@@ -204,5 +206,5 @@ def test_sgd_linear_regression_reaches_the_least_squares_solution(student, expec
         kwargs = dict(lr=0.1, batch_size=8, epochs=80, seed=1)
     design = torch.cat([X, torch.ones_like(X[:, :1])], dim=1)
     solution = torch.linalg.lstsq(design.cpu(), y.cpu()[:, None]).solution[:, 0].to(X.device)
-    check_fit(student, expect, X, y, want=(solution[:-1], solution[-1]), **kwargs,
+    check_fit(student, expect, memo, X, y, want=(solution[:-1], solution[-1]), **kwargs,
               what=describe_call("sgd_linear_regression", X, y, **kwargs) + " against torch.linalg.lstsq's solution")  # fmt: skip

@@ -188,14 +188,19 @@ def dataloader_configuration(ctx, size, batch_size, train, device, seed, num_wor
 
 
 @probe
-def dataloader_batches(ctx, size, batch_size, train, seed, num_workers, epochs):
-    """The batches the loader actually yields over ``epochs`` epochs, loaded by its worker processes."""
+def dataloader_batches(ctx, size, batch_size, seed, num_workers, epochs, runs=2):
+    """The batches that ``runs`` training loaders made with the same seed yield over ``epochs`` epochs,
+    loaded by their worker processes."""
     function = ctx.entry()
-    with ctx.student_code():
-        loader = function(TensorDataset(torch.arange(size)), batch_size, train=train, device="cpu", seed=seed, num_workers=num_workers)
-        if not isinstance(loader, DataLoader):
-            raise ProbeError(f"{ctx.entry_name} returned a {type(loader).__name__}, not a DataLoader")
-        return [[batch[0] for batch in loader] for _ in range(epochs)]
+    results = []
+    for _ in range(runs):
+        with ctx.student_code():
+            loader = function(TensorDataset(torch.arange(size)), batch_size, train=True, device="cpu", seed=seed, num_workers=num_workers)
+            if not isinstance(loader, DataLoader):
+                raise ProbeError(f"{ctx.entry_name} returned a {type(loader).__name__}, not a DataLoader")
+            results.append([[batch[0] for batch in loader] for _ in range(epochs)])
+        del loader  # stops its workers before the next run starts its own
+    return results
 
 
 # -- training loops --------------------------------------------------------------------------------
