@@ -44,15 +44,16 @@ def check_per_example(expect, got, args):
 
 
 @pytest.mark.exercise("lesson2.per_example_gradients", weight=2)
-@pytest.mark.parametrize("shape", ((6, 3), (1, 4), (5, 5), (9, 2)), ids=("6x3", "1x4", "5x5", "9x2"))
+@pytest.mark.parametrize("shape", ((6, 3), (1, 4), (5, 5)), ids=("6x3", "1x4", "5x5"))
 def test_per_example_gradients_values(student, expect, gen, dtype, shape):
     args = regression_batch(gen, dtype, *shape)
     check_per_example(expect, student.call(*args), args)
 
 
 @pytest.mark.exercise("lesson2.per_example_gradients", weight=1)
-def test_per_example_gradients_are_vectorised(student, expect, gen, dtype):
+def test_per_example_gradients_are_vectorised(student, expect, gen):
     """The same number of tensor operations for 3 examples as for 48: no Python loop over the batch."""
+    dtype = torch.float32
     small, large = regression_batch(gen, dtype, 3, 4), regression_batch(gen, dtype, 48, 4)
     outcome = student.probe("call_counting_operations", calls=[small, large])
     for got, args in zip(outcome["values"], (small, large)):
@@ -67,7 +68,7 @@ def test_per_example_gradients_are_vectorised(student, expect, gen, dtype):
 
 # -- minibatch_gradient_variance ---------------------------------------------------------------------
 
-VARIANCE_CASES = ((10, 3, 1), (10, 3, 4), (10, 3, 10), (2, 5, 1), (50, 7, 8), (7, 1, 3))
+VARIANCE_CASES = ((10, 3, 1), (10, 3, 10), (2, 5, 1), (50, 7, 8))
 
 
 def check_variance(student, expect, grads, batch_size, want=None, what=""):
@@ -139,10 +140,7 @@ def check_batch_size(student, expect, model, dtype, optimizer_slots, memory_budg
     expect.that(not outcome["model_changed"], f"{what} changed the model's parameters: only measure it")
 
 
-BUDGETS = (
-    ("mlp", 0, 37, 0), ("mlp", 2, 37, "almost-one-more"), ("cnn", 1, 5, 0),
-    ("cnn", 0, 12, "almost-one-more"), ("deep", 2, 1000, 0), ("deep", 1, 1, 3),
-)  # fmt: skip
+BUDGETS = (("mlp", 2, 37, "almost-one-more"), ("cnn", 1, 5, 0), ("cnn", 0, 12, "almost-one-more"), ("deep", 2, 1000, 3))
 
 
 @pytest.mark.exercise("lesson2.max_batch_size", weight=3)

@@ -188,18 +188,18 @@ def dataloader_configuration(ctx, size, batch_size, train, device, seed, num_wor
 
 
 @probe
-def dataloader_batches(ctx, size, batch_size, seed, num_workers, epochs, runs=2):
-    """The batches that ``runs`` training loaders made with the same seed yield over ``epochs`` epochs,
-    loaded by their worker processes."""
+def dataloader_batches(ctx, size, batch_size, seed, runs):
+    """For each ``(num_workers, epochs)`` in ``runs``, a fresh training loader made with ``seed``: its batches
+    over ``epochs`` epochs, loaded by its worker processes."""
     function = ctx.entry()
     results = []
-    for _ in range(runs):
+    for num_workers, epochs in runs:
         with ctx.student_code():
             loader = function(TensorDataset(torch.arange(size)), batch_size, train=True, device="cpu", seed=seed, num_workers=num_workers)
             if not isinstance(loader, DataLoader):
                 raise ProbeError(f"{ctx.entry_name} returned a {type(loader).__name__}, not a DataLoader")
             results.append([[batch[0] for batch in loader] for _ in range(epochs)])
-        del loader  # stops its workers before the next run starts its own
+        del loader  # stops its workers
     return results
 
 
