@@ -74,6 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
+        # References are tiny: threads only contend with the sandboxed children and other --jobs
+        # (a 20x4 matmul loop ran 50 times slower with two threads on a busy two-core machine).
+        torch.set_num_threads(1)
         config.stash[SESSION].start_zygote()  # torch imports there while this process collects
 
 

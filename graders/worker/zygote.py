@@ -29,6 +29,7 @@ def warm_up() -> None:
     import numpy  # noqa: F401  students may use it
     import torch.nn.functional  # noqa: F401
     import torch.utils._python_dispatch  # noqa: F401
+    import torch._dynamo  # noqa: F401  every torch.optim optimizer imports it when first built: ~2 s per child otherwise
 
     from . import child, codec, forbidden, probes  # noqa: F401  (probes registers every probe)
 
