@@ -1,17 +1,26 @@
-"""Plausible wrong implementations of lesson4/autograd_functions.py (see graders/mistakes.py): whole Functions."""
+"""Plausible wrong implementations of lesson4/autograd_functions.py (see graders/mistakes.py).
+
+Each mistake subclasses the reference Function and overrides the static method it gets
+wrong, so it inherits the rest: a backward override reads what the reference forward saved,
+``(x, out)`` with ``ctx.dim`` for LogSumExp and ``(x, beta, s)`` for Swish.  A mutant (the
+solution file with the mistake appended) has the reference class under the same name.
+"""
 
 import torch
 
+from graders import reference
 from graders.mistakes import Catalogue
 
 catalogue = Catalogue()
+_functions = reference.load("lesson4.autograd_functions")
+LogSumExp, Swish = _functions.LogSumExp, _functions.Swish
 
 # -- LogSumExp ----------------------------------------------------------------------------------
 
 
 @catalogue.mistake("LogSumExp", "log(sum(exp(x))) without subtracting the maximum",
                    "exp(1000) is inf even in float64: subtract the maximum m along dim, m + log(sum(exp(x - m)))")
-class LseUnstable(torch.autograd.Function):
+class LseUnstable(LogSumExp):
     @staticmethod
     def forward(ctx, x, dim):
         out = x.exp().sum(dim=dim).log()
@@ -19,48 +28,20 @@ class LseUnstable(torch.autograd.Function):
         ctx.dim = dim
         return out
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        x, out = ctx.saved_tensors
-        return grad_output.unsqueeze(ctx.dim) * (x - out.unsqueeze(ctx.dim)).exp(), None
 
-
-@catalogue.mistake("LogSumExp", "a backward that returns one gradient for two inputs",
-                   "backward returns one value per input of forward, in order: (grad_x, None), None for dim")
-class LseOneGradient(torch.autograd.Function):
+@catalogue.mistake("LogSumExp", "the maximum subtracted but not added back", "logsumexp(x) = m + log(sum(exp(x - m))): keep the + m")
+class LseForgotMax(LogSumExp):
     @staticmethod
     def forward(ctx, x, dim):
         m = x.amax(dim=dim, keepdim=True)
-        out = (m + (x - m).exp().sum(dim=dim, keepdim=True).log()).squeeze(dim)
-        ctx.save_for_backward(x, out)
+        out = (x - m).exp().sum(dim=dim).log()
+        ctx.save_for_backward(x - m, out)
         ctx.dim = dim
         return out
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        x, out = ctx.saved_tensors
-        return grad_output.unsqueeze(ctx.dim) * (x - out.unsqueeze(ctx.dim)).exp()
-
-
-@catalogue.mistake("LogSumExp", "the gradient broadcast along the last dimension instead of dim",
-                   "the output lost dimension dim, so put it back there: grad_output.unsqueeze(dim), not unsqueeze(-1)")
-class LseWrongDimension(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        m = x.amax(dim=dim, keepdim=True)
-        out = (m + (x - m).exp().sum(dim=dim, keepdim=True).log()).squeeze(dim)
-        ctx.save_for_backward(x, out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        x, out = ctx.saved_tensors
-        return grad_output.unsqueeze(-1) * (x - out.unsqueeze(ctx.dim)).exp(), None
 
 
 @catalogue.mistake("LogSumExp", "the reduced dimension kept (keepdim=True)", "torch.logsumexp(x, dim) removes dim: squeeze it from the result")
-class LseKeepdim(torch.autograd.Function):
+class LseKeepdim(LogSumExp):
     @staticmethod
     def forward(ctx, x, dim):
         m = x.amax(dim=dim, keepdim=True)
@@ -74,34 +55,27 @@ class LseKeepdim(torch.autograd.Function):
         return grad_output * (x - out).exp(), None
 
 
-@catalogue.mistake("LogSumExp", "the maximum subtracted but not added back", "logsumexp(x) = m + log(sum(exp(x - m))): keep the + m")
-class LseForgotMax(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        m = x.amax(dim=dim, keepdim=True)
-        shifted = x - m
-        out = shifted.exp().sum(dim=dim).log()
-        ctx.save_for_backward(shifted, out)
-        ctx.dim = dim
-        return out
-
+@catalogue.mistake("LogSumExp", "a backward that returns one gradient for two inputs",
+                   "backward returns one value per input of forward, in order: (grad_x, None), None for dim")
+class LseOneGradient(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
-        shifted, out = ctx.saved_tensors
-        return grad_output.unsqueeze(ctx.dim) * (shifted - out.unsqueeze(ctx.dim)).exp(), None
+        x, out = ctx.saved_tensors
+        return grad_output.unsqueeze(ctx.dim) * (x - out.unsqueeze(ctx.dim)).exp()
+
+
+@catalogue.mistake("LogSumExp", "the gradient broadcast along the last dimension instead of dim",
+                   "the output lost dimension dim, so put it back there: grad_output.unsqueeze(dim), not unsqueeze(-1)")
+class LseWrongDimension(LogSumExp):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, out = ctx.saved_tensors
+        return grad_output.unsqueeze(-1) * (x - out.unsqueeze(ctx.dim)).exp(), None
 
 
 @catalogue.mistake("LogSumExp", "the softmax returned without multiplying by grad_output",
                    "backward is a vector-Jacobian product: multiply the local derivative (softmax) by the incoming gradient")
-class LseIgnoresGradOutput(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        m = x.amax(dim=dim, keepdim=True)
-        out = (m + (x - m).exp().sum(dim=dim, keepdim=True).log()).squeeze(dim)
-        ctx.save_for_backward(x, out)
-        ctx.dim = dim
-        return out
-
+class LseIgnoresGradOutput(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
         x, out = ctx.saved_tensors
@@ -110,18 +84,10 @@ class LseIgnoresGradOutput(torch.autograd.Function):
 
 @catalogue.mistake("LogSumExp", "a backward softmax computed as exp(x) / sum(exp(x))",
                    "exp(x) overflows in backward too: use exp(x - logsumexp(x)) with the saved output")
-class LseUnstableBackward(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        m = x.amax(dim=dim, keepdim=True)
-        out = (m + (x - m).exp().sum(dim=dim, keepdim=True).log()).squeeze(dim)
-        ctx.save_for_backward(x)
-        ctx.dim = dim
-        return out
-
+class LseUnstableBackward(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
+        x, _ = ctx.saved_tensors
         e = x.exp()
         return grad_output.unsqueeze(ctx.dim) * e / e.sum(dim=ctx.dim, keepdim=True), None
 
@@ -129,15 +95,18 @@ class LseUnstableBackward(torch.autograd.Function):
 # -- Swish ---------------------------------------------------------------------------------------
 
 
-@catalogue.mistake("Swish", "the product rule's second term dropped (d/dx taken as sigmoid(beta x))",
-                   "x * s has two factors that depend on x: d/dx = s + beta * x * s * (1 - s)")
-class SwishNoProductRule(torch.autograd.Function):
+@catalogue.mistake("Swish", "beta ignored in the forward pass (x * sigmoid(x))", "the activation is x * sigmoid(beta * x)")
+class SwishIgnoresBeta(Swish):
     @staticmethod
     def forward(ctx, x, beta):
-        s = torch.sigmoid(beta * x)
+        s = torch.sigmoid(x)
         ctx.save_for_backward(x, beta, s)
         return x * s
 
+
+@catalogue.mistake("Swish", "the product rule's second term dropped (d/dx taken as sigmoid(beta x))",
+                   "x * s has two factors that depend on x: d/dx = s + beta * x * s * (1 - s)")
+class SwishNoProductRule(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
@@ -145,13 +114,7 @@ class SwishNoProductRule(torch.autograd.Function):
 
 
 @catalogue.mistake("Swish", "sigmoid's derivative taken as sigmoid itself", "sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z))")
-class SwishSigmoidSlope(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, beta):
-        s = torch.sigmoid(beta * x)
-        ctx.save_for_backward(x, beta, s)
-        return x * s
-
+class SwishSigmoidSlope(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
@@ -160,13 +123,7 @@ class SwishSigmoidSlope(torch.autograd.Function):
 
 @catalogue.mistake("Swish", "the chain rule through beta * x without its factor beta",
                    "d sigmoid(beta x)/dx = beta * s * (1 - s): d/dx = s + beta * x * s * (1 - s)")
-class SwishNoInnerFactor(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, beta):
-        s = torch.sigmoid(beta * x)
-        ctx.save_for_backward(x, beta, s)
-        return x * s
-
+class SwishNoInnerFactor(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
@@ -174,13 +131,7 @@ class SwishNoInnerFactor(torch.autograd.Function):
 
 
 @catalogue.mistake("Swish", "a beta gradient missing one factor of x", "d(x * sigmoid(beta x))/dbeta = x * x * s * (1 - s)")
-class SwishBetaOneX(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, beta):
-        s = torch.sigmoid(beta * x)
-        ctx.save_for_backward(x, beta, s)
-        return x * s
-
+class SwishBetaOneX(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
@@ -188,42 +139,16 @@ class SwishBetaOneX(torch.autograd.Function):
 
 
 @catalogue.mistake("Swish", "None returned for beta's gradient", "beta is trainable: return its gradient, summed over every element")
-class SwishNoBetaGradient(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, beta):
-        s = torch.sigmoid(beta * x)
-        ctx.save_for_backward(x, beta, s)
-        return x * s
-
+class SwishNoBetaGradient(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
         return grad_output * (s + beta * x * s * (1 - s)), None
 
 
-@catalogue.mistake("Swish", "beta ignored in the forward pass (x * sigmoid(x))", "the activation is x * sigmoid(beta * x)")
-class SwishIgnoresBeta(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, beta):
-        s = torch.sigmoid(x)
-        ctx.save_for_backward(x, beta, s)
-        return x * s
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        x, beta, s = ctx.saved_tensors
-        return grad_output * (s + x * s * (1 - s)), torch.zeros_like(beta)
-
-
 @catalogue.mistake("Swish", "a backward that returns one gradient for two inputs",
                    "backward returns one gradient per input of forward, in order: (grad_x, grad_beta)")
-class SwishOneGradient(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, beta):
-        s = torch.sigmoid(beta * x)
-        ctx.save_for_backward(x, beta, s)
-        return x * s
-
+class SwishOneGradient(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors

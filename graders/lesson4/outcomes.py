@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from graders.compare import Expect
+from graders.compare import Expect, describe_call
 from graders.mistakes import Mistake
 from graders.student import ForbiddenCall
+from graders.worker.probes.lesson4 import differentiate
 
 # Autograd names a custom Function's node after its class ("LogSumExpBackward"), which a
 # mistake's class does not share.
@@ -71,3 +72,30 @@ def check_gradient(expect: Expect, got: dict, want: dict, index: int, *, what: s
         recompute=lambda wrong: recompute(wrong)["grads"][index],
         hint=f"no gradient reached {input_name}: backward returned None for it" if got["grads"][index] is None else "",
     )  # fmt: skip
+
+
+def _callable(entry):
+    """A function as it is, a ``torch.autograd.Function`` through its ``apply``."""
+    return entry.apply if isinstance(entry, type) else entry
+
+
+def check_differentiated(student, expect: Expect, gen, reference, args: tuple, *, wrt: tuple, part, mistakes, input_names=("x",)) -> None:
+    """Run the student's entry point like ``reference`` on ``args``, and compare its value or one gradient.
+
+    ``part`` is "value" (``wrt`` may then be empty) or the position in ``args`` of the input whose
+    gradient is compared; ``grad_output`` is drawn from the case's seeded ``gen``, the same for everyone.
+    """
+    value = _callable(reference)(*args)
+    grad_output = gen.normal(*value.shape, dtype=value.dtype)
+    got = student.probe("differentiate_function", args=args, wrt=wrt, grad_output=grad_output)
+    want = differentiate(_callable(reference), args, wrt, grad_output)
+
+    def recompute(wrong):
+        return differentiate(_callable(wrong), args, wrt, grad_output)
+
+    name = reference.__name__ + (".apply" if isinstance(reference, type) else "")
+    what = describe_call(name, *args)
+    if part == "value":
+        check_value(expect, got, want, what=what, mistakes=mistakes, recompute=recompute)
+    else:
+        check_gradient(expect, got, want, wrt.index(part), what=what, input_name=input_names[part], mistakes=mistakes, recompute=recompute)

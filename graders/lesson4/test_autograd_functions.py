@@ -13,19 +13,11 @@ import pytest
 import torch
 
 from graders import reference
-from graders.compare import describe_call
-from graders.worker.probes.lesson4 import differentiate
 
 from .mistakes_autograd_functions import catalogue
-from .outcomes import check_gradient, check_value
+from .outcomes import check_differentiated
 
 ref = reference.load("lesson4.autograd_functions")
-
-
-def run(student, function, args, wrt, grad_output):
-    got = student.probe("differentiate_function", args=args, wrt=wrt, grad_output=grad_output)
-    want = differentiate(function.apply, args, wrt, grad_output)
-    return got, want, lambda wrong: differentiate(wrong.apply, args, wrt, grad_output)
 
 
 # -- LogSumExp ------------------------------------------------------------------------------------
@@ -39,15 +31,9 @@ def case_id(case):
 
 
 def lse_check(student, expect, gen, x, dim, part):
-    wrt = (0,) if part == "gradient" else ()
-    grad_output = gen.normal(*ref.LogSumExp.apply(x, dim).shape, dtype=x.dtype)
-    got, want, recompute = run(student, ref.LogSumExp, (x, dim), wrt, grad_output)
-    what = describe_call("LogSumExp.apply", x, dim)
-    mistakes = catalogue.of("LogSumExp")
-    if part == "value":
-        check_value(expect, got, want, what=what, mistakes=mistakes, recompute=recompute)
-    else:
-        check_gradient(expect, got, want, 0, what=what, input_name="x", mistakes=mistakes, recompute=recompute)
+    """``part``: "value", or 0 for the gradient with respect to x."""
+    wrt = () if part == "value" else (0,)
+    check_differentiated(student, expect, gen, ref.LogSumExp, (x, dim), wrt=wrt, part=part, mistakes=catalogue.of("LogSumExp"))
 
 
 @pytest.mark.exercise("lesson4.LogSumExp", weight=2)
@@ -61,11 +47,11 @@ def test_logsumexp_values(student, expect, gen, dtype, case):
 @pytest.mark.parametrize("case", LSE_CASES, ids=case_id)
 def test_logsumexp_gradients(student, expect, gen, case):
     shape, dim = case
-    lse_check(student, expect, gen, gen.normal(*shape, scale=2.0), dim, "gradient")
+    lse_check(student, expect, gen, gen.normal(*shape, scale=2.0), dim, 0)
 
 
 @pytest.mark.exercise("lesson4.LogSumExp", weight=1)
-@pytest.mark.parametrize("part", ["value", "gradient"])
+@pytest.mark.parametrize("part", ["value", 0], ids=["value", "gradient"])
 @pytest.mark.parametrize("dim", [1, 0])
 def test_logsumexp_is_stable_for_inputs_of_1000(student, expect, gen, dim, part):
     x = gen.normal(3, 4, scale=3.0) + torch.tensor([[1000.0], [-1000.0], [0.0]], dtype=torch.float64, device=gen.device)
@@ -78,18 +64,10 @@ SWISH_CASES = [((4, 3), 1.7), ((2, 3, 5), 0.5), ((6,), -1.2)]
 
 
 def swish_check(student, expect, gen, dtype, shape, beta, part):
-    x = gen.normal(*shape, dtype=dtype, scale=2.0)
-    beta = torch.tensor(beta, dtype=dtype, device=gen.device)
+    args = (gen.normal(*shape, dtype=dtype, scale=2.0), torch.tensor(beta, dtype=dtype, device=gen.device))
     wrt = () if part == "value" else (0, 1)
-    grad_output = gen.normal(*shape, dtype=dtype)
-    got, want, recompute = run(student, ref.Swish, (x, beta), wrt, grad_output)
-    what = describe_call("Swish.apply", x, beta)
-    mistakes = catalogue.of("Swish")
-    if part == "value":
-        check_value(expect, got, want, what=what, mistakes=mistakes, recompute=recompute)
-    else:
-        index = 0 if part == "x" else 1
-        check_gradient(expect, got, want, index, what=what, input_name=part, mistakes=mistakes, recompute=recompute)
+    part = {"value": "value", "x": 0, "beta": 1}[part]
+    check_differentiated(student, expect, gen, ref.Swish, args, wrt=wrt, part=part, mistakes=catalogue.of("Swish"), input_names=("x", "beta"))
 
 
 def swish_id(case):

@@ -3,10 +3,13 @@
 Each case is an expression written here on ``Node`` objects, which record it as a graph
 program (graders/worker/probes/lesson4.py).  The sandbox replays the program with the
 student's ``Value`` and calls ``backward()`` on the last node; this process replays it with the
-reference and with each catalogued mistake.  Every node's ``data`` and ``grad`` are compared.
+reference and with each catalogued mistake, run as a mutant would run it (see
+mistakes_engine.py).  Every node's ``data`` and ``grad`` are compared.
 """
 
+import functools
 import math
+from pathlib import Path
 
 import pytest
 
@@ -87,6 +90,15 @@ def record(expression, leaves):
     return program, labels
 
 
+@functools.cache
+def as_submitted(mistake_class):
+    """The ``Value`` of a mutant with this mistake: the reference module, the mistake appended, ``Value`` rebound."""
+    source = Path(ref.__file__).read_text() + "\n" + catalogue.find(mistake_class).source()
+    namespace = {"__name__": f"mutant_{mistake_class.__name__}"}
+    exec(compile(source, f"<{mistake_class.__name__}>", "exec"), namespace)
+    return namespace["Value"]
+
+
 def check_graph(student, expect, expression, leaves, text):
     program, labels = record(expression, leaves)
     got = student.probe("value_graph", program=program)
@@ -99,7 +111,7 @@ def check_graph(student, expect, expression, leaves, text):
             got[part], want[part],
             what=f"the .{part} of every node after out.backward() for out = {where}",
             mistakes=catalogue.of("Value"),
-            recompute=lambda wrong, part=part: run_graph(wrong, program)[part],
+            recompute=lambda wrong, part=part: run_graph(as_submitted(wrong), program)[part],
         )  # fmt: skip
 
 

@@ -9,11 +9,10 @@ import pytest
 import torch
 
 from graders import reference
-from graders.compare import describe_call
-from graders.worker.probes.lesson4 import differentiate, regression_training
+from graders.worker.probes.lesson4 import regression_training
 
 from .mistakes_pitfalls import catalogue, regression_keeps_graphs
-from .outcomes import check_gradient, check_value, fail_if_raised
+from .outcomes import check_differentiated, fail_if_raised
 
 ref = reference.load("lesson4.pitfalls")
 
@@ -60,22 +59,8 @@ def test_train_linear_regression_returns_plain_numbers(student, expect, gen):
 
 
 def check_function(student, expect, gen, name, args, wrt, part):
-    """Value (part "value") or the gradient w.r.t. args[part] of a pitfalls function, via the differentiate probe."""
-    function = getattr(ref, name)
-    grad_output = gen.normal(*function(*args).shape, dtype=args[0].dtype)
-    got = student.probe("differentiate_function", args=args, wrt=wrt, grad_output=grad_output)
-    want = differentiate(function, args, wrt, grad_output)
-    what = describe_call(name, *args)
-    mistakes = catalogue.of(name)
-
-    def recompute(wrong):
-        return differentiate(wrong, args, wrt, grad_output)
-
-    if part == "value":
-        check_value(expect, got, want, what=what, mistakes=mistakes, recompute=recompute)
-    else:
-        input_name = ["x", "w"][part]
-        check_gradient(expect, got, want, wrt.index(part), what=what, input_name=input_name, mistakes=mistakes, recompute=recompute)
+    """Value (part "value") or the gradient w.r.t. args[part] of a pitfalls function."""
+    check_differentiated(student, expect, gen, getattr(ref, name), args, wrt=wrt, part=part, mistakes=catalogue.of(name), input_names=("x", "w"))
 
 
 GATED_SHAPES = [(4, 3), (1, 5), (6, 6)]
