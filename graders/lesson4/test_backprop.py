@@ -61,9 +61,13 @@ def test_mlp_forward_values(student, expect, gen, dtype, shape):
 # -- mlp_backward -------------------------------------------------------------------------------
 
 
+# Every shape in float64, and one in float32.
+BACKWARD_CASES = [(shape, torch.float64) for shape in SHAPES] + [(SHAPES[0], torch.float32)]
+
+
 @pytest.mark.exercise("lesson4.mlp_backward", weight=5)
 @pytest.mark.parametrize("name", PARAMETERS)
-@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+@pytest.mark.parametrize("shape, dtype", BACKWARD_CASES, ids=[f"{shape_id(s)}-{str(d)[6:]}" for s, d in BACKWARD_CASES])
 def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
     x, params = network(gen, shape, dtype)
     dout = gen.normal(shape[0], shape[3], dtype=dtype)

@@ -115,32 +115,23 @@ def check_graph(student, expect, expression, leaves, text):
         )  # fmt: skip
 
 
-# (id, expression, leaf values) for one operation at a time: its value and its local derivative
-SINGLE_OPERATIONS = [
-    ("a+b", lambda a, b: a + b, {"a": 1.5, "b": -2.0}),
-    ("a+const", lambda a: a + 2.5, {"a": -0.5}),
-    ("const+a", lambda a: 2.5 + a, {"a": 0.75}),
-    ("a*b", lambda a, b: a * b, {"a": 1.5, "b": -2.0}),
-    ("a*const", lambda a: a * -3.0, {"a": 0.6}),
-    ("const*a", lambda a: 4.0 * a, {"a": -1.1}),
-    ("a-b", lambda a, b: a - b, {"a": 0.3, "b": 1.7}),
-    ("a/b", lambda a, b: a / b, {"a": 2.0, "b": -0.8}),
-    ("const/a", lambda a: 3.0 / a, {"a": 1.6}),
-    ("neg", lambda a: -a, {"a": 0.9}),
-    ("pow3", lambda a: a**3, {"a": 1.5}),
-    ("pow-2", lambda a: a**-2, {"a": -0.7}),
-    ("pow0.5", lambda a: a**0.5, {"a": 2.3}),
-    ("exp", lambda a: a.exp(), {"a": 0.4}),
-    ("tanh", lambda a: a.tanh(), {"a": 0.6}),
-    ("relu-positive", lambda a: a.relu(), {"a": 1.3}),
-    ("relu-negative", lambda a: a.relu(), {"a": -0.4}),
+# Each operation's value and local derivative: every leaf is used once, by one operation, so
+# its gradient is 1.5 times that operation's local derivative.
+OPERATIONS = [
+    ("add-sub", lambda a, b, c, d, e, f, g: ((a + b) + (c + 2.5) + (2.5 + d) + (e - f) + (3.0 - g)) * 1.5,
+     {"a": 1.5, "b": -2.0, "c": -0.5, "d": 0.75, "e": 0.3, "f": 1.7, "g": -0.2}, "1.5 * ((a + b) + (c + 2.5) + (2.5 + d) + (e - f) + (3 - g))"),
+    ("mul-div", lambda a, b, c, d, e, f, g, h: ((a * b) + (c * -3.0) + (4.0 * d) + (e / f) + (3.0 / g) + (-h)) * 1.5,
+     {"a": 1.5, "b": -2.0, "c": 0.6, "d": -1.1, "e": 2.0, "f": -0.8, "g": 1.6, "h": 0.9}, "1.5 * (a*b + c*(-3) + 4*d + e/f + 3/g + (-h))"),
+    ("pow", lambda a, b, c: (a**3 + b**-2 + c**0.5) * 1.5, {"a": 1.5, "b": -0.7, "c": 2.3}, "1.5 * (a**3 + b**-2 + c**0.5)"),
+    ("exp-tanh", lambda a, b: (a.exp() + b.tanh()) * 1.5, {"a": 0.4, "b": 0.6}, "1.5 * (exp(a) + tanh(b))"),
+    ("relu", lambda a, b: (a.relu() + b.relu()) * 1.5, {"a": 1.3, "b": -0.4}, "1.5 * (relu(a) + relu(b))"),
 ]
 
 
 @pytest.mark.exercise("lesson4.Value", weight=3)
-@pytest.mark.parametrize("name, expression, leaves", SINGLE_OPERATIONS, ids=[c[0] for c in SINGLE_OPERATIONS])
-def test_value_single_operation(student, expect, name, expression, leaves):
-    check_graph(student, expect, lambda *nodes: expression(*nodes) * 1.5, leaves, f"1.5 * ({name})")
+@pytest.mark.parametrize("name, expression, leaves, text", OPERATIONS, ids=[c[0] for c in OPERATIONS])
+def test_value_operations(student, expect, name, expression, leaves, text):
+    check_graph(student, expect, expression, leaves, text)
 
 
 # Values used more than once: their gradient is the sum over the uses.

@@ -41,9 +41,12 @@ def check_numerical_gradient(student, expect, function, x, h=None, part="grad"):
     )  # fmt: skip
 
 
+# Every function on a matrix, two on a vector.
+NUMERICAL_CASES = [(function, (3, 4)) for function in sorted(FUNCTIONS)] + [("sum of squares", (5,)), ("product", (5,))]
+
+
 @pytest.mark.exercise("lesson4.numerical_gradient", weight=3)
-@pytest.mark.parametrize("shape", [(5,), (3, 4)], ids=shape_id)
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+@pytest.mark.parametrize("function, shape", NUMERICAL_CASES, ids=[f"{f}-{shape_id(s)}" for f, s in NUMERICAL_CASES])
 def test_numerical_gradient_values(student, expect, gen, function, shape):
     check_numerical_gradient(student, expect, function, gen.normal(*shape, scale=0.8))
 

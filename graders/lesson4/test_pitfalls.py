@@ -47,7 +47,7 @@ def test_train_linear_regression(student, expect, gen, case, part):
 
 
 @pytest.mark.exercise("lesson4.train_linear_regression", weight=0.5)
-def test_train_linear_regression_returns_plain_numbers(student, expect, gen):
+def test_train_linear_regression_losses_hold_no_graph(student, expect, gen):
     got, _, what, recompute = regression(student, gen, *REGRESSIONS[0])
     fail_if_raised(got, what, catalogue.of("train_linear_regression"), recompute)
     if got["kept_graph"]:
@@ -63,7 +63,7 @@ def check_function(student, expect, gen, name, args, wrt, part):
     check_differentiated(student, expect, gen, getattr(ref, name), args, wrt=wrt, part=part, mistakes=catalogue.of(name), input_names=("x", "w"))
 
 
-GATED_SHAPES = [(4, 3), (1, 5), (6, 6)]
+GATED_SHAPES = [(4, 3), (1, 5)]
 
 
 @pytest.mark.exercise("lesson4.gated_residual", weight=1)
