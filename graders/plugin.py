@@ -143,6 +143,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             device=str(params.get("device", "cpu")),
         )
     if session is not None:
+        absent = {id(item) for item in session.cases_of_absent_lessons(items)}
+        if absent:
+            config.hook.pytest_deselected(items=[item for item in items if id(item) in absent])
+            items[:] = [item for item in items if id(item) not in absent]
         order = {id(item): i for i, item in enumerate(items)}
         items.sort(key=lambda item: (_student_of(item), order[id(item)]))
 
@@ -261,18 +265,40 @@ class GradingSession:
         self.results: dict[str, results_io.StudentResult] = {}
         self.memo: dict = {}
         self.lessons: list = []
+        self.absent: set[tuple[int, str]] = set()  # (submission, lesson id) without a lesson folder
         self.internal_errors: list[str] = []
         self.fatal: str | None = None
         self._zygote: Zygote | None = None
 
+    def cases_of_absent_lessons(self, items: list[pytest.Item]) -> list[pytest.Item]:
+        """The cases of lessons a submission has no folder for: they would all fail alike, so they do not run.
+
+        Records the graded lessons, and which (submission, lesson) pairs are absent; scoring gives
+        each exercise of an absent lesson one error outcome instead (``absent_outcomes``).
+        """
+        cases = [(item, item.stash[CASE]) for item in items if CASE in item.stash and item.stash[CASE].student is not None]
+        lesson_ids = {case.exercise.lesson for _, case in cases}
+        self.lessons = [lesson for lesson in self.course.lessons if lesson.id in lesson_ids]
+        self.absent = {
+            (index, lesson) for index, (_, path) in enumerate(self.entries) for lesson in lesson_ids if not (path / lesson).is_dir()
+        }
+        return [item for item, case in cases if (case.student, case.exercise.lesson) in self.absent]
+
     def plan(self, items: list[pytest.Item]) -> None:
-        lesson_ids = set()
         for item in items:
             case = item.stash.get(CASE, None)
             if case is not None and case.student is not None:
                 self.remaining[case.student] = self.remaining.get(case.student, 0) + 1
-                lesson_ids.add(case.exercise.lesson)
-        self.lessons = [lesson for lesson in self.course.lessons if lesson.id in lesson_ids]
+
+    def absent_outcomes(self, index: int) -> list[Outcome]:
+        """One error for each exercise of a graded lesson the submission has no folder for."""
+        submission = self.submission(index)
+        return [
+            Outcome(exercise.id, "lesson folder", exercise.module_path, 1.0, "error", submission.problem(exercise) or "")
+            for lesson in self.lessons
+            if (index, lesson.id) in self.absent
+            for exercise in lesson.exercises
+        ]
 
     def submission(self, index: int) -> Submission:
         if index not in self.submissions:
@@ -330,7 +356,8 @@ class GradingSession:
             worker.close()
         submission = self.submission(index)
         graded_under = fingerprint.of_grading(self.course, submission.fingerprint(), self.lessons, self.devices)
-        result = score(self.course, self.lessons, submission.student, self.outcomes.pop(index, []), graded_under)
+        outcomes = self.outcomes.pop(index, []) + self.absent_outcomes(index)
+        result = score(self.course, self.lessons, submission.student, outcomes, graded_under)
         self.results[submission.student] = result
         if self.results_dir is not None:
             results_io.write(result, self.results_dir / submission.student / "result.json")

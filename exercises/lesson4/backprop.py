@@ -1,0 +1,77 @@
+"""Backpropagation by hand through a two-layer network: forward pass, backward pass, parameter update.
+
+The network is ``out = relu(x @ W1 + b1) @ W2 + b2``.  As in CS231n, the forward pass
+returns ``(out, cache)``: the output and whatever the backward pass will need; the backward
+pass receives ``dout``, the gradient of the loss with respect to ``out``, and returns the
+gradients of the loss with respect to every parameter.  Walking the graph backwards, one
+chain-rule step per operation (``N`` examples, ``D`` inputs, ``H`` hidden units, ``C`` outputs):
+
+    z = x @ W1 + b1      (N, H)     dW1 = x.T @ dz      db1 = dz summed over the batch
+    h = relu(z)          (N, H)     dz  = dh * (z > 0)
+    out = h @ W2 + b2    (N, C)     dW2 = h.T @ dout    db2 = dout summed over the batch
+                                    dh  = dout @ W2.T
+
+Each gradient has the shape of what it is the gradient of: that is the quickest check of
+a transposed matrix.  A bias is added to every row, so its gradient sums the rows'
+contributions.  ``dout`` already carries any averaging over the batch the loss does, so
+the backward pass itself never divides by N.
+
+PyTorch's autograd (``backward()``, ``torch.autograd.grad``, ``torch.func``) is forbidden in
+these functions: the point is to write what it would compute.
+"""
+
+import torch
+
+
+def mlp_forward(x, params):
+    """The forward pass ``relu(x @ W1 + b1) @ W2 + b2``.
+
+    Args:
+        x: inputs, shape (N, D).
+        params: {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}.
+
+    Returns:
+        ``(out, cache)``: the outputs, shape (N, C), and anything ``mlp_backward`` needs
+        (your choice: a tuple of tensors is usual).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("mlp_forward is not implemented yet")
+
+
+def mlp_backward(dout, cache):
+    """The backward pass: gradients of ``(out * dout).sum()`` with respect to W1, b1, W2 and b2.
+
+    Args:
+        dout: d(loss)/d(out), shape (N, C).
+        cache: what ``mlp_forward`` returned beside ``out``.
+
+    Returns:
+        {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}: each gradient has the shape
+        of its parameter.  Pitfalls: the ReLU passes gradient only where ``z > 0``; bias
+        gradients sum over the batch; nothing is divided by N here.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("mlp_backward is not implemented yet")
+
+
+def mlp_train_step(x, y, params, lr):
+    """One step of gradient descent on the softmax cross-entropy loss, entirely by hand.
+
+    1. forward: ``scores, cache = mlp_forward(x, params)``, shape (N, C);
+    2. loss: the mean over the batch of ``-log softmax(scores)[i, y[i]]``; subtract each row's
+       maximum before ``exp`` so that scores in the thousands stay finite;
+    3. its gradient with respect to the scores: ``(softmax(scores) - onehot(y)) / N``;
+    4. backward: ``grads = mlp_backward(dscores, cache)``;
+    5. update every parameter *in place*, ``param -= lr * grad``, so that anything holding
+       the tensor (an optimizer, a model) sees the new values, as ``torch.optim`` does.
+
+    Args:
+        x: inputs (N, D); y: class indices (N,), integers in [0, C).
+        params: the dict of ``mlp_forward``, updated in place.
+        lr: the learning rate.
+
+    Returns:
+        The loss *before* the update, as a Python float.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("mlp_train_step is not implemented yet")

@@ -1,0 +1,1 @@
+"""Hidden graders for lesson 4 (backpropagation): one test module per solution module, mistakes beside them."""

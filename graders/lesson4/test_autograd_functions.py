@@ -1,0 +1,87 @@
+"""Hidden graders for lesson4/autograd_functions.py: custom Functions, checked by their values and vector-Jacobian products.
+
+Nothing the sandbox computes is taken as a verdict: the probe returns the student's
+forward value and the gradients their backward produces for a grader-chosen, random
+``grad_output`` (through torch.autograd.grad, so autograd's own checks of the returned
+gradients apply), and they are compared here with the reference Function's.  A random
+``grad_output`` makes this a check of the whole backward pass, as gradcheck's would be.
+Dims other than the last, negative dims, 3-D inputs and square shapes (where a gradient
+broadcast along the wrong dimension runs without error) expose broadcasting bugs.
+"""
+
+import pytest
+import torch
+
+from graders import reference
+
+from .mistakes_autograd_functions import catalogue
+from .outcomes import check_differentiated
+
+ref = reference.load("lesson4.autograd_functions")
+
+
+# -- LogSumExp ------------------------------------------------------------------------------------
+
+LSE_CASES = [((4, 5), 1), ((5, 5), 0), ((2, 3, 4), 1), ((2, 3, 3), -2), ((3, 2, 4), -3), ((7,), 0)]
+
+
+def case_id(case):
+    shape, dim = case
+    return f"{'x'.join(map(str, shape))}-dim{dim}"
+
+
+def lse_check(student, expect, gen, x, dim, part):
+    """``part``: "value", or 0 for the gradient with respect to x."""
+    wrt = () if part == "value" else (0,)
+    check_differentiated(student, expect, gen, ref.LogSumExp, (x, dim), wrt=wrt, part=part, mistakes=catalogue.of("LogSumExp"))
+
+
+@pytest.mark.exercise("lesson4.LogSumExp", weight=2)
+@pytest.mark.parametrize("case", LSE_CASES, ids=case_id)
+def test_logsumexp_values(student, expect, gen, dtype, case):
+    shape, dim = case
+    lse_check(student, expect, gen, gen.normal(*shape, dtype=dtype, scale=2.0), dim, "value")
+
+
+@pytest.mark.exercise("lesson4.LogSumExp", weight=3)
+@pytest.mark.parametrize("case", LSE_CASES, ids=case_id)
+def test_logsumexp_gradients(student, expect, gen, case):
+    shape, dim = case
+    lse_check(student, expect, gen, gen.normal(*shape, scale=2.0), dim, 0)
+
+
+@pytest.mark.exercise("lesson4.LogSumExp", weight=1)
+@pytest.mark.parametrize("part", ["value", 0], ids=["value", "gradient"])
+@pytest.mark.parametrize("dim", [1, 0])
+def test_logsumexp_is_stable_for_inputs_of_1000(student, expect, gen, dim, part):
+    x = gen.normal(3, 4, scale=3.0) + torch.tensor([[1000.0], [-1000.0], [0.0]], dtype=torch.float64, device=gen.device)
+    lse_check(student, expect, gen, x, dim, part)
+
+
+# -- Swish ----------------------------------------------------------------------------------------
+
+SWISH_CASES = [((4, 3), 1.7), ((2, 3, 5), 0.5), ((6,), -1.2)]
+
+
+def swish_check(student, expect, gen, dtype, shape, beta, part):
+    args = (gen.normal(*shape, dtype=dtype, scale=2.0), torch.tensor(beta, dtype=dtype, device=gen.device))
+    wrt = () if part == "value" else (0, 1)
+    part = {"value": "value", "x": 0, "beta": 1}[part]
+    check_differentiated(student, expect, gen, ref.Swish, args, wrt=wrt, part=part, mistakes=catalogue.of("Swish"), input_names=("x", "beta"))
+
+
+def swish_id(case):
+    return f"{'x'.join(map(str, case[0]))}-beta{case[1]:g}"
+
+
+@pytest.mark.exercise("lesson4.Swish", weight=1)
+@pytest.mark.parametrize("case", SWISH_CASES, ids=swish_id)
+def test_swish_values(student, expect, gen, dtype, case):
+    swish_check(student, expect, gen, dtype, *case, "value")
+
+
+@pytest.mark.exercise("lesson4.Swish", weight=3)
+@pytest.mark.parametrize("wrt", ["x", "beta"])
+@pytest.mark.parametrize("case", SWISH_CASES, ids=swish_id)
+def test_swish_gradients(student, expect, gen, case, wrt):
+    swish_check(student, expect, gen, torch.float64, *case, wrt)

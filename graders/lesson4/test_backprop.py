@@ -1,0 +1,149 @@
+"""Hidden graders for lesson4/backprop.py: the two-layer network's forward pass, backward pass and training step.
+
+Shapes keep D != H so that a transposed weight gradient has the wrong shape, include a
+batch of one (where summing and averaging over the batch agree, so other shapes must
+catch that) and H == C (where ``dout @ W2`` runs but is wrong).  ``dout`` is random, never
+ones, so every gradient depends on it.  The backward pass is probed together with the
+student's own forward pass, since its cache is theirs.
+"""
+
+import pytest
+import torch
+
+from graders import reference
+from graders.compare import describe
+from graders.worker.probes.lesson4 import mlp_gradients, mlp_training
+
+from .mistakes_backprop import catalogue
+
+ref = reference.load("lesson4.backprop")
+PARAMETERS = ("W1", "b1", "W2", "b2")
+SHAPES = [(4, 3, 5, 2), (1, 6, 4, 3), (6, 4, 7, 7)]  # (N, D, H, C)
+
+
+def shape_id(shape):
+    return "N{}-D{}-H{}-C{}".format(*shape)
+
+
+def network(gen, shape, dtype):
+    n, d, h, c = shape
+    params = {
+        "W1": gen.normal(d, h, dtype=dtype),
+        "b1": gen.normal(h, dtype=dtype, scale=0.5),
+        "W2": gen.normal(h, c, dtype=dtype),
+        "b2": gen.normal(c, dtype=dtype, scale=0.5),
+    }
+    return gen.normal(n, d, dtype=dtype), params
+
+
+def sizes(shape):
+    return "N={}, D={}, H={}, C={}".format(*shape)
+
+
+# -- mlp_forward --------------------------------------------------------------------------------
+
+
+@pytest.mark.exercise("lesson4.mlp_forward")
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+def test_mlp_forward_values(student, expect, gen, dtype, shape):
+    x, params = network(gen, shape, dtype)
+    got = student.call(x, params)
+    what = f"mlp_forward(x, params)[0] with {sizes(shape)}"
+    expect.that(type(got) is tuple and len(got) == 2, f"mlp_forward must return a pair (out, cache); it returned {describe(got)}")
+    expect.close(
+        got[0], ref.mlp_forward(x, params)[0],
+        what=what,
+        mistakes=catalogue.of("mlp_forward"),
+        recompute=lambda wrong: wrong(x, params)[0],
+    )  # fmt: skip
+
+
+# -- mlp_backward -------------------------------------------------------------------------------
+
+
+# Every shape in float64, and one in float32.
+BACKWARD_CASES = [(shape, torch.float64) for shape in SHAPES] + [(SHAPES[0], torch.float32)]
+
+
+@pytest.mark.exercise("lesson4.mlp_backward", weight=5)
+@pytest.mark.parametrize("name", PARAMETERS)
+@pytest.mark.parametrize("shape, dtype", BACKWARD_CASES, ids=[f"{shape_id(s)}-{str(d)[6:]}" for s, d in BACKWARD_CASES])
+def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
+    x, params = network(gen, shape, dtype)
+    dout = gen.normal(shape[0], shape[3], dtype=dtype)
+    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
+    expect.that(name in got["grads"], f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}")
+    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
+    expect.close(
+        got["grads"][name], want["grads"][name],
+        what=f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}",
+        mistakes=catalogue.of("mlp_backward"),
+        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][name],
+    )  # fmt: skip
+
+
+@pytest.mark.exercise("lesson4.mlp_backward", weight=1)
+def test_mlp_backward_returns_exactly_the_four_gradients(student, expect, gen):
+    x, params = network(gen, SHAPES[0], torch.float64)
+    got = student.probe("mlp_backward_of", x=x, params=params, dout=gen.normal(4, 2))
+    expect.equal(sorted(got["grads"]), sorted(PARAMETERS), what="the keys of the dict mlp_backward returns")
+
+
+# -- mlp_train_step -----------------------------------------------------------------------------
+
+
+def check_training(student, expect, x, y, params, lr, steps, parts, what):
+    got = student.probe("mlp_training_of", x=x, y=y, params=params, lr=lr, steps=steps)
+    want = mlp_training(ref.mlp_train_step, x, y, params, lr, steps)
+
+    def recompute(part, name=None):
+        def run(wrong):
+            result = mlp_training(wrong, x, y, params, lr, steps)[part]
+            return result if name is None else result[name]
+
+        return run
+
+    mistakes = catalogue.of("mlp_train_step")
+    if "losses" in parts:
+        expect.close(got["losses"], want["losses"], what=f"the loss mlp_train_step returns at each of {steps} step(s), {what}",
+                     mistakes=mistakes, recompute=recompute("losses"))  # fmt: skip
+    for part in ("params", "originals"):
+        if part not in parts:
+            continue
+        for name in PARAMETERS:
+            holder = "params[{!r}]" if part == "params" else "the tensor passed in as params[{!r}]"
+            expect.close(got[part][name], want[part][name], what=f"{holder.format(name)} after {steps} step(s), {what}",
+                         mistakes=mistakes, recompute=recompute(part, name))  # fmt: skip
+
+
+def classification(gen, shape, dtype):
+    x, params = network(gen, shape, dtype)
+    return x, gen.classes(shape[0], shape[3]), params
+
+
+@pytest.mark.exercise("lesson4.mlp_train_step", weight=2)
+@pytest.mark.parametrize("shape", SHAPES[:2], ids=shape_id)
+def test_mlp_train_step_one_step(student, expect, gen, dtype, shape):
+    x, y, params = classification(gen, shape, dtype)
+    check_training(student, expect, x, y, params, 0.3, 1, ("losses", "params"), f"lr=0.3, {sizes(shape)}")
+
+
+@pytest.mark.exercise("lesson4.mlp_train_step", weight=1)
+@pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[2]], ids=shape_id)
+def test_mlp_train_step_five_steps(student, expect, gen, shape):
+    x, y, params = classification(gen, shape, torch.float64)
+    check_training(student, expect, x, y, params, 0.5, 5, ("losses", "params"), f"lr=0.5, {sizes(shape)}")
+
+
+@pytest.mark.exercise("lesson4.mlp_train_step", weight=0.5)
+def test_mlp_train_step_updates_the_tensors_in_place(student, expect, gen):
+    x, y, params = classification(gen, SHAPES[0], torch.float64)
+    check_training(student, expect, x, y, params, 0.3, 2, ("originals",), "lr=0.3")
+
+
+@pytest.mark.exercise("lesson4.mlp_train_step", weight=0.5)
+def test_mlp_train_step_is_stable_for_huge_scores(student, expect, gen):
+    x, y, params = classification(gen, SHAPES[0], torch.float64)
+    params["W2"] = params["W2"] * 100.0
+    params["b2"] = params["b2"] + 1000.0  # scores of about 1000: exp() overflows even in float64
+    check_training(student, expect, x, y, params, 1e-3, 1, ("losses", "params"), "scores of about 1000")

@@ -1,0 +1,106 @@
+"""Hidden graders for lesson4/pitfalls.py: the fixed functions, by value and gradient, and what the broken ones raise.
+
+The broken versions mostly raise (an in-place change of a saved tensor, ``zero_()`` on a
+missing gradient) or leave a trace only in what they return (losses holding graphs); the
+probes return those as data so the feedback names the pitfall.
+"""
+
+import pytest
+import torch
+
+from graders import reference
+from graders.worker.probes.lesson4 import regression_training
+
+from .mistakes_pitfalls import catalogue, regression_keeps_graphs
+from .outcomes import check_differentiated, fail_if_raised
+
+ref = reference.load("lesson4.pitfalls")
+
+# -- train_linear_regression -----------------------------------------------------------------------
+
+REGRESSIONS = [(8, 3, 0.1, 6), (20, 5, 0.05, 8)]  # N, D, lr, steps
+
+
+def regression(student, gen, n, d, lr, steps):
+    x = gen.normal(n, d)
+    y = x @ gen.normal(d) + gen.normal(n, scale=0.1)
+    w = gen.normal(d, scale=0.1)
+    got = student.probe("regression_training_of", x=x, y=y, w=w, lr=lr, steps=steps)
+    want = regression_training(ref.train_linear_regression, x, y, w, lr, steps)
+    what = f"train_linear_regression(x ({n}, {d}), y, w, lr={lr:g}, steps={steps})"
+    return got, want, what, lambda wrong: regression_training(wrong, x, y, w, lr, steps)
+
+
+def regression_id(case):
+    return "N{}-D{}".format(*case)
+
+
+@pytest.mark.exercise("lesson4.train_linear_regression", weight=1.5)
+@pytest.mark.parametrize("part", ["losses", "w"])
+@pytest.mark.parametrize("case", REGRESSIONS, ids=regression_id)
+def test_train_linear_regression(student, expect, gen, case, part):
+    got, want, what, recompute = regression(student, gen, *case)
+    mistakes = catalogue.of("train_linear_regression")
+    fail_if_raised(got, what, mistakes, recompute)
+    words = {"losses": "the returned losses", "w": "the caller's w afterwards"}[part]
+    expect.close(got[part], want[part], what=f"{words}, {what}", mistakes=mistakes, recompute=lambda wrong: recompute(wrong)[part])
+
+
+@pytest.mark.exercise("lesson4.train_linear_regression", weight=0.5)
+def test_train_linear_regression_losses_hold_no_graph(student, expect, gen):
+    got, _, what, recompute = regression(student, gen, *REGRESSIONS[0])
+    fail_if_raised(got, what, catalogue.of("train_linear_regression"), recompute)
+    if got["kept_graph"]:
+        explanation = catalogue.find(regression_keeps_graphs).explain()
+        expect.that(False, f"{what} returned losses that are tensors still attached to their graphs.\n{explanation}")
+
+
+# -- gated_residual and standardize: values and gradients -------------------------------------------
+
+
+def check_function(student, expect, gen, name, args, wrt, part):
+    """Value (part "value") or the gradient w.r.t. args[part] of a pitfalls function."""
+    check_differentiated(student, expect, gen, getattr(ref, name), args, wrt=wrt, part=part, mistakes=catalogue.of(name), input_names=("x", "w"))
+
+
+GATED_SHAPES = [(4, 3), (1, 5)]
+
+
+@pytest.mark.exercise("lesson4.gated_residual", weight=1)
+@pytest.mark.parametrize("shape", GATED_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_gated_residual_values(student, expect, gen, dtype, shape):
+    n, d = shape
+    args = (gen.normal(n, d, dtype=dtype), gen.normal(d, d, dtype=dtype))
+    check_function(student, expect, gen, "gated_residual", args, (), "value")
+
+
+@pytest.mark.exercise("lesson4.gated_residual", weight=2)
+@pytest.mark.parametrize("wrt", [0, 1], ids=["x", "w"])
+@pytest.mark.parametrize("shape", GATED_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_gated_residual_gradients(student, expect, gen, shape, wrt):
+    n, d = shape
+    args = (gen.normal(n, d), gen.normal(d, d))
+    check_function(student, expect, gen, "gated_residual", args, (0, 1), wrt)
+
+
+STANDARDIZE_SHAPES = [(4, 6), (3, 2, 5), (7,)]
+
+
+@pytest.mark.exercise("lesson4.standardize", weight=1)
+@pytest.mark.parametrize("shape", STANDARDIZE_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_standardize_values(student, expect, gen, dtype, shape):
+    args = (gen.normal(*shape, dtype=dtype, scale=2.0, shift=1.0),)
+    check_function(student, expect, gen, "standardize", args, (), "value")
+
+
+@pytest.mark.exercise("lesson4.standardize", weight=0.5)
+def test_standardize_with_a_large_eps(student, expect, gen):
+    args = (gen.normal(3, 4, scale=0.5), 0.5)
+    check_function(student, expect, gen, "standardize", args, (), "value")
+
+
+@pytest.mark.exercise("lesson4.standardize", weight=1.5)
+@pytest.mark.parametrize("shape", STANDARDIZE_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_standardize_gradients(student, expect, gen, shape):
+    args = (gen.normal(*shape, scale=2.0, shift=1.0),)
+    check_function(student, expect, gen, "standardize", args, (0,), 0)
