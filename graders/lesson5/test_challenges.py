@@ -65,13 +65,14 @@ CRITICAL_POINTS = [
 
 
 @pytest.mark.parametrize("case, dtype", with_dtypes(CRITICAL_POINTS, "lesson5.classify_critical_point"))
-def test_classify_critical_point(student, expect, gen, case, dtype):
+def test_classify_critical_point(student, expect, gen, memo, case, dtype):
     name, make, tol, _ = case
     objective, x = make(gen, dtype)
     f = build_objective(objective)
+    want = memo(lambda: ref.classify_critical_point(f, x, tol=tol))
     got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs={"tol": tol})
     expect.close(
-        got, ref.classify_critical_point(f, x, tol=tol),
+        got, want,
         what=describe_call(f"classify_critical_point(<{name}>, ...)", x, tol=tol),
         mistakes=catalogue.of("classify_critical_point"),
         recompute=lambda wrong: wrong(f, x, tol=tol),
@@ -91,13 +92,14 @@ SADDLES = [
 
 
 @pytest.mark.parametrize("case, dtype", with_dtypes(SADDLES, "lesson5.escape_saddle"))
-def test_escape_saddle(student, expect, gen, case, dtype):
+def test_escape_saddle(student, expect, gen, memo, case, dtype):
     name, make, radius, _ = case
     objective, x = make(gen, dtype)
     f = build_objective(objective)
+    want = memo(lambda: ref.escape_saddle(f, x, radius=radius))
     got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs={"radius": radius})
     expect.close(
-        got, ref.escape_saddle(f, x, radius=radius),
+        got, want,
         what=describe_call(f"escape_saddle(<{name}>, ...)", x, radius=radius),
         mistakes=catalogue.of("escape_saddle"),
         recompute=lambda wrong: wrong(f, x, radius=radius),

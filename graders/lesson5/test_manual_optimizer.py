@@ -19,7 +19,7 @@ from graders.worker.probes.lesson5 import train
 
 from .mistakes_manual_optimizer import catalogue
 from .specs import network, regression_data
-from .trajectories import expect_same_calls, expect_trajectory, explain, mistakes_where
+from .runs import expect_same_calls, expect_trajectory, explain, mistakes_where, remembered
 
 ref = reference.load("lesson5.manual_optimizer")
 EXERCISE = "lesson5.ManualOptimizer"
@@ -64,12 +64,13 @@ def describe(spec, extra=""):
 def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update):
     spec = training(gen, dtype, update)
     want = memo(lambda: with_torch(spec))
+    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_trajectory(
         expect, got["trajectory"], want["trajectory"],
         what=f"all the parameters after each step of {describe(spec)}, compared with torch.optim.{TORCH[update].__name__}",
         mistakes=catalogue.of("ManualOptimizer"),
-        recompute=lambda wrong: with_class(wrong, spec)["trajectory"],
+        recompute=lambda wrong: runs(wrong)["trajectory"],
     )  # fmt: skip
 
 
@@ -78,6 +79,7 @@ def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update
 def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, memo, update):
     spec = training(gen, torch.float64, update)
     want = memo(lambda: with_class(ref.ManualOptimizer, spec))
+    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_same_calls(
         expect, got["calls"], want["calls"],
@@ -85,7 +87,7 @@ def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, 
         "(each: step, parameter, hyperparameters, state: the number of its state dict in order of first use, "
         "grad_is_param_grad, grad_enabled)",
         mistakes=catalogue.of("ManualOptimizer"),
-        recompute=lambda wrong: with_class(wrong, spec)["calls"],
+        recompute=lambda wrong: runs(wrong)["calls"],
     )  # fmt: skip
 
 
@@ -93,26 +95,28 @@ def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, 
 def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     spec = training(gen, torch.float64, "adam", closure=True)
     want = memo(lambda: with_torch(spec))
+    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     what = describe(spec, ", each step given a closure that recomputes the loss and its gradients")
     if not all(isinstance(loss, torch.Tensor) for loss in got["losses"]):
-        matched = mistakes_where(catalogue.of("ManualOptimizer"), lambda wrong: with_class(wrong, spec), lambda run: run["losses"][0] is None)
+        matched = mistakes_where(catalogue.of("ManualOptimizer"), runs, lambda run: run["losses"][0] is None)
         expect.that(False, explain(f"{what}: step(closure) returned {got['losses'][0]!r}, not the closure's loss", matched))
     expect.close(torch.stack(got["losses"]), torch.stack(want["losses"]), what=f"{what}: the losses step(closure) returned",
-                 mistakes=catalogue.of("ManualOptimizer"), recompute=lambda wrong: torch.stack(with_class(wrong, spec)["losses"]))  # fmt: skip
+                 mistakes=catalogue.of("ManualOptimizer"), recompute=lambda wrong: torch.stack(runs(wrong)["losses"]))  # fmt: skip
     expect_trajectory(expect, got["trajectory"], want["trajectory"], what=f"{what}: the parameters after each step",
-                      mistakes=catalogue.of("ManualOptimizer"), recompute=lambda wrong: with_class(wrong, spec)["trajectory"])  # fmt: skip
+                      mistakes=catalogue.of("ManualOptimizer"), recompute=lambda wrong: runs(wrong)["trajectory"])  # fmt: skip
 
 
 @pytest.mark.exercise(EXERCISE, weight=1)
 def test_a_checkpoint_resumes_training_exactly(student, expect, gen, memo):
     spec = training(gen, torch.float64, "adam", resume_at=5)
     want = memo(lambda: with_torch({**spec, "resume_at": None}))
+    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_trajectory(
         expect, got["trajectory"], want["trajectory"],
         what=describe(spec, "; before step 6 the optimizer is saved with state_dict() and a new one resumes from it "
                       "with load_state_dict(), compared with torch.optim.Adam trained without interruption"),
         mistakes=catalogue.of("ManualOptimizer"),
-        recompute=lambda wrong: with_class(wrong, spec)["trajectory"],
+        recompute=lambda wrong: runs(wrong)["trajectory"],
     )  # fmt: skip

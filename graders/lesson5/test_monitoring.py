@@ -17,7 +17,7 @@ from graders.worker.probes.lesson5 import backward_pass, build_network
 
 from .mistakes_monitoring import catalogue
 from .specs import network, regression_data
-from .trajectories import explain, mistakes_where
+from .runs import explain, mistakes_where, remembered
 
 ref = reference.load("lesson5.monitoring")
 STATISTICS = ("grad_norm", "grad_mean", "grad_std", "grad_max_abs", "zero_fraction", "grad_to_weight")
@@ -44,10 +44,11 @@ def as_tensor(value, dtype):
 
 @pytest.mark.exercise("lesson5.gradient_statistics", weight=3)
 @pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units"])
-def test_gradient_statistics_values(student, expect, gen, dtype, activation):
+def test_gradient_statistics_values(student, expect, gen, memo, dtype, activation):
     spec = statistics_spec(gen, dtype, activation.split("-")[0])
+    want = memo(lambda: ref.gradient_statistics(backward_pass(spec)))
+    runs = remembered(memo(dict), lambda wrong: wrong(backward_pass(spec)))
     got = student.probe("statistics_after_backward", spec=spec)
-    want = ref.gradient_statistics(backward_pass(spec))
     what = f"gradient_statistics(model) of a {activation} network {SIZES} ({str(dtype)[6:]}) after one backward pass"
     expect.that(isinstance(got, dict), f"{what}: returned {describe(got)}, expected a dict {{parameter name: {{statistic: float}}}}")
     for name, statistics in want.items():
@@ -58,7 +59,7 @@ def test_gradient_statistics_values(student, expect, gen, dtype, activation):
                 as_tensor(got[name][key], dtype), torch.tensor(value, dtype=dtype),
                 what=f"{what}[{name!r}][{key!r}]",
                 mistakes=catalogue.of("gradient_statistics"),
-                recompute=lambda wrong: as_tensor(wrong(backward_pass(spec)).get(name, {}).get(key), dtype),
+                recompute=lambda wrong: as_tensor(runs(wrong).get(name, {}).get(key), dtype),
             )  # fmt: skip
 
 
@@ -140,15 +141,17 @@ def landscape(function, spec, direction, alphas):
 
 @pytest.mark.exercise("lesson5.loss_landscape_1d", weight=3)
 @pytest.mark.parametrize("alphas", [[-1.0, -0.5, 0.0, 0.5, 1.0], [0.25, 2.0, -3.0]], ids=["symmetric", "uneven"])
-def test_loss_landscape_values(student, expect, gen, dtype, alphas):
+def test_loss_landscape_values(student, expect, gen, memo, dtype, alphas):
     spec, direction = landscape_spec(gen, dtype)
+    want = memo(lambda: landscape(ref.loss_landscape_1d, spec, direction, alphas)["losses"])
+    runs = remembered(memo(dict), lambda wrong: landscape(wrong, spec, direction, alphas))
     got = student.probe("loss_along_direction", spec=spec, direction=direction, alphas=alphas)
     expect.close(
-        got["losses"], landscape(ref.loss_landscape_1d, spec, direction, alphas)["losses"],
+        got["losses"], want,
         what=f"loss_landscape_1d(model, mse_loss, x, y, direction, alphas={alphas}) on a tanh network (4, 5, 3) "
         f"({str(dtype)[6:]}), direction filters scaled from 1e-2 to 1e2",
         mistakes=catalogue.of("loss_landscape_1d"),
-        recompute=lambda wrong: landscape(wrong, spec, direction, alphas)["losses"],
+        recompute=lambda wrong: runs(wrong)["losses"],
     )  # fmt: skip
 
 

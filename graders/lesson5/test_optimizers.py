@@ -15,7 +15,7 @@ from graders.worker.probes.lesson5 import run_steps
 
 from .mistakes_optimizers import catalogue
 from .specs import mixed_scale_gradients
-from .trajectories import expect_trajectory, mistakes_where, reraise_with_mistakes, torch_trajectory
+from .runs import expect_trajectory, mistakes_where, remembered, reraise_with_mistakes, torch_trajectory
 
 STEPS = 30
 OPTIMIZERS = {"adam_step": torch.optim.Adam, "rmsprop_step": torch.optim.RMSprop}
@@ -57,12 +57,17 @@ def describe_run(entry, shape, dtype, hyperparameters, steps=STEPS):
     return f"{entry} on a {str(dtype).replace('torch.', '')} parameter {tuple(shape)} over {steps} steps ({settings})"
 
 
-def student_run(student, entry, start, grads, hyperparameters, state=None):
+def runs_of(memo, start, grads, hyperparameters, state=None):
+    """``run(mistake)``: the mistake's run on the case's inputs, computed once per case for all students."""
+    return remembered(memo(dict), lambda wrong: run_steps(wrong, start, grads, hyperparameters, state))
+
+
+def student_run(student, entry, runs, start, grads, hyperparameters, state=None):
     """The student's run in the sandbox; an update outside no_grad is named when it is the reason it failed."""
     try:
         return student.probe("optimizer_step_trajectory", start=start, grads=grads, hyperparameters=hyperparameters, state=state)
     except StudentFailure as failure:
-        reraise_with_mistakes(failure, catalogue.of(entry), lambda wrong: run_steps(wrong, start, grads, hyperparameters, state), NO_GRAD_ERROR)
+        reraise_with_mistakes(failure, catalogue.of(entry), runs, NO_GRAD_ERROR)
 
 
 def as_number(value):
@@ -76,13 +81,14 @@ def test_trajectory_follows_torch_optim(student, expect, gen, memo, dtype, entry
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
     want, _ = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
-    got = student_run(student, entry, start, grads, hyperparameters)
+    runs = runs_of(memo, start, grads, hyperparameters)
+    got = student_run(student, entry, runs, start, grads, hyperparameters)
     expect_trajectory(
         expect, got["trajectory"], want,
         what=f"the parameter after each step of {describe_run(entry, shape, dtype, hyperparameters)}, "
         f"compared with torch.optim.{OPTIMIZERS[entry].__name__}",
         mistakes=catalogue.of(entry),
-        recompute=lambda wrong: run_steps(wrong, start, grads, hyperparameters)["trajectory"],
+        recompute=lambda wrong: runs(wrong)["trajectory"],
     )  # fmt: skip
 
 
@@ -91,9 +97,10 @@ def test_state_dict_holds_torchs_state(student, expect, gen, memo, dtype, entry,
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
     _, want = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
-    got = student_run(student, entry, start, grads, hyperparameters)["state"]
+    runs = runs_of(memo, start, grads, hyperparameters)
+    got = student_run(student, entry, runs, start, grads, hyperparameters)["state"]
     mistakes = catalogue.of(entry)
-    run = lambda wrong: run_steps(wrong, start, grads, hyperparameters)["state"]  # noqa: E731
+    run = lambda wrong: runs(wrong)["state"]  # noqa: E731
     what = f"the caller's state dict after {describe_run(entry, shape, dtype, hyperparameters)}"
     if not isinstance(got, dict) or not got:
         matched = mistakes_where(mistakes, run, lambda state: state == {})
@@ -115,23 +122,24 @@ def test_resumes_from_the_state_it_is_given(student, expect, gen, memo, dtype, e
     want, _ = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
     first, torch_state = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads[:10], hyperparameters))
     state = {key: int(value) if key == "step" else value.clone() for key, value in torch_state.items()}
-    got = student_run(student, entry, first[-1], grads[10:], hyperparameters, state)
+    runs = runs_of(memo, first[-1], grads[10:], hyperparameters, state)
+    got = student_run(student, entry, runs, first[-1], grads[10:], hyperparameters, state)
     expect_trajectory(
         expect, got["trajectory"], want[10:],
         what=f"{describe_run(entry, shape, dtype, hyperparameters, STEPS - 10)}, resumed from torch's state after 10 steps "
         f"(a dict with {sorted(state)}; 'step' an int)",
         mistakes=catalogue.of(entry),
-        recompute=lambda wrong: run_steps(wrong, first[-1], grads[10:], hyperparameters, state)["trajectory"],
+        recompute=lambda wrong: runs(wrong)["trajectory"],
         hint="read everything from the state dict you are given (nothing kept elsewhere between calls)",
     )  # fmt: skip
 
 
 @pytest.mark.parametrize("entry", [pytest.param(e, marks=pytest.mark.exercise(f"lesson5.{e}", weight=1)) for e in OPTIMIZERS])
-def test_updates_the_parameter_in_place_without_history(student, expect, gen, entry):
+def test_updates_the_parameter_in_place_without_history(student, expect, gen, memo, entry):
     start, grads, hyperparameters = gen.normal(3, 4, dtype=torch.float32), mixed_scale_gradients(gen, (3, 4), 3, torch.float32), {"lr": 0.1}
-    got = student_run(student, entry, start, grads, hyperparameters)
+    run = runs_of(memo, start, grads, hyperparameters)
+    got = student_run(student, entry, run, start, grads, hyperparameters)
     mistakes = catalogue.of(entry)
-    run = lambda wrong: run_steps(wrong, start, grads, hyperparameters)  # noqa: E731
     what = f"{entry}(param, grad, state, lr=0.1) on an nn.Parameter (3, 4), 3 steps"
     if torch.equal(got["trajectory"][-1].cpu(), start.cpu()):
         returned = f" ({entry} returned a {got['returned']}, which the caller ignores)" if got["returned"] else ""

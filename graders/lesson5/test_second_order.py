@@ -15,7 +15,7 @@ from graders.worker.probes.lesson5 import bfgs_on_quadratic, build_objective
 
 from .mistakes_second_order import catalogue
 from .specs import spd_matrix
-from .trajectories import expect_trajectory
+from .runs import expect_trajectory, remembered
 
 ref = reference.load("lesson5.second_order")
 BOTH, DOUBLE = (torch.float32, torch.float64), (torch.float64,)
@@ -66,14 +66,15 @@ NEWTON_CASES = [
 
 
 @pytest.mark.parametrize("case, dtype", with_dtypes(NEWTON_CASES, "lesson5.newton_step", weight=1))
-def test_newton_step(student, expect, gen, case, dtype):
+def test_newton_step(student, expect, gen, memo, case, dtype):
     name, make, damping, _ = case
     objective, x = make(gen, dtype)
-    got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs={"damping": damping})
     f = build_objective(objective)
+    want = memo(lambda: ref.newton_step(f, x, damping=damping))
+    got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs={"damping": damping})
     hint = "on a quadratic one Newton step lands exactly on the minimum, A^-1 b" if name == "quadratic" else ""
     expect.close(
-        got, ref.newton_step(f, x, damping=damping),
+        got, want,
         what=describe_call(f"newton_step(<{name}>, ...)", x, damping=damping),
         mistakes=catalogue.of("newton_step"),
         recompute=lambda wrong: wrong(f, x, damping=damping),
@@ -118,16 +119,17 @@ def test_bfgs_update_is_skipped_without_positive_curvature(student, expect, gen,
 
 
 @pytest.mark.exercise("lesson5.bfgs_update", weight=1.5)
-def test_bfgs_finds_the_inverse_hessian_of_a_quadratic(student, expect, gen):
+def test_bfgs_finds_the_inverse_hessian_of_a_quadratic(student, expect, gen, memo):
     A = spd_matrix(gen, (1.0, 2.0, 4.0, 8.0), torch.float64)
     b, x0 = gen.normal(4), gen.normal(4, scale=2.0)
+    want = memo(lambda: bfgs_on_quadratic(ref.bfgs_update, A, b, x0, 4))
+    runs = remembered(memo(dict), lambda wrong: bfgs_on_quadratic(wrong, A, b, x0, 4))
     got = student.probe("bfgs_on_quadratic_run", A=A, b=b, x0=x0, steps=4)
-    want = bfgs_on_quadratic(ref.bfgs_update, A, b, x0, 4)
     expect_trajectory(
         expect, got["matrices"], want["matrices"],
         what="H after each BFGS update while minimising x.A.x/2 - b.x (4 x 4, exact line searches, H = I at the start)",
         mistakes=catalogue.of("bfgs_update"),
-        recompute=lambda wrong: bfgs_on_quadratic(wrong, A, b, x0, 4)["matrices"],
+        recompute=lambda wrong: runs(wrong)["matrices"],
         hint="after n updates with exact line searches, BFGS's H equals A^-1",
         unit="update",
     )  # fmt: skip
@@ -146,11 +148,12 @@ NATURAL_CASES = [
 
 
 @pytest.mark.parametrize("case, dtype", with_dtypes(NATURAL_CASES, "lesson5.natural_gradient_step", weight=1))
-def test_natural_gradient_step(student, expect, gen, case, dtype):
+def test_natural_gradient_step(student, expect, gen, memo, case, dtype):
     _, n, d, lr, damping, _ = case
     w, x, y = gen.normal(d, dtype=dtype, scale=0.5), gen.normal(n, d, dtype=dtype), gen.binary(n, dtype=dtype)
+    want = memo(lambda: ref.natural_gradient_step(w, x, y, lr=lr, damping=damping))
     expect.close(
-        student.call(w, x, y, lr=lr, damping=damping), ref.natural_gradient_step(w, x, y, lr=lr, damping=damping),
+        student.call(w, x, y, lr=lr, damping=damping), want,
         what=describe_call("natural_gradient_step", w, x, y, lr=lr, damping=damping),
         mistakes=catalogue.of("natural_gradient_step"),
         recompute=lambda wrong: wrong(w, x, y, lr=lr, damping=damping),

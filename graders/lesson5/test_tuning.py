@@ -15,7 +15,7 @@ from graders.compare import describe, describe_call
 from graders.worker.probes.lesson5 import run_search
 
 from .mistakes_tuning import catalogue
-from .trajectories import explain, mistakes_where
+from .runs import explain, mistakes_where, remembered
 
 ref = reference.load("lesson5.tuning")
 BOTH = (torch.float32, torch.float64)
@@ -80,19 +80,20 @@ def grid_cases(weight):
 
 
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=2))
-def test_grid_search_returns_the_best_combination(student, expect, grid, objective):
+def test_grid_search_returns_the_best_combination(student, expect, memo, grid, objective):
+    want = memo(lambda: run_search(ref.grid_search, objective, (grid,)))
+    runs = remembered(memo(dict), lambda wrong: run_search(wrong, objective, (grid,)))
     got = student.probe("hyperparameter_search", objective=objective, args=(grid,))
-    want = run_search(ref.grid_search, objective, (grid,))
-    expect_result(expect, got["result"], want["result"], f"grid_search(objective, {grid})", catalogue.of("grid_search"),
-                  lambda wrong: run_search(wrong, objective, (grid,)))  # fmt: skip
+    expect_result(expect, got["result"], want["result"], f"grid_search(objective, {grid})", catalogue.of("grid_search"), runs)
 
 
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=1))
-def test_grid_search_evaluates_every_combination_once(student, expect, grid, objective):
+def test_grid_search_evaluates_every_combination_once(student, expect, memo, grid, objective):
+    want = memo(lambda: run_search(ref.grid_search, objective, (grid,)))
+    runs = remembered(memo(dict), lambda wrong: run_search(wrong, objective, (grid,)))
     got = student.probe("hyperparameter_search", objective=objective, args=(grid,))
-    want = run_search(ref.grid_search, objective, (grid,))
     expect_calls(expect, got["calls"], want["calls"], f"the configurations grid_search(objective, {grid}) evaluated",
-                 catalogue.of("grid_search"), lambda wrong: run_search(wrong, objective, (grid,)), ordered=False)  # fmt: skip
+                 catalogue.of("grid_search"), runs, ordered=False)  # fmt: skip
 
 
 # -- random_search -------------------------------------------------------------------------------
@@ -124,19 +125,21 @@ def run_random(function, objective, space, n, seed, global_seed):
 
 
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=2))
-def test_random_search_draws_the_seeded_configurations(student, expect, seed, space, n_trials, search_seed, objective):
+def test_random_search_draws_the_seeded_configurations(student, expect, memo, seed, space, n_trials, search_seed, objective):
+    want = memo(lambda: run_search(ref.random_search, objective, (space, n_trials), {"seed": search_seed}))
+    runs = remembered(memo(dict), lambda wrong: run_random(wrong, objective, space, n_trials, search_seed, seed))
     got = student.probe("hyperparameter_search", objective=objective, args=(space, n_trials), kwargs={"seed": search_seed})
-    want = run_search(ref.random_search, objective, (space, n_trials), {"seed": search_seed})
     expect_calls(expect, got["calls"], want["calls"], f"the configurations random_search(objective, {space}, {n_trials}, seed={search_seed}) evaluated",
-                 catalogue.of("random_search"), lambda wrong: run_random(wrong, objective, space, n_trials, search_seed, seed), ordered=True)  # fmt: skip
+                 catalogue.of("random_search"), runs, ordered=True)  # fmt: skip
 
 
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=1))
-def test_random_search_returns_the_best_trial(student, expect, seed, space, n_trials, search_seed, objective):
+def test_random_search_returns_the_best_trial(student, expect, memo, seed, space, n_trials, search_seed, objective):
+    want = memo(lambda: run_search(ref.random_search, objective, (space, n_trials), {"seed": search_seed}))
+    runs = remembered(memo(dict), lambda wrong: run_random(wrong, objective, space, n_trials, search_seed, seed))
     got = student.probe("hyperparameter_search", objective=objective, args=(space, n_trials), kwargs={"seed": search_seed})
-    want = run_search(ref.random_search, objective, (space, n_trials), {"seed": search_seed})
     expect_result(expect, got["result"], want["result"], f"random_search(objective, {space}, {n_trials}, seed={search_seed})",
-                  catalogue.of("random_search"), lambda wrong: run_random(wrong, objective, space, n_trials, search_seed, seed))  # fmt: skip
+                  catalogue.of("random_search"), runs)  # fmt: skip
 
 
 # -- cross_validate_ridge --------------------------------------------------------------------------
@@ -147,11 +150,11 @@ FOLDS = [("n10-k3", 10, 2, 3), ("n23-k5", 23, 4, 5), ("n12-k4", 12, 3, 4), ("lea
 
 @pytest.mark.exercise("lesson5.cross_validate_ridge")
 @pytest.mark.parametrize("n, d, k", [pytest.param(*case[1:], id=case[0]) for case in FOLDS])
-def test_cross_validate_ridge(student, expect, gen, dtype, n, d, k):
+def test_cross_validate_ridge(student, expect, gen, memo, dtype, n, d, k):
     x = gen.normal(n, d, dtype=dtype)
     y = x @ gen.normal(d, dtype=dtype) + gen.normal(n, dtype=dtype, scale=0.5)
+    want = memo(lambda: ref.cross_validate_ridge(x, y, PENALTIES, k=k))
     got = student.call(x, y, PENALTIES, k=k)
-    want = ref.cross_validate_ridge(x, y, PENALTIES, k=k)
     what = describe_call("cross_validate_ridge", x, y, PENALTIES, k=k)
     expect.that(isinstance(got, (tuple, list)) and len(got) == 2, f"{what}: returned {describe(got)}, expected (best_penalty, mean_losses)")
     expect.close(got[1], want[1], what=f"{what}: the mean validation loss of each penalty", mistakes=catalogue.of("cross_validate_ridge"),

@@ -1,9 +1,10 @@
-"""Comparing runs step by step: the first step where the student's run parts from the reference, and why.
+"""Comparing runs with the reference: where a trajectory parts from it, which call differs, which mistake explains it.
 
 An optimizer that is slightly wrong is often right on the first step (no bias correction
 matters less and less; a mis-kept state shows only from step 2), so runs are compared as
 whole trajectories and the message says for how many steps they agreed.  A mistake from
-the catalogue is named when its whole run matches the student's.
+the catalogue is named when its whole run matches the student's.  Runs of mistakes are
+remembered per case (``remembered``), so a mistake many students make is run once.
 """
 
 from __future__ import annotations
@@ -69,6 +70,28 @@ def record_difference(got, want) -> str:
     fields = [key for key in want if got.get(key, KeyError) != want[key]] + [key for key in got if key not in want]
     details = "; ".join(f"{key}: got {got.get(key, '(missing)')!r}, expected {want.get(key, '(none)')!r}" for key in fields)
     return f"({which}) {details}" if which else details
+
+
+def remembered(cache: dict, run):
+    """``run(mistake_function)``, computed once per mistake and case.
+
+    ``cache`` is the case's ``memo(dict)``, shared by every student graded in the session;
+    what it holds is read, never modified, by the comparisons.
+    """
+
+    def run_once(function):
+        key = f"{function.__module__}.{function.__qualname__}"
+        if key not in cache:
+            try:
+                cache[key] = (True, run(function))
+            except Exception as exc:
+                cache[key] = (False, exc)
+        finished, value = cache[key]
+        if not finished:
+            raise value
+        return value
+
+    return run_once
 
 
 def mistakes_where(mistakes, run, predicate) -> list:
