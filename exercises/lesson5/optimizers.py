@@ -48,8 +48,9 @@ def adam_step(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weig
         param: the tensor to update in place (any shape; often requires grad).
         grad: its gradient, same shape.
         state: the dict this parameter's state lives in; empty on the first step.  After
-            a step it holds ``"step"`` (the number of steps taken), ``"exp_avg"`` and
-            ``"exp_avg_sq"`` (tensors like ``param``, on its device).
+            a step it holds ``"step"`` (the number of steps taken, an int), ``"exp_avg"``
+            and ``"exp_avg_sq"`` (tensors like ``param``, on its device).  It may also
+            come filled from a checkpoint: then continue from what it holds.
         lr, betas, eps, weight_decay: as in ``torch.optim.Adam``.
 
     Returns:
@@ -84,8 +85,9 @@ def rmsprop_step(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_de
     Args:
         param, grad: as in ``adam_step``.
         state: the dict this parameter's state lives in; empty on the first step.  After a
-            step it holds ``"step"``, ``"square_avg"``, and ``"momentum_buffer"`` when
-            ``momentum > 0`` and ``"grad_avg"`` when ``centered`` (tensors like ``param``).
+            step it holds ``"step"`` (an int), ``"square_avg"``, and ``"momentum_buffer"``
+            when ``momentum > 0`` and ``"grad_avg"`` when ``centered`` (tensors like
+            ``param``).  It may also come filled from a checkpoint.
         lr, alpha, eps, weight_decay, momentum, centered: as in ``torch.optim.RMSprop``.
 
     Returns:
