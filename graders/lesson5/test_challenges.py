@@ -10,21 +10,12 @@ import torch
 
 from graders import reference
 from graders.compare import describe, describe_call
-from graders.worker.probes.lesson5 import build_objective
 
+from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
 from .mistakes_challenges import catalogue
 from .specs import spd_matrix
 
 ref = reference.load("lesson5.challenges")
-BOTH, DOUBLE = (torch.float32, torch.float64), (torch.float64,)
-
-
-def with_dtypes(cases, exercise, weight=1):
-    return [
-        pytest.param(case, dtype, id=f"{case[0]}-{str(dtype)[6:]}", marks=pytest.mark.exercise(exercise, weight=weight))
-        for case in cases
-        for dtype in case[-1]
-    ]
 
 
 def polynomial(A, **terms):
@@ -48,17 +39,17 @@ def at_origin(spec, gen, dtype):
 # (id, make(gen, dtype) -> (objective, point), tol, dtypes)
 CRITICAL_POINTS = [
     ("bowl-2d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 3.0), dt)), gen, dt), 1e-6, BOTH),
-    ("minimum-4d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (0.5, 1.0, 2.0, 3.0), dt)), gen, dt), 1e-6, BOTH),
-    ("dome-3d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, -3.0), dt)), gen, dt), 1e-6, BOTH),
-    ("dome-with-cubic", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-2.0, -3.0), dt), cubic=gen.normal(2, dtype=dt)), gen, dt), 1e-6, BOTH),
-    ("saddle-2d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (3.0, -1.0), dt)), gen, dt), 1e-6, BOTH),
-    ("saddle-positive-diagonal", lambda gen, dt: at_origin(polynomial(torch.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=dt, device=gen.device)), gen, dt), 1e-6, BOTH),
+    ("minimum-4d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (0.5, 1.0, 2.0, 3.0), dt)), gen, dt), 1e-6, DOUBLE),
+    ("dome-3d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, -3.0), dt)), gen, dt), 1e-6, DOUBLE),
+    ("dome-with-cubic", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-2.0, -3.0), dt), cubic=gen.normal(2, dtype=dt)), gen, dt), 1e-6, DOUBLE),
+    ("saddle-2d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (3.0, -1.0), dt)), gen, dt), 1e-6, DOUBLE),
+    ("saddle-positive-diagonal", lambda gen, dt: at_origin(polynomial(torch.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=dt, device=gen.device)), gen, dt), 1e-6, DOUBLE),
     ("saddle-3d-positive-determinant", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, 4.0), dt)), gen, dt), 1e-6, BOTH),
-    ("saddle-with-a-flat-direction", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 2.0, -2.0, 0.0), quartic=vector(gen, dt, 0.0, 0.0, 1.0)), gen, dt), 1e-6, BOTH),
+    ("saddle-with-a-flat-direction", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 2.0, -2.0, 0.0), quartic=vector(gen, dt, 0.0, 0.0, 1.0)), gen, dt), 1e-6, DOUBLE),
     ("flat-quartic", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 0.0, 2.0), quartic=vector(gen, dt, 1.0, 0.0)), gen, dt), 1e-6, BOTH),
-    ("inflection-1d", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 0.0), cubic=vector(gen, dt, 1.0)), gen, dt), 1e-6, BOTH),
+    ("inflection-1d", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 0.0), cubic=vector(gen, dt, 1.0)), gen, dt), 1e-6, DOUBLE),
     ("small-curvature-within-tol", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1e-3, 1.0), dt)), gen, dt), 1e-2, DOUBLE),
-    ("not-critical-quadratic", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 2.0), dt), b=gen.normal(2, dtype=dt)), gen, dt), 1e-6, BOTH),
+    ("not-critical-quadratic", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 2.0), dt), b=gen.normal(2, dtype=dt)), gen, dt), 1e-6, DOUBLE),
     ("rosenbrock-slope", lambda gen, dt: ({"kind": "rosenbrock"}, torch.zeros(2, dtype=dt, device=gen.device)), 1e-6, DOUBLE),
     ("rosenbrock-minimum", lambda gen, dt: ({"kind": "rosenbrock"}, torch.ones(2, dtype=dt, device=gen.device)), 1e-6, DOUBLE),
 ]
@@ -68,24 +59,16 @@ CRITICAL_POINTS = [
 def test_classify_critical_point(student, expect, gen, memo, case, dtype):
     name, make, tol, _ = case
     objective, x = make(gen, dtype)
-    f = build_objective(objective)
-    want = memo(lambda: ref.classify_critical_point(f, x, tol=tol))
-    got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs={"tol": tol})
-    expect.close(
-        got, want,
-        what=describe_call(f"classify_critical_point(<{name}>, ...)", x, tol=tol),
-        mistakes=catalogue.of("classify_critical_point"),
-        recompute=lambda wrong: wrong(f, x, tol=tol),
-    )  # fmt: skip
+    check_on_objective(student, expect, memo, ref.classify_critical_point, catalogue.of("classify_critical_point"), name, objective, x, tol=tol)
 
 
 # -- escape_saddle ----------------------------------------------------------------------------
 
 # (id, make(gen, dtype) -> (objective, point), radius, dtypes); cubic terms make one side of each saddle lower.
 SADDLES = [
-    ("saddle-2d", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 2.0, -1.0), cubic=vector(gen, dt, 0.0, 0.5)), gen, dt), 0.1, BOTH),
+    ("saddle-2d", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 2.0, -1.0), cubic=vector(gen, dt, 0.0, 0.5)), gen, dt), 0.1, DOUBLE),
     ("saddle-3d-rotated", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (3.0, -2.0, -0.5), dt), cubic=gen.normal(3, dtype=dt, scale=0.5)), gen, dt), 0.1, BOTH),
-    ("saddle-4d-with-flat-direction", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (2.0, 0.0, -1.0, 1.0), dt), cubic=gen.normal(4, dtype=dt, scale=0.5)), gen, dt), 0.1, BOTH),
+    ("saddle-4d-with-flat-direction", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (2.0, 0.0, -1.0, 1.0), dt), cubic=gen.normal(4, dtype=dt, scale=0.5)), gen, dt), 0.1, DOUBLE),
     ("saddle-5d-radius-0.5", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, -3.0, 2.0, -0.5, 4.0), dt), cubic=gen.normal(5, dtype=dt, scale=0.5)), gen, dt), 0.5, DOUBLE),
     ("minimum", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 2.0, 3.0), dt), cubic=gen.normal(3, dtype=dt)), gen, dt), 0.1, BOTH),
 ]
@@ -95,16 +78,8 @@ SADDLES = [
 def test_escape_saddle(student, expect, gen, memo, case, dtype):
     name, make, radius, _ = case
     objective, x = make(gen, dtype)
-    f = build_objective(objective)
-    want = memo(lambda: ref.escape_saddle(f, x, radius=radius))
-    got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs={"radius": radius})
-    expect.close(
-        got, want,
-        what=describe_call(f"escape_saddle(<{name}>, ...)", x, radius=radius),
-        mistakes=catalogue.of("escape_saddle"),
-        recompute=lambda wrong: wrong(f, x, radius=radius),
-        hint="of the two points x +- radius * v, return the one with the lower f",
-    )  # fmt: skip
+    hint = "of the two points x +- radius * v, return the one with the lower f"
+    check_on_objective(student, expect, memo, ref.escape_saddle, catalogue.of("escape_saddle"), name, objective, x, hint, radius=radius)
 
 
 # -- gradient_noise_scale -----------------------------------------------------------------------

@@ -79,19 +79,32 @@ def grid_cases(weight):
     return [pytest.param(grid, objective, id=name, marks=pytest.mark.exercise("lesson5.grid_search", weight=weight)) for name, grid, objective in GRIDS]
 
 
+def search(student, memo, seed, reference, objective, args, kwargs=None):
+    """(the student's run, the reference's, and the catalogue's runs) of a search in this case.
+
+    Mistakes run with torch's global generator seeded as the sandbox's is (``seed``), so one
+    that ignores the seeded generator draws here what it drew there.
+    """
+    want = memo(lambda: run_search(reference, objective, args, kwargs))
+
+    def run_mistake(wrong):
+        torch.manual_seed(seed)
+        return run_search(wrong, objective, args, kwargs)
+
+    runs = remembered(memo(dict), run_mistake)
+    got = student.probe("hyperparameter_search", objective=objective, args=args, kwargs=kwargs)
+    return got, want, runs
+
+
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=2))
-def test_grid_search_returns_the_best_combination(student, expect, memo, grid, objective):
-    want = memo(lambda: run_search(ref.grid_search, objective, (grid,)))
-    runs = remembered(memo(dict), lambda wrong: run_search(wrong, objective, (grid,)))
-    got = student.probe("hyperparameter_search", objective=objective, args=(grid,))
+def test_grid_search_returns_the_best_combination(student, expect, memo, seed, grid, objective):
+    got, want, runs = search(student, memo, seed, ref.grid_search, objective, (grid,))
     expect_result(expect, got["result"], want["result"], f"grid_search(objective, {grid})", catalogue.of("grid_search"), runs)
 
 
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=1))
-def test_grid_search_evaluates_every_combination_once(student, expect, memo, grid, objective):
-    want = memo(lambda: run_search(ref.grid_search, objective, (grid,)))
-    runs = remembered(memo(dict), lambda wrong: run_search(wrong, objective, (grid,)))
-    got = student.probe("hyperparameter_search", objective=objective, args=(grid,))
+def test_grid_search_evaluates_every_combination_once(student, expect, memo, seed, grid, objective):
+    got, want, runs = search(student, memo, seed, ref.grid_search, objective, (grid,))
     expect_calls(expect, got["calls"], want["calls"], f"the configurations grid_search(objective, {grid}) evaluated",
                  catalogue.of("grid_search"), runs, ordered=False)  # fmt: skip
 
@@ -119,25 +132,16 @@ def random_cases(weight):
     ]
 
 
-def run_random(function, objective, space, n, seed, global_seed):
-    torch.manual_seed(global_seed)  # what the sandbox's global generator starts from, for mistakes that use it
-    return run_search(function, objective, (space, n), {"seed": seed})
-
-
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=2))
 def test_random_search_draws_the_seeded_configurations(student, expect, memo, seed, space, n_trials, search_seed, objective):
-    want = memo(lambda: run_search(ref.random_search, objective, (space, n_trials), {"seed": search_seed}))
-    runs = remembered(memo(dict), lambda wrong: run_random(wrong, objective, space, n_trials, search_seed, seed))
-    got = student.probe("hyperparameter_search", objective=objective, args=(space, n_trials), kwargs={"seed": search_seed})
+    got, want, runs = search(student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed})
     expect_calls(expect, got["calls"], want["calls"], f"the configurations random_search(objective, {space}, {n_trials}, seed={search_seed}) evaluated",
                  catalogue.of("random_search"), runs, ordered=True)  # fmt: skip
 
 
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=1))
 def test_random_search_returns_the_best_trial(student, expect, memo, seed, space, n_trials, search_seed, objective):
-    want = memo(lambda: run_search(ref.random_search, objective, (space, n_trials), {"seed": search_seed}))
-    runs = remembered(memo(dict), lambda wrong: run_random(wrong, objective, space, n_trials, search_seed, seed))
-    got = student.probe("hyperparameter_search", objective=objective, args=(space, n_trials), kwargs={"seed": search_seed})
+    got, want, runs = search(student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed})
     expect_result(expect, got["result"], want["result"], f"random_search(objective, {space}, {n_trials}, seed={search_seed})",
                   catalogue.of("random_search"), runs)  # fmt: skip
 
