@@ -1,0 +1,54 @@
+"""Visible tests for lesson5/challenges.py: critical points, escaping saddles, gradient noise."""
+
+import pytest
+import torch
+
+from checks import check_close
+from lesson5.challenges import classify_critical_point, escape_saddle, gradient_noise_scale
+
+ORIGIN = torch.zeros(2, dtype=torch.float64)
+
+
+@pytest.mark.parametrize(
+    "name, f, point, want",
+    [
+        ("bowl", lambda v: v[0] ** 2 + 2 * v[1] ** 2, ORIGIN, "minimum"),
+        ("dome", lambda v: -(v[0] ** 2) - v[1] ** 2, ORIGIN, "maximum"),
+        ("saddle", lambda v: v[0] ** 2 - v[1] ** 2, ORIGIN, "saddle"),
+        ("flat-quartic", lambda v: v[0] ** 4 + v[1] ** 2, ORIGIN, "degenerate"),
+        ("slope", lambda v: v[0] ** 2 + v[1], ORIGIN, "not critical"),
+        ("rosenbrock-minimum", lambda v: 100 * (v[1] - v[0] ** 2) ** 2 + (1 - v[0]) ** 2, torch.ones(2, dtype=torch.float64), "minimum"),
+    ],
+    ids=["bowl", "dome", "saddle", "flat-quartic", "slope", "rosenbrock-minimum"],
+)
+def test_classify_critical_point(name, f, point, want):
+    got = classify_critical_point(f, point)
+    assert got == want, f"classify_critical_point({name}) returned {got!r}, expected {want!r}"
+
+
+def test_a_3d_saddle_with_positive_determinant_is_a_saddle():
+    # eigenvalues -1, -1 and 2: the determinant is positive, yet this is no minimum or maximum.
+    f = lambda v: -(v[0] ** 2) / 2 - v[1] ** 2 / 2 + v[2] ** 2  # noqa: E731
+    got = classify_critical_point(f, torch.zeros(3, dtype=torch.float64))
+    assert got == "saddle", f"returned {got!r}: use the eigenvalues, not the determinant"
+
+
+def test_escape_saddle_steps_along_negative_curvature_downhill():
+    f = lambda v: v[0] ** 2 - v[1] ** 2 + v[1] ** 3  # noqa: E731  (downhill faster towards y < 0)
+    got = escape_saddle(f, ORIGIN, radius=0.1)
+    check_close(got, torch.tensor([0.0, -0.1], dtype=torch.float64), "escape_saddle(x^2 - y^2 + y^3, origin)")
+
+
+def test_escape_saddle_stays_at_a_minimum():
+    f = lambda v: v[0] ** 2 + v[1] ** 2  # noqa: E731
+    check_close(escape_saddle(f, ORIGIN), ORIGIN, "escape_saddle at a minimum")
+
+
+def test_gradient_noise_scale():
+    generator = torch.Generator().manual_seed(0)
+    grads = torch.randn(16, 5, generator=generator, dtype=torch.float64) + torch.tensor([1.0, 0.0, -2.0, 0.5, 0.0], dtype=torch.float64)
+    got = gradient_noise_scale(grads)
+    mean, variance = grads.mean(dim=0), torch.cov(grads.T).trace()
+    check_close(got["mean"], mean, "the mean gradient")
+    check_close(got["variance"], variance, "the variance (trace of the per-example covariance)")
+    check_close(got["noise_scale"], variance / (mean @ mean), "the noise scale")

@@ -1,0 +1,83 @@
+"""Visible tests for lesson5/tuning.py: grid and random search, cross-validation, expected improvement."""
+
+import math
+
+import torch
+
+from checks import check_close
+from lesson5.tuning import cross_validate_ridge, expected_improvement, grid_search, random_search
+
+
+class Recorder:
+    """An objective that remembers what it was asked: a bowl with its minimum at lr=1e-2, layers=2."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, params):
+        self.calls.append(dict(params))
+        return (math.log10(params["lr"]) + 2) ** 2 + 0.1 * (params.get("layers", 2) - 2) ** 2
+
+
+def test_grid_search_tries_every_combination_once():
+    objective = Recorder()
+    best, loss = grid_search(objective, {"lr": [1e-3, 1e-2, 1e-1], "layers": [1, 2, 3, 4]})
+    assert len(objective.calls) == 12, f"{len(objective.calls)} evaluations for a 3 x 4 grid"
+    assert objective.calls[:2] == [{"lr": 1e-3, "layers": 1}, {"lr": 1e-3, "layers": 2}], f"order: {objective.calls[:2]}"
+    assert best == {"lr": 1e-2, "layers": 2} and loss == 0.0, f"returned {best}, {loss}"
+
+
+def test_grid_search_keeps_the_first_of_equal_losses():
+    best, _ = grid_search(lambda params: 1.0, {"a": [1, 2], "b": ["x", "y"]})
+    assert best == {"a": 1, "b": "x"}, f"returned {best}"
+
+
+def test_random_search_is_reproducible_and_stays_in_the_space():
+    space = {"lr": ("log_uniform", 1e-5, 1e-1), "momentum": ("uniform", 0.5, 0.99), "layers": ("int", 1, 4), "act": ("choice", ["relu", "tanh"])}
+    first, second = Recorder(), Recorder()
+    random_search(first, space, n_trials=20, seed=3)
+    random_search(second, space, n_trials=20, seed=3)
+    assert first.calls == second.calls, "the same seed must give the same configurations"
+    assert len(first.calls) == 20
+    for params in first.calls:
+        assert 1e-5 <= params["lr"] <= 1e-1 and 0.5 <= params["momentum"] <= 0.99, params
+        assert params["layers"] in (1, 2, 3, 4) and params["act"] in ("relu", "tanh"), params
+    below = sum(params["lr"] < 1e-3 for params in first.calls)
+    assert below >= 5, f"only {below} of 20 learning rates below 1e-3: draw them log-uniformly"
+
+
+def test_random_search_draws_from_a_seeded_generator():
+    calls = Recorder()
+    random_search(calls, {"lr": ("uniform", 0.0, 1.0)}, n_trials=3, seed=7)
+    generator = torch.Generator().manual_seed(7)
+    want = [torch.rand((), generator=generator, dtype=torch.float64).item() for _ in range(3)]
+    assert [c["lr"] for c in calls.calls] == want, f"drew {calls.calls}, expected lr = {want}"
+
+
+def test_cross_validate_ridge_against_explicit_folds():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(10, 2, generator=generator, dtype=torch.float64)
+    y = x @ torch.tensor([1.0, -1.0], dtype=torch.float64) + 0.3 * torch.randn(10, generator=generator, dtype=torch.float64)
+    folds = [range(0, 4), range(4, 7), range(7, 10)]  # 10 rows, 3 folds: sizes 4, 3, 3
+    want = []
+    for penalty in (0.0, 1.0, 100.0):
+        losses = []
+        for fold in folds:
+            val = torch.tensor(list(fold))
+            train = torch.tensor([i for i in range(10) if i not in fold])
+            w = torch.linalg.solve(x[train].T @ x[train] + penalty * torch.eye(2, dtype=torch.float64), x[train].T @ y[train])
+            losses.append(((x[val] @ w - y[val]) ** 2).mean())
+        want.append(torch.stack(losses).mean())
+    best, got = cross_validate_ridge(x, y, [0.0, 1.0, 100.0], k=3)
+    check_close(got, torch.stack(want), "the mean validation losses for penalties 0, 1, 100")
+    assert best == [0.0, 1.0, 100.0][int(torch.stack(want).argmin())], f"chose penalty {best}"
+
+
+def test_expected_improvement_against_the_normal_distribution():
+    mean = torch.tensor([0.0, 1.0, 2.0, 0.5], dtype=torch.float64)
+    std = torch.tensor([1.0, 0.5, 2.0, 0.0], dtype=torch.float64)
+    normal = torch.distributions.Normal(0.0, 1.0)
+    z = (1.0 - mean[:3]) / std[:3]
+    want = torch.cat([(1.0 - mean[:3]) * normal.cdf(z) + std[:3] * normal.log_prob(z).exp(), torch.tensor([0.5], dtype=torch.float64)])
+    check_close(expected_improvement(mean, std, best=1.0), want, "expected_improvement(mean, std, best=1.0)",
+                hint="where std is 0 the improvement is certain: max(best - mean, 0)")

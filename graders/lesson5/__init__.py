@@ -1,0 +1,1 @@
+"""Hidden graders for lesson 5: advanced optimization techniques."""

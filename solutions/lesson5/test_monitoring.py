@@ -1,0 +1,78 @@
+"""Visible tests for lesson5/monitoring.py: gradient statistics, learning curves, loss landscapes."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from checks import check_close
+from lesson5.monitoring import diagnose_learning_curve, gradient_statistics, loss_landscape_1d
+
+
+def network_and_data():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 6), nn.ReLU(), nn.Linear(6, 2)).double()
+    x = torch.randn(10, 3, dtype=torch.float64)
+    y = torch.randn(10, 2, dtype=torch.float64)
+    return model, x, y
+
+
+def test_gradient_statistics_of_each_parameter():
+    model, x, y = network_and_data()
+    F.mse_loss(model(x), y).backward()
+    got = gradient_statistics(model)
+    assert list(got) == ["0.weight", "0.bias", "2.weight", "2.bias"], f"keys {list(got)}"
+    for name, param in model.named_parameters():
+        g = param.grad
+        want = {
+            "grad_norm": g.norm().item(),
+            "grad_mean": g.mean().item(),
+            "grad_std": g.std(correction=0).item(),
+            "grad_max_abs": g.abs().max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (g.norm() / param.norm()).item(),
+        }
+        for key, value in want.items():
+            check_close(got[name][key], value, f"gradient_statistics(model)[{name!r}][{key!r}]")
+
+
+def test_parameters_without_gradients_are_left_out():
+    model, x, y = network_and_data()
+    F.mse_loss(model[0](x).sum(dim=1), y[:, 0]).backward()  # the last layer takes no part
+    assert list(gradient_statistics(model)) == ["0.weight", "0.bias"]
+
+
+@pytest.mark.parametrize(
+    "train, val, want",
+    [
+        ([1.0, 0.8, 0.6, 0.5, 0.4, 0.35, 0.3], [1.1, 0.9, 0.7, 0.6, 0.5, 0.45, 0.4], "healthy"),
+        ([1.0, 2.0, 5.0, 30.0, float("nan")], [1.0, 2.0, 5.0, 30.0, float("nan")], "diverging"),
+        ([1.0, 0.6, 0.4, 0.3, 0.2, 0.1, 0.05], [1.0, 0.7, 0.5, 0.55, 0.6, 0.7, 0.8], "overfitting"),
+        ([1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [1.0, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6], "plateau"),
+        ([1.0, 0.8, 0.6, 0.5, 0.4, 0.35, 0.3], [2.0, 1.8, 1.6, 1.5, 1.4, 1.35, 1.3], "healthy"),
+    ],
+    ids=["healthy", "diverging", "overfitting", "plateau", "gap-is-not-overfitting"],
+)
+def test_diagnose_learning_curve(train, val, want):
+    got = diagnose_learning_curve(train, val)
+    assert got == want, f"diagnose_learning_curve({train}, {val}) returned {got!r}, expected {want!r}"
+
+
+def test_loss_landscape_at_zero_is_the_current_loss_and_the_model_is_restored():
+    model, x, y = network_and_data()
+    before = [p.detach().clone() for p in model.parameters()]
+    direction = [torch.randn_like(p) for p in model.parameters()]
+    losses = loss_landscape_1d(model, F.mse_loss, x, y, direction, [-1.0, 0.0, 1.0])
+    check_close(losses[1], F.mse_loss(model(x), y).detach(), "the loss at alpha = 0")
+    for p, b in zip(model.parameters(), before):
+        check_close(p.detach(), b, "a parameter after loss_landscape_1d", hint="restore the parameters you changed")
+
+
+def test_loss_landscape_does_not_depend_on_the_scale_of_each_filter():
+    model, x, y = network_and_data()
+    direction = [torch.randn_like(p) for p in model.parameters()]
+    rescaled = [d * torch.rand(d.shape[0], *([1] * (d.dim() - 1)), dtype=d.dtype) * 10 for d in direction]
+    alphas = [-0.5, 0.25, 1.0]
+    check_close(loss_landscape_1d(model, F.mse_loss, x, y, rescaled, alphas),
+                loss_landscape_1d(model, F.mse_loss, x, y, direction, alphas),
+                "the landscape along a direction whose filters were rescaled", hint="normalise each filter to the weights' filter norm")

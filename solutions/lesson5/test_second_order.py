@@ -1,0 +1,78 @@
+"""Visible tests for lesson5/second_order.py: Newton, BFGS and natural-gradient steps."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from checks import check_close
+from lesson5.second_order import bfgs_update, natural_gradient_step, newton_step
+
+A = torch.tensor([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]], dtype=torch.float64)
+B = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+
+
+def quadratic(x):
+    return 0.5 * x @ A @ x - B @ x
+
+
+def rosenbrock(x):
+    return 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+
+
+def test_one_newton_step_solves_a_quadratic():
+    x = torch.tensor([5.0, -3.0, 2.0], dtype=torch.float64)
+    check_close(newton_step(quadratic, x), torch.linalg.solve(A, B), "newton_step on a quadratic from (5, -3, 2)",
+                hint="the minimum of x.A.x/2 - b.x is A^-1 b, and Newton's step lands on it")
+
+
+@pytest.mark.parametrize("damping", [0.5, 10.0])
+def test_damping_is_added_to_the_hessians_diagonal(damping):
+    x = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
+    want = x - torch.linalg.solve(A + damping * torch.eye(3, dtype=torch.float64), A @ x - B)
+    check_close(newton_step(quadratic, x, damping=damping), want, f"newton_step(damping={damping})")
+
+
+def test_newton_step_on_rosenbrock():
+    x = torch.tensor([-1.2, 1.0], dtype=torch.float64)
+    gradient = torch.tensor([-215.6, -88.0], dtype=torch.float64)
+    hessian = torch.tensor([[1330.0, 480.0], [480.0, 200.0]], dtype=torch.float64)
+    check_close(newton_step(rosenbrock, x), x - torch.linalg.solve(hessian, gradient), "newton_step(rosenbrock, (-1.2, 1))")
+
+
+def test_bfgs_update_satisfies_the_secant_equation():
+    s = torch.tensor([0.5, -1.0, 0.25], dtype=torch.float64)
+    y = A @ s
+    updated = bfgs_update(torch.eye(3, dtype=torch.float64), s, y)
+    check_close(updated @ y, s, "H_new @ y (the secant equation H_new y = s)")
+    check_close(updated, updated.T, "H_new against its transpose (it must stay symmetric)")
+
+
+def test_bfgs_update_matches_the_formula():
+    H = torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)
+    s, y = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([0.5, 1.5], dtype=torch.float64)
+    rho = 1 / (y @ s)
+    I = torch.eye(2, dtype=torch.float64)
+    want = (I - rho * torch.outer(s, y)) @ H @ (I - rho * torch.outer(y, s)) + rho * torch.outer(s, s)
+    check_close(bfgs_update(H, s, y), want, "bfgs_update(H, s, y)")
+
+
+def test_bfgs_update_is_skipped_without_positive_curvature():
+    H = torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)
+    s, y = torch.tensor([1.0, 0.0], dtype=torch.float64), torch.tensor([-1.0, 0.5], dtype=torch.float64)
+    check_close(bfgs_update(H, s, y), H, "bfgs_update when y.s < 0", hint="skip the update when the curvature condition fails")
+
+
+def test_natural_gradient_step_uses_the_fisher_information():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(20, 3, generator=generator, dtype=torch.float64)
+    y = (torch.rand(20, generator=generator) < 0.5).double()
+    w = torch.tensor([0.5, -0.25, 1.0], dtype=torch.float64)
+
+    def loss(weights):
+        return F.binary_cross_entropy_with_logits(x @ weights, y)
+
+    # For logistic regression the Fisher information equals the Hessian of the mean loss.
+    fisher = torch.autograd.functional.hessian(loss, w)
+    gradient = torch.autograd.functional.jacobian(loss, w)
+    want = w - 0.5 * torch.linalg.solve(fisher + 1e-3 * torch.eye(3, dtype=torch.float64), gradient)
+    check_close(natural_gradient_step(w, x, y, lr=0.5, damping=1e-3), want, "natural_gradient_step(lr=0.5, damping=1e-3)")
