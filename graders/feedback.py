@@ -17,7 +17,7 @@ def render_feedback(course: Course, result: StudentResult) -> str:
     for exercise in result.exercises:
         lines.append(f"| {exercise.id} | {exercise.score:.3g} / {exercise.max_score:g} | {exercise.status} |")
     for exercise in result.exercises:
-        lines += ["", *_exercise_section(course, exercise)]
+        lines += ["", *exercise_section(course, exercise)]
     lines += [
         "",
         "---",
@@ -27,7 +27,8 @@ def render_feedback(course: Course, result: StudentResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
+def exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
+    """One exercise's score and each way it failed, once (also printed under a notebook's autograder cell)."""
     try:
         summary = course.exercise(exercise.id).summary
     except HarnessError:
