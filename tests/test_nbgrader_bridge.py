@@ -6,13 +6,14 @@ import sys
 from pathlib import Path
 
 import nbformat
+from classbuilder import with_code_before, write_notebook
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from graders.course import COURSE_FILE, ROOT, load_course
 from graders.nbgrader_bridge import AUTOGRADE, RunCells, TrustedScores, configure
-from graders.notebook_code import is_test_cell, marked_module
+from graders.notebook_code import is_test_cell
 from graders.notebooks import notebook_path
 
 COURSE = load_course()
@@ -20,14 +21,10 @@ LESSON = COURSE.lessons[0]
 
 
 def test_trusted_scores_replace_what_the_kernel_wrote_with_isolated_grading(tmp_path):
-    source = nbformat.read(notebook_path(COURSE, LESSON), as_version=4)
-    broken = LESSON.modules[0]
-    first = next(cell for cell in source.cells if marked_module(cell) == broken)
-    first.source = 'raise RuntimeError("broken at import")\n' + first.source  # costs that module's exercises only
-    submitted = tmp_path / "submitted" / "ada" / LESSON.id / f"{LESSON.id}.ipynb"
-    submitted.parent.mkdir(parents=True)
-    nbformat.write(source, submitted)
-    executed = nbformat.read(submitted, as_version=4)
+    broken = LESSON.modules[0]  # raises at import: costs that module's exercises only
+    source = json.loads(notebook_path(COURSE, LESSON).read_text())
+    write_notebook(tmp_path / "submitted", "ada", LESSON.id, with_code_before(source, broken, 'raise RuntimeError("broken at import")\n'))
+    executed = nbformat.read(tmp_path / "submitted" / "ada" / LESSON.id / f"{LESSON.id}.ipynb", as_version=4)
     for cell in executed.cells:  # what code in the kernel could have made the cells say
         if is_test_cell(cell):
             cell.outputs = [new_output("stream", name="stderr", text="a stray warning\n"),
