@@ -161,7 +161,9 @@ def _introduction(course: Course, lesson: Lesson, exercises: list[Exercise]) -> 
 Write your code where a cell says `# YOUR CODE HERE`, replacing the `raise NotImplementedError()`
 below it, and keep the names and signatures of the functions and classes.  You may add cells:
 the imports, functions, classes and constants you define in them are part of your code; calls,
-prints and plots in cells you add are for you, and are not graded.
+prints and plots in cells you add are for you, and are not graded.  Keep the exercise cells to
+definitions: code at their top level runs when your work is graded, and if it fails, every
+exercise of that part fails with it.
 
 Each exercise is followed by its autograder cell.  When your notebook is graded, hidden tests
 call your code on many inputs (other shapes, float32 and float64, extreme values, gradients)
