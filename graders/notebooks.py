@@ -243,7 +243,7 @@ class ModuleParts:
 
 def _module_order(course: Course, lesson: Lesson) -> list[str]:
     """The lesson's modules, each after the siblings it imports (so the notebook runs top to bottom)."""
-    needs = {m: _sibling_imports(_tree(course, lesson, m), lesson) for m in lesson.modules}
+    needs = {m: _sibling_imports(_solution(course, lesson, m)[1], lesson) for m in lesson.modules}
     ordered: list[str] = []
 
     def visit(module: str, path: tuple[str, ...]) -> None:
@@ -260,22 +260,22 @@ def _module_order(course: Course, lesson: Lesson) -> list[str]:
     return ordered
 
 
-def _tree(course: Course, lesson: Lesson, module: str) -> ast.Module:
+def _solution(course: Course, lesson: Lesson, module: str) -> tuple[str, ast.Module]:
     path = course.root / "solutions" / lesson.id / f"{module}.py"
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    source = path.read_text(encoding="utf-8")
+    return source, ast.parse(source, filename=str(path))
+
+
+def _is_sibling_import(node: ast.AST, lesson: Lesson) -> bool:
+    return isinstance(node, ast.ImportFrom) and node.level == 1 and node.module in lesson.modules
 
 
 def _sibling_imports(tree: ast.Module, lesson: Lesson) -> set[str]:
-    return {
-        node.module for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module in lesson.modules
-    }  # fmt: skip
+    return {node.module for node in tree.body if _is_sibling_import(node, lesson)}
 
 
 def _module_parts(course: Course, lesson: Lesson, module: str) -> ModuleParts:
-    path = course.root / "solutions" / lesson.id / f"{module}.py"
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source, filename=str(path))
+    source, tree = _solution(course, lesson, module)
     lines: list[str | None] = source.splitlines()
     docstring = ast.get_docstring(tree) or ""
     body = tree.body
@@ -284,7 +284,7 @@ def _module_parts(course: Course, lesson: Lesson, module: str) -> ModuleParts:
             lines[i] = None
         body = body[1:]
     for node in body:
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module in lesson.modules:
+        if _is_sibling_import(node, lesson):
             names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
             _replace(lines, node.lineno, node.end_lineno, note_import(f"from .{node.module} import {names}"))
     entries = {e.entry: e for e in lesson.exercises if e.module == module}
