@@ -11,6 +11,7 @@ VERBS = {
     "build": "graders.build",
     "grade": "graders.grade",
     "report": "graders.report",
+    "audit": "graders.audit",
 }
 
 

@@ -1,7 +1,10 @@
-"""``python -m graders build``: write exercises/ from solutions/; ``--check`` fails when anything generated is stale.
+"""``python -m graders build``: write exercises/ and the nbgrader course from solutions/; ``--check`` fails when anything generated is stale.
 
 Generated files are described as one mapping {path: text}, produced by the generators in
 ``GENERATORS``; writing and checking both work from that mapping, so they cannot disagree.
+Each generator owns a path: a folder it owns entirely (a file there that it does not generate
+is stale, and ``build`` removes it), or a single file.  ``nbgrader/`` itself is not owned: it
+also holds the instructor's gradebook and submissions.
 Before generating, the course is validated: every exercise in course.toml has its entry
 point and a solution region in solutions/, and a hidden grader module in graders/.
 """
@@ -15,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from . import notebooks
 from .course import Course, load_course
 from .errors import CourseError
 
@@ -77,7 +81,11 @@ def exercise_files(course: Course) -> dict[Path, str]:
     return files
 
 
-GENERATORS: list[tuple[str, Callable[[Course], dict[Path, str]]]] = [("exercises", exercise_files)]
+GENERATORS: list[tuple[str, Callable[[Course], dict[Path, str]]]] = [
+    ("exercises", exercise_files),
+    ("nbgrader/source", notebooks.notebook_files),
+    ("nbgrader/nbgrader_config.py", notebooks.config_files),
+]
 
 
 def validate(course: Course) -> None:
@@ -132,11 +140,16 @@ def stale(course: Course, files: dict[Path, str]) -> list[str]:
 
 
 def _source_of(relative: Path) -> str:
-    return "solutions/" + "/".join(relative.parts[1:]) if relative.parts[0] == "exercises" else "the build"
+    if relative.parts[0] == "exercises":
+        return "solutions/" + "/".join(relative.parts[1:])
+    if relative.suffix == ".ipynb":
+        return f"solutions/{relative.parts[-2]}/, course.toml and {notebooks.OUTLINE}"
+    return "the build"
 
 
 def _output_roots(course: Course) -> list[Path]:
-    return [course.root / name for name, _ in GENERATORS]
+    """The folders generators own entirely (a generator that owns one file sweeps nothing)."""
+    return [course.root / name for name, _ in GENERATORS if (course.root / name).is_dir()]
 
 
 def write(course: Course, files: dict[Path, str]) -> int:
@@ -159,7 +172,7 @@ def write(course: Course, files: dict[Path, str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Generate exercises/ from solutions/ (or, with --check, verify they are up to date)."""
+    """Generate exercises/ and the nbgrader course from solutions/ (or, with --check, verify they are up to date)."""
     parser = argparse.ArgumentParser(prog="python -m graders build", description=main.__doc__)
     parser.add_argument("--check", action="store_true", help="fail if a generated file is stale; write nothing")
     parser.add_argument("--course", default=None, help="path to course.toml (default: the repository's)")

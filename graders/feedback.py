@@ -60,23 +60,24 @@ class Section:
 
 
 def sections(course: Course, result: StudentResult) -> list[Section]:
-    found = []
-    for exercise in result.exercises:
-        try:
-            summary = course.exercise(exercise.id).summary
-        except HarnessError:
-            summary = ""
-        groups: dict[str, list] = {}
-        for test in exercise.tests:
-            if test.status != "passed":
-                first_line = test.message.splitlines()[0] if test.message else ""
-                groups.setdefault(f"{test.status}: {first_line}", []).append(test)
-        failures = [
-            Failure(tests[0].status, tests[0].name, len(tests) - 1, tests[0].message or "(no message)", tests[0].failure)
-            for tests in groups.values()
-        ]
-        found.append(Section(exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE)))
-    return found
+    return [section(course, exercise) for exercise in result.exercises]
+
+
+def section(course: Course, exercise: ExerciseResult) -> Section:
+    try:
+        summary = course.exercise(exercise.id).summary
+    except HarnessError:
+        summary = ""
+    groups: dict[str, list] = {}
+    for test in exercise.tests:
+        if test.status != "passed":
+            first_line = test.message.splitlines()[0] if test.message else ""
+            groups.setdefault(f"{test.status}: {first_line}", []).append(test)
+    failures = [
+        Failure(tests[0].status, tests[0].name, len(tests) - 1, tests[0].message or "(no message)", tests[0].failure)
+        for tests in groups.values()
+    ]
+    return Section(exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE))
 
 
 def render_markdown(course: Course, result: StudentResult) -> str:
@@ -84,22 +85,28 @@ def render_markdown(course: Course, result: StudentResult) -> str:
     lines += ["| exercise | score | status |", "| --- | ---: | --- |"]
     for exercise in result.exercises:
         lines.append(f"| {exercise.id} | {exercise.score:.3g} / {exercise.max_score:g} | {exercise.status} |")
-    for section in sections(course, result):
-        exercise = section.exercise
-        lines += ["", f"## {exercise.id}: {exercise.score:.3g} / {exercise.max_score:g}"]
-        if section.summary:
-            lines += ["", f"_{section.summary}_"]
-        if not section.failures:
-            lines += ["", f"All {len(exercise.tests)} tests passed."]
-            continue
-        lines += ["", f"{section.passed} of {len(exercise.tests)} tests passed."]
-        for failure in section.failures:
-            also = f" (and {failure.similar} similar)" if failure.similar else ""
-            lines += ["", f"- **{failure.label}** `{failure.test}`{also}", "", _indent(failure.message)]
-        if section.more_kinds:
-            lines += ["", f"... and {section.more_kinds} other kinds of failure."]
+    for exercise in result.exercises:
+        lines += ["", *exercise_section(course, exercise)]
     lines += ["", "---", FOOTER]
     return "\n".join(lines) + "\n"
+
+
+def exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
+    """One exercise's score and each way it failed, once (also printed under a notebook's autograder cell)."""
+    found = section(course, exercise)
+    lines = [f"## {exercise.id}: {exercise.score:.3g} / {exercise.max_score:g}"]
+    if found.summary:
+        lines += ["", f"_{found.summary}_"]
+    if not found.failures:
+        lines += ["", f"All {len(exercise.tests)} tests passed."]
+        return lines
+    lines += ["", f"{found.passed} of {len(exercise.tests)} tests passed."]
+    for failure in found.failures:
+        also = f" (and {failure.similar} similar)" if failure.similar else ""
+        lines += ["", f"- **{failure.label}** `{failure.test}`{also}", "", _indent(failure.message)]
+    if found.more_kinds:
+        lines += ["", f"... and {found.more_kinds} other kinds of failure."]
+    return lines
 
 
 def _indent(text: str) -> str:

@@ -1,23 +1,29 @@
 """Finding submissions and reading their files: text only, never executed in this process.
 
-A submission is a folder laid out like ``exercises/`` (``lesson1/losses.py``, ...); a class
-is a folder with one submission folder per student, named by the student's id.  Problems a
-file has (missing, unreadable, not Python) are recorded per module so that they cost only
-the exercises that live in that module.
+A submission is a folder laid out like ``exercises/`` (``lesson1/losses.py``, ...) or like
+nbgrader's submitted/<student>/ (``lesson1/lesson1.ipynb``: each module's code is read out of
+the notebook's cells by ``notebook_code.extract``; a lesson's notebook, when present, is what
+is graded).  A class is a folder with one submission folder per student, named by the
+student's id.  Problems a file has (missing, unreadable, not Python) are recorded per module
+so that they cost only the exercises that live in that module.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import notebook_code
 from .course import Course, Exercise, Lesson
 from .errors import UsageError
 from .forbidden import StaticHit, scan
 
 MAX_FILE_BYTES = 1_000_000
+MAX_NOTEBOOK_BYTES = 50_000_000  # notebooks carry their outputs (plots) too
 _SKIPPED_FILES = ("conftest.py", "checks.py")
 
 
@@ -79,11 +85,14 @@ def lessons_present(folders: list[Path], course: Course) -> list[Lesson]:
 
 
 def load(student: str, root: Path, lessons: list[Lesson]) -> Submission:
-    """Read the graded lessons' Python files as text and note what is wrong with them."""
+    """Read the graded lessons' Python files (or notebooks) as text and note what is wrong with them."""
     submission = Submission(student, Path(root))
     for lesson in lessons:
         folder = submission.root / lesson.id
-        if folder.is_dir():
+        notebook = folder / f"{lesson.id}.ipynb"
+        if notebook.is_file():
+            _read_notebook(submission, lesson, notebook)
+        elif folder.is_dir():
             for file in sorted(folder.glob("*.py")):
                 if file.name.startswith("test_") or file.name in _SKIPPED_FILES:
                     continue
@@ -98,8 +107,46 @@ def load(student: str, root: Path, lessons: list[Lesson]) -> Submission:
                         f"submit the whole {lesson.id} folder"
                     )
                 else:
-                    submission.problems[relative] = f"{relative} is missing from the submission (looked for {where})"
+                    submission.problems[relative] = (
+                        f"{relative} is missing from the submission (looked for {where} "
+                        f"and {submission.root.name}/{lesson.id}/{lesson.id}.ipynb)"
+                    )
     return submission
+
+
+def _read_notebook(submission: Submission, lesson: Lesson, file: Path) -> None:
+    """Each module of the lesson from the notebook's cells; a notebook that cannot be read costs the whole lesson."""
+    name = f"{lesson.id}/{file.name}"
+    problem = None
+    try:
+        data = file.read_bytes()
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            problem = f"{name} is {len(data)} bytes, over the limit of {MAX_NOTEBOOK_BYTES}; clear its outputs"
+        else:
+            code = notebook_code.extract(json.loads(data.decode("utf-8")), lesson.modules)
+    except OSError as exc:
+        problem = f"{name} cannot be read ({exc.strerror})"
+    except (UnicodeDecodeError, ValueError) as exc:
+        problem = f"{name} is not a readable notebook ({exc}); submit the notebook saved by Jupyter"
+    for module in lesson.modules:
+        relative = f"{lesson.id}/{module}.py"
+        if problem:
+            submission.problems[relative] = problem
+        elif module not in code.modules:
+            submission.problems[relative] = (
+                f"{name} has no code for {module}.py: the cells of its section are missing "
+                f'(code cells with metadata {{"{notebook_code.METADATA_KEY}": {{"module": "{module}"}}}}); '
+                "copy them back from the notebook you were given"
+            )
+        elif len(code.modules[module].encode("utf-8")) > MAX_FILE_BYTES:
+            submission.problems[relative] = f"{name} holds over {MAX_FILE_BYTES} bytes of code for {module}.py"
+        else:
+            fix = f"nothing in {module}.py can run until it is fixed: run that cell to see"
+            _accept(submission, relative, code.modules[module], functools.partial(_cell_line, name, code, module), fix)
+
+
+def _cell_line(notebook: str, code: notebook_code.NotebookCode, module: str, line: int) -> str:
+    return f"{notebook} {code.where(module, line)}"
 
 
 def _read(submission: Submission, relative: str, file: Path) -> None:
@@ -116,13 +163,16 @@ def _read(submission: Submission, relative: str, file: Path) -> None:
     except UnicodeDecodeError as exc:
         submission.problems[relative] = f"{relative} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
         return
+    fix = "nothing in this file can run until it is fixed: run pytest on it to see"
+    _accept(submission, relative, source, lambda line: f"{relative} line {line}", fix)
+
+
+def _accept(submission: Submission, relative: str, source: str, where, fix: str) -> None:
+    """Keep a module's source, noting a syntax error: ``where(line)`` names the line, ``fix`` says what to do."""
     try:
         ast.parse(source, filename=relative)
     except SyntaxError as exc:
-        submission.problems[relative] = (
-            f"{relative} line {exc.lineno}: {exc.msg} (SyntaxError); "
-            f"nothing in this file can run until it is fixed: run pytest on it to see"
-        )
+        submission.problems[relative] = f"{where(exc.lineno)}: {exc.msg} (SyntaxError); {fix}"
         submission.files[relative] = source  # a module importing it then fails with the same SyntaxError
         return
     except ValueError as exc:  # e.g. null bytes

@@ -1,4 +1,5 @@
-"""Builds class folders for the tests: copies of solutions and stubs, mutants, and the overlays in tests/submissions/.
+"""Builds class folders for the tests: copies of solutions and stubs, mutants, the overlays in tests/submissions/,
+attacks, and notebook submissions made from the nbgrader release.
 
 Copies and mutants come from graders/mutants.py; an overlay is tests/submissions/<name>/
 laid over a copy of the solutions of the lessons it touches.
@@ -6,10 +7,14 @@ laid over a copy of the solutions of the lessons it touches.
 
 from __future__ import annotations
 
+import copy
+import json
 import shutil
 from pathlib import Path
 
 from graders.mutants import EXERCISES, SOLUTIONS, Mutant, catalogue_mistakes, copy_submission, write_mutants
+from graders.mistakes import Mistake
+from graders.notebook_code import cell_source, marked_module
 
 __all__ = [
     "EXERCISES", "SOLUTIONS", "Mutant", "TEST_SUBMISSIONS", "catalogue_mistakes", "copy_submission",
@@ -56,3 +61,58 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
             module.write_text(module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text())
         students.append(attack.name)
     return students
+
+
+# -- notebook submissions, laid out like nbgrader's submitted/ ----------------------------------------
+
+TAMPERING = '''try:  # rewrites the grader inside the kernel: every autograder cell would claim full points
+    from graders import notebook_grading
+    from graders.course import load_course
+    notebook_grading.hidden_score = lambda exercise_id: load_course().exercise(exercise_id).points
+except ImportError:
+    pass
+'''
+
+
+def solved(release: dict, source: dict) -> dict:
+    """The released notebook with every module cell's code taken from the source notebook (the solutions)."""
+    notebook = copy.deepcopy(release)
+    by_id = {cell["id"]: cell for cell in source["cells"]}
+    for cell in notebook["cells"]:
+        if marked_module(cell):
+            cell["source"] = by_id[cell["id"]]["source"]
+    return notebook
+
+
+def first_cell_of(notebook: dict, module: str) -> int:
+    return next(i for i, cell in enumerate(notebook["cells"]) if marked_module(cell) == module)
+
+
+def with_code_before(notebook: dict, module: str, code: str) -> dict:
+    """The notebook with ``code`` at the top of the module's first cell (e.g. a hang at import)."""
+    notebook = copy.deepcopy(notebook)
+    cell = notebook["cells"][first_cell_of(notebook, module)]
+    cell["source"] = code + cell_source(cell)
+    return notebook
+
+
+def with_cell_after(notebook: dict, module: str, code: str) -> dict:
+    """The notebook with a cell the student added after the module's first cell."""
+    notebook = copy.deepcopy(notebook)
+    cell = {"cell_type": "code", "execution_count": None, "id": "added", "metadata": {}, "outputs": [], "source": code}
+    notebook["cells"].insert(first_cell_of(notebook, module) + 1, cell)
+    return notebook
+
+
+def with_mistake(notebook: dict, mistake: Mistake) -> dict:
+    """The notebook with a catalogue mistake appended to its entry point's cell."""
+    notebook = copy.deepcopy(notebook)
+    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == f"code-{mistake.entry}")
+    cell["source"] = cell_source(cell) + "\n\n" + mistake.source()
+    return notebook
+
+
+def write_notebook(class_dir: Path, student: str, lesson: str, notebook: dict) -> None:
+    path = class_dir / student / lesson / f"{lesson}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1))

@@ -6,6 +6,7 @@ costs nobody else anything."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -69,6 +70,26 @@ def graded_class(tmp_path_factory, course) -> GradedClass:
     run_cli("grade", str(folder), "--out", str(out), "--jobs", "2")
     results = {path.parent.name: results_io.read(path) for path in out.glob("*/result.json")}
     return GradedClass(folder, out, results, mutants, names)
+
+
+COURSE_FILES = ("course.toml", "solutions", "exercises", "graders", "docs", "nbgrader/source", "nbgrader/nbgrader_config.py")
+
+
+def copy_course(destination: Path) -> Path:
+    """A copy of the course (everything ``build`` and ``grade`` read) at ``destination``."""
+    for name in COURSE_FILES:
+        source, target = ROOT / name, destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+    return destination
+
+
+@pytest.fixture
+def course_copy(tmp_path) -> Path:
+    return copy_course(tmp_path)
 
 
 def run_cli(*args: str, check: bool = True, cwd: Path = ROOT) -> subprocess.CompletedProcess:

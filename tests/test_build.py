@@ -1,7 +1,5 @@
 """exercises/ is generated from solutions/ and kept in sync; solution regions become stubs."""
 
-import shutil
-
 import pytest
 from conftest import run_cli
 
@@ -48,14 +46,6 @@ def test_stubs_contain_no_solution_code():
     for path in (ROOT / "exercises").rglob("*.py"):
         text = path.read_text()
         assert "### BEGIN SOLUTION" not in text, path
-
-
-@pytest.fixture
-def course_copy(tmp_path):
-    for name in ("course.toml", "solutions", "exercises", "graders"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    return tmp_path
 
 
 def test_check_catches_a_hand_edited_stub(course_copy):

@@ -38,6 +38,8 @@ def test_exit_code_is_zero_whatever_the_scores(tmp_path):
         (["grade", "samples/class", "--out", "OUT", "--jobs", "0"], "--jobs must be at least 1"),
         (["grade", "samples/class", "--out", "README.md"], "exists and is not a folder"),
         (["frobnicate"], "unknown verb 'frobnicate'"),
+        (["audit", "EMPTY"], "no gradebook.db; run `nbgrader autograde LESSON`"),
+        (["audit", "EMPTY", "--lesson", "lesson9"], "unknown lesson 'lesson9'"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(tmp_path, args, words):
@@ -52,7 +54,7 @@ def test_bad_arguments_give_one_clear_line(tmp_path, args, words):
 
 def test_help_lists_every_verb():
     process = run_cli("--help")
-    for verb in ("build", "grade", "report"):
+    for verb in ("build", "grade", "report", "audit"):
         assert verb in process.stdout
 
 
