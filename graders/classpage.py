@@ -1,8 +1,9 @@
-"""class.html: the class at a glance, a self-contained page with plots (no server, no external files).
+"""report.html: the class at a glance, a self-contained page with plots (no server, no external files).
 
 Score distribution, the share of students with full marks on each exercise (and their mean
-score there), the exercises' most common kind of failure, and a table of every student
-linking to their feedback.  Plots are drawn with matplotlib and embedded as PNG.
+score there), the exercises' most common kind of failure, the catalogue mistakes ranked by
+how many students made them (what to reteach), and a table of every student linking to
+their feedback.  Plots are drawn with matplotlib and embedded as PNG.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from pathlib import Path
 
 from .course import Course, Lesson
 from .feedback import PAGE_STYLE
+from .mistakes import named_in
 from .results import StudentResult
+
+MISTAKES_SHOWN = 15
 
 
 def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[dict]:
@@ -36,14 +40,26 @@ def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[
     return stats
 
 
+def mistake_counts(results: list[StudentResult]) -> list[tuple[str, str, int]]:
+    """(exercise id, mistake name, students who made it), most common first.
+
+    A student counts once per mistake, however many of their tests named it.
+    """
+    counts: Counter = Counter()
+    for result in results:
+        made = {(e.id, name) for e in result.exercises for t in e.tests if t.status != "passed" for name in named_in(t.message)}
+        counts.update(made)
+    return [(exercise, name, n) for (exercise, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
 def _png(figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def plots(results: list[StudentResult], stats: list[dict]) -> tuple[str, str]:
-    """(score histogram, per-exercise bar chart), as base64 PNG."""
+def plots(results: list[StudentResult], stats: list[dict], mistakes: list[tuple[str, str, int]]) -> list[str]:
+    """Score histogram, per-exercise bar chart, and (when any was made) the ranked mistakes, as base64 PNG."""
     import matplotlib
     import matplotlib.ticker
 
@@ -70,7 +86,23 @@ def plots(results: list[StudentResult], stats: list[dict]) -> tuple[str, str]:
     axis.legend(loc="lower right", fontsize=8)
     bars = _png(figure)
     pyplot.close(figure)
-    return histogram, bars
+    if not mistakes:
+        return [histogram, bars]
+
+    shown = mistakes[:MISTAKES_SHOWN][::-1]
+    figure, axis = pyplot.subplots(figsize=(7, max(2.0, 0.3 * len(shown) + 1)))
+    labels = [f"{_clip(name, 40)} ({exercise.split('.', 1)[1]})" for exercise, name, _ in shown]
+    axis.barh(range(len(shown)), [n for _, _, n in shown], color="#d6604d")
+    axis.set_yticks(range(len(shown)), labels, fontsize=8)
+    axis.set_xlabel("students")
+    axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ranked = _png(figure)
+    pyplot.close(figure)
+    return [histogram, bars, ranked]
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def render_class_page(course: Course, lessons: list[Lesson], results: list[StudentResult]) -> str:
@@ -89,16 +121,33 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             f"<p>{len(results)} students; mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):.2f}, "
             f"lowest {min(totals):.2f}, highest {max(totals):.2f} of {maximum:g}.</p>"
         )
-        histogram, bars = plots(results, stats)
-        parts.append(f"<h2>Scores</h2><img alt='score histogram' src='data:image/png;base64,{histogram}'>")
-        parts.append(f"<h2>Exercises</h2><img alt='full marks and mean score per exercise' src='data:image/png;base64,{bars}'>")
+        mistakes = mistake_counts(results)
+        images = plots(results, stats, mistakes)
+        parts.append(f"<h2>Scores</h2><img alt='score histogram' src='data:image/png;base64,{images[0]}'>")
+        parts.append(f"<h2>Exercises</h2><img alt='full marks and mean score per exercise' src='data:image/png;base64,{images[1]}'>")
     parts.append("<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>")
     for s in stats:
         parts.append(
             f"<tr><td>{e(s['id'])}</td><td class='num'>{100 * s['full']:.0f}%</td>"
             f"<td class='num'>{100 * s['mean']:.0f}%</td><td class='{s['failure']}'>{s['failure']}</td></tr>"
         )
-    parts.append("</table><h2>Students</h2><table><tr><th>student</th>")
+    parts.append("</table>")
+    if results:
+        parts.append("<h2>Mistakes to reteach</h2>")
+        if mistakes:
+            parts.append(
+                "<p>Known mistakes from the exercises' catalogues, by how many students made them "
+                "(recognised from what their code returned).</p>"
+            )
+            parts.append(f"<img alt='catalogue mistakes by number of students' src='data:image/png;base64,{images[2]}'>")
+            parts.append("<table><tr><th>students</th><th>exercise</th><th>mistake</th></tr>")
+            parts += [
+                f"<tr><td class='num'>{n}</td><td>{e(exercise)}</td><td>{e(name)}</td></tr>" for exercise, name, n in mistakes
+            ]
+            parts.append("</table>")
+        else:
+            parts.append("<p>No student made a mistake from the exercises' catalogues.</p>")
+    parts.append("<h2>Students</h2><table><tr><th>student</th>")
     parts += [f"<th>{e(s['id'].split('.', 1)[1])}</th>" for s in stats]
     parts.append("<th>total</th></tr>")
     for result in results:

@@ -120,6 +120,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f6f6f6; padding: .75rem; white-space: pre-wrap; border-radius: 4px; }
 .passed { color: #1a7f37; } .failed, .error, .timeout, .forbidden { color: #b42318; }
 .summary { color: #555; font-style: italic; }
+img { max-width: 100%; height: auto; }
 """
 
 

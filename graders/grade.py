@@ -11,7 +11,7 @@ The pipeline, stage by stage (``grade`` below lists them in order):
               happen in the grader processes (graders/plugin.py), each written atomically
 5. collect    read every result.json back, validated against the schema
 6. report     feedback (Markdown and HTML) and Gradescope JSON per student, class.csv,
-              and class.html with plots
+              and report.html with plots
 
 The exit code is 0 whenever grading completed, whatever the scores.  An interrupted run
 keeps every result already written; running the same command again finishes the rest.
@@ -207,6 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     kept = f" ({len(graded.kept)} unchanged, kept)" if graded.kept else ""
     print(
         f"graded {len(graded.regraded)} submission(s){kept} in {seconds:.1f} s: results and feedback in "
-        f"{args.out}/<student>/, class table in {args.out / 'class.csv'}, class page in {args.out / 'class.html'}"
+        f"{args.out}/<student>/, class table in {args.out / 'class.csv'}, class report in {args.out / 'report.html'}"
     )
     return 0

@@ -11,9 +11,19 @@ module-level imports of torch/math and nothing from the surrounding file.
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import Callable
+
+
+EXPLAINED = "This looks like "
+_NAMED = re.compile(rf"^{EXPLAINED}(.+?): ", re.MULTILINE)
+
+
+def named_in(message: str) -> list[str]:
+    """The catalogue mistakes a failure message names (``Mistake.explain`` wrote them), in order."""
+    return _NAMED.findall(message or "")
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,7 @@ class Mistake:
     function: Callable
 
     def explain(self) -> str:
-        return f"This looks like {self.name}: {self.hint}"
+        return f"{EXPLAINED}{self.name}: {self.hint}"
 
     def source(self) -> str:
         """The function's source, renamed to the entry point, without its decorator."""

@@ -1,7 +1,7 @@
 """``python -m graders report OUT``: every report rendered again from OUT/*/result.json.
 
 ``write_reports`` is also the last stage of ``grade``: per student feedback.md, feedback.html
-and gradescope.json; for the class, class.csv and class.html.  Everything is derived from
+and gradescope.json; for the class, class.csv and report.html.  Everything is derived from
 the result files alone.
 """
 
@@ -24,11 +24,11 @@ def write_reports(course: Course, lessons: list[Lesson], results: list[results_i
         write_feedback(course, result, out / result.student)
         write_gradescope(course, result, out / result.student / "gradescope.json")
     write_class_csv(course, lessons, results, out / "class.csv")
-    write_class_page(course, lessons, results, out / "class.html")
+    write_class_page(course, lessons, results, out / "report.html")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Render feedback, Gradescope files, class.csv and class.html again from the result.json files in OUT."""
+    """Render feedback, Gradescope files, class.csv and report.html again from the result.json files in OUT."""
     parser = argparse.ArgumentParser(prog="python -m graders report", description=main.__doc__)
     parser.add_argument("out", type=Path, help="an output folder written by `python -m graders grade`")
     parser.add_argument("--course", type=Path, default=COURSE_FILE)

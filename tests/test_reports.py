@@ -24,11 +24,24 @@ def test_gradescope_output_names_the_mistake(graded_class):
     assert mse["status"] == "failed" and "the sum instead of the mean" in mse["output"]
 
 
-def test_class_page_has_plots_and_links_to_every_student(graded_class):
-    page = (graded_class.out / "class.html").read_text()
-    assert page.count("data:image/png;base64,") == 2
+def test_class_report_has_plots_and_links_to_every_student(graded_class):
+    page = (graded_class.out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3  # scores, exercises, mistakes to reteach
     for student in graded_class.results:
         assert f"{student}/feedback.html" in page
+
+
+def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
+    from graders.classpage import mistake_counts
+
+    ranked = mistake_counts(list(graded_class.results.values()))
+    counts = [n for _, _, n in ranked]
+    assert counts == sorted(counts, reverse=True)
+    made = {(exercise, name) for exercise, name, _ in ranked}
+    for mutant in graded_class.mutants:  # each mutant is one catalogue mistake, and is recognised as it
+        assert (mutant.exercise, mutant.mistake.name) in made, mutant.student
+    page = (graded_class.out / "report.html").read_text()
+    assert "Mistakes to reteach" in page and "the sum instead of the mean" in page
 
 
 def test_class_table_has_a_row_per_student_and_a_column_per_exercise(graded_class, course):
