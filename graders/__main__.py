@@ -12,6 +12,7 @@ VERBS = {
     "grade": "graders.grade",
     "report": "graders.report",
     "audit": "graders.audit",
+    "gradescope-bundle": "graders.gradescope_bundle",
 }
 
 
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = ["usage: python -m graders VERB [options]", "", "verbs:"]
         for verb, module in VERBS.items():
             doc = (importlib.import_module(module).main.__doc__ or "").strip().splitlines()[0]
-            lines.append(f"  {verb:<8} {doc}")
+            lines.append(f"  {verb:<18} {doc}")
         print("\n".join(lines))
         if argv and argv[0] not in ("-h", "--help"):
             print(f"error: unknown verb {argv[0]!r}", file=sys.stderr)
