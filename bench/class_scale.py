@@ -5,8 +5,9 @@ mistake catalogues, in a fixed order) is graded:
 
 - harness:   ``python -m graders grade`` (warm sandboxed worker per shard, forked child per student)
 - fresh:     one fresh ``pytest`` process per submission against the same hidden graders
-- nbgrader:  ``nbgrader autograde`` on the same submissions as notebooks (when the nbgrader
-             course exists: graders/notebooks.py)
+- nbgrader:  ``nbgrader autograde`` on the same submissions as notebooks (bench/nbgrader_way.py),
+             on the first ``--nbgrader-sample`` students: it grades each notebook on its own,
+             so its time per submission does not depend on N
 - plain:     one plain process with student code imported into the grader (bench/plain_process.py):
              the isolation's cost is harness (--jobs 1) against plain
 
@@ -35,21 +36,27 @@ sys.path.insert(0, str(ROOT))
 from graders.course import load_course  # noqa: E402
 from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
 
+from bench.nbgrader_way import autograde_seconds  # noqa: E402
 
-def synthetic_class(folder: Path, size: int, lessons: list[str]) -> list[str]:
-    """``size`` students: every third a copy of the solutions, the others mutants in catalogue order."""
+
+def synthetic_class(folder: Path, size: int, lessons: list[str]) -> dict:
+    """``size`` students: every third a copy of the solutions, the others mutants in catalogue order.
+
+    Returns student -> None (the solutions) or (lesson, mistake), in order.
+    """
     course = load_course()
     mistakes = [m for m in catalogue_mistakes(course) if m[0] in lessons]
-    students = []
+    recipes = {}
     for i in range(size):
         student = f"student{i:04d}"
         if i % 3 == 0 or not mistakes:
             copy_submission(SOLUTIONS, folder / student, lessons)
+            recipes[student] = None
         else:
             lesson, module, mistake = mistakes[(i - i // 3 - 1) % len(mistakes)]
             write_mutant(folder / student, lesson, module, mistake, lessons)
-        students.append(student)
-    return students
+            recipes[student] = (lesson, mistake)
+    return recipes
 
 
 class PeakMemory:
@@ -129,6 +136,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--lessons", nargs="+", default=None, help="default: every lesson of the course")
     parser.add_argument("--ways", nargs="+", default=["harness", "fresh", "nbgrader", "plain"])
+    parser.add_argument("--nbgrader-sample", type=int, default=4, metavar="K", help="students nbgrader grades per size (default 4)")
     args = parser.parse_args()
     course = load_course()
     lessons = args.lessons or [lesson.id for lesson in course.lessons]
@@ -138,7 +146,8 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="graders-bench-") as temporary:
             root = Path(temporary)
-            students = synthetic_class(root / "class", size, lessons)
+            recipes = synthetic_class(root / "class", size, lessons)
+            students = list(recipes)
             entries = [(s, root / "class" / s) for s in students]
             row: dict = {"N": size}
             reference = None
@@ -153,7 +162,10 @@ def main() -> None:
                 row["fresh"], row["fresh_mb"] = run([pytest_command(files, [e], out) for e in entries], args.jobs)
                 row["fresh_same"] = scores(out, students) == reference if reference else None
             if "nbgrader" in args.ways:
-                row["nbgrader"] = _nbgrader(root, entries, lessons, args.jobs)
+                sample = dict(list(recipes.items())[: args.nbgrader_sample])
+                seconds, graded = autograde_seconds(root, sample, lessons)
+                row["nbgrader_n"], row["nbgrader"] = len(sample), seconds * size / len(sample)  # the class, at the sample's rate
+                row["nbgrader_same"] = graded == {s: round(reference[s], 4) for s in sample} if reference else None
             if "plain" in args.ways:
                 out1, out2 = root / "isolated", root / "plain"
                 row["isolated_1"], _ = run([pytest_command(files, entries, out1)], 1)
@@ -164,15 +176,6 @@ def main() -> None:
     print(json.dumps(rows, indent=1))
 
 
-def _nbgrader(root: Path, entries, lessons, jobs):
-    """Seconds for ``nbgrader autograde`` on the same submissions as notebooks, or None without a course."""
-    try:
-        from graders import nbgrader_bench  # provided with the nbgrader course (graders/notebooks.py)
-    except ImportError:
-        return None
-    return nbgrader_bench.autograde_seconds(root, entries, lessons, jobs)
-
-
 def _print_row(row: dict) -> None:
     n = row["N"]
     parts = [f"N={n:4d}"]
@@ -181,7 +184,7 @@ def _print_row(row: dict) -> None:
     if "fresh" in row:
         parts.append(f"fresh {row['fresh'] / n:6.3f} s/sub ({row['fresh_mb']:.0f} MiB, x{row['fresh'] / row['harness']:.1f})")
     if row.get("nbgrader"):
-        parts.append(f"nbgrader {row['nbgrader'] / n:6.3f} s/sub (x{row['nbgrader'] / row['harness']:.1f})")
+        parts.append(f"nbgrader {row['nbgrader'] / n:6.3f} s/sub (x{row['nbgrader'] / row['harness']:.1f}, {row['nbgrader_n']} graded)")
     if "plain_1" in row:
         parts.append(f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1: {row['isolated_1']:.1f} s vs {row['plain_1']:.1f} s)")
     print("  ".join(parts), flush=True)
