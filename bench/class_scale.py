@@ -118,7 +118,7 @@ def run(commands: list[list[str]], parallel: int) -> tuple[float, float]:
 def pytest_command(files: list[str], submissions: list[tuple[str, Path]], out: Path, *extra: str) -> list[str]:
     command = [
         sys.executable, "-m", "pytest", *files, "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging",
-        "-q", "--no-header", "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
+        "-q", "--no-header", "--tb=no", "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
         "--results-dir", str(out), "--device", "cpu", *extra,
     ]  # fmt: skip
     for student, folder in submissions:

@@ -1,6 +1,6 @@
 """Benchmark (not a test): `nbgrader autograde` per notebook against the batch grader on the same notebooks.
 
-    python tests/bench_nbgrader.py [--students 6]
+    python bench/nbgrader_autograde.py [--students 6]
 
 Builds the course in a temporary folder, releases the first lesson, writes a class of notebooks
 (the solutions, the stubs, and one mutant per catalogue mistake, in turn), then times, back to
@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1])]  # the repository, as pytest's pythonpath has it
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # as pytest's pythonpath has them: the notebook builders live in tests/
 
 from classbuilder import catalogue_mistakes, solved, with_mistake, write_notebook  # noqa: E402
 from conftest import copy_course, run_cli  # noqa: E402

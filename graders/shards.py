@@ -37,7 +37,9 @@ class ShardSpec:
         root = self.course.root
         args = [
             sys.executable, "-m", "pytest", *files,
-            "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging", "-q", "--no-header",
+            # --tb=no: result.json holds every message; pytest's failure section only costs time
+            # (it scans every report for each failure).  Internal grader errors keep their traceback.
+            "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging", "-q", "--no-header", "--tb=no",
             "--rootdir", str(root), "-c", str(root / "graders" / "pytest.ini"),
             "--course", str(self.course.file or root / "course.toml"), "--results-dir", str(results_dir),
             "--device", self.device, "--sandbox", self.sandbox, "--child-walls", self.child_walls,

@@ -34,6 +34,7 @@ class Submission:
     files: dict[str, str] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     _scans: dict[str, dict] = field(default_factory=dict, repr=False)
+    _hits: dict[tuple, list] = field(default_factory=dict, repr=False)
 
     def problem(self, exercise: Exercise) -> str | None:
         return self.problems.get(exercise.module_path)
@@ -43,9 +44,12 @@ class Submission:
         source = self.files.get(exercise.module_path)
         if source is None or not exercise.forbidden:
             return []
-        if exercise.module_path not in self._scans:
-            self._scans[exercise.module_path] = scan(source)
-        return self._scans[exercise.module_path].hits(exercise.entry, exercise.forbidden)
+        key = (exercise.module_path, exercise.entry, tuple(exercise.forbidden))
+        if key not in self._hits:  # asked before every call into the student's code
+            if exercise.module_path not in self._scans:
+                self._scans[exercise.module_path] = scan(source)
+            self._hits[key] = self._scans[exercise.module_path].hits(exercise.entry, exercise.forbidden)
+        return self._hits[key]
 
     def fingerprint(self) -> str:
         """Changes whenever any graded file changes."""
