@@ -15,6 +15,7 @@ their files as they are (``losses.py``, ``selection.py``, ``lesson1.ipynb``, or 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import stat
 import sys
@@ -84,7 +85,7 @@ def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str
     partial = zip_path.with_name(zip_path.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lessons=flags))):
-            _add_text(bundle, name, text, executable=True)
+            _add_script(bundle, name, text)
             names.append(name)
         for entry in CONTENTS:
             source = course.root / entry
@@ -103,10 +104,11 @@ def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str
     return names
 
 
-def _add_text(bundle: zipfile.ZipFile, name: str, text: str, executable: bool) -> None:
+def _add_script(bundle: zipfile.ZipFile, name: str, text: str) -> None:
+    """An executable file (Gradescope runs the scripts with the mode the zip gives them)."""
     info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = ((stat.S_IFREG | (0o755 if executable else 0o644)) << 16)
+    info.external_attr = (stat.S_IFREG | 0o755) << 16
     bundle.writestr(info, text)
 
 
@@ -143,8 +145,6 @@ def arrange(course: Course, lessons: list[str], source: Path, destination: Path)
 
 def write_failure(path: Path, message: str) -> None:
     """A results.json that tells the student why there is no score (Gradescope shows it as is)."""
-    import json
-
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"score": 0, "output": message, "tests": [], "visibility": "visible"}, indent=1) + "\n")
 
