@@ -20,11 +20,14 @@ _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")  # what is left of them; keeps \t and \n
 
 
-@dataclass
+@dataclass(frozen=True)
 class Printed:
     text: str  # at most ``limit`` bytes of it, decoded, control characters removed
     size: int  # bytes written, counting up to limit and a page
     over_limit: bool
+
+
+_NOTHING = Printed("", 0, False)
 
 
 class Capture:
@@ -37,7 +40,9 @@ class Capture:
     def take(self) -> Printed:
         """What was printed since the last ``take``."""
         size = max(0, os.lseek(self.fd, 0, os.SEEK_CUR))
-        data = os.pread(self.fd, min(size, self.limit), 0) if size else b""
+        if not size:  # the usual case, after every call: one system call
+            return _NOTHING
+        data = os.pread(self.fd, min(size, self.limit), 0)
         os.lseek(self.fd, 0, os.SEEK_SET)
         text = _CONTROL.sub("", _ESCAPES.sub("", data.decode("utf-8", "replace")))
         return Printed(text, size, size > self.limit)

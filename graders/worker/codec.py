@@ -62,23 +62,30 @@ class Timeout(Exception):
 
 def encode(obj) -> bytes:
     """A message body: header length, JSON header, tensor bytes (see the module docstring)."""
-    buffers: list[bytes] = []
-    header = json.dumps(_to_json(obj, buffers), separators=(",", ":")).encode()
+    buffers: list = []
+    header = _dumps(_to_json(obj, buffers)).encode()
     return b"".join([_HEADER_LENGTH.pack(len(header)), header, *buffers])
 
 
-def _to_json(value, buffers: list[bytes]):
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_SCALARS = frozenset((bool, int, str, float, type(None)))
+
+
+def _to_json(value, buffers: list):
     kind = type(value)
-    if kind in (bool, int, str, float, type(None)):
+    if kind in _SCALARS:
         return value
+    if kind is dict:
+        for key in value:
+            if type(key) is not str or key == "$":
+                return {"$": "dict", "items": [[_to_json(k, buffers), _to_json(v, buffers)] for k, v in value.items()]}
+        return {k: _to_json(v, buffers) for k, v in value.items()}
     if kind is list:
         return [_to_json(v, buffers) for v in value]
-    if kind is dict and all(type(k) is str for k in value) and "$" not in value:
-        return {k: _to_json(v, buffers) for k, v in value.items()}
-    if kind is dict:
-        return {"$": "dict", "items": [[_to_json(k, buffers), _to_json(v, buffers)] for k, v in value.items()]}
     if kind is tuple:
         return {"$": "tuple", "items": [_to_json(v, buffers) for v in value]}
+    if kind is torch.Tensor:
+        return _tensor_to_json(value, buffers)
     if kind in (set, frozenset):
         return {"$": "set", "items": [_to_json(v, buffers) for v in value]}
     if kind is complex:
@@ -87,16 +94,19 @@ def _to_json(value, buffers: list[bytes]):
         return {"$": "dtype", "name": _DTYPE_NAMES.get(value, str(value))}
     if isinstance(value, torch.device):
         return {"$": "device", "name": str(value)}
-    if type(value) is torch.Tensor:
-        if value.device.type != "cpu" or value.dtype not in _DTYPE_NAMES:
-            raise TypeError(f"cannot encode a {value.dtype} tensor on {value.device}; pack() it first")
-        tensor = value.detach().resolve_conj().resolve_neg().contiguous()
-        if tensor.numel():
-            buffers.append(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
-        else:
-            buffers.append(b"")
-        return {"$": "tensor", "dtype": _DTYPE_NAMES[tensor.dtype], "shape": list(tensor.shape), "index": len(buffers) - 1}
     raise TypeError(f"cannot encode {kind.__name__}; pack() values before sending them")
+
+
+def _tensor_to_json(value: torch.Tensor, buffers: list) -> dict:
+    name = _DTYPE_NAMES.get(value.dtype)
+    if value.device.type != "cpu" or name is None:
+        raise TypeError(f"cannot encode a {value.dtype} tensor on {value.device}; pack() it first")
+    tensor = value.detach()
+    if tensor.is_conj() or tensor.is_neg() or not tensor.is_contiguous():
+        tensor = tensor.resolve_conj().resolve_neg().contiguous()
+    # A view of the tensor's own bytes: joined into the message without another copy.
+    buffers.append(tensor.reshape(-1).view(torch.uint8).numpy().data if tensor.numel() else b"")
+    return {"$": "tensor", "dtype": name, "shape": list(tensor.shape), "index": len(buffers) - 1}
 
 
 # -- decoding ---------------------------------------------------------------------------------
@@ -138,7 +148,7 @@ class _Tensors:
         numel = 1
         for size in shape:
             numel *= size
-        nbytes = numel * torch.empty((), dtype=dtype).element_size()
+        nbytes = numel * dtype.itemsize
         if self.offset + nbytes > len(self.data):
             raise ProtocolError("tensor bytes run past the end of the message")
         if numel == 0:
@@ -195,39 +205,65 @@ def send(sock: socket.socket, obj, deadline: float | None = None) -> None:
     if deadline is not None:
         sock.settimeout(max(deadline - time.monotonic(), 0.001))
     try:
-        sock.sendall(HEADER.pack(len(data)) + data)
+        sock.sendall(b"".join([HEADER.pack(len(data)), data]))
     except socket.timeout:
         raise Timeout() from None
     except OSError as exc:
         raise Closed(str(exc)) from None
 
 
+_FIRST_READ = 1 << 16  # most messages arrive whole in one read of this size
+
+
 def recv(sock: socket.socket, deadline: float | None = None, limit: int = MAX_MESSAGE):
-    """Read one message; ``deadline`` is a time.monotonic() value."""
-    (size,) = HEADER.unpack(_read_exactly(sock, HEADER.size, deadline))
+    """Read one message; ``deadline`` is a time.monotonic() value.
+
+    One side never sends a second message before the other has answered the first, so bytes
+    beyond the end of this message can only come from a peer that breaks the protocol.
+    """
+    buffer = bytearray(_FIRST_READ)
+    received = _read_some(sock, memoryview(buffer), deadline)
+    while received < HEADER.size:
+        received += _read_some(sock, memoryview(buffer)[received:], deadline)
+    (size,) = HEADER.unpack_from(buffer)
     if size > limit:
         raise ProtocolError(f"message of {size} bytes exceeds the limit of {limit}")
-    return decode(_read_exactly(sock, size, deadline))
+    end = HEADER.size + size
+    if received > end:
+        raise ProtocolError("bytes after the end of the message")
+    if end <= len(buffer):
+        while received < end:
+            received += _read_some(sock, memoryview(buffer)[received:end], deadline)
+        del buffer[end:]
+        del buffer[: HEADER.size]
+        return decode(buffer)
+    rest = _read_exactly(sock, end - received, deadline)
+    return decode(buffer[HEADER.size : received] + rest)
+
+
+def _read_some(sock: socket.socket, view: memoryview, deadline: float | None) -> int:
+    """Read at least one byte into ``view``."""
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Timeout()
+        sock.settimeout(left)
+    try:
+        count = sock.recv_into(view, min(len(view), 1 << 20))
+    except socket.timeout:
+        raise Timeout() from None
+    except OSError as exc:
+        raise Closed(str(exc)) from None
+    if not count:
+        raise Closed("connection closed")
+    return count
 
 
 def _read_exactly(sock: socket.socket, size: int, deadline: float | None) -> bytearray:
     buffer = bytearray(size)
     view, received = memoryview(buffer), 0
     while received < size:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout()
-            sock.settimeout(left)
-        try:
-            count = sock.recv_into(view[received:], min(size - received, 1 << 20))
-        except socket.timeout:
-            raise Timeout() from None
-        except OSError as exc:
-            raise Closed(str(exc)) from None
-        if not count:
-            raise Closed("connection closed")
-        received += count
+        received += _read_some(sock, view[received:], deadline)
     return buffer
 
 
