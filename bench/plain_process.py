@@ -38,6 +38,9 @@ class InProcessWorker(SubmissionWorker):
     def _request(self, message: dict, timeout: float) -> dict:
         return self.child.handle(message)
 
+    def prepare(self) -> None:
+        pass  # nothing to start ahead
+
     def _discard_child(self) -> None:
         self.pid = None
 

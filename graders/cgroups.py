@@ -122,8 +122,16 @@ class Group:
             found.update(int(p) for p in _read(folder / "cgroup.procs").split() if p.isdigit())
         return sorted(found)
 
-    def kill(self) -> None:
-        """SIGKILL every process in the group until none is left (the pids limit bounds any fork race)."""
+    def kill(self, wait: bool = True) -> None:
+        """SIGKILL every process in the group until none is left (the pids limit bounds any fork race);
+        without ``wait``, one round of SIGKILL."""
+        if not wait:
+            for pid in self.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            return
         deadline = time.monotonic() + REMOVE_WAIT
         while time.monotonic() < deadline:
             pids = self.pids()
@@ -135,6 +143,20 @@ class Group:
                 except ProcessLookupError:
                     pass
             time.sleep(0.01)
+
+    def try_remove(self) -> bool:
+        """Delete the group's folders if no process is left in it, without waiting; whether it is gone."""
+        if self.pids():
+            return False
+        for folder in reversed(self.folders):
+            try:
+                folder.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return False  # an exit still being accounted: next time
+        self.folders = []
+        return True
 
     def remove(self) -> None:
         """Kill what is left and delete the group's folders (waiting a little for exits to finish)."""

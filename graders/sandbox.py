@@ -248,6 +248,7 @@ class Zygote:
         self.cuda = False
         self.namespaces_problem = ""
         self.groups: dict[int, cgroups.Group] = {}
+        self.retired: list[cgroups.Group] = []  # of released children, removed once empty
         atexit.register(self.close)
 
     @staticmethod
@@ -334,15 +335,33 @@ class Zygote:
         return status
 
     def release(self, pid: int) -> ExitStatus:
-        """Kill the child and every process it started; its cgroup goes too."""
+        """Kill the child and every process it started; its cgroup goes too, once it is empty.
+
+        Where children have namespaces, the worker answers as soon as the child is sent SIGKILL
+        (``running`` stays set: it is dying, and nothing it started can outlive it), and the
+        cgroup is removed at a later release or at close, so that neither waits for its exit.
+        """
         try:
             status = ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60))
             status.out_of_memory = self.oom_kills(pid) > 0
         finally:
             group = self.groups.pop(pid, None)
             if group:
-                group.remove()
+                group.kill(wait=False)
+                self.retired.append(group)
+                self.remove_released_groups(wait=False)
         return status
+
+    def remove_released_groups(self, wait: bool) -> None:
+        """Remove the cgroups of released children that are empty by now (``wait``: all of them,
+        killing and waiting for what is left)."""
+        left = []
+        for group in self.retired:
+            if wait:
+                group.remove()
+            elif not group.try_remove():
+                left.append(group)
+        self.retired = left
 
     def oom_kills(self, pid: int) -> int:
         """How many of the child's processes the OOM killer has killed (always 0 without cgroups)."""
@@ -369,8 +388,8 @@ class Zygote:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
-        for group in self.groups.values():
-            group.remove()
+        self.retired += self.groups.values()
         self.groups.clear()
+        self.remove_released_groups(wait=True)
         self.control.close()
         self.log.close()

@@ -57,6 +57,7 @@ class SubmissionWorker:
         self.import_failures: dict[str, StudentFailure] = {}
         self.timed_out: dict[str, StudentFailure] = {}
         self.printed: list[str] = []  # what student code printed during the current test
+        self._loading: float | None = None  # the deadline for the child's answer to the files, until it is read
 
     # -- the one public operation -------------------------------------------------------
 
@@ -120,24 +121,31 @@ class SubmissionWorker:
 
     # -- the child's life cycle ------------------------------------------------------------
 
-    def _ensure_child(self) -> None:
+    def prepare(self) -> None:
+        """Start the child and send it the files now, without waiting for either.
+
+        The session calls this for the next submission while it writes the results of the one
+        before, so the fork, the walls and the loading overlap that work; the first call into the
+        submission reads the child's answer.  A child that cannot be started here is started
+        again at the first call, where the failure is reported.
+        """
         if self.pid is not None:
             return
-        self.capture = Capture(self.course.limits.output_kb * 1024)
-        config = {"limits": vars(self.course.limits)}
-        self.zygote = self._zygote()
         try:
-            self.pid, self.sock = self.zygote.spawn(config, self.capture.fd)
+            self._start_child()
         except sandbox.ZygoteError:
-            # Where children share the zygote's PID namespace (docs/sandbox.md), one can kill
-            # it: that cost the child's call, and a fresh zygote serves the next one.  A fresh
-            # zygote that cannot spawn either is the harness's problem, and propagates.
-            self.zygote.close()
-            self.zygote = self._zygote()
-            self.pid, self.sock = self.zygote.spawn(config, self.capture.fd)
-        self.imported.clear()
+            self._discard_child()
+
+    def _ensure_child(self) -> None:
+        if self.pid is None:
+            self._start_child()
+        if self._loading is None:
+            return
+        deadline, self._loading = self._loading, None
         try:
-            response = self._request({"op": "load", "files": self.submission.files}, LOAD_TIMEOUT)
+            response = codec.recv(self.sock, deadline)
+            if not isinstance(response, dict):
+                raise codec.ProtocolError("the reply is not a message")
         except (codec.Timeout, codec.Closed, codec.ProtocolError):
             status = self._status()
             if status is not None and status.exit == EXIT_SETUP_FAILED:
@@ -147,6 +155,32 @@ class SubmissionWorker:
         if not response.get("ok"):
             self._discard_child()
             raise StudentCrashed("the worker could not load the submission")
+
+    def _start_child(self) -> None:
+        """Spawn a fresh child and send it the submission's files; ``_ensure_child`` reads the answer."""
+        self.capture = Capture(self.course.limits.output_kb * 1024)
+        config = {"limits": vars(self.course.limits)}
+        try:
+            self.zygote = self._zygote()
+            try:
+                self.pid, self.sock = self.zygote.spawn(config, self.capture.fd)
+            except sandbox.ZygoteError:
+                # Where children share the zygote's PID namespace (docs/sandbox.md), one can kill
+                # it: that cost the child's call, and a fresh zygote serves the next one.  A fresh
+                # zygote that cannot spawn either is the harness's problem, and propagates.
+                self.zygote.close()
+                self.zygote = self._zygote()
+                self.pid, self.sock = self.zygote.spawn(config, self.capture.fd)
+        except BaseException:
+            self.capture.close()
+            self.capture = None
+            raise
+        self.imported.clear()
+        self._loading = time.monotonic() + LOAD_TIMEOUT
+        try:
+            codec.send(self.sock, {"op": "load", "files": self.submission.files}, self._loading)
+        except (codec.Timeout, codec.Closed):
+            pass  # the child died or hangs: reading its answer says how
 
     def _ensure_imported(self, exercise: Exercise) -> None:
         module = exercise.module_name
@@ -243,6 +277,7 @@ class SubmissionWorker:
         if self.capture is not None:
             self.capture.close()
         self.pid, self.sock, self.capture = None, None, None
+        self._loading = None
         self.oom_kills = 0
         self.imported.clear()
 

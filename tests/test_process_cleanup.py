@@ -6,9 +6,10 @@ import time
 import uuid
 
 import pytest
-from sandboxed import KINDS, course_with, processes_named, run
+from sandboxed import KINDS, course_with, processes_named, run, worker
 
 from graders import cgroups
+from graders.course import load_course
 from graders.student import StudentRaised
 
 LINGER = """
@@ -83,6 +84,42 @@ def test_a_fork_bomb_stays_within_the_process_limit(zygote):
 def test_the_cgroups_of_released_children_are_removed(zygote):
     if zygote.hierarchy is None:
         pytest.skip(cgroups.problem() or "this worker runs without cgroups")
-    run(zygote, "return 1")
-    mine = [p for folder in zygote.hierarchy.folders() for p in folder.glob(f"graders-{os.getpid()}-*")]
-    assert mine == []
+    created = []
+    for _ in range(3):
+        known = set(zygote.retired)
+        run(zygote, "return 1")
+        created += [folder for group in zygote.retired if group not in known for folder in group.folders]
+    # Each release removes the groups of the children released before it; the last child may
+    # still be exiting, and its group goes at the next release, or when the worker closes.
+    assert len(zygote.retired) <= 1
+    zygote.remove_released_groups(wait=True)
+    assert zygote.retired == [] and [folder for folder in created if folder.exists()] == []
+
+
+def test_releasing_a_child_spares_the_one_started_for_the_next_submission(zygote):
+    """The session starts the next submission's child before it releases the current one
+    (``SubmissionWorker.prepare``): the release must kill what the current one left behind, and
+    nothing of the next."""
+    course = load_course()
+    mse = course.exercise("lesson1.mse")
+    name = f"graders-{uuid.uuid4().hex[:6]}"
+    leaves_a_process = (
+        f"NAME = {name!r}\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        + "".join(f"        {line}\n" for line in LINGER.strip().splitlines())
+        + "    os._exit(0)\n"
+        "os.wait()\n"
+        "return 1"
+    )
+    current, following = worker(zygote, leaves_a_process), worker(zygote, "return 2")
+    try:
+        assert current.run(mse, "call", {"args": (), "kwargs": {}}) == 1
+        following.prepare()
+        current.close()
+        assert gone(name) == []
+        assert following.run(mse, "call", {"args": (), "kwargs": {}}) == 2
+    finally:
+        current.close()
+        following.close()

@@ -109,14 +109,15 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def kill_descendants(root: int, rounds: int = 50) -> dict[int, tuple[int, float]]:
-    """SIGKILL everything below ``root`` until nothing is left (processes may fork meanwhile).
+def kill_descendants(root: int, rounds: int = 50, spare: frozenset[int] | set[int] = frozenset()) -> dict[int, tuple[int, float]]:
+    """SIGKILL everything below ``root`` but the processes in ``spare``, until nothing else is left
+    (processes may fork meanwhile).
 
     Returns what ``reap`` collected on the way.
     """
     statuses: dict[int, tuple[int, float]] = {}
     for _ in range(rounds):
-        victims = descendants(root)
+        victims = [pid for pid in descendants(root) if pid not in spare]
         if not victims:
             break
         for pid in victims:
