@@ -9,7 +9,8 @@ mistake catalogues, in a fixed order) is graded:
              on the first ``--nbgrader-sample`` students: it grades each notebook on its own,
              so its time per submission does not depend on N
 - plain:     one plain process with student code imported into the grader (bench/plain_process.py):
-             the isolation's cost is harness (--jobs 1) against plain
+             the isolation's cost is one sandboxed pytest process (--jobs 1) against plain, run
+             ``--rounds`` times each, alternating, and compared by their medians
 
 It prints seconds per submission, the ratios, peak memory (summed over the process tree)
 and how time grows with N, and checks that every way gave the same scores.
@@ -22,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,6 +129,12 @@ def pytest_command(files: list[str], submissions: list[tuple[str, Path]], out: P
     return command
 
 
+def _children_cpu() -> float:
+    """CPU seconds used so far by the processes this one has waited for, and by theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def scores(out: Path, students: list[str]) -> dict[str, float]:
     return {s: json.loads((out / s / "result.json").read_text())["score"] for s in students if (out / s / "result.json").is_file()}
 
@@ -136,6 +145,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--lessons", nargs="+", default=None, help="default: every lesson of the course")
     parser.add_argument("--ways", nargs="+", default=["harness", "fresh", "nbgrader", "plain"])
+    parser.add_argument("--rounds", type=int, default=3, help="isolated and plain runs per size, alternating (default 3); medians are reported")
     parser.add_argument("--nbgrader-sample", type=int, default=4, metavar="K", help="students nbgrader grades per size (default 4)")
     args = parser.parse_args()
     course = load_course()
@@ -168,8 +178,22 @@ def main() -> None:
                 row["nbgrader_same"] = graded == {s: round(reference[s], 4) for s in sample} if reference else None
             if "plain" in args.ways:
                 out1, out2 = root / "isolated", root / "plain"
-                row["isolated_1"], _ = run([pytest_command(files, entries, out1)], 1)
-                row["plain_1"], row["plain_mb"] = run([pytest_command(files, entries, out2, "-p", "bench.plain_process")], 1)
+                commands = {
+                    "isolated": pytest_command(files, entries, out1),
+                    "plain": pytest_command(files, entries, out2, "-p", "bench.plain_process"),
+                }
+                walls: dict[str, list[float]] = {"isolated": [], "plain": []}
+                cpus: dict[str, list[float]] = {"isolated": [], "plain": []}
+                for round_ in range(args.rounds):  # alternating, so that a machine that gets busier weighs on both
+                    for way in ("isolated", "plain") if round_ % 2 == 0 else ("plain", "isolated"):
+                        before = _children_cpu()
+                        wall, peak = run([commands[way]], 1)
+                        walls[way].append(wall)
+                        cpus[way].append(_children_cpu() - before)
+                        row[f"{way}_mb"] = peak
+                row["isolated_1"], row["plain_1"] = statistics.median(walls["isolated"]), statistics.median(walls["plain"])
+                row["isolated_cpu"], row["plain_cpu"] = statistics.median(cpus["isolated"]), statistics.median(cpus["plain"])
+                row["isolation_rounds"] = [round(i / p - 1, 3) for i, p in zip(walls["isolated"], walls["plain"])]
                 row["plain_same"] = scores(out2, students) == scores(out1, students)
             rows.append(row)
             _print_row(row)
@@ -186,7 +210,11 @@ def _print_row(row: dict) -> None:
     if row.get("nbgrader"):
         parts.append(f"nbgrader {row['nbgrader'] / n:6.3f} s/sub (x{row['nbgrader'] / row['harness']:.1f}, {row['nbgrader_n']} graded)")
     if "plain_1" in row:
-        parts.append(f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1: {row['isolated_1']:.1f} s vs {row['plain_1']:.1f} s)")
+        rounds = ", ".join(f"{100 * r:+.0f}%" for r in row["isolation_rounds"])
+        parts.append(
+            f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1, medians: {row['isolated_1']:.1f} s vs "
+            f"{row['plain_1']:.1f} s; rounds {rounds}; CPU {row['isolated_cpu']:.1f} s vs {row['plain_cpu']:.1f} s)"
+        )
     print("  ".join(parts), flush=True)
 
 
