@@ -125,15 +125,8 @@ class Group:
     def kill(self, wait: bool = True) -> None:
         """SIGKILL every process in the group until none is left (the pids limit bounds any fork race);
         without ``wait``, one round of SIGKILL."""
-        if not wait:
-            for pid in self.pids():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            return
         deadline = time.monotonic() + REMOVE_WAIT
-        while time.monotonic() < deadline:
+        while True:
             pids = self.pids()
             if not pids:
                 return
@@ -142,6 +135,8 @@ class Group:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+            if not wait or time.monotonic() >= deadline:
+                return
             time.sleep(0.01)
 
     def try_remove(self) -> bool:
@@ -162,19 +157,10 @@ class Group:
         """Kill what is left and delete the group's folders (waiting a little for exits to finish)."""
         if self.folders:
             self.kill()
-        for folder in reversed(self.folders):
-            deadline = time.monotonic() + REMOVE_WAIT
-            while True:
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        break  # left behind, empty of processes: harmless, and named after this grader's pid
-                    time.sleep(0.01)
-        self.folders = []
+        deadline = time.monotonic() + REMOVE_WAIT
+        while not self.try_remove() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.folders = []  # any left behind are empty of processes: harmless, and named after this grader's pid
 
 
 def _remove_abandoned(hierarchy: Hierarchy) -> None:

@@ -143,9 +143,7 @@ class SubmissionWorker:
             return
         deadline, self._loading = self._loading, None
         try:
-            response = codec.recv(self.sock, deadline)
-            if not isinstance(response, dict):
-                raise codec.ProtocolError("the reply is not a message")
+            response = self._reply(deadline)
         except (codec.Timeout, codec.Closed, codec.ProtocolError):
             status = self._status()
             if status is not None and status.exit == EXIT_SETUP_FAILED:
@@ -221,6 +219,9 @@ class SubmissionWorker:
     def _request(self, message: dict, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
         codec.send(self.sock, message, deadline)
+        return self._reply(deadline)
+
+    def _reply(self, deadline: float) -> dict:
         response = codec.recv(self.sock, deadline)
         if not isinstance(response, dict):
             raise codec.ProtocolError("the reply is not a message")

@@ -77,7 +77,7 @@ def main() -> None:
         },
     )  # fmt: skip
     # Only where children get namespaces: without them a submission could signal the spare.
-    spare = Spare(control, namespaces=True) if isolated is None else None
+    spare = Spare(control) if isolated is None else None
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, 1 << 16, 8)
@@ -100,7 +100,7 @@ def main() -> None:
                 os.close(fd)
             serving.add(pid)
             reply(control, {"pid": pid})
-            spare = Spare(control, namespaces=True) if isolated is None else None  # forked while the grader goes on
+            spare = Spare(control) if isolated is None else None  # forked while the grader goes on
         elif op == "status":
             reply(control, wait_for(message["pid"], float(message.get("wait", 1.0)), statuses))
         elif op == "release":
@@ -132,7 +132,7 @@ class Spare:
     ``child.main``, exactly as in a child forked on demand.
     """
 
-    def __init__(self, control: socket.socket, namespaces: bool):
+    def __init__(self, control: socket.socket):
         from . import child
 
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -147,7 +147,7 @@ class Spare:
             if not data:  # the zygote is gone, or is stopping
                 os._exit(0)
             theirs.close()
-            child.main(fds[0], fds[1], fds[2:], json.loads(data), namespaces=namespaces)
+            child.main(fds[0], fds[1], fds[2:], json.loads(data), namespaces=True)  # spares exist only then
         theirs.close()
         self.sock = mine
 
