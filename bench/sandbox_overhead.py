@@ -72,7 +72,7 @@ def child_lives(setting: str, children: int) -> list[float]:
             capture = Capture(1024)
             started = time.perf_counter()
             pid, sock = zygote.spawn(limits, capture.fd)
-            codec.send(sock, {"op": "load", "files": files})
+            codec.send_request(sock, {"op": "load", "files": files})
             assert codec.recv(sock, time.monotonic() + 30)["ok"]
             sock.close()
             zygote.release(pid)

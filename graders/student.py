@@ -108,6 +108,8 @@ class SubmissionWorker:
         if response.get("forbidden"):
             raise ForbiddenCall(failures.forbidden_message(exercise, [str(n)[:200] for n in response["forbidden"]]), output)
         if not response.get("ok"):
+            if _error(response).get("phase") == "worker":  # the grader's request was at fault, not the code
+                raise RuntimeError(f"the worker could not serve the request: {str(_error(response).get('message'))[:300]}")
             if self._new_oom_kills():  # e.g. a process the code started was killed, and the call failed for it
                 raise failures.from_exit(sandbox.ExitStatus(out_of_memory=True), when, "call", self.course.limits, output)
             raise failures.from_error(exercise, _error(response), output, self.course.limits)
@@ -176,7 +178,7 @@ class SubmissionWorker:
         self.imported.clear()
         self._loading = time.monotonic() + LOAD_TIMEOUT
         try:
-            codec.send(self.sock, {"op": "load", "files": self.submission.files}, self._loading)
+            codec.send_request(self.sock, {"op": "load", "files": self.submission.files}, self._loading)
         except (codec.Timeout, codec.Closed):
             pass  # the child died or hangs: reading its answer says how
 
@@ -218,7 +220,7 @@ class SubmissionWorker:
 
     def _request(self, message: dict, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
-        codec.send(self.sock, message, deadline)
+        codec.send_request(self.sock, message, deadline)
         return self._reply(deadline)
 
     def _reply(self, deadline: float) -> dict:

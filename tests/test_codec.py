@@ -4,6 +4,7 @@ import io
 import os
 import pickle
 import socket
+import time
 
 import pytest
 import torch
@@ -110,3 +111,85 @@ def test_deep_nesting_is_refused():
     data = codec.encode(value)
     with pytest.raises(codec.ProtocolError):
         codec.decode(data)
+
+
+def test_requests_keep_tensors_of_every_dtype_shape_and_flag():
+    value = {
+        "params": codec.pack({"args": (torch.randn(3, 2), torch.arange(6).reshape(2, 3).t()), "wrt": (0,)}),
+        "bf16": torch.tensor([1.5, -2.0], dtype=torch.bfloat16), "bool": torch.tensor([True, False]),
+        "empty": torch.zeros(0, 4), "scalar": torch.tensor(3.0, requires_grad=True),
+        "complex": torch.tensor([1 + 2j]).conj(), "dtype": torch.float64, "device": torch.device("cpu"),
+        "files": {"lesson1/losses.py": "def mse(): ...", "data.bin": b"\0\1"},
+    }  # fmt: skip
+    back = _through_socket(value)
+    args = codec.unpack(back["params"])["args"]
+    assert torch.equal(args[0], codec.unpack(value["params"])["args"][0])
+    assert torch.equal(args[1], torch.arange(6).reshape(2, 3).t()) and args[1].dtype == torch.int64
+    for key in ("bf16", "bool", "empty", "scalar", "complex"):
+        assert torch.equal(back[key], value[key]) and back[key].dtype == value[key].dtype, key
+    assert back["scalar"].requires_grad and not back["bf16"].requires_grad
+    back["bf16"].add_(1)  # the child's tensors are its own, and writable
+    assert back["dtype"] is torch.float64 and back["files"] == value["files"]
+
+
+def test_requests_cross_a_socket_and_a_deadline_bounds_the_wait_for_a_reply():
+    mine, theirs = socket.socketpair()
+    codec.send_request(mine, {"op": "probe", "x": torch.ones(20_000)}, time.monotonic() + 5)  # larger than one read
+    request = codec.recv_request(theirs)
+    assert request["op"] == "probe" and torch.equal(request["x"], torch.ones(20_000))
+    started = time.monotonic()
+    with pytest.raises(codec.Timeout):
+        codec.recv(mine, time.monotonic() + 0.2)  # the child has not answered
+    assert 0.15 < time.monotonic() - started < 2
+    codec.send(theirs, {"ok": True})
+    assert codec.recv(mine, time.monotonic() + 5) == {"ok": True}
+    theirs.close()
+    with pytest.raises(codec.Closed):
+        codec.recv(mine, time.monotonic() + 5)
+    mine.close()
+
+
+def _through_socket(value):
+    mine, theirs = socket.socketpair()
+    try:
+        codec.send_request(mine, value, time.monotonic() + 5)
+        return codec.recv_request(theirs)
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_a_request_rebuilds_only_the_types_requests_hold():
+    assert _through_socket({"c": 1 + 2j, "s": {1}, "f": frozenset([2]), "sl": slice(1, 2)})["c"] == 1 + 2j
+    with pytest.raises(codec.ProtocolError, match="may not hold"):
+        _through_socket({"value": Boom()})
+    assert not os.path.exists("/tmp/graders-codec-pwned")
+
+
+def test_a_request_that_is_not_a_pickle_ends_the_child_cleanly():
+    mine, theirs = socket.socketpair()
+    payload = b"not a pickle"
+    mine.sendall(codec.HEADER.pack(len(payload)) + payload)
+    with pytest.raises(codec.ProtocolError):
+        codec.recv_request(theirs)
+    mine.close()
+    theirs.close()
+
+
+def test_the_child_answers_a_request_it_cannot_rebuild_and_serves_the_next():
+    import threading
+
+    from graders.worker.child import Child
+
+    mine, theirs = socket.socketpair()
+    server = threading.Thread(target=Child(theirs).serve, daemon=True)
+    server.start()
+    payload = pickle.dumps({"value": Boom()})
+    mine.sendall(codec.HEADER.pack(len(payload)) + payload)
+    reply = codec.recv(mine, time.monotonic() + 5)
+    assert reply["ok"] is False and reply["error"]["phase"] == "worker" and "may not hold" in reply["error"]["message"]
+    codec.send_request(mine, {"op": "nothing"}, time.monotonic() + 5)
+    assert "unknown op" in codec.recv(mine, time.monotonic() + 5)["error"]["message"]
+    mine.close()
+    server.join(5)
+    assert not server.is_alive() and not os.path.exists("/tmp/graders-codec-pwned")

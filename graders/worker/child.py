@@ -69,11 +69,14 @@ class Child:
     def serve(self) -> None:
         while True:
             try:
-                request = codec.recv(self.sock)
+                request = codec.recv_request(self.sock)
+            except codec.BadRequest as exc:
+                response = {"ok": False, "error": {"type": "BadRequest", "message": str(exc), "phase": "worker"}}
             except (codec.Closed, codec.ProtocolError):
                 return
-            response = self.handle(request)
-            flush_output()
+            else:
+                response = self.handle(request)
+                flush_output()
             codec.send(self.sock, response)
 
     def handle(self, request: dict) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import pickle
 import signal
 import socket
 import sys
@@ -51,6 +52,7 @@ def warm_up() -> None:
         loss = torch.nn.functional.mse_loss(x @ x, torch.zeros(2, 2))
         torch.autograd.grad(loss, x)
     codec.unpack(codec.decode(codec.encode(codec.pack({"x": x, "y": [1.0, "a"]}))))
+    pickle.loads(codec.encode_request({"params": codec.pack({"x": x})}))
 
 
 def main() -> None:
