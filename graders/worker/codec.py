@@ -180,9 +180,13 @@ class _RequestUnpickler(pickle.Unpickler):
 
 def recv_request(sock: socket.socket):
     """The child's side: read one request from the grader (the only one holding the other end)."""
-    frame = _recv_frame(sock, None, MAX_MESSAGE)
+    return decode_request(_recv_frame(sock, None, MAX_MESSAGE))
+
+
+def decode_request(data) -> object:
+    """The request a body holds; BadRequest if it holds anything but the allow-listed types."""
     try:
-        return _RequestUnpickler(io.BytesIO(frame)).load()
+        return _RequestUnpickler(io.BytesIO(data)).load()
     except Exception as exc:  # the grader's bug, never the student's
         raise BadRequest(f"unreadable request ({type(exc).__name__}: {exc})") from None
 

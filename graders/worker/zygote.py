@@ -25,7 +25,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import pickle
 import signal
 import socket
 import sys
@@ -52,7 +51,7 @@ def warm_up() -> None:
         loss = torch.nn.functional.mse_loss(x @ x, torch.zeros(2, 2))
         torch.autograd.grad(loss, x)
     codec.unpack(codec.decode(codec.encode(codec.pack({"x": x, "y": [1.0, "a"]}))))
-    pickle.loads(codec.encode_request({"params": codec.pack({"x": x})}))
+    codec.unpack(codec.decode_request(codec.encode_request({"params": codec.pack({"x": x})}))["params"])
 
 
 def main() -> None:
