@@ -166,11 +166,11 @@ def test_a_request_rebuilds_only_the_types_requests_hold():
     assert not os.path.exists("/tmp/graders-codec-pwned")
 
 
-def test_a_request_that_is_not_a_pickle_ends_the_child_cleanly():
+def test_a_request_that_is_not_a_pickle_is_a_bad_request():
     mine, theirs = socket.socketpair()
     payload = b"not a pickle"
     mine.sendall(codec.HEADER.pack(len(payload)) + payload)
-    with pytest.raises(codec.ProtocolError):
+    with pytest.raises(codec.BadRequest):
         codec.recv_request(theirs)
     mine.close()
     theirs.close()

@@ -296,9 +296,14 @@ def recv(sock: socket.socket, deadline: float | None = None, limit: int = MAX_ME
 # resetting the socket's timeout and polling before every call.
 
 
-def _send_frame(sock: socket.socket, data: bytes, deadline: float | None) -> None:
+def _timed(sock: socket.socket, deadline: float | None) -> None:
+    """A socket used with a deadline waits in ``_wait``, never in a blocking call."""
     if deadline is not None and sock.gettimeout() != 0.0:
         sock.setblocking(False)
+
+
+def _send_frame(sock: socket.socket, data: bytes, deadline: float | None) -> None:
+    _timed(sock, deadline)
     view = memoryview(b"".join([HEADER.pack(len(data)), data]))
     while view:
         try:
@@ -320,8 +325,7 @@ def _recv_frame(sock: socket.socket, deadline: float | None, limit: int) -> byte
     One side never sends a second message before the other has answered the first, so bytes
     beyond the end of this message can only come from a peer that breaks the protocol.
     """
-    if deadline is not None and sock.gettimeout() != 0.0:
-        sock.setblocking(False)
+    _timed(sock, deadline)
     buffer = bytearray(_FIRST_READ)
     received = _read_some(sock, memoryview(buffer), deadline)
     while received < HEADER.size:
@@ -358,7 +362,8 @@ def _read_some(sock: socket.socket, view: memoryview, deadline: float | None) ->
 
 
 def _wait(sock: socket.socket, events: int, deadline: float | None) -> None:
-    """Until ``sock`` is ready for ``events`` (or has hung up); Timeout at the deadline."""
+    """Until ``sock`` is ready for ``events`` (or has hung up), or the deadline passes: then the
+    caller's next try finds nothing either, and this raises Timeout."""
     if deadline is None:
         timeout = None
     else:
@@ -368,8 +373,7 @@ def _wait(sock: socket.socket, events: int, deadline: float | None) -> None:
         timeout = max(left * 1000, 1)
     poller = select.poll()
     poller.register(sock, events)
-    if not poller.poll(timeout) and deadline is not None and time.monotonic() >= deadline:
-        raise Timeout()
+    poller.poll(timeout)
 
 
 def _read_exactly(sock: socket.socket, size: int, deadline: float | None) -> bytearray:
