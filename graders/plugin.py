@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from . import fingerprint
+from . import cpus, fingerprint
 from . import results as results_io
 from .compare import Expect
 from .course import COURSE_FILE, Course, Exercise, load_course
@@ -64,6 +64,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="auto: each child gets its own namespaces and cgroup where the machine allows; off: rlimits only (for measurements)",
     )  # fmt: skip
     group.addoption("--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with")
+    group.addoption(
+        "--cpu", default=None, type=int, metavar="N",
+        help="grade on CPU N, with each submission's child beside it (faster round trips; `grade` sets it per shard)",
+    )  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,6 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # (a 20x4 matmul loop ran 50 times slower with two threads on a busy two-core machine).
         torch.set_num_threads(1)
         config.stash[SESSION].start_zygote()  # torch imports there while this process collects
+        config.stash[SESSION].pin()
         config.pluginmanager.register(FailureReports(), "graders-failure-reports")
 
 
@@ -294,6 +299,10 @@ class GradingSession:
         if self.device_option == "cuda" and not torch.cuda.is_available():
             raise HarnessError("--device cuda: no CUDA device is available on this machine (torch.cuda.is_available() is False)")
         self.sandbox_mode = config.getoption("sandbox")
+        self.cpus = cpus.usable()  # the zygote keeps them all, even where this process is pinned to one
+        self.cpu = config.getoption("cpu")
+        if self.cpu is not None and self.cpu not in self.cpus:
+            raise HarnessError(f"--cpu {self.cpu}: this process may run only on CPUs {', '.join(map(str, self.cpus))}; pick one of them")
         self.submissions: dict[int, Submission] = {}
         self.workers: dict[int, SubmissionWorker] = {}
         self.outcomes: dict[int, list[Outcome]] = {}
@@ -354,8 +363,14 @@ class GradingSession:
             hidden.append(self.results_dir)
         walls = self.config.getoption("child_walls") != "off"
         self._zygote = Zygote(
-            self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices, cgroups=None if walls else False, namespaces=walls
-        )
+            self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices, cgroups=None if walls else False, namespaces=walls,
+            cpus=self.cpus if self.cpu is not None else None, child_cpu=self.cpu,
+        )  # fmt: skip
+
+    def pin(self) -> None:
+        """With ``--cpu``: this process runs there from now on, and so does each child once its walls are up."""
+        if self.cpu is not None:
+            cpus.pin(self.cpu)
 
     def zygote(self) -> Zygote:
         if self._zygote is None or not self._zygote.alive():

@@ -103,11 +103,15 @@ def _python_roots() -> list[str]:
     return roots
 
 
-def command(mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = False, namespaces: bool = True) -> list[str]:
-    """The command line that starts the zygote in the given sandbox mode."""
+def command(
+    mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = False, namespaces: bool = True, cpus: list[int] | None = None
+) -> list[str]:
+    """The command line that starts the zygote in the given sandbox mode (on ``cpus``, when given)."""
     worker = _worker_copy()
     python = [sys.executable, "-B", "-s", "-P"]  # -P: neither the working folder nor the script's on sys.path
     zygote = ["-m", "worker.zygote", str(control_fd), *([] if namespaces else ["--no-namespaces"])]
+    if cpus:
+        zygote += ["--cpus", ",".join(map(str, cpus))]
     if mode == "none":
         return [*python, *zygote]
     if mode != "bwrap":
@@ -216,10 +220,20 @@ class Zygote:
     """The grader's handle on one warm worker; serves one submission at a time."""
 
     def __init__(
-        self, mode: str = "auto", *, hidden: list[Path] = (), cuda: bool = False, cgroups: bool | None = None, namespaces: bool = True
+        self,
+        mode: str = "auto",
+        *,
+        hidden: list[Path] = (),
+        cuda: bool = False,
+        cgroups: bool | None = None,
+        namespaces: bool = True,
+        cpus: list[int] | None = None,
+        child_cpu: int | None = None,
     ):
         """``cgroups``: True requires them, False goes without, None uses them where this process can.
-        ``namespaces=False`` gives children no namespaces of their own, as on a kernel without user namespaces."""
+        ``namespaces=False`` gives children no namespaces of their own, as on a kernel without user namespaces.
+        ``cpus``: where the zygote runs (default: where this process may); ``child_cpu``: the one CPU
+        each child serves on, once its walls are up (graders/cpus.py says why)."""
         self.mode = resolve_mode(mode)
         self.hierarchy = self._hierarchy(cgroups)
         self.control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -228,7 +242,8 @@ class Zygote:
             env = {k: v for k, v in os.environ.items() if k in PASSED_ENVIRONMENT}
             env.update(_environment(str(_worker_copy())))
         hidden = [Path(p).resolve() for p in hidden]
-        cmd = command(self.mode, remote.fileno(), hidden=hidden, cuda=cuda, namespaces=namespaces)
+        cmd = command(self.mode, remote.fileno(), hidden=hidden, cuda=cuda, namespaces=namespaces, cpus=cpus)
+        self.child_cpu = child_cpu
         # Each child makes every mount read-only in its own mount namespace (but for its private /tmp);
         # without bubblewrap it also covers what bubblewrap would not have bound (worker/isolation.py).
         self.seal = {"hide": [str(p) for p in [*hidden, PACKAGE]], "visible": _python_roots()} if self.mode == "none" else {}
@@ -314,7 +329,7 @@ class Zygote:
             )
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         procs = group.procs_files() if group else []
-        config = {**config, "seal": self.seal}
+        config = {**config, "seal": self.seal, "cpu": self.child_cpu}
         try:
             pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs])["pid"]
         except ZygoteError:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import cpus
 from .course import Course, Lesson
 from .errors import HarnessError
 
@@ -32,7 +33,8 @@ class ShardSpec:
     sandbox: str = "auto"
     child_walls: str = "auto"
 
-    def command(self, submissions: list[tuple[str, Path]], results_dir: Path) -> list[str]:
+    def command(self, submissions: list[tuple[str, Path]], results_dir: Path, cpu: int | None = None) -> list[str]:
+        """The pytest command line of one shard; ``cpu``: the CPU it and its children run on (graders/cpus.py)."""
         files = sorted({str(self.course.grader_file(e.lesson, e.module)) for l in self.lessons for e in l.exercises})
         root = self.course.root
         args = [
@@ -44,6 +46,8 @@ class ShardSpec:
             "--course", str(self.course.file or root / "course.toml"), "--results-dir", str(results_dir),
             "--device", self.device, "--sandbox", self.sandbox, "--child-walls", self.child_walls,
         ]  # fmt: skip
+        if cpu is not None:
+            args += ["--cpu", str(cpu)]
         for student, folder in submissions:
             args += ["--submission", f"{student}={Path(folder).resolve()}"]
         return args
@@ -74,7 +78,8 @@ def check_exit(returncode: int, log: Path) -> None:
 
 
 class LocalExecutor:
-    """``jobs`` shards as subprocesses on this machine; students are dealt round-robin."""
+    """``jobs`` shards as subprocesses on this machine; students are dealt round-robin, and each
+    shard gets a CPU of its own where there are enough (graders/cpus.py)."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -83,12 +88,12 @@ class LocalExecutor:
         jobs = max(1, min(self.jobs, len(submissions)))
         shards = [submissions[i::jobs] for i in range(jobs)]
         running = []
-        for number, shard in enumerate(shards):
+        for number, (shard, cpu) in enumerate(zip(shards, cpus.for_shards(jobs))):
             log = out / LOG_DIR / f"shard-{number}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             handle = log.open("w")
             process = subprocess.Popen(
-                spec.command(shard, out), stdout=handle, stderr=subprocess.STDOUT,
+                spec.command(shard, out, cpu), stdout=handle, stderr=subprocess.STDOUT,
                 cwd=spec.course.root, env=spec.environment(),
             )  # fmt: skip
             running.append((process, handle, log))
