@@ -4,12 +4,14 @@ For each class size N, a synthetic class (copies of the solutions and mutants fr
 mistake catalogues, in a fixed order) is graded:
 
 - harness:   ``python -m graders grade`` (warm sandboxed worker per shard, forked child per student)
-- fresh:     one fresh ``pytest`` process per submission against the same hidden graders
+- fresh:     one fresh ``pytest`` process per submission against the same hidden graders,
+             ``--jobs`` at a time, each on a CPU of its own as the harness's shards are
 - nbgrader:  ``nbgrader autograde`` on the same submissions as notebooks (bench/nbgrader_way.py),
              on the first ``--nbgrader-sample`` students: it grades each notebook on its own,
              so its time per submission does not depend on N
 - plain:     one plain process with student code imported into the grader (bench/plain_process.py):
-             the isolation's cost is one sandboxed pytest process (--jobs 1) against plain, run
+             the isolation's cost is one sandboxed pytest process (--jobs 1) against plain, both
+             on the same one CPU (``--cpu``), run
              ``--rounds`` times each, alternating, and compared by their medians
 
 It prints seconds per submission, the ratios, peak memory (summed over the process tree)
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import resource
 import statistics
 import subprocess
@@ -36,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from graders import cpus  # noqa: E402
 from graders.course import load_course  # noqa: E402
 from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
 
@@ -102,16 +106,28 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run(commands: list[list[str]], parallel: int) -> tuple[float, float]:
-    """Run the commands, ``parallel`` at a time; (seconds, peak MiB of the busiest moment)."""
+def run(commands: list[list[str]], parallel: int, pin: bool = False) -> tuple[float, float]:
+    """Run the commands, ``parallel`` at a time; (seconds, peak MiB of the busiest moment).
+
+    ``pin``: the commands are pytest runs of the graders, and each of the ``parallel`` at a time
+    runs on a CPU of its own (``--cpu``), as the shards of ``graders grade`` do.
+    """
     started = time.perf_counter()
     peaks: list[float] = []
+    slots: queue.SimpleQueue = queue.SimpleQueue()
+    for cpu in cpus.for_shards(parallel) if pin else [None] * parallel:
+        slots.put(cpu)
 
     def one(command: list[str]) -> None:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        memory = PeakMemory(process.pid)
-        process.wait()
-        peaks.append(memory.stop())
+        cpu = slots.get()
+        try:
+            pinned = command if cpu is None else [*command, "--cpu", str(cpu)]
+            process = subprocess.Popen(pinned, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            memory = PeakMemory(process.pid)
+            process.wait()
+            peaks.append(memory.stop())
+        finally:
+            slots.put(cpu)
 
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(one, commands))
@@ -169,7 +185,7 @@ def main() -> None:
                 reference = scores(out, students)
             if "fresh" in args.ways:
                 out = root / "fresh"
-                row["fresh"], row["fresh_mb"] = run([pytest_command(files, [e], out) for e in entries], args.jobs)
+                row["fresh"], row["fresh_mb"] = run([pytest_command(files, [e], out) for e in entries], args.jobs, pin=True)
                 row["fresh_same"] = scores(out, students) == reference if reference else None
             if "nbgrader" in args.ways:
                 sample = dict(list(recipes.items())[: args.nbgrader_sample])
@@ -183,16 +199,16 @@ def main() -> None:
                     "plain": pytest_command(files, entries, out2, "-p", "bench.plain_process"),
                 }
                 walls: dict[str, list[float]] = {"isolated": [], "plain": []}
-                cpus: dict[str, list[float]] = {"isolated": [], "plain": []}
+                cpu_seconds: dict[str, list[float]] = {"isolated": [], "plain": []}
                 for round_ in range(args.rounds):  # alternating, so that a machine that gets busier weighs on both
                     for way in ("isolated", "plain") if round_ % 2 == 0 else ("plain", "isolated"):
                         before = _children_cpu()
-                        wall, peak = run([commands[way]], 1)
+                        wall, peak = run([commands[way]], 1, pin=True)
                         walls[way].append(wall)
-                        cpus[way].append(_children_cpu() - before)
+                        cpu_seconds[way].append(_children_cpu() - before)
                         row[f"{way}_mb"] = peak
                 row["isolated_1"], row["plain_1"] = statistics.median(walls["isolated"]), statistics.median(walls["plain"])
-                row["isolated_cpu"], row["plain_cpu"] = statistics.median(cpus["isolated"]), statistics.median(cpus["plain"])
+                row["isolated_cpu"], row["plain_cpu"] = statistics.median(cpu_seconds["isolated"]), statistics.median(cpu_seconds["plain"])
                 row["isolation_rounds"] = [round(i / p - 1, 3) for i, p in zip(walls["isolated"], walls["plain"])]
                 row["plain_same"] = scores(out2, students) == scores(out1, students)
             rows.append(row)
