@@ -311,11 +311,15 @@ class Zygote:
         return json.loads(data)
 
     def _ask(self, message: dict, fds: list[int] = (), timeout: float = 30.0) -> dict:
+        self._tell(message, fds)
+        return self._receive(timeout)
+
+    def _tell(self, message: dict, fds: list[int] = ()) -> None:
+        """Send a message; only ``_ask`` waits for the answer, and only messages that get one are asked."""
         try:
             socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
         except OSError as exc:
             raise ZygoteError(f"the sandbox worker is gone ({exc})") from None
-        return self._receive(timeout)
 
     def spawn(self, config: dict, output_fd: int) -> tuple[int, socket.socket]:
         """A fresh child of the warm worker, and the socket to talk to it; it prints into ``output_fd``."""
@@ -352,11 +356,14 @@ class Zygote:
     def release(self, pid: int) -> ExitStatus:
         """Kill the child and every process it started; its cgroup goes too, once it is empty.
 
-        Where children have namespaces, the worker answers as soon as the child is sent SIGKILL
-        (``running`` stays set: it is dying, and nothing it started can outlive it), and the
-        cgroup is removed at a later release or at close, so that neither waits for its exit.
+        Where children have namespaces, nothing is waited for: the worker kills the child
+        without answering (``running`` stays set: it is dying, and nothing it started can
+        outlive it), and the cgroup is removed at a later release or at close, once empty.
         """
         try:
+            if not self.namespaces_problem:
+                self._tell({"op": "release", "pid": pid, "answer": False})
+                return ExitStatus(running=True, out_of_memory=self.oom_kills(pid) > 0)
             status = ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60))
             status.out_of_memory = self.oom_kills(pid) > 0
         finally:

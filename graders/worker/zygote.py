@@ -9,8 +9,9 @@ but the trees of the other children it still serves.  Where children get namespa
 spare child is forked ahead of each spawn (``Spare``), so that a spawn is answered without
 waiting for a fork.
 
-Where every child has a PID namespace of its own, ``release`` answers as soon as the child
-is sent SIGKILL: the kernel kills the rest of its namespace with it, and tearing down its
+Where every child has a PID namespace of its own, ``release`` sends the child SIGKILL and
+answers at once, or not at all when the grader asks for no answer (it then does not wait for
+the kill either): the kernel kills the rest of its namespace with it, and tearing down its
 memory (some 15 ms for a process that has imported torch) happens while the grader goes on.
 The zygote reaps it on a later message.  Without namespaces, a process the child started
 may have escaped its tree, so ``release`` kills and waits until nothing of it is left.
@@ -111,7 +112,8 @@ def main() -> None:
             serving.discard(pid)
             kill_tree(pid)
             if isolated is None:  # the namespace dies with the child: nothing can have escaped
-                reply(control, {"running": True})
+                if message.get("answer", True):
+                    reply(control, {"running": True})
                 continue
             spared = [tree for other in serving for tree in (other, *limits.descendants(other))]
             statuses.update(limits.kill_descendants(os.getpid(), spare=set(spared)))
