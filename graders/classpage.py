@@ -1,9 +1,9 @@
 """report.html: the class at a glance, a self-contained page with plots (no server, no external files).
 
 Score distribution, the share of students with full marks on each exercise (and their mean
-score there), the exercises' most common kind of failure, the catalogue mistakes ranked by
-how many students made them (what to reteach), and a table of every student linking to
-their feedback.  Plots are drawn with matplotlib and embedded as PNG.
+score there, its most common kind of failure and catalogue mistake), the catalogue mistakes
+ranked by how many students made them (what to reteach), and a table of every student
+linking to their feedback.  Plots are drawn with matplotlib and embedded as PNG.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def plots(results: list[StudentResult], stats: list[dict], mistakes: list[tuple[
     axis.barh(names, [100 * s["full"] for s in stats][::-1], color="#2171b5", height=0.45, label="full marks")
     axis.set_xlim(0, 100)
     axis.set_xlabel("% of students (full marks) / % of points (mean score)")
-    axis.legend(loc="lower right", fontsize=8)
+    # Above the plot: inside it, the legend would hide the ends of the bars near 100%.
+    axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
     bars = _png(figure)
     pyplot.close(figure)
     if not mistakes:
@@ -109,6 +110,10 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
     e = html.escape
     results = sorted(results, key=lambda r: r.student)
     stats = exercise_stats(lessons, results)
+    mistakes = mistake_counts(results)
+    most_often: dict[str, tuple[str, int]] = {}
+    for exercise, name, n in mistakes:  # most common first
+        most_often.setdefault(exercise, (name, n))
     totals = [r.score for r in results]
     maximum = max((r.max_score for r in results), default=0)
     parts = [
@@ -121,15 +126,18 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             f"<p>{len(results)} students; mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):.2f}, "
             f"lowest {min(totals):.2f}, highest {max(totals):.2f} of {maximum:g}.</p>"
         )
-        mistakes = mistake_counts(results)
         images = plots(results, stats, mistakes)
         parts.append(f"<h2>Scores</h2><img alt='score histogram' src='data:image/png;base64,{images[0]}'>")
         parts.append(f"<h2>Exercises</h2><img alt='full marks and mean score per exercise' src='data:image/png;base64,{images[1]}'>")
     parts.append("<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>")
     for s in stats:
+        failure = f"<span class='{s['failure']}'>{s['failure']}</span>" if s["failure"] else ""
+        if s["id"] in most_often:  # what the failures were, where a catalogue recognised them
+            name, n = most_often[s["id"]]
+            failure += f"; most often {e(name)} ({n} student{'s' if n != 1 else ''})"
         parts.append(
             f"<tr><td>{e(s['id'])}</td><td class='num'>{100 * s['full']:.0f}%</td>"
-            f"<td class='num'>{100 * s['mean']:.0f}%</td><td class='{s['failure']}'>{s['failure']}</td></tr>"
+            f"<td class='num'>{100 * s['mean']:.0f}%</td><td>{failure}</td></tr>"
         )
     parts.append("</table>")
     if results:

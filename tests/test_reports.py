@@ -1,6 +1,7 @@
 """Reports for people: feedback pages, the class page with plots, Gradescope files, all from result.json."""
 
 import csv
+import html
 import json
 
 from conftest import run_cli
@@ -42,6 +43,12 @@ def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
         assert (mutant.exercise, mutant.mistake.name) in made, mutant.student
     page = (graded_class.out / "report.html").read_text()
     assert "Mistakes to reteach" in page and "the sum instead of the mean" in page
+    most_often = {}
+    for exercise, name, n in ranked:
+        most_often.setdefault(exercise, (name, n))
+    for exercise, (name, n) in most_often.items():  # each exercise's row names its most common mistake
+        row = page.split(f"<tr><td>{exercise}</td>", 1)[1].split("</tr>", 1)[0]
+        assert f"most often {html.escape(name)} ({n} student" in row, exercise
 
 
 def test_class_table_has_a_row_per_student_and_a_column_per_exercise(graded_class, course):
