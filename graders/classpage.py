@@ -155,9 +155,11 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             parts.append("</table>")
         else:
             parts.append("<p>No student made a mistake from the exercises' catalogues.</p>")
-    parts.append("<h2>Students</h2><table><tr><th>student</th>")
+    # The total comes first, and the table scrolls inside the page: with every lesson graded it
+    # has dozens of exercise columns, which would otherwise run off the page's right edge.
+    parts.append("<h2>Students</h2><div class='scroll'><table><tr><th>student</th><th>total</th>")
     parts += [f"<th>{e(s['id'].split('.', 1)[1])}</th>" for s in stats]
-    parts.append("<th>total</th></tr>")
+    parts.append("</tr>")
     for result in results:
         cells = []
         for s in stats:
@@ -167,9 +169,9 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             else:
                 cells.append(f"<td class='num {graded.status}'>{graded.score:.3g}</td>")
         link = f"{e(result.student)}/feedback.html"
-        parts.append(f"<tr><td><a href='{link}'>{e(result.student)}</a></td>{''.join(cells)}"
-                     f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td></tr>")  # fmt: skip
-    parts.append("</table></body></html>")
+        parts.append(f"<tr><td><a href='{link}'>{e(result.student)}</a></td>"
+                     f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td>{''.join(cells)}</tr>")  # fmt: skip
+    parts.append("</table></div></body></html>")
     return "\n".join(parts) + "\n"
 
 

@@ -28,6 +28,8 @@ def test_gradescope_output_names_the_mistake(graded_class):
 def test_class_report_has_plots_and_links_to_every_student(graded_class):
     page = (graded_class.out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3  # scores, exercises, mistakes to reteach
+    # the students' table scrolls inside the page (dozens of exercise columns), totals first
+    assert "<div class='scroll'><table><tr><th>student</th><th>total</th>" in page
     for student in graded_class.results:
         assert f"{student}/feedback.html" in page
 
