@@ -131,7 +131,7 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
         parts.append(f"<h2>Exercises</h2><img alt='full marks and mean score per exercise' src='data:image/png;base64,{images[1]}'>")
     parts.append("<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>")
     for s in stats:
-        failure = f"<span class='{s['failure']}'>{s['failure']}</span>" if s["failure"] else ""
+        failure = f"<span class='{e(s['failure'])}'>{e(s['failure'])}</span>" if s["failure"] else ""
         if s["id"] in most_often:  # what the failures were, where a catalogue recognised them
             name, n = most_often[s["id"]]
             failure += f"; most often {e(name)} ({n} student{'s' if n != 1 else ''})"
