@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 
+from .worker.limits import run_on
+
 
 def usable() -> list[int]:
     """The CPUs this process may run on, in order."""
@@ -38,10 +40,6 @@ def for_shards(jobs: int) -> list[int | None]:
     return cpus[:jobs]
 
 
-def pin(cpu: int) -> bool:
-    """Run this process (and what it starts from now on) on ``cpu`` only; False if the kernel refuses."""
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except (OSError, ValueError):
-        return False
-    return True
+def pin(cpu: int) -> None:
+    """Run this process (and what it starts from now on) on ``cpu`` only, where the kernel allows."""
+    run_on({cpu})  # the same call the zygote and each child make on their side of the sandbox

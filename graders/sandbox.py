@@ -361,10 +361,11 @@ class Zygote:
         outlive it), and the cgroup is removed at a later release or at close, once empty.
         """
         try:
-            if not self.namespaces_problem:
-                self._tell({"op": "release", "pid": pid, "answer": False})
-                return ExitStatus(running=True, out_of_memory=self.oom_kills(pid) > 0)
-            status = ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60))
+            if self.namespaces_problem:
+                status = ExitStatus(**self._ask({"op": "release", "pid": pid}, timeout=60))
+            else:  # the zygote does not answer: the same flag decides on its side (worker/zygote.py)
+                self._tell({"op": "release", "pid": pid})
+                status = ExitStatus(running=True)
             status.out_of_memory = self.oom_kills(pid) > 0
         finally:
             group = self.groups.pop(pid, None)

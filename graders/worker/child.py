@@ -34,7 +34,8 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
             signal.signal(number, signal.SIG_DFL)
         limits.confine(limits_config, tasks_outside=1 if namespaces else limits.tasks_of_this_user() - 1, cgroup=in_cgroup)
         redirect_output(output_fd)
-        serve_on(config.get("cpu"))
+        if config.get("cpu") is not None:  # the grader's CPU, now that the walls are up (graders/cpus.py)
+            limits.run_on({int(config["cpu"])})
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
         os._exit(EXIT_SETUP_FAILED)
@@ -42,17 +43,6 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
         Child(socket.socket(fileno=fd)).serve()
     finally:
         os._exit(0)
-
-
-def serve_on(cpu: int | None) -> None:
-    """Serve on the grader's own CPU, when it has one: each round trip then hands over on a warm
-    core instead of waking another (graders/cpus.py).  The walls above went up on any free CPU."""
-    if cpu is None:
-        return
-    try:
-        os.sched_setaffinity(0, {int(cpu)})
-    except (OSError, ValueError):
-        pass  # a matter of speed only
 
 
 def redirect_output(output_fd: int) -> None:

@@ -10,8 +10,8 @@ spare child is forked ahead of each spawn (``Spare``), so that a spawn is answer
 waiting for a fork.
 
 Where every child has a PID namespace of its own, ``release`` sends the child SIGKILL and
-answers at once, or not at all when the grader asks for no answer (it then does not wait for
-the kill either): the kernel kills the rest of its namespace with it, and tearing down its
+does not answer (the grader, told at start-up that children have namespaces, waits for
+nothing): the kernel kills the rest of its namespace with it, and tearing down its
 memory (some 15 ms for a process that has imported torch) happens while the grader goes on.
 The zygote reaps it on a later message.  Without namespaces, a process the child started
 may have escaped its tree, so ``release`` kills and waits until nothing of it is left.
@@ -59,7 +59,9 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     if "--cpus" in sys.argv:  # the grader that started us may itself run on one CPU only
-        run_on({int(cpu) for cpu in sys.argv[sys.argv.index("--cpus") + 1].split(",")})
+        from . import limits
+
+        limits.run_on({int(cpu) for cpu in sys.argv[sys.argv.index("--cpus") + 1].split(",")})
     warm_up()
     from . import child, isolation, limits
 
@@ -111,9 +113,7 @@ def main() -> None:
             pid = message["pid"]
             serving.discard(pid)
             kill_tree(pid)
-            if isolated is None:  # the namespace dies with the child: nothing can have escaped
-                if message.get("answer", True):
-                    reply(control, {"running": True})
+            if isolated is None:  # the namespace dies with the child: nothing can have escaped, nothing to answer
                 continue
             spared = [tree for other in serving for tree in (other, *limits.descendants(other))]
             statuses.update(limits.kill_descendants(os.getpid(), spare=set(spared)))
@@ -206,13 +206,6 @@ def wait_for(pid: int, wait: float, statuses: dict[int, tuple[int, float]]) -> d
         if time.monotonic() >= deadline:
             return {"running": True}
         time.sleep(0.005)
-
-
-def run_on(cpus: set[int]) -> None:
-    try:
-        os.sched_setaffinity(0, cpus)
-    except (OSError, ValueError):
-        pass  # a matter of speed only (graders/cpus.py)
 
 
 def reply(control: socket.socket, message: dict) -> None:
