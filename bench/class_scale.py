@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from graders import cpus  # noqa: E402
 from graders.course import load_course  # noqa: E402
 from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
+from graders.shards import ShardSpec  # noqa: E402
 
 from bench.nbgrader_way import autograde_seconds  # noqa: E402
 
@@ -106,8 +107,8 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run(commands: list[list[str]], parallel: int, pin: bool = False) -> tuple[float, float]:
-    """Run the commands, ``parallel`` at a time; (seconds, peak MiB of the busiest moment).
+def run(commands: list[list[str]], parallel: int, pin: bool = False, env: dict | None = None) -> tuple[float, float]:
+    """Run the commands (in ``env``), ``parallel`` at a time; (seconds, peak MiB of the busiest moment).
 
     ``pin``: the commands are pytest runs of the graders, and each of the ``parallel`` at a time
     runs on a CPU of its own (``--cpu``), as the shards of ``graders grade`` do.
@@ -122,7 +123,7 @@ def run(commands: list[list[str]], parallel: int, pin: bool = False) -> tuple[fl
         cpu = slots.get()
         try:
             pinned = command if cpu is None else [*command, "--cpu", str(cpu)]
-            process = subprocess.Popen(pinned, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(pinned, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             memory = PeakMemory(process.pid)
             process.wait()
             peaks.append(memory.stop())
@@ -134,15 +135,9 @@ def run(commands: list[list[str]], parallel: int, pin: bool = False) -> tuple[fl
     return time.perf_counter() - started, max(peaks) * min(parallel, len(commands))
 
 
-def pytest_command(files: list[str], submissions: list[tuple[str, Path]], out: Path, *extra: str) -> list[str]:
-    command = [
-        sys.executable, "-m", "pytest", *files, "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging",
-        "-q", "--no-header", "--tb=no", "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
-        "--results-dir", str(out), "--device", "cpu", *extra,
-    ]  # fmt: skip
-    for student, folder in submissions:
-        command += ["--submission", f"{student}={folder}"]
-    return command
+def pytest_command(spec: ShardSpec, submissions: list[tuple[str, Path]], out: Path, *extra: str) -> list[str]:
+    """A shard's own command line (run it with ``spec.environment()``), plus ``extra`` options."""
+    return [*spec.command(submissions, out), *extra]
 
 
 def _children_cpu() -> float:
@@ -166,7 +161,9 @@ def main() -> None:
     args = parser.parse_args()
     course = load_course()
     lessons = args.lessons or [lesson.id for lesson in course.lessons]
-    files = sorted({str(course.grader_file(e.lesson, e.module)) for l in course.lessons if l.id in lessons for e in l.exercises})
+    # The fresh, isolated and plain ways run exactly a shard's command line, in a shard's environment.
+    spec = ShardSpec(course, tuple(lesson for lesson in course.lessons if lesson.id in lessons), device="cpu")
+    shard_env = spec.environment()
     print(f"class-scale benchmark: lessons {', '.join(lessons)}, {args.jobs} jobs, {os.cpu_count()} cores")
     rows = []
     for size in args.sizes:
@@ -185,7 +182,7 @@ def main() -> None:
                 reference = scores(out, students)
             if "fresh" in args.ways:
                 out = root / "fresh"
-                row["fresh"], row["fresh_mb"] = run([pytest_command(files, [e], out) for e in entries], args.jobs, pin=True)
+                row["fresh"], row["fresh_mb"] = run([pytest_command(spec, [e], out) for e in entries], args.jobs, pin=True, env=shard_env)
                 row["fresh_same"] = scores(out, students) == reference if reference else None
             if "nbgrader" in args.ways:
                 sample = dict(list(recipes.items())[: args.nbgrader_sample])
@@ -195,15 +192,15 @@ def main() -> None:
             if "plain" in args.ways:
                 out1, out2 = root / "isolated", root / "plain"
                 commands = {
-                    "isolated": pytest_command(files, entries, out1),
-                    "plain": pytest_command(files, entries, out2, "-p", "bench.plain_process"),
+                    "isolated": pytest_command(spec, entries, out1),
+                    "plain": pytest_command(spec, entries, out2, "-p", "bench.plain_process"),
                 }
                 walls: dict[str, list[float]] = {"isolated": [], "plain": []}
                 cpu_seconds: dict[str, list[float]] = {"isolated": [], "plain": []}
                 for round_ in range(args.rounds):  # alternating, so that a machine that gets busier weighs on both
                     for way in ("isolated", "plain") if round_ % 2 == 0 else ("plain", "isolated"):
                         before = _children_cpu()
-                        wall, peak = run([commands[way]], 1, pin=True)
+                        wall, peak = run([commands[way]], 1, pin=True, env=shard_env)
                         walls[way].append(wall)
                         cpu_seconds[way].append(_children_cpu() - before)
                         row[f"{way}_mb"] = peak

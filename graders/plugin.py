@@ -469,6 +469,30 @@ def _submission():
     pytest.skip("no submission to grade: pass --submission PATH")
 
 
+# Each fixture below reads the case from the item's stash rather than from the fixtures it
+# could depend on: pytest 9 builds a fixture request object for every ``request`` argument it
+# resolves, cached or not, and a case of lesson 1 then paid for some 17 of them.  Depending
+# only on ``request`` (and on the parameters, which every case fills anyway) keeps ``exercise``,
+# ``seed`` and ``course`` from being set up for the many cases that never ask for them.
+
+
+def _course(request) -> Course:
+    session = request.config.stash.get(SESSION, None)
+    return session.course if session else request.getfixturevalue("course")
+
+
+def _case(request) -> Case:
+    case = request.node.stash.get(CASE, None)
+    if case is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: hidden tests need @pytest.mark.exercise('lessonN.entry')")
+    return case
+
+
+def _seed(request) -> int:
+    case = request.node.stash.get(CASE, None)
+    return seed_for(case.case_id if case else request.node.nodeid)
+
+
 @pytest.fixture(scope="session")
 def course(request) -> Course:
     session = request.config.stash.get(SESSION, None)
@@ -476,27 +500,23 @@ def course(request) -> Course:
 
 
 @pytest.fixture
-def exercise(request, course) -> Exercise:
-    case = request.node.stash.get(CASE, None)
-    if case is None:
-        raise pytest.UsageError(f"{request.node.nodeid}: hidden tests need @pytest.mark.exercise('lessonN.entry')")
-    return case.exercise
+def exercise(request) -> Exercise:
+    return _case(request).exercise
 
 
 @pytest.fixture
 def seed(request) -> int:
-    case = request.node.stash.get(CASE, None)
-    return seed_for(case.case_id if case else request.node.nodeid)
+    return _seed(request)
 
 
 @pytest.fixture
-def gen(seed, device) -> Inputs:
-    return Inputs(seed, device)
+def gen(request, device) -> Inputs:
+    return Inputs(_seed(request), device)
 
 
 @pytest.fixture
-def expect(course, exercise) -> Expect:
-    return Expect(course, exercise)
+def expect(request) -> Expect:
+    return Expect(_course(request), _case(request).exercise)
 
 
 @pytest.fixture
@@ -518,12 +538,13 @@ def memo(request):
 
 
 @pytest.fixture
-def student(request, _submission, exercise, device, seed) -> Student:
+def student(request, _submission, device) -> Student:
     session: GradingSession = request.config.stash[SESSION]
+    exercise = _case(request).exercise
     try:
         worker = session.worker(_submission)
     except ZygoteError as exc:  # the harness, not the student: stop before anyone gets a grade
         session.fatal = str(exc)
         pytest.exit(f"cannot grade: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
     worker.printed.clear()
-    return Student(worker, exercise, device, seed)
+    return Student(worker, exercise, device, _seed(request))

@@ -41,7 +41,11 @@ class ShardSpec:
             sys.executable, "-m", "pytest", *files,
             # --tb=no: result.json holds every message; pytest's failure section only costs time
             # (it scans every report for each failure).  Internal grader errors keep their traceback.
-            "-p", "graders.plugin", "-p", "no:cacheprovider", "-p", "no:logging", "-q", "--no-header", "--tb=no",
+            # -s: no student code runs in this process, so there is nothing of it to capture, and
+            # a grader's own print goes straight to the shard's log.  Plugins are named, never
+            # discovered (see ``environment``).
+            "-p", "graders.plugin", "-p", "timeout", "-p", "no:cacheprovider", "-p", "no:logging",
+            "-q", "-s", "--no-header", "--tb=no",
             "--rootdir", str(root), "-c", str(root / "graders" / "pytest.ini"),
             "--course", str(self.course.file or root / "course.toml"), "--results-dir", str(results_dir),
             "--device", self.device, "--sandbox", self.sandbox, "--child-walls", self.child_walls,
@@ -53,8 +57,16 @@ class ShardSpec:
         return args
 
     def environment(self) -> dict[str, str]:
+        """The shard's environment: the course on the path, and no pytest plugin but the ones named.
+
+        Whatever plugins the instructor's environment happens to have installed stay out of
+        grading: one that reorders, reruns or skips tests (pytest-randomly, pytest-rerunfailures)
+        would change grades, and every plugin's per-test hooks cost time on each of a class's
+        many thousand cases.
+        """
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.course.root), env.get("PYTHONPATH")]))
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         return env
 
 
