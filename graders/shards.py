@@ -42,10 +42,10 @@ class ShardSpec:
             # --tb=no: result.json holds every message; pytest's failure section only costs time
             # (it scans every report for each failure).  Internal grader errors keep their traceback.
             # -s: no student code runs in this process, so there is nothing of it to capture, and
-            # a grader's own print goes straight to the shard's log.  Plugins are named, never
-            # discovered (see ``environment``).
+            # a grader's own print (or warning: no:warnings) goes straight to the shard's log, at
+            # no cost per case.  Plugins are named, never discovered (see ``environment``).
             "-p", "graders.plugin", "-p", "timeout", "-p", "no:cacheprovider", "-p", "no:logging",
-            "-q", "-s", "--no-header", "--tb=no",
+            "-p", "no:warnings", "-q", "-s", "--no-header", "--tb=no",
             "--rootdir", str(root), "-c", str(root / "graders" / "pytest.ini"),
             "--course", str(self.course.file or root / "course.toml"), "--results-dir", str(results_dir),
             "--device", self.device, "--sandbox", self.sandbox, "--child-walls", self.child_walls,
