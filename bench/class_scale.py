@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import queue
-import resource
 import statistics
 import subprocess
 import sys
@@ -140,12 +139,6 @@ def pytest_command(spec: ShardSpec, submissions: list[tuple[str, Path]], out: Pa
     return [*spec.command(submissions, out), *extra]
 
 
-def _children_cpu() -> float:
-    """CPU seconds used so far by the processes this one has waited for, and by theirs."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def scores(out: Path, students: list[str]) -> dict[str, float]:
     return {s: json.loads((out / s / "result.json").read_text())["score"] for s in students if (out / s / "result.json").is_file()}
 
@@ -196,16 +189,12 @@ def main() -> None:
                     "plain": pytest_command(spec, entries, out2, "-p", "bench.plain_process"),
                 }
                 walls: dict[str, list[float]] = {"isolated": [], "plain": []}
-                cpu_seconds: dict[str, list[float]] = {"isolated": [], "plain": []}
                 for round_ in range(args.rounds):  # alternating, so that a machine that gets busier weighs on both
                     for way in ("isolated", "plain") if round_ % 2 == 0 else ("plain", "isolated"):
-                        before = _children_cpu()
                         wall, peak = run([commands[way]], 1, pin=True, env=shard_env)
                         walls[way].append(wall)
-                        cpu_seconds[way].append(_children_cpu() - before)
                         row[f"{way}_mb"] = peak
                 row["isolated_1"], row["plain_1"] = statistics.median(walls["isolated"]), statistics.median(walls["plain"])
-                row["isolated_cpu"], row["plain_cpu"] = statistics.median(cpu_seconds["isolated"]), statistics.median(cpu_seconds["plain"])
                 row["isolation_rounds"] = [round(i / p - 1, 3) for i, p in zip(walls["isolated"], walls["plain"])]
                 row["plain_same"] = scores(out2, students) == scores(out1, students)
             rows.append(row)
@@ -226,7 +215,7 @@ def _print_row(row: dict) -> None:
         rounds = ", ".join(f"{100 * r:+.0f}%" for r in row["isolation_rounds"])
         parts.append(
             f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1, medians: {row['isolated_1']:.1f} s vs "
-            f"{row['plain_1']:.1f} s; rounds {rounds}; CPU {row['isolated_cpu']:.1f} s vs {row['plain_cpu']:.1f} s)"
+            f"{row['plain_1']:.1f} s; rounds {rounds})"
         )
     print("  ".join(parts), flush=True)
 

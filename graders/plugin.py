@@ -475,11 +475,10 @@ def _submission():
     pytest.skip("no submission to grade: pass --submission PATH")
 
 
-# Each fixture below reads the case from the item's stash rather than from the fixtures it
-# could depend on: pytest 9 builds a fixture request object for every ``request`` argument it
-# resolves, cached or not, and a case of lesson 1 then paid for some 17 of them.  Depending
-# only on ``request`` (and on the parameters, which every case fills anyway) keeps ``exercise``,
-# ``seed`` and ``course`` from being set up for the many cases that never ask for them.
+# Each fixture pytest sets up for a case costs hooks and bookkeeping, and pytest 9 builds a
+# request object for every ``request`` argument it resolves, twice per fixture.  The fixtures
+# below read the case from the item's stash instead of depending on each other, so that
+# ``exercise``, ``seed`` and ``course`` are set up only for the cases that ask for them.
 
 
 def _course(request) -> Course:
