@@ -31,6 +31,8 @@ import socket
 import sys
 import time
 
+from . import limits
+
 
 def warm_up() -> None:
     import torch
@@ -59,14 +61,12 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     if "--cpus" in sys.argv:  # the grader that started us may itself run on one CPU only
-        from . import limits
-
         limits.run_on({int(cpu) for cpu in sys.argv[sys.argv.index("--cpus") + 1].split(",")})
     # Everything the warm-up allocates lives as long as the zygote, so the collector stays off
     # until it is frozen: full collections during torch's import cost the start some 0.4 s.
     gc.disable()
     warm_up()
-    from . import child, isolation, limits
+    from . import child, isolation
 
     import torch
 
@@ -173,8 +173,6 @@ class Spare:
 
 def kill_tree(pid: int) -> None:
     """SIGKILL a child (its keeper, with namespaces), its process group and every process below it."""
-    from . import limits
-
     for target in (pid, *limits.descendants(pid)):
         try:
             os.kill(target, signal.SIGKILL)
@@ -188,8 +186,6 @@ def kill_tree(pid: int) -> None:
 
 def collect(statuses: dict[int, tuple[int, float]], serving: set[int]) -> None:
     """Reap whatever has ended; only the children still served may be asked about later."""
-    from . import limits
-
     statuses.update(limits.reap())
     for pid in [pid for pid in statuses if pid not in serving]:
         del statuses[pid]
@@ -197,8 +193,6 @@ def collect(statuses: dict[int, tuple[int, float]], serving: set[int]) -> None:
 
 def wait_for(pid: int, wait: float, statuses: dict[int, tuple[int, float]]) -> dict:
     """How child ``pid`` ended (and the CPU time it used), waiting up to ``wait`` seconds for it to end."""
-    from . import limits
-
     deadline = time.monotonic() + wait
     while True:
         statuses.update(limits.reap())
