@@ -1,0 +1,57 @@
+"""The zygote folds its memory into huge pages before it forks (graders/worker/hugepages.py), and
+every child still starts from the zygote's memory and owns only what it writes."""
+
+import ctypes
+import errno
+import mmap
+import os
+
+import pytest
+from sandboxed import KINDS, run
+
+from graders.worker import hugepages
+
+MAPS = """\
+55d0c0000000-55d0c0a00000 r--p 00000000 08:01 1234   /usr/bin/python3.11
+55d0c2000000-55d0c9000000 rw-p 00000000 00:00 0      [heap]
+7f0000100000-7f0000900000 rw-p 00000000 00:00 0
+7f0001000000-7f0001100000 rw-p 00000000 00:00 0
+7f0002000000-7f0002600000 rw-p 00200000 08:01 5678   /usr/lib/libtorch_cpu.so
+7f0003000000-7f0003400000 r--p 00000000 00:00 0
+7ffc00000000-7ffc00800000 rw-p 00000000 00:00 0      [stack]
+"""
+
+
+def test_only_whole_huge_pages_of_private_anonymous_memory_are_folded():
+    assert hugepages.anonymous_regions(MAPS) == [
+        (0x55D0C2000000, 0x55D0C9000000),  # the heap, already on 2 MB boundaries
+        (0x7F0000200000, 0x7F0000800000),  # rounded inwards to whole huge pages
+    ]  # not: a file's pages, a region smaller than a huge page, read-only memory, the stack
+
+
+def kernel_can_fold() -> str | None:
+    """None when MADV_COLLAPSE works in this process now, else why not."""
+    region = mmap.mmap(-1, 4 * hugepages.HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    region.write(b"x" * len(region))
+    address = ctypes.addressof(ctypes.c_char.from_buffer(region))
+    start = -(-address // hugepages.HUGE_PAGE) * hugepages.HUGE_PAGE
+    try:
+        if hugepages._libc.madvise(start, hugepages.HUGE_PAGE, hugepages.MADV_COLLAPSE) != 0:
+            code = ctypes.get_errno()
+            return f"MADV_COLLAPSE fails here ({errno.errorcode.get(code, code)}: {os.strerror(code)})"
+        return None
+    finally:
+        region.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_child_starts_with_the_zygotes_memory_in_huge_pages(workers, kind):
+    problem = kernel_can_fold()
+    if problem:
+        pytest.skip(problem)
+    zygote = workers(kind)
+    rollup = run(zygote, "return open('/proc/self/smaps_rollup').read()")
+    huge = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:]}["AnonHugePages"]
+    # The zygote holds some 200 MB of anonymous memory; a child shares most of it still folded,
+    # and splits only the huge pages it has written to.
+    assert huge >= 32 * 1024, rollup
