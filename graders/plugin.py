@@ -32,7 +32,7 @@ from .compare import Expect
 from .course import COURSE_FILE, Course, Exercise, load_course
 from .errors import HarnessError
 from .inputs import Inputs, seed_for
-from .sandbox import Zygote, ZygoteError
+from .sandbox import FOLD_FROM, Zygote, ZygoteError
 from .scoring import Outcome, score
 from .student import Student, StudentFailure, SubmissionWorker
 from .submission import Submission, load
@@ -366,6 +366,7 @@ class GradingSession:
         self._zygote = Zygote(
             self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices, cgroups=None if walls else False, namespaces=walls,
             cpus=self.cpus if self.cpu is not None else None, child_cpu=self.cpu,
+            fold_memory=len(self.entries) >= FOLD_FROM,
         )  # fmt: skip
 
     def pin(self) -> None:

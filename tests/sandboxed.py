@@ -28,15 +28,16 @@ KINDS = ("bwrap", "none", "bare")
 SECRET = ("GRADERS_TEST_SECRET", "reference-answer-42")  # in the grader's environment while a worker starts
 
 
-def start(kind: str) -> Zygote:
+def start(kind: str, **options) -> Zygote:
+    """A ready warm worker of that kind; ``options`` go to Zygote (the caller closes it)."""
     if kind == "bwrap" and bubblewrap_problem():
         pytest.skip(bubblewrap_problem())
     os.environ[SECRET[0]] = SECRET[1]
     try:
         if kind == "bare":
-            zygote = Zygote("none", hidden=[ROOT], cgroups=False, namespaces=False)
+            zygote = Zygote("none", hidden=[ROOT], cgroups=False, namespaces=False, **options)
         else:
-            zygote = Zygote(kind, hidden=[ROOT])
+            zygote = Zygote(kind, hidden=[ROOT], **options)
         zygote.wait_ready()
     finally:
         del os.environ[SECRET[0]]

@@ -1,14 +1,21 @@
-"""The zygote folds its memory into huge pages before it forks (graders/worker/hugepages.py), and
-every child still starts from the zygote's memory and owns only what it writes."""
+"""A zygote that serves a large class folds its memory into huge pages before it forks
+(graders/worker/hugepages.py); its children still start from its memory."""
 
 import ctypes
 import errno
+import json
 import mmap
 import os
+import re
+import shutil
+import subprocess
 
 import pytest
-from sandboxed import KINDS, run
+from sandboxed import KINDS, run, start
 
+from graders.course import ROOT, load_course
+from graders.sandbox import FOLD_FROM
+from graders.shards import ShardSpec
 from graders.worker import hugepages
 
 MAPS = """\
@@ -45,13 +52,46 @@ def kernel_can_fold() -> str | None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_child_starts_with_the_zygotes_memory_in_huge_pages(workers, kind):
+def test_a_folding_zygotes_child_starts_with_its_memory_in_huge_pages(kind):
     problem = kernel_can_fold()
     if problem:
         pytest.skip(problem)
-    zygote = workers(kind)
-    rollup = run(zygote, "return open('/proc/self/smaps_rollup').read()")
+    zygote = start(kind, fold_memory=True)
+    try:
+        rollup = run(zygote, "return open('/proc/self/smaps_rollup').read()")
+    finally:
+        zygote.close()
     huge = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:]}["AnonHugePages"]
     # The zygote holds some 200 MB of anonymous memory; a child shares most of it still folded,
     # and splits only the huge pages it has written to.
     assert huge >= 32 * 1024, rollup
+
+
+SNOOP = """
+def mse(input, target, reduction="mean"):
+    with open("/proc/self/smaps_rollup") as rollup:
+        raise ValueError(next(line for line in rollup if line.startswith("AnonHugePages")))
+"""
+
+
+@pytest.mark.parametrize("students", [1, FOLD_FROM])
+def test_a_shard_folds_its_zygotes_memory_only_for_a_large_class(tmp_path, students):
+    """A single submission (a regrade, a Gradescope run) should not pay for folding; a class does."""
+    problem = kernel_can_fold()
+    if problem:
+        pytest.skip(problem)
+    course = load_course()
+    spec = ShardSpec(course, (course.lesson("lesson1"),), device="cpu")
+    source = (ROOT / "solutions" / "lesson1" / "losses.py").read_text() + SNOOP
+    submissions = []
+    for i in range(students):
+        (tmp_path / "class" / f"s{i:02d}" / "lesson1").mkdir(parents=True)
+        shutil.copy(ROOT / "solutions" / "lesson1" / "selection.py", tmp_path / "class" / f"s{i:02d}" / "lesson1")
+        (tmp_path / "class" / f"s{i:02d}" / "lesson1" / "losses.py").write_text(source)
+        submissions.append((f"s{i:02d}", tmp_path / "class" / f"s{i:02d}"))
+    command = [*spec.command(submissions, tmp_path / "out"), "-k", "test_default_reduction_is_mean and mse"]
+    subprocess.run(command, cwd=ROOT, env=spec.environment(), capture_output=True, timeout=300)
+    result = json.loads((tmp_path / "out" / "s00" / "result.json").read_text())
+    message = json.dumps(result)
+    huge_kb = int(re.search(r"AnonHugePages:\s+(\d+) kB", message).group(1))
+    assert (huge_kb >= 32 * 1024) is (students >= FOLD_FROM), message[:2000]

@@ -7,8 +7,9 @@ graded at a time, and the grader may spawn the next one's child before it releas
 current one (``SubmissionWorker.prepare``), so ``release`` kills everything below the zygote
 but the trees of the other children it still serves.  Where children get namespaces, a
 spare child is forked ahead of each spawn (``Spare``), so that a spawn is answered without
-waiting for a fork.  Before the first spare the zygote folds its memory into huge pages
-(``hugepages.collapse``), so that each fork copies a fraction of the page tables it did.
+waiting for a fork.  A zygote that will serve many submissions (``--fold-memory``) first
+folds its memory into huge pages (``hugepages.collapse``), so that each fork copies a
+fraction of the page tables it did.
 
 Where every child has a PID namespace of its own, ``release`` sends the child SIGKILL and
 does not answer (the grader, told at start-up that children have namespaces, waits for
@@ -87,8 +88,8 @@ def main() -> None:
             "namespaces": isolated is None, "namespaces_problem": isolated or "",
         },
     )  # fmt: skip
-    # While the grader collects its tests: every fork from here on copies less (hugepages.py).
-    hugepages.collapse()
+    if "--fold-memory" in sys.argv:  # while the grader collects its tests; every fork from here on copies less
+        hugepages.collapse()
     # Only where children get namespaces: without them a submission could signal the spare.
     spare = Spare(control) if isolated is None else None
     while True:
