@@ -43,10 +43,8 @@ def kernel_can_fold() -> str | None:
     address = ctypes.addressof(ctypes.c_char.from_buffer(region))
     start = -(-address // hugepages.HUGE_PAGE) * hugepages.HUGE_PAGE
     try:
-        if hugepages._libc.madvise(start, hugepages.HUGE_PAGE, hugepages.MADV_COLLAPSE) != 0:
-            code = ctypes.get_errno()
-            return f"MADV_COLLAPSE fails here ({errno.errorcode.get(code, code)}: {os.strerror(code)})"
-        return None
+        code = hugepages.fold(start, start + hugepages.HUGE_PAGE)
+        return f"MADV_COLLAPSE fails here ({errno.errorcode.get(code, code)}: {os.strerror(code)})" if code else None
     finally:
         region.close()
 

@@ -43,12 +43,15 @@ def anonymous_regions(maps: str) -> list[tuple[int, int]]:
     return regions
 
 
+def fold(start: int, end: int) -> int:
+    """Fold the memory from ``start`` to ``end`` (whole huge pages) into huge pages: 0, or why not (an errno)."""
+    if _libc.madvise(start, end - start, MADV_COLLAPSE) == 0:
+        return 0
+    return ctypes.get_errno()
+
+
 def collapse() -> int:
     """Fold this process's anonymous memory into huge pages where the kernel can; the bytes folded."""
     with open("/proc/self/maps") as maps:
         regions = anonymous_regions(maps.read())
-    folded = 0
-    for start, end in regions:
-        if _libc.madvise(start, end - start, MADV_COLLAPSE) == 0:
-            folded += end - start
-    return folded
+    return sum(end - start for start, end in regions if fold(start, end) == 0)
