@@ -7,10 +7,10 @@ import json
 import mmap
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
+from classbuilder import SOLUTIONS, copy_submission
 from sandboxed import KINDS, run, start
 
 from graders.course import ROOT, load_course
@@ -41,9 +41,8 @@ def kernel_can_fold() -> str | None:
     region = mmap.mmap(-1, 4 * hugepages.HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     region.write(b"x" * len(region))
     address = ctypes.addressof(ctypes.c_char.from_buffer(region))
-    start = -(-address // hugepages.HUGE_PAGE) * hugepages.HUGE_PAGE
     try:
-        code = hugepages.fold(start, start + hugepages.HUGE_PAGE)
+        code = hugepages.fold(*hugepages.whole_huge_pages(address, address + len(region)))
         return f"MADV_COLLAPSE fails here ({errno.errorcode.get(code, code)}: {os.strerror(code)})" if code else None
     finally:
         region.close()
@@ -80,13 +79,12 @@ def test_a_shard_folds_its_zygotes_memory_only_for_a_large_class(tmp_path, stude
         pytest.skip(problem)
     course = load_course()
     spec = ShardSpec(course, (course.lesson("lesson1"),), device="cpu")
-    source = (ROOT / "solutions" / "lesson1" / "losses.py").read_text() + SNOOP
     submissions = []
     for i in range(students):
-        (tmp_path / "class" / f"s{i:02d}" / "lesson1").mkdir(parents=True)
-        shutil.copy(ROOT / "solutions" / "lesson1" / "selection.py", tmp_path / "class" / f"s{i:02d}" / "lesson1")
-        (tmp_path / "class" / f"s{i:02d}" / "lesson1" / "losses.py").write_text(source)
-        submissions.append((f"s{i:02d}", tmp_path / "class" / f"s{i:02d}"))
+        folder = copy_submission(SOLUTIONS, tmp_path / "class" / f"s{i:02d}", ["lesson1"])
+        losses = folder / "lesson1" / "losses.py"
+        losses.write_text(losses.read_text() + SNOOP)
+        submissions.append((folder.name, folder))
     command = [*spec.command(submissions, tmp_path / "out"), "-k", "test_default_reduction_is_mean and mse"]
     subprocess.run(command, cwd=ROOT, env=spec.environment(), capture_output=True, timeout=300)
     result = json.loads((tmp_path / "out" / "s00" / "result.json").read_text())

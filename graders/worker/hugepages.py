@@ -35,12 +35,16 @@ def anonymous_regions(maps: str) -> list[tuple[int, int]]:
         name = fields[5] if len(fields) > 5 else ""
         if name not in ("", "[heap]"):  # not the stack, nor a file's pages
             continue
-        start, end = (int(address, 16) for address in fields[0].split("-"))
-        start = -(-start // HUGE_PAGE) * HUGE_PAGE
-        end = end // HUGE_PAGE * HUGE_PAGE
-        if end > start:
-            regions.append((start, end))
+        span = whole_huge_pages(*(int(address, 16) for address in fields[0].split("-")))
+        if span:
+            regions.append(span)
     return regions
+
+
+def whole_huge_pages(start: int, end: int) -> tuple[int, int] | None:
+    """The part of ``start``..``end`` made of whole huge pages, rounded inwards; None if there is none."""
+    start, end = -(-start // HUGE_PAGE) * HUGE_PAGE, end // HUGE_PAGE * HUGE_PAGE
+    return (start, end) if end > start else None
 
 
 def fold(start: int, end: int) -> int:
