@@ -44,10 +44,34 @@ class Capture:
             return _NOTHING
         data = os.pread(self.fd, min(size, self.limit), 0)
         os.lseek(self.fd, 0, os.SEEK_SET)
-        text = _CONTROL.sub("", _ESCAPES.sub("", data.decode("utf-8", "replace")))
-        return Printed(text, size, size > self.limit)
+        return _printed(data, size, size > self.limit)
+
+    def take_parts(self, ends: list) -> list[Printed] | None:
+        """What each of several calls printed, given where the output stood after each (the child
+        says so, in a window of requests: graders/lookahead.py); None where that cannot be right:
+        ends that are not ordered offsets ending where the output ends, or more output in all than
+        the limit allows one call (the calls are then made again one by one)."""
+        size = max(0, os.lseek(self.fd, 0, os.SEEK_CUR))
+        if size > self.limit or not all(type(end) is int for end in ends) or ends != sorted(ends):
+            return None
+        if not ends or ends[0] < 0 or ends[-1] != size:
+            return None
+        if not size:
+            return [_NOTHING] * len(ends)
+        data = os.pread(self.fd, size, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        parts, start = [], 0
+        for end in ends:
+            parts.append(_printed(data[start:end]) if end > start else _NOTHING)
+            start = end
+        return parts
 
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def _printed(data: bytes, size: int | None = None, over_limit: bool = False) -> Printed:
+    text = _CONTROL.sub("", _ESCAPES.sub("", data.decode("utf-8", "replace")))
+    return Printed(text, len(data) if size is None else size, over_limit)

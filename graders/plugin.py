@@ -32,6 +32,7 @@ from .compare import Expect
 from .course import COURSE_FILE, Course, Exercise, load_course
 from .errors import HarnessError
 from .inputs import Inputs, seed_for
+from .lookahead import Script
 from .sandbox import FOLD_FROM, Zygote, ZygoteError
 from .scoring import Outcome, score
 from .student import Student, StudentFailure, SubmissionWorker
@@ -64,6 +65,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="auto: each child gets its own namespaces and cgroup where the machine allows; off: rlimits only (for measurements)",
     )  # fmt: skip
     group.addoption("--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with")
+    group.addoption(
+        "--lookahead", default="on", choices=("on", "off"),
+        help="on: a child answers the requests predicted from the submission before in one turn (graders/lookahead.py); "
+        "off: one request at a time (for comparisons)",
+    )  # fmt: skip
     group.addoption(
         "--cpu", default=None, type=int, metavar="N",
         help="grade on CPU N, with each submission's child beside it (faster round trips; `grade` sets it per shard)",
@@ -312,6 +318,8 @@ class GradingSession:
         self.begun: set[int] = set()  # submissions whose first case has run
         self.results: dict[str, results_io.StudentResult] = {}
         self.memo: dict = {}
+        # The requests of the submission graded last, for the next to follow (graders/lookahead.py).
+        self.script = Script() if config.getoption("lookahead") == "on" else None
         self.lessons: list = []
         self.absent: set[tuple[int, str]] = set()  # (submission, lesson id) without a lesson folder
         self.internal_errors: list[str] = []
@@ -412,7 +420,7 @@ class GradingSession:
 
     def make_worker(self, submission: Submission) -> SubmissionWorker:
         """The sandboxed worker for one submission (bench/plain_process.py swaps in an unsandboxed one to measure)."""
-        return SubmissionWorker(self.zygote, submission, self.course)
+        return SubmissionWorker(self.zygote, submission, self.course, script=self.script)
 
     def isolation(self) -> str:
         """What walls stood around each child, in words."""
