@@ -3,9 +3,10 @@
 Every request to a child and its reply is a turn: the grader writes, the child wakes, works,
 writes back, and the grader wakes.  On one CPU each turn costs some 180 µs beyond the work
 itself (the two processes evict each other's caches), about as much as the probe it carries,
-and a Lesson 1 submission takes some 150 turns.  Handed ten requests at once, the child
-answers them in one turn (``op: ahead``, worker/child.py), and a probe then costs about
-what it costs in one plain process (docs/measurements.md).
+and a Lesson 1 submission takes some 150 turns.  Handed many requests at once, the child
+answers them in one turn (``op: ahead``, worker/child.py): a small probe then costs 240 µs of
+CPU instead of 450, against 143 in one plain process (bench/probe_turns.py,
+docs/measurements.md).
 
 The graders ask one request at a time, so the requests come from a prediction: in a shard,
 every submission is graded by the same cases in the same order with the same seeded inputs,
@@ -19,8 +20,8 @@ so the requests of the submission graded before are almost always those of the n
   import, or a case's request built before that case had read any reply.  A later request
   of a case may hold what the student answered to an earlier one, so a prediction of it
   would hold another student's answer: those go one at a time, as the graders make them.
-  (The graders carry nothing of a student's from one case to the next, which grading many
-  students in one process requires anyway: docs/writing-graders.md.);
+  The graders carry nothing of a student's from one case to the next, which grading many
+  students in one process requires anyway (docs/writing-graders.md);
 - whatever goes wrong in a window (a request predicted wrongly after the child ran it, a
   crash, more than the time allowed, more output than the limit, the OOM killer, a reply
   that cannot be read) is undone: the child is replaced by a fresh one that is given again
@@ -36,8 +37,10 @@ from dataclasses import dataclass, field
 
 MAX_AHEAD = 32  # requests in one window: ten get most of the gain, and a wrong guess wastes little
 BUDGET = 0.05  # seconds of predicted work in one window; a request predicted to take longer goes alone
-PATIENCE = 1.0  # a window that takes longer than this (or than its requests' longest time limit) is undone
-PATIENCE_FACTOR = 20  # ... or than this many times what it was predicted to take, whichever is longer
+# A window is undone when it takes longer than PATIENCE seconds or PATIENCE_FACTOR times what it
+# was predicted to take, whichever is longer, but never waits past the longest time limit in it.
+PATIENCE = 1.0
+PATIENCE_FACTOR = 20
 
 
 @dataclass

@@ -3,6 +3,7 @@ submission's results never depend on the prediction, whatever its code does insi
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 from sandboxed import course_with, source
 
 from graders import lookahead
+from graders.capture import Capture, Printed
 from graders.course import ROOT, load_course
 from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant
 from graders.student import Student, StudentFailure, SubmissionWorker
@@ -119,6 +121,21 @@ def test_the_submission_after_one_that_asked_less_gets_windows_again(zygote):
     play(zygote, COUNTING, one_call_each(1, 2), script)
     _, third = play(zygote, COUNTING, one_call_each(*range(1, 9)), script)
     assert (third.windows, third.rewinds) == (1, 0)
+
+
+def test_a_window_s_output_is_shared_out_only_at_offsets_that_can_be_right():
+    """The child says where the output stood after each request; a child that lies gets its window undone."""
+    capture = Capture(1024)
+    os.write(capture.fd, b"one\ntwo\n")
+    assert capture.take_parts([4, 4, 8]) == [Printed("one\n", 4, False), Printed("", 0, False), Printed("two\n", 4, False)]
+    assert capture.take_parts([0, 0]) == [Printed("", 0, False)] * 2  # taken: the next window starts empty
+    for ends in ([5, 3, 8], [3], [4, 9], [-1, 8], ["4", 8], []):
+        os.write(capture.fd, b"one\ntwo\n")
+        assert capture.take_parts(ends) is None, ends
+        os.lseek(capture.fd, 0, os.SEEK_SET)
+    os.write(capture.fd, b"x" * 1025)  # more in all than one call may print
+    assert capture.take_parts([1025]) is None
+    capture.close()
 
 
 HANGS_AT_3 = "if input == 3:\n    while True:\n        pass\nreturn input * 10"
