@@ -73,7 +73,7 @@ class SubmissionWorker:
         self.recording = lookahead.Recording([])  # the requests made for this submission, and their prediction
         self.position = 0  # of the next request in the prediction
         self.answers: collections.deque = collections.deque()  # (reply, printed, seconds) got ahead, in order
-        self.history: list[lookahead.Step] = []  # the requests the current child answered since it loaded
+        self.history: list[lookahead.Step] = []  # the requests the current child answered since it loaded, while looking
         self._ahead_printed: Printed | None = None  # what the answer just taken from ``answers`` printed
         self.windows = self.rewinds = 0  # sent, and undone
 
@@ -254,10 +254,12 @@ class SubmissionWorker:
                 codec.send_request_body(self.sock, step.data, deadline)
                 response = self._reply(deadline)
                 step.seconds = time.monotonic() - started
-            self.history.append(step)
+            if self.looking:  # a window may still be undone, and this request replayed
+                self.history.append(step)
             return response
         finally:
-            self.recording.steps.append(step)
+            if self.script is not None:  # for the submission graded next
+                self.recording.steps.append(step)
             self.position += 1
 
     # -- windows of requests (graders/lookahead.py) ------------------------------------------
@@ -288,13 +290,8 @@ class SubmissionWorker:
         if not steps:
             return False
         started = time.monotonic()
-        deadline = started + lookahead.patience(steps)
         try:
-            codec.send_request(self.sock, {"op": "ahead", "requests": [s.data for s in steps]}, deadline)
-            response = self._reply(deadline)
-            replies = response.get("replies")
-            if not (response.get("ok") and isinstance(replies, list) and len(replies) == len(steps) and all(isinstance(r, dict) for r in replies)):
-                raise codec.ProtocolError("the replies to a window are not a list of one reply per request")
+            replies = self._ahead(steps, started + lookahead.patience(steps))
             printed = self.capture.take_parts([reply.get("printed") for reply in replies])
             if printed is None:  # more than the output limit in all, or ends that cannot be right
                 raise codec.ProtocolError("the output of a window cannot be shared out")
@@ -307,6 +304,15 @@ class SubmissionWorker:
         seconds = (time.monotonic() - started) / len(steps)
         self.answers.extend((reply, part, seconds) for reply, part in zip(replies, printed))
         return True
+
+    def _ahead(self, steps: list[lookahead.Step], deadline: float) -> list[dict]:
+        """The child's replies to ``steps``, sent in one turn; ProtocolError unless there is one per step."""
+        codec.send_request(self.sock, {"op": "ahead", "requests": [step.data for step in steps]}, deadline)
+        response = self._reply(deadline)
+        replies = response.get("replies")
+        if not (response.get("ok") and isinstance(replies, list) and len(replies) == len(steps) and all(isinstance(r, dict) for r in replies)):
+            raise codec.ProtocolError("the replies to a window are not a list of one reply per request")
+        return replies
 
     def _rewind(self) -> None:
         """Undo a window: a fresh child, given again exactly the requests the graders made of the
@@ -323,11 +329,7 @@ class SubmissionWorker:
         try:
             self._ensure_child()
             seconds = sum(step.seconds for step in history)
-            deadline = time.monotonic() + max(step.timeout for step in history) + 4 * seconds
-            codec.send_request(self.sock, {"op": "ahead", "requests": [step.data for step in history]}, deadline)
-            replies = self._reply(deadline).get("replies")
-            if not isinstance(replies, list) or len(replies) != len(history):
-                raise codec.ProtocolError("the replay was not answered in full")
+            self._ahead(history, time.monotonic() + max(step.timeout for step in history) + 4 * seconds)
         except (StudentFailure, codec.Timeout, codec.Closed, codec.ProtocolError):
             self._discard_child()
             return
