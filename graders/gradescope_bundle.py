@@ -136,7 +136,10 @@ def arrange(course: Course, lessons: list[str], source: Path, destination: Path)
             log.append(f"ignored {path.relative_to(source)}: a file of that name was already taken")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        if path.resolve().is_relative_to(source.resolve()):
+            shutil.copyfile(path, target)
+        else:  # kept as a link, never read here: the loader grades it as missing and says why
+            target.symlink_to(path.resolve())
         placed.add(target)
         log.append(f"{path.relative_to(source)} -> {target.relative_to(destination)}")
     destination.mkdir(parents=True, exist_ok=True)

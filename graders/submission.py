@@ -118,13 +118,31 @@ def load(student: str, root: Path, lessons: list[Lesson]) -> Submission:
     return submission
 
 
+def _leaves_submission(submission: Submission, file: Path) -> bool:
+    """Whether a symbolic link on the way to ``file`` leads out of the submission folder.
+
+    A link to ``solutions/`` or ``/etc/shadow`` must never be read as the student's code: the
+    grading process runs as the instructor (or root), so following it would grade, and show, a
+    file the student could not have submitted.
+    """
+    try:
+        return not file.resolve().is_relative_to(submission.root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
+
+
+def _outside_link_problem(relative: str) -> str:
+    return f"{relative} is a symbolic link to a file outside your submission; upload the file itself"
+
+
 def _read_notebook(submission: Submission, lesson: Lesson, file: Path) -> None:
     """Each module of the lesson from the notebook's cells; a notebook that cannot be read costs the whole lesson."""
     name = f"{lesson.id}/{file.name}"
     problem = None
     try:
-        data = file.read_bytes()
-        if len(data) > MAX_NOTEBOOK_BYTES:
+        if _leaves_submission(submission, file):
+            problem = _outside_link_problem(name)
+        elif len(data := file.read_bytes()) > MAX_NOTEBOOK_BYTES:
             problem = f"{name} is {len(data)} bytes, over the limit of {MAX_NOTEBOOK_BYTES}; clear its outputs"
         else:
             code = notebook_code.extract(json.loads(data.decode("utf-8")), lesson.modules)
@@ -154,6 +172,9 @@ def _cell_line(notebook: str, code: notebook_code.NotebookCode, module: str, lin
 
 
 def _read(submission: Submission, relative: str, file: Path) -> None:
+    if _leaves_submission(submission, file):
+        submission.problems[relative] = _outside_link_problem(relative)
+        return
     try:
         data = file.read_bytes()
     except OSError as exc:
