@@ -32,15 +32,32 @@ from .submission import Submission
 from .worker import codec
 
 LOAD_TIMEOUT = 30.0
-# The keys each probe's reply always has (a probe of a lesson adds its own): student code runs
-# in the same process as the probes and could change them, so replies are checked here, where
-# the hidden graders index into them.
+# What each probe's reply always holds (a probe of a lesson adds its own): student code runs in
+# the same process as the probes and could change them, so every reply is checked here, in one
+# place, before a hidden grader indexes into it.
 REPLY_KEYS: dict[str, tuple[str, ...]] = {
     "call_backward": ("value", "grads"),
     "call_module": ("value",),
     "call_raises": ("raised", "message"),
     "describe_loss": ("class",),
 }
+# Probes that, asked with ``wrt``, answer with one gradient (or None) per input.  A lesson's
+# probe may answer with none and say why (lesson4's ``differentiate`` returns what the backward
+# raised), so only these generic ones are held to it.
+GRADIENT_PROBES = frozenset({"call_backward", "call_module"})
+
+
+def reply_problem(probe: str, params: dict, value) -> str | None:
+    """Why a probe's reply cannot be used, or None when it has what the probe promises."""
+    keys = REPLY_KEYS.get(probe, ())
+    if keys and not (isinstance(value, dict) and all(key in value for key in keys)):
+        return f"the reply to the {probe} probe lacks {', '.join(keys)}: was the grader's probe code tampered with?"
+    wrt = params.get("wrt") or ()
+    if probe in GRADIENT_PROBES and wrt:
+        grads = value.get("grads") if isinstance(value, dict) else None
+        if not (isinstance(grads, list) and len(grads) == len(wrt)):
+            return f"the reply to the {probe} probe has no list of {len(wrt)} gradient(s)"
+    return None
 
 
 class SubmissionWorker:
@@ -427,14 +444,9 @@ class Student:
         """The value the probe returned; a reply without the keys the probe always sets is unusable."""
         ahead, self.replied = not self.replied, True
         value = self.worker.run(self.exercise, probe, params, device=self.device, seed=self.seed, ahead=ahead)
-        keys = REPLY_KEYS.get(probe, ())
-        if keys and not (isinstance(value, dict) and all(key in value for key in keys)):
-            raise UnusableValue(f"the reply to the {probe} probe lacks {', '.join(keys)}: was the grader's probe code tampered with?")
-        wrt = params.get("wrt") or ()
-        # The generic probe always answers with one gradient per input; a lesson's probe may answer
-        # with none and say why (lesson4's ``differentiate`` returns what the backward raised).
-        if probe == "call_backward" and wrt and not (isinstance(value, dict) and isinstance(value.get("grads"), list) and len(value["grads"]) == len(wrt)):
-            raise UnusableValue(f"the reply to the {probe} probe has no list of {len(wrt)} gradient(s)")
+        problem = reply_problem(probe, params, value)
+        if problem is not None:
+            raise UnusableValue(problem)
         return value
 
     def call(self, *args, **kwargs):
