@@ -165,6 +165,15 @@ def report(course: Course, lessons: list[Lesson], results: list[results_io.Stude
         write_gradescope(course, results[0], options.gradescope)
 
 
+def _internal_errors(logs: Path) -> int:
+    """How many cases the shards' logs of this run report as internal grader errors."""
+    if not logs.is_dir():
+        return 0
+    return sum(
+        log.read_text(errors="replace").count("INTERNAL GRADER ERROR:") for log in logs.glob("shard-*.log")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Grade one submission or a class folder: result, feedback and Gradescope JSON per student, class table and page."""
     parser = argparse.ArgumentParser(prog="python -m graders grade", description=main.__doc__)
@@ -204,6 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{result.student:<24} {result.score:8.2f} / {result.max_score:g}")
     for student in graded.missing:
         print(f"{student:<24} NOT GRADED: see {args.out / LOG_DIR}", file=sys.stderr)
+    grader_errors = _internal_errors(args.out / LOG_DIR)
+    if grader_errors:
+        print(
+            f"warning: {grader_errors} test(s) hit an internal grader error and were scored as errors "
+            f"for their student only; the reasons are in {args.out / LOG_DIR} (INTERNAL GRADER ERROR)",
+            file=sys.stderr,
+        )
     kept = f" ({len(graded.kept)} unchanged, kept)" if graded.kept else ""
     print(
         f"graded {len(graded.regraded)} submission(s){kept} in {seconds:.1f} s: results and feedback in "
