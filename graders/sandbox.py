@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroups
+from . import cgroups, unprivileged
 from .errors import UsageError
 
 PACKAGE = Path(__file__).resolve().parent
@@ -89,6 +89,7 @@ def _worker_copy() -> Path:
     """A private copy of graders/worker: all the sandbox ever sees of this repository."""
     root = Path(tempfile.mkdtemp(prefix="graders-worker-"))
     shutil.copytree(WORKER_SOURCE, root / "worker", ignore=shutil.ignore_patterns("__pycache__"))
+    root.chmod(0o755)  # the probes hold no secret, and a child may run as another user (graders/unprivileged.py)
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     return root
 
@@ -212,10 +213,13 @@ class Isolation:
     namespaces: bool  # a user, PID, mount and IPC namespace per child (worker/isolation.py)
     cgroups: str  # "v1" or "v2" when each child gets a cgroup, "" when not
     problems: tuple[str, ...] = ()  # why a wall is missing
+    user: str = ""  # the unprivileged user children run as, where they have no namespaces (graders/unprivileged.py)
 
     def describe(self) -> str:
         walls = [f"sandbox {self.mode}"]
         walls.append("namespaces per child" if self.namespaces else "no namespaces per child")
+        if self.user:
+            walls.append(f"children run as {self.user}, the course closed to it")
         walls.append(f"cgroups {self.cgroups} per child" if self.cgroups else "no cgroups (rlimits only)")
         return ", ".join(walls)
 
@@ -250,6 +254,9 @@ class Zygote:
             env = {k: v for k, v in os.environ.items() if k in PASSED_ENVIRONMENT}
             env.update(_environment(str(_worker_copy())))
         hidden = [Path(p).resolve() for p in hidden]
+        self.hidden = [*hidden, PACKAGE]
+        self.run_as: list[int] | None = None  # [uid, gid] children switch to (graders/unprivileged.py)
+        self.user = ""  # that user's name
         cmd = command(self.mode, remote.fileno(), hidden=hidden, cuda=cuda, namespaces=namespaces, cpus=cpus, fold_memory=fold_memory)
         self.child_cpu = child_cpu
         # Each child makes every mount read-only in its own mount namespace (but for its private /tmp);
@@ -289,7 +296,7 @@ class Zygote:
         if self.hierarchy is None and cgroups.problem():
             problems.append(cgroups.problem())
         version = f"v{self.hierarchy.version}" if self.hierarchy else ""
-        return Isolation(self.mode, not self.namespaces_problem, version, tuple(problems))
+        return Isolation(self.mode, not self.namespaces_problem, version, tuple(problems), self.user)
 
     def wait_ready(self) -> None:
         """Block until the worker has imported torch (it starts in the background)."""
@@ -307,6 +314,10 @@ class Zygote:
         self.cuda = bool(ready.get("cuda"))
         if not ready.get("namespaces"):
             self.namespaces_problem = f"no namespaces per child: {ready.get('namespaces_problem') or 'unknown'}"
+            if self.mode == "none" and unprivileged.needed():  # nothing covers the course: close it to the student's user
+                name, uid, gid = unprivileged.identity()
+                unprivileged.close_to_others(self.hidden, _python_roots())
+                self.run_as, self.user = [uid, gid], name
 
     def _receive(self, timeout: float) -> dict:
         self.control.settimeout(timeout)
@@ -341,7 +352,7 @@ class Zygote:
             )
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         procs = group.procs_files() if group else []
-        config = {**config, "seal": self.seal, "cpu": self.child_cpu}
+        config = {**config, "seal": self.seal, "cpu": self.child_cpu, "run_as": self.run_as}
         try:
             pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs])["pid"]
         except ZygoteError:

@@ -118,6 +118,14 @@ def _cover(path: str, visible: list[str]) -> None:
         _check(_libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), f"hiding {path}")
 
 
+def become(uid: int, gid: int) -> None:
+    """Serve as an unprivileged user (without namespaces, where the grader is root): every group
+    dropped first, then the group and the user, real, effective and saved alike, so none comes back."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+
+
 def keep(pid: int):
     """Wait for the serving process, then end the way it ended.
 
