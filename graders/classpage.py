@@ -106,6 +106,13 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _walls(sandbox: dict) -> str:
+    words = [f"sandbox {sandbox.get('mode', '?')}", "namespaces" if sandbox.get("namespaces") else "no namespaces"]
+    if sandbox.get("user"):
+        words.append(f"as {sandbox['user']}")
+    return ", ".join(words)
+
+
 def render_class_page(course: Course, lessons: list[Lesson], results: list[StudentResult]) -> str:
     e = html.escape
     results = sorted(results, key=lambda r: r.student)
@@ -121,6 +128,15 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
         f"<title>{e(course.title)}: class results</title><style>{PAGE_STYLE}</style></head><body>",
         f"<h1>Class results</h1><p>{e(course.title)}</p>",
     ]
+    weak = [r for r in results if r.weakly_sandboxed]
+    if weak:
+        names = ", ".join(e(r.student) for r in weak[:10]) + (f" and {len(weak) - 10} more" if len(weak) > 10 else "")
+        walls = sorted({_walls(r.sandbox) for r in weak})
+        parts.append(
+            f"<p class='warning'><strong>Warning:</strong> {len(weak)} student(s) were graded without the full "
+            f"sandbox ({e('; '.join(walls))}): {names}. Their code could read or change more than its own files; "
+            "install bubblewrap and grade them again with --force (docs/sandbox.md).</p>"
+        )
     if results:
         parts.append(
             f"<p>{len(results)} students; mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):.2f}, "

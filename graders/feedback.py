@@ -117,6 +117,7 @@ PAGE_STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 table { border-collapse: collapse; } td, th { padding: .25rem .75rem; border-bottom: 1px solid #ddd; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.warning { background: #fff3cd; border-left: 4px solid #b8860b; padding: .5rem .75rem; }
 pre { background: #f6f6f6; padding: .75rem; white-space: pre-wrap; border-radius: 4px; }
 .passed { color: #1a7f37; } .failed, .error, .timeout, .forbidden { color: #b42318; }
 .summary { color: #555; font-style: italic; }

@@ -457,6 +457,8 @@ class GradingSession:
         graded_under = fingerprint.of_grading(self.course, submission.fingerprint(), self.lessons, self.devices)
         outcomes = self.outcomes.pop(index, []) + self.absent_outcomes(index)
         result = score(self.course, self.lessons, submission.student, outcomes, graded_under)
+        if self._zygote is not None and self._zygote.pid is not None:
+            result.sandbox = self._zygote.isolation.record()
         self.results[submission.student] = result
         if self.results_dir is not None:
             results_io.write(result, self.results_dir / submission.student / "result.json")

@@ -57,7 +57,15 @@ class StudentResult:
     max_score: float
     exercises: list[ExerciseResult] = field(default_factory=list)
     fingerprint: str = ""
+    # The walls student code ran within (graders/sandbox.py Isolation.record): the class report
+    # warns for every student graded without the full sandbox.  Empty when no child ran.
+    sandbox: dict = field(default_factory=dict)
     schema: int = SCHEMA
+
+    @property
+    def weakly_sandboxed(self) -> bool:
+        """Whether this student's code ran without the strongest walls (bubblewrap and namespaces)."""
+        return bool(self.sandbox) and not self.sandbox.get("full", False)
 
     def exercise(self, exercise_id: str) -> ExerciseResult | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
@@ -114,9 +122,11 @@ def parse(data: dict) -> StudentResult:
                 )  # fmt: skip
             )
         exercises.append(ExerciseResult(str(raw["id"]), _number(raw["score"]), _number(raw["max_score"]), tests))
+    sandbox = data.get("sandbox", {})
+    _require(isinstance(sandbox, dict), "sandbox must be an object")
     return StudentResult(
         str(data["student"]), _number(data["score"]), _number(data["max_score"]), exercises,
-        str(data.get("fingerprint", "")),
+        str(data.get("fingerprint", "")), sandbox,
     )  # fmt: skip
 
 

@@ -215,6 +215,15 @@ class Isolation:
     problems: tuple[str, ...] = ()  # why a wall is missing
     user: str = ""  # the unprivileged user children run as, where they have no namespaces (graders/unprivileged.py)
 
+    @property
+    def full(self) -> bool:
+        """The strongest walls this harness raises: bubblewrap, and namespaces per child."""
+        return self.mode == "bwrap" and self.namespaces
+
+    def record(self) -> dict:
+        """What result.json keeps of these walls (docs/results.md)."""
+        return {"mode": self.mode, "namespaces": self.namespaces, "cgroups": self.cgroups, "user": self.user, "full": self.full}
+
     def describe(self) -> str:
         walls = [f"sandbox {self.mode}"]
         walls.append("namespaces per child" if self.namespaces else "no namespaces per child")

@@ -63,3 +63,28 @@ def test_gradescope_file_for_a_single_submission(tmp_path):
     target = tmp_path / "autograder" / "results" / "results.json"
     run_cli("grade", "samples/class/ben", "--out", str(tmp_path / "out"), "--gradescope", str(target), "--quiet")
     assert json.loads(target.read_text())["score"] == json.loads((tmp_path / "out" / "ben" / "result.json").read_text())["score"]
+
+
+def test_each_result_records_the_sandbox_that_graded_it(graded_class):
+    from graders.sandbox import bubblewrap_problem
+
+    reference = graded_class.results["reference"]
+    assert set(reference.sandbox) == {"mode", "namespaces", "cgroups", "user", "full"}
+    if bubblewrap_problem() is None:
+        assert reference.sandbox["mode"] == "bwrap" and reference.sandbox["full"] is True
+        assert "graded without the full sandbox" not in (graded_class.out / "report.html").read_text()
+
+
+def test_class_report_warns_about_students_graded_without_the_full_sandbox(graded_class, course):
+    import dataclasses
+
+    from graders.classpage import render_class_page
+
+    results = list(graded_class.results.values())
+    weak = dataclasses.replace(
+        results[0],
+        sandbox={"mode": "none", "namespaces": False, "cgroups": "", "user": "nobody", "full": False},
+    )
+    page = render_class_page(course, course.lessons, [weak, *results[1:]])
+    assert "1 student(s) were graded without the full sandbox (sandbox none, no namespaces, as nobody)" in page
+    assert html.escape(weak.student) in page.split("graded without the full sandbox")[1].split("</p>")[0]
