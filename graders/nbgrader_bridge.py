@@ -1,14 +1,17 @@
 """nbgrader's side of the course: the autograde pipeline, its kernel, and the trusted scores.
 
 ``configure(c, folder)`` is all that nbgrader/nbgrader_config.py calls.  It sets the autograde
-pipeline (``AUTOGRADE``, in order: nbgrader's stages and two of ours), points nbgrader's
-kernel at this Python with the course importable, and gives the autograder cells time to
-grade.  Our stages:
+pipeline (``AUTOGRADE``, in order: nbgrader's stages and three of ours), points nbgrader's
+kernel at this Python inside the sandbox, takes the hidden tests out of feedback, and gives
+the autograder cells time to run.  Our stages:
 
+- ``CollectedNotebook``: keeps the submitted notebook's bytes before any kernel runs.
 - ``RunCells``: nbgrader's ``Execute``, except that autograder cells get the time grading
-  needs (``grading_timeout``) and a kernel that dies costs the cell that killed it, not the
-  notebook: the cell gets an error output, and the rest runs in a fresh kernel.
-- ``TrustedScores``: grades the submitted notebook in the isolated worker (exactly as
+  needs (``grading_timeout``) and a kernel that dies, or a cell that ignores the interrupt at
+  its timeout, costs the cell, not the notebook: the cell gets an error output, the kernel is
+  killed, and the rest runs in a fresh kernel.  Kernels run in the sandbox
+  (``graders/kernel_sandbox.py``).
+- ``TrustedScores``: grades the collected notebook in the isolated worker (exactly as
   ``python -m graders grade`` does) and replaces each autograder cell's outputs with what
   failed and the score, so ``SaveAutoGrades`` stores grades no code in the kernel could
   touch.  ``--TrustedScores.enabled=False`` leaves the cells' own, in-kernel results.
@@ -25,14 +28,16 @@ import tempfile
 from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearHiddenTests,
     Execute,
+    GetGrades,
     IgnorePattern,
     LimitOutput,
     NbGraderPreprocessor,
@@ -40,6 +45,7 @@ from nbgrader.preprocessors import (
 )
 from traitlets import Integer, Unicode
 
+from . import kernel_sandbox
 from .course import Course, load_course
 from .notebook_code import is_test_cell
 from .notebook_grading import exercise_report, grade_notebooks
@@ -67,17 +73,42 @@ class RunCells(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            cell.outputs.append(new_output(
-                "error", ename="DeadKernelError", evalue="the kernel died while running this cell",
-                traceback=["The kernel died while running this cell (os._exit, a crash in native code, or too much "
-                           "memory?). The cells below ran in a fresh kernel, without what the cells above defined."],
-            ))  # fmt: skip
-            self.log.warning("The kernel died in cell %d; restarting it for the cells below", index)
-            self._cleanup_kernel()
-            self.km = self.create_kernel_manager()
-            self.start_new_kernel()
-            self.start_new_kernel_client()
-            return cell, self.resources
+            why = ("The kernel died while running this cell (os._exit, a crash in native code, or too much "
+                   "memory?).")  # fmt: skip
+            return self._fresh_kernel(cell, index, "DeadKernelError", "the kernel died while running this cell", why)
+        except TimeoutError:  # the cell outlived its time and ignored the interrupt: nbclient gave up on it
+            seconds = self._cell_timeout(cell)
+            why = (f"This cell was still running after {seconds} s and did not stop when interrupted, so its kernel "
+                   "was stopped.")  # fmt: skip
+            return self._fresh_kernel(cell, index, "CellTimeoutError", f"still running after {seconds} s", why)
+
+    def _fresh_kernel(self, cell, index: int, name: str, value: str, why: str):
+        """Note on the cell why its kernel is gone, and give the cells below a fresh one."""
+        below = "The cells below ran in a fresh kernel, without what the cells above defined."
+        cell.outputs.append(new_output("error", ename=name, evalue=value, traceback=[f"{why} {below}"]))
+        self.log.warning("%s in cell %d; restarting the kernel for the cells below", name, index)
+        self._cleanup_kernel()  # kills the kernel's whole process group, the sandbox with it
+        self.km = self.create_kernel_manager()
+        self.start_new_kernel()
+        self.start_new_kernel_client()
+        return cell, self.resources
+
+
+COLLECTED = "graders_collected_notebook"  # resources key: the notebook's bytes before any kernel ran
+
+
+class CollectedNotebook(NbGraderPreprocessor):
+    """Keep the submitted notebook's bytes, as collected, before any cell runs.
+
+    ``TrustedScores`` grades these bytes, not whatever ``submitted/`` holds after the kernel
+    ran: no cell can change what is graded, even where kernels run without the sandbox.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        submitted = CourseDirectory(config=self.config).format_path("submitted", info["student"], info["assignment"])
+        resources[COLLECTED] = (Path(submitted) / f"{info['notebook']}.ipynb").read_bytes()
+        return nb, resources
 
 
 class TrustedScores(NbGraderPreprocessor):
@@ -92,8 +123,7 @@ class TrustedScores(NbGraderPreprocessor):
         if lesson not in {lesson.id for lesson in course.lessons}:
             self.log.warning("%s is not a lesson of %s: its autograder cells keep their own results", lesson, course.title)
             return nb, resources
-        submitted = CourseDirectory(config=self.config).format_path("submitted", info["student"], lesson)
-        data = (Path(submitted) / f"{info['notebook']}.ipynb").read_bytes()
+        data = resources[COLLECTED]
         result = grade_notebooks({info["student"]: data}, lesson, course.root / "course.toml")[info["student"]]
         for cell in nb.cells:
             entry = exercise_of_test_cell(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
@@ -112,7 +142,12 @@ def trusted_outputs(course: Course, exercise, execution_count) -> list[NotebookN
     ]
 
 
+# generate_feedback: nbgrader's stages, with the hidden tests' source taken out of every cell,
+# so that no student's feedback shows the graders' code (the scores and outputs stay).
+FEEDBACK = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
 AUTOGRADE = [
+    CollectedNotebook,
     RunCells,
     IgnorePattern,
     ClearMetadataPreprocessor,
@@ -132,9 +167,23 @@ def configure(c, folder: Path) -> None:
     c.Autograde.autograde_preprocessors = AUTOGRADE
     c.TrustedScores.course_file = str(folder.parent / "course.toml")
     c.RunCells.grading_timeout = grading_timeout(course)
-    use_course_kernel(course.root)
+    runtime = use_course_kernel(course)
+    # Kernels have no network: they talk over Unix sockets beside their connection file, in a
+    # folder of this process's own that the sandbox binds (graders/kernel_sandbox.py).  nbgrader
+    # runs one kernel at a time, and a kernel's manager removes the file when it stops.
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.connection_file = str(runtime / "kernel.json")
+    c.GenerateFeedback.preprocessors = FEEDBACK
+    if _starts_kernels(sys.argv) and (problem := kernel_sandbox.refusal()):
+        print(problem, file=sys.stderr)
+        sys.exit(2)
     # nbgrader runs `alembic` to create its gradebook: find it beside this Python even in a venv that is not activated.
     _prepend("PATH", os.path.dirname(sys.executable))
+
+
+def _starts_kernels(argv: list[str]) -> bool:
+    """Whether this nbgrader command runs student notebooks (``nbgrader autograde``, ``validate``)."""
+    return any(verb in argv[1:3] for verb in ("autograde", "validate"))
 
 
 def grading_timeout(course: Course) -> int:
@@ -148,20 +197,33 @@ def grading_timeout(course: Course) -> int:
 _KERNELS: dict[Path, Path] = {}  # course root -> the folder holding its kernelspec, written once per process
 
 
-def use_course_kernel(course_root: Path) -> None:
-    """Make Jupyter's ``python3`` kernel, for this process and its children, this Python with the course importable."""
-    if course_root not in _KERNELS:
+def use_course_kernel(course: Course) -> Path:
+    """Make Jupyter's ``python3`` kernel, for this process and its children, this Python in the sandbox.
+
+    The kernelspec starts ``graders.kernel_sandbox``, which puts the kernel inside bubblewrap
+    (that module says what it sees).  Kernels talk over ZeroMQ's ipc transport, through a
+    runtime folder of this process's own, since they have no network; the folder is returned.
+    """
+    if course.root not in _KERNELS:
         folder = Path(tempfile.mkdtemp(prefix="graders-kernel-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         spec = folder / "kernels" / "python3"
         spec.mkdir(parents=True)
-        path = os.pathsep.join(filter(None, [str(course_root), os.environ.get("PYTHONPATH")]))
+        path = os.pathsep.join(filter(None, [str(course.root), os.environ.get("PYTHONPATH")]))
+        limits = {"memory_mb": course.limits.memory_mb, "processes": course.limits.processes}
         (spec / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (course)", "language": "python", "env": {"PYTHONPATH": path},
+            "argv": [sys.executable, "-m", "graders.kernel_sandbox", "{connection_file}"],
+            "display_name": "Python 3 (course, sandboxed)", "language": "python",
+            "env": {
+                "PYTHONPATH": path, kernel_sandbox.LIMITS_VARIABLE: json.dumps(limits),
+                kernel_sandbox.WORK_VARIABLE: str(folder / "work"),
+                kernel_sandbox.HIDDEN_VARIABLE: json.dumps([str(course.root)]),
+            },
         }))  # fmt: skip
-        _KERNELS[course_root] = folder
-    _prepend("JUPYTER_PATH", str(_KERNELS[course_root]))
+        kernel_sandbox.make_runtime_folder(folder / "runtime")
+        _KERNELS[course.root] = folder
+    _prepend("JUPYTER_PATH", str(_KERNELS[course.root]))
+    return _KERNELS[course.root] / "runtime"
 
 
 def _prepend(variable: str, entry: str) -> None:

@@ -121,19 +121,7 @@ def command(
         return [*python, *zygote]
     if mode != "bwrap":
         raise ValueError(mode)
-    # Order matters: bwrap mounts in sequence, so the empty /tmp comes first and the
-    # Python installation (which may live under /tmp, as in a fresh clone) is bound over it.
-    args = [shutil.which("bwrap") or "bwrap", "--proc", "/proc", "--dev", "/dev", "--size", str(ZYGOTE_TMP_BYTES), "--tmpfs", "/tmp"]
-    bound = [p for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin") if os.path.exists(p)]
-    bound += [p for p in _python_roots() if not any(Path(p).is_relative_to(b) for b in bound)]
-    for path in [*bound, "/etc/ld.so.cache", "/etc/alternatives"]:
-        if os.path.exists(path):
-            args += ["--ro-bind", path, path]
-    # A course or class folder (or an installed copy of this package, hidden graders
-    # included) that happens to sit inside a bound folder is covered by an empty one.
-    for path in [*hidden, PACKAGE]:
-        if any(path.is_relative_to(b) for b in bound):
-            args += ["--tmpfs", str(path)]
+    args = [shutil.which("bwrap") or "bwrap", *system_view(hidden, ZYGOTE_TMP_BYTES)]
     args += ["--ro-bind", str(worker / "worker"), f"{SANDBOX_ROOT}/worker"]
     if cuda:
         for device in sorted(Path("/dev").glob("nvidia*")):
@@ -146,6 +134,27 @@ def command(
     for key, value in _environment(SANDBOX_ROOT).items():
         args += ["--setenv", key, value]
     return [*args, "--", *python, *zygote]
+
+
+def system_view(hidden: list[Path], tmp_bytes: int) -> list[str]:
+    """bubblewrap's arguments for what student code sees of this machine: /proc, /dev, an empty
+    /tmp of ``tmp_bytes``, the system's and Python's folders read-only, and nothing else.
+
+    Order matters: bwrap mounts in sequence, so the empty /tmp comes first and the Python
+    installation (which may live under /tmp, as in a fresh clone) is bound over it.  A course or
+    class folder (or an installed copy of this package, hidden graders included) that happens
+    to sit inside a bound folder is covered by an empty one.
+    """
+    args = ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
+    bound = [p for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin") if os.path.exists(p)]
+    bound += [p for p in _python_roots() if not any(Path(p).is_relative_to(b) for b in bound)]
+    for path in [*bound, "/etc/ld.so.cache", "/etc/alternatives"]:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    for path in [*map(Path, hidden), PACKAGE]:
+        if any(path.is_relative_to(b) for b in bound):
+            args += ["--tmpfs", str(path)]
+    return args
 
 
 def _namespace_flags() -> list[str]:

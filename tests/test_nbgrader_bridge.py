@@ -1,4 +1,5 @@
-"""Our stages in nbgrader's autograde pipeline: trusted scores from the isolated worker, and a kernel that may die."""
+"""Our stages in nbgrader's autograde pipeline: trusted scores from the notebook as collected, graded in the
+isolated worker, and kernels in the sandbox that may die or hang."""
 
 import json
 import os
@@ -6,15 +7,18 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from classbuilder import with_code_before, write_notebook
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from graders.course import COURSE_FILE, ROOT, load_course
-from graders.nbgrader_bridge import AUTOGRADE, RunCells, TrustedScores, configure
+from graders import kernel_sandbox, sandbox
+from graders.nbgrader_bridge import AUTOGRADE, FEEDBACK, CollectedNotebook, RunCells, TrustedScores, configure
 from graders.notebook_code import is_test_cell
 from graders.notebooks import notebook_path
+from graders.sandbox import bubblewrap_problem
 
 COURSE = load_course()
 LESSON = COURSE.lessons[0]
@@ -32,6 +36,9 @@ def test_trusted_scores_replace_what_the_kernel_wrote_with_isolated_grading(tmp_
     config = Config()
     config.CourseDirectory.root = str(tmp_path)
     resources = {"nbgrader": {"assignment": LESSON.id, "student": "ada", "notebook": LESSON.id}}
+    _, resources = CollectedNotebook(config=config).preprocess(executed, resources)
+    # What the kernel does to submitted/ after the notebook was collected changes nothing.
+    (tmp_path / "submitted" / "ada" / LESSON.id / f"{LESSON.id}.ipynb").write_text(json.dumps(source))
     graded, _ = TrustedScores(config=config, course_file=str(COURSE_FILE)).preprocess(executed, resources)
     tests = {cell.metadata.nbgrader.grade_id: cell for cell in graded.cells if is_test_cell(cell)}
     for exercise in LESSON.exercises:
@@ -77,10 +84,86 @@ def test_configure_lists_the_pipeline_and_points_the_kernel_at_this_python_and_c
     config = Config()
     configure(config, ROOT / "nbgrader")
     pipeline = config.Autograde.autograde_preprocessors
-    assert pipeline == AUTOGRADE and pipeline[0] is RunCells
+    assert pipeline == AUTOGRADE and pipeline[:2] == [CollectedNotebook, RunCells]
     assert [p.__name__ for p in pipeline].index("TrustedScores") == [p.__name__ for p in pipeline].index("SaveAutoGrades") - 1
     slowest = sum(e.timeout for e in LESSON.exercises) + len(LESSON.modules) * COURSE.import_timeout
     assert config.RunCells.grading_timeout > slowest
     spec = json.loads((Path(os.environ["JUPYTER_PATH"].split(os.pathsep)[0]) / "kernels" / "python3" / "kernel.json").read_text())
-    assert spec["argv"][0] == sys.executable
+    assert spec["argv"] == [sys.executable, "-m", "graders.kernel_sandbox", "{connection_file}"]
     assert spec["env"]["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+    assert config.KernelManager.transport == "ipc"
+    runtime = Path(config.KernelManager.connection_file).parent
+    assert (runtime / kernel_sandbox.RUNTIME_MARK).is_file() and runtime.stat().st_mode & 0o077 == 0
+    assert "ClearHiddenTests" in [p.__name__ for p in config.GenerateFeedback.preprocessors] and config.GenerateFeedback.preprocessors == FEEDBACK
+
+
+def sandboxed(monkeypatch) -> Config:
+    """nbgrader's configuration for the course, as nbgrader_config.py makes it: kernels in the sandbox."""
+    monkeypatch.setenv("JUPYTER_PATH", "")
+    config = Config()
+    configure(config, ROOT / "nbgrader")
+    return config
+
+
+needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}")
+
+
+@needs_bubblewrap
+def test_a_cell_that_ignores_the_interrupt_costs_that_cell_and_the_rest_runs(monkeypatch, tmp_path):
+    config = sandboxed(monkeypatch)
+    ignores = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    nb = notebook_of("x = 1", "import time\ntime.sleep(60)", ignores, "print('after', 'x' in globals())", test="print('graded')")
+    executed, _ = RunCells(config=config, timeout=3, grading_timeout=60).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    _, interrupted, hung, after, test = executed.cells
+    assert [o.get("ename") for o in interrupted.outputs] == ["CellTimeoutError"], "an ordinary interrupt keeps the kernel"
+    assert [o.get("ename") for o in hung.outputs] == ["CellTimeoutError"]
+    assert "did not stop when interrupted, so its kernel was stopped" in hung.outputs[0].traceback[0]
+    assert after.outputs[0].text == "after False\n", "the next cell runs, in a fresh kernel"
+    assert test.outputs[0].text == "graded\n"
+
+
+@needs_bubblewrap
+def test_a_sandboxed_kernel_sees_no_course_and_writes_only_a_private_copy(monkeypatch, tmp_path):
+    config = sandboxed(monkeypatch)
+    (tmp_path / "data.txt").write_text("given")
+    # The home folder may hold a Python installation (pyenv): anything else in it stays out of sight.
+    private = [str(p) for p in Path.home().iterdir() if not any(r.startswith(str(p)) for r in sandbox._python_roots())]
+    probe = f"""
+import os
+seen = [p for p in {[str(ROOT / "solutions"), str(ROOT / "graders"), str(ROOT / "course.toml"), str(ROOT / "nbgrader" / "source"), "/etc/shadow", *private]!r} if os.path.exists(p)]
+wrote = []
+for place in {[str(ROOT), sys.prefix, "/", "/usr"]!r}:
+    try:
+        open(os.path.join(place, "GRADERS-KERNEL-MARKER"), "w").close()
+        wrote.append(place)
+    except OSError:
+        pass
+open("written.txt", "w").write("scratch")
+try:
+    import graders
+    importable = True
+except ImportError:
+    importable = False
+capabilities = [line.split()[1] for line in open("/proc/self/status") if line.startswith(("CapEff", "CapPrm"))]
+print(seen, wrote, sorted(os.listdir(".")), open("data.txt").read(), importable, capabilities)
+"""
+    executed, _ = RunCells(config=config, timeout=120).preprocess(notebook_of(probe), {"metadata": {"path": str(tmp_path)}})
+    no_capability = "0000000000000000"
+    assert executed.cells[0].outputs[-1].text == f"[] [] ['data.txt', 'written.txt'] given False {[no_capability] * 2}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.txt"], "what the kernel wrote is gone with it"
+    assert not (ROOT / "GRADERS-KERNEL-MARKER").exists() and not (tmp_path.parent / "GRADERS-KERNEL-MARKER").exists()
+
+
+def test_without_bubblewrap_kernels_are_refused_in_one_line_unless_the_instructor_insists(monkeypatch):
+    monkeypatch.setattr(kernel_sandbox, "bubblewrap_problem", lambda: "bubblewrap is not installed (apt-get install bubblewrap)")
+    monkeypatch.delenv(kernel_sandbox.UNSAFE_VARIABLE, raising=False)
+    problem = kernel_sandbox.refusal()
+    assert problem.startswith("refusing to run student notebooks: bubblewrap is not installed") and "\n" not in problem
+    assert f"{kernel_sandbox.UNSAFE_VARIABLE}=1" in problem
+    monkeypatch.setenv(kernel_sandbox.UNSAFE_VARIABLE, "1")
+    assert kernel_sandbox.refusal() is None
+
+
+def test_a_kernel_whose_connection_file_is_not_in_the_runtime_folder_does_not_start(tmp_path, capsys):
+    assert kernel_sandbox.main([str(tmp_path / "kernel.json")]) == 2
+    assert "not in a runtime folder" in capsys.readouterr().err
