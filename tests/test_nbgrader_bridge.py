@@ -167,3 +167,16 @@ def test_without_bubblewrap_kernels_are_refused_in_one_line_unless_the_instructo
 def test_a_kernel_whose_connection_file_is_not_in_the_runtime_folder_does_not_start(tmp_path, capsys):
     assert kernel_sandbox.main([str(tmp_path / "kernel.json")]) == 2
     assert "not in a runtime folder" in capsys.readouterr().err
+
+
+def test_nbgrader_autograde_without_bubblewrap_stops_in_one_line():
+    import subprocess
+
+    bin_only = os.path.dirname(sys.executable)  # no bwrap on this PATH
+    process = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", LESSON.id], cwd=ROOT / "nbgrader",
+        env={**os.environ, "PATH": bin_only}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert len(process.stderr.strip().splitlines()) == 1, process.stderr
+    assert process.stderr.startswith("refusing to run student notebooks: bubblewrap is not installed")
