@@ -29,7 +29,7 @@ import torch
 from . import cpus, fingerprint
 from . import results as results_io
 from .compare import Expect
-from .course import COURSE_FILE, Course, Exercise, load_course
+from .course import COURSE_FILE, ROOT, Course, Exercise, load_course
 from .errors import HarnessError
 from .inputs import Inputs, seed_for
 from .lookahead import Script
@@ -380,6 +380,10 @@ class GradingSession:
         folders = [path.resolve() for _, path in self.entries]
         classes = {folder.parent for folder in folders} if len(folders) > 1 else set()  # the class folder, whole
         hidden = [self.course.root, *sorted(classes), *(f for f in folders if f.parent not in classes)]
+        # The answers wherever they really live: a course's solutions/ or graders/ may be links, and
+        # the references are imported from beside this package (graders/reference.py).
+        answers = {(root / name).resolve() for root in (self.course.root, ROOT) for name in ("solutions", "graders")}
+        hidden += sorted(answers - set(hidden))
         if self.results_dir:
             hidden.append(self.results_dir)
         walls = self.config.getoption("child_walls") != "off"

@@ -335,6 +335,7 @@ class Zygote:
             if self.mode == "none" and unprivileged.needed():  # nothing covers the course: close it to the student's user
                 name, uid, gid = unprivileged.identity()
                 unprivileged.close_to_others(self.hidden, _python_roots())
+                unprivileged.open_the_way(_python_roots())
                 self.run_as, self.user = [uid, gid], name
 
     def _receive(self, timeout: float) -> dict:

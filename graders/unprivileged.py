@@ -48,6 +48,29 @@ def close_to_others(hidden: list[Path], visible: list[str]) -> None:
         _close(str(path), visible)
 
 
+def open_the_way(visible: list[str]) -> list[str]:
+    """Let the student's user reach the Python installation; return the folders it had to open.
+
+    Python may live where others cannot pass (pyenv under ``/root``, mode 0700), and then every
+    import the child makes after it switched user fails.  Each folder on the way that others
+    could not search gets the search bit only (no listing), and each of its other entries is
+    closed to others, so that opening the way shows nothing else.
+    """
+    opened = []
+    for root in visible:
+        way = Path(root)
+        for folder in reversed(way.parents):
+            mode = folder.stat().st_mode
+            if mode & 0o001:
+                continue
+            os.chmod(folder, (stat.S_IMODE(mode) & ~0o006) | 0o001)
+            opened.append(str(folder))
+            for entry in folder.iterdir():
+                if not any(v == str(entry) or v.startswith(f"{entry}/") for v in visible):
+                    _close(str(entry), [])
+    return opened
+
+
 def _close(path: str, visible: list[str]) -> None:
     try:
         mode = os.lstat(path).st_mode

@@ -50,7 +50,8 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
     """Each tests/attacks/<name>/ as a student: the solutions, with each attack file appended to its module.
 
     Appending (like a mutant) keeps an attack file down to the attack: what it defines
-    replaces the solution's definition, and its module-level code runs at import.
+    replaces the solution's definition, and its module-level code runs at import.  An attack
+    file that is a symbolic link replaces the module with a link to where it points.
     """
     students = []
     for attack in sorted(p for p in ATTACKS.iterdir() if p.is_dir() and (names is None or p.name in names)):
@@ -58,7 +59,11 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
         folder = copy_submission(SOLUTIONS, class_dir / attack.name, lessons)
         for overlay in sorted(attack.glob("*/*.py")):
             module = folder / overlay.parent.name / overlay.name
-            module.write_text(module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text())
+            if overlay.is_symlink():  # the whole module is a link out of the submission
+                module.unlink()
+                module.symlink_to(overlay.resolve())
+            else:
+                module.write_text(module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text())
         students.append(attack.name)
     return students
 

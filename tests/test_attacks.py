@@ -22,9 +22,11 @@ from classbuilder import ATTACKS, SOLUTIONS, copy_submission, write_attacks
 from conftest import run_cli
 from sandboxed import processes_named
 
-from graders import cgroups
+from graders import cgroups, unprivileged
 from graders import results as results_io
 from graders.course import ROOT
+from graders.grade import Options
+from graders.grade import grade as grade_class
 from graders.results import StudentResult
 from graders.sandbox import bubblewrap_problem
 
@@ -70,6 +72,9 @@ EXPECTED = {
         "binary_cross_entropy_with_logits": ("forbidden", "forbidden", "aten::binary_cross_entropy_with_logits"),
         "cross_entropy": ("forbidden", "forbidden", "getattr(torch.nn.functional, <a computed name>)"),
     },
+    "links-out-to-solutions": {e: ("error", None, "lesson1/losses.py is a symbolic link to a file outside your submission") for e in LOSSES},
+    "links-out-to-system": {e: ("error", None, "lesson1/losses.py is a symbolic link to a file outside your submission") for e in LOSSES},
+    "reads-system-secrets": {"mse": ("failed", None, "blocked /etc/shadow")},
     "corrupts-replies": {  # choose_loss too: its grader computes the student's own loss, this one included
         e: ("failed", "garbage", "could not be read") for e in SELECTION
     },
@@ -148,6 +153,11 @@ def test_the_corpus_and_the_table_agree():
 def test_attack_is_contained_and_reported(attacked, course, attack):
     if attack in attacked.skipped:
         pytest.skip("running as root without cgroups: no process limit would hold (docs/sandbox.md)")
+    assert_contained(attacked, course, attack)
+
+
+def assert_contained(attacked: AttackedClass, course, attack: str) -> None:
+    """The attack lost points where EXPECTED says, with the status, kind and words it gives, and nowhere else."""
     expected = EXPECTED[attack]
     for exercise in course.lesson("lesson1").exercises:
         graded = attacked.exercise(attack, exercise.id)
@@ -205,3 +215,30 @@ def test_a_failure_kind_is_shown_in_the_feedback(attacked):
     assert "**error (too much output)**" in feedback
     printed = (attacked.out / "fake-output" / "feedback.md").read_text()
     assert "PASSED" in printed and "\x1b" not in printed and "\x07" not in printed
+
+
+# Where neither bubblewrap nor user namespaces work (a Gradescope container), forced here with
+# --sandbox none and no walls per child: the attacks on what can be read must still find nothing.
+WITHOUT_NAMESPACES = ("reads-solutions", "reads-system-secrets", "links-out-to-solutions", "links-out-to-system")
+
+
+@pytest.fixture(scope="module")
+def attacked_without_namespaces(tmp_path_factory, course_copy) -> AttackedClass:
+    if os.geteuid() != 0:
+        pytest.skip("a grader that is not root cannot switch users: without namespaces it is not protected (docs/sandbox.md)")
+    folder = tmp_path_factory.mktemp("attacked-without-namespaces")
+    write_attacks(folder, list(WITHOUT_NAMESPACES))
+    copy_submission(SOLUTIONS, folder / LAST)
+    out = tmp_path_factory.mktemp("attacked-without-namespaces-out")
+    options = Options(out, course_file=course_copy, sandbox="none", child_walls="off", quiet=True, jobs=1)
+    graded = grade_class(folder, options)
+    return AttackedClass(folder, out, {r.student: r for r in graded.results}, {}, [])
+
+
+@pytest.mark.parametrize("attack", WITHOUT_NAMESPACES)
+def test_without_namespaces_reading_attacks_find_nothing(attacked_without_namespaces, course, attack):
+    assert_contained(attacked_without_namespaces, course, attack)
+    sandbox = attacked_without_namespaces.results[attack].sandbox
+    assert sandbox["mode"] == "none" and not sandbox["namespaces"] and not sandbox["full"]
+    assert sandbox["user"] == unprivileged.identity()[0]
+    assert attacked_without_namespaces.results[LAST].score == attacked_without_namespaces.results[LAST].max_score

@@ -50,3 +50,19 @@ def test_system_secrets_cannot_be_read(zygote):
 def test_the_grader_can_still_read_what_it_closed(zygote):
     run(zygote, "return 1")
     assert (ROOT / "solutions" / "lesson1" / "losses.py").read_text().startswith('"""')
+
+
+def test_student_code_can_still_import_what_the_worker_had_not(zygote):
+    # Python may sit where others cannot pass (pyenv under /root): the way to it is opened, search only.
+    assert run(zygote, "import xml.dom.minidom, multiprocessing.queues\nreturn 'imported'") == "imported"
+
+
+def test_opening_the_way_to_python_shows_nothing_else(tmp_path):
+    home = tmp_path / "home"
+    (home / "python" / "lib").mkdir(parents=True)
+    (home / "secret.txt").write_text("secret")
+    home.chmod(0o700)
+    assert unprivileged.open_the_way([str(home / "python")])[-1] == str(home)
+    assert home.stat().st_mode & 0o007 == 0o001  # searchable, not listable
+    assert (home / "secret.txt").stat().st_mode & 0o007 == 0
+    assert (home / "python").stat().st_mode & 0o005 == 0o005

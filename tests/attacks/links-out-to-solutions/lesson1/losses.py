@@ -1,0 +1,1 @@
+../../../../solutions/lesson1/losses.py
