@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for results, feedback and the class reports")
     parser.add_argument("--lesson", action="append", default=[], help="grade only this lesson (repeatable)")
     parser.add_argument("--device", default="all", choices=("cpu", "cuda", "all"), help="where value tests run (default all)")
-    parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "none"), help="student code isolation")
+    parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "none"), help="student code isolation: auto (bubblewrap when it works), bwrap (required), none (debugging only)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="grading processes side by side (default: all cores)")
     parser.add_argument("--force", action="store_true", help="regrade every submission, even unchanged ones")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)")

@@ -58,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results-dir", default=None, metavar="DIR", help="write DIR/<student>/result.json")
     group.addoption(
         "--sandbox", default="auto", choices=("auto", "bwrap", "none"),
-        help="isolate student code with bubblewrap (auto: when available, with a warning otherwise)",
+        help="isolate student code with bubblewrap (auto: when available, with a warning otherwise; none: debugging only)",
     )  # fmt: skip
     group.addoption(
         "--child-walls", default="auto", choices=("auto", "off"),

@@ -71,11 +71,14 @@ def resolve_mode(mode: str) -> str:
     if mode == "auto":
         if problem:
             _warn_once(
-                f"warning: {problem}; grading WITHOUT file-system and network isolation: student code can "
-                "read any file this user can (see docs/sandbox.md). Install bubblewrap for the full sandbox."
+                f"warning: {problem}; grading without bubblewrap: children hide the course with namespaces where "
+                "the kernel allows them, else run as an unprivileged user if you are root, else see what you can "
+                "(docs/sandbox.md). Install bubblewrap for the full sandbox."
             )
             return "none"
         return "bwrap"
+    if mode == "none":
+        _warn_once("warning: --sandbox none is for debugging the harness, never for grading a class (docs/sandbox.md)")
     return mode
 
 
