@@ -116,6 +116,13 @@ class TrustedScores(NbGraderPreprocessor):
 
     course_file = Unicode("", help="course.toml of the course (set by configure)").tag(config=True)
 
+    def __call__(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        """Always graded: the autograder cells cannot grade in the sandboxed kernel, so without
+        this stage every cell would keep an empty result, which nbgrader reads as full marks."""
+        if not self.enabled:
+            self.log.warning("TrustedScores cannot be switched off: it is the only source of scores (docs/nbgrader.md)")
+        return self.preprocess(nb, resources)
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]
         course = load_course(self.course_file) if self.course_file else load_course()

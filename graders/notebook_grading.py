@@ -1,7 +1,7 @@
 """Grading notebooks in the isolated worker, exactly as ``python -m graders grade`` grades a class.
 
-Two callers: the hidden part of an autograder cell (``hidden_score``, inside the notebook's
-kernel) and nbgrader's autograde pipeline (``nbgrader_bridge.TrustedScores``).
+Its caller is nbgrader's autograde pipeline (``nbgrader_bridge.TrustedScores``); nothing of it
+runs in a notebook's kernel, which sees no grader (graders/kernel_sandbox.py).
 ``grade_notebooks`` lays the notebooks out like nbgrader's submitted/ folder and runs the
 grading pipeline of ``grade.py`` on it: the same code extraction, the same hidden graders, the
 same sandbox, hence the same scores as ``python -m graders grade`` and the audit.
@@ -9,15 +9,11 @@ same sandbox, hence the same scores as ``python -m graders grade`` and the audit
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
-import io
 import tempfile
-import warnings
 from pathlib import Path
 
-from .course import COURSE_FILE, load_course
+from .course import COURSE_FILE
 from .errors import HarnessError
 from .feedback import exercise_section
 from .grade import Options, grade
@@ -39,33 +35,6 @@ def grade_notebooks(notebooks: dict[str, bytes], lesson: str, course_file: Path 
         if graded.missing:
             raise HarnessError(f"grading stopped before {', '.join(names[s] for s in graded.missing)} got a result")
         return {names[r.student]: dataclasses.replace(r, student=names[r.student]) for r in graded.results}
-
-
-_GRADED: dict[str, StudentResult] = {}  # notebook digest -> result: the kernel grades its notebook once
-
-
-def hidden_score(exercise_id: str) -> float:
-    """The score of one exercise of the notebook this kernel runs, graded in the isolated worker.
-
-    Called by the hidden part of an autograder cell.  It grades the notebook file in the
-    kernel's working folder (nbgrader runs the kernel there), prints what failed, and returns
-    the score, which the cell shows as its result: nbgrader's partial credit.  It writes nothing
-    to stderr, where any output would cost the cell all its points.
-    """
-    course = load_course()
-    exercise = course.exercise(exercise_id)
-    path = Path.cwd() / f"{exercise.lesson}.ipynb"
-    if not path.is_file():
-        raise HarnessError(f"{path.name} is not in {Path.cwd()}: autograder cells grade the notebook file they run from")
-    data = path.read_bytes()
-    key = hashlib.sha256(data).hexdigest()
-    if key not in _GRADED:
-        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _GRADED[key] = grade_notebooks({"notebook": data}, exercise.lesson)["notebook"]
-    result = _GRADED[key].exercise(exercise_id)
-    print(exercise_report(course, result))
-    return result.score
 
 
 def exercise_report(course, result) -> str:

@@ -5,8 +5,8 @@ exercise table; the lesson's text from the course outline (docs/outline.md); the
 its docstring, its imports, and per exercise (in the module's order) a markdown cell drawn
 from the entry point's docstring, a solution cell with the code from solutions/ (nbgrader
 solution regions included) and an autograder test cell worth the exercise's points, whose
-hidden part grades the notebook with the same hidden graders as ``python -m graders grade``
-(``notebook_grading.hidden_score``).  Code cells carry ``{"graders": {"module": ...}}`` so
+hidden part names the exercise: ``nbgrader_bridge.TrustedScores`` writes its score there,
+graded with the same hidden graders as ``python -m graders grade``.  Code cells carry ``{"graders": {"module": ...}}`` so
 the code can be read back (``notebook_code.extract``).  Output is byte-deterministic: JSON
 with sorted keys, fixed cell ids, nothing that depends on the machine or the time.
 """
@@ -144,8 +144,8 @@ def _test_source(exercise: Exercise) -> str:
         f"# When your notebook is graded, hidden tests call {exercise.entry} on many inputs, compare it with the\n"
         "# reference solution, and write your score below this cell.\n"
         "### BEGIN HIDDEN TESTS\n"
-        "from graders.notebook_grading import hidden_score\n"
-        f'hidden_score("{exercise.id}")\n'
+        f"# {exercise.id} is graded outside this kernel: nbgrader autograde grades the notebook as it\n"
+        "# was collected, in the isolated grader, and writes the score here (graders/nbgrader_bridge.py).\n"
         "### END HIDDEN TESTS\n"
     )
 

@@ -180,3 +180,20 @@ def test_nbgrader_autograde_without_bubblewrap_stops_in_one_line():
     assert process.returncode == 2
     assert len(process.stderr.strip().splitlines()) == 1, process.stderr
     assert process.stderr.startswith("refusing to run student notebooks: bubblewrap is not installed")
+
+
+def test_trusted_scores_cannot_be_switched_off(tmp_path):
+    # An autograder cell grades nothing in the kernel: left alone, its empty result would read as full marks.
+    write_notebook(tmp_path / "submitted", "ada", LESSON.id, json.loads(notebook_path(COURSE, LESSON).read_text()))
+    path = tmp_path / "submitted" / "ada" / LESSON.id / f"{LESSON.id}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "raise NotImplementedError()"  # the stubs
+    nbformat.write(notebook, path)
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    resources = {"nbgrader": {"assignment": LESSON.id, "student": "ada", "notebook": LESSON.id}}
+    _, resources = CollectedNotebook(config=config)(notebook, resources)
+    graded, _ = TrustedScores(config=config, course_file=str(COURSE_FILE), enabled=False)(notebook, resources)
+    assert [determine_grade(cell)[0] for cell in graded.cells if is_test_cell(cell)] == [0.0] * len(LESSON.exercises)
