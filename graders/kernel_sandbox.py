@@ -155,6 +155,10 @@ def main(argv: list[str]) -> int:
     folder = Path.cwd()
     command = bubblewrap_command(connection_file, folder, private_copy(folder), extra)
     confine(limits)
+    # The kernel's own stdout carries only its banner ("To connect another client ..."), which
+    # names the runtime folder: keep it out of nbgrader's output.  Its stderr stays, for crashes.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     os.execv(command[0], command)
     return 0  # not reached
 
