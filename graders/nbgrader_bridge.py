@@ -14,7 +14,7 @@ the autograder cells time to run.  Our stages:
 - ``TrustedScores``: grades the collected notebook in the isolated worker (exactly as
   ``python -m graders grade`` does) and replaces each autograder cell's outputs with what
   failed and the score, so ``SaveAutoGrades`` stores grades no code in the kernel could
-  touch.  ``--TrustedScores.enabled=False`` leaves the cells' own, in-kernel results.
+  touch.  It cannot be switched off: the autograder cells themselves grade nothing.
 """
 
 from __future__ import annotations

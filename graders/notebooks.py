@@ -6,8 +6,8 @@ its docstring, its imports, and per exercise (in the module's order) a markdown 
 from the entry point's docstring, a solution cell with the code from solutions/ (nbgrader
 solution regions included) and an autograder test cell worth the exercise's points, whose
 hidden part names the exercise: ``nbgrader_bridge.TrustedScores`` writes its score there,
-graded with the same hidden graders as ``python -m graders grade``.  Code cells carry ``{"graders": {"module": ...}}`` so
-the code can be read back (``notebook_code.extract``).  Output is byte-deterministic: JSON
+graded with the same hidden graders as ``python -m graders grade``.  Code cells carry
+``{"graders": {"module": ...}}`` so the code can be read back (``notebook_code.extract``).  Output is byte-deterministic: JSON
 with sorted keys, fixed cell ids, nothing that depends on the machine or the time.
 """
 

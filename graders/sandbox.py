@@ -282,7 +282,7 @@ class Zygote:
         self.child_cpu = child_cpu
         # Each child makes every mount read-only in its own mount namespace (but for its private /tmp);
         # without bubblewrap it also covers what bubblewrap would not have bound (worker/isolation.py).
-        self.seal = {"hide": [str(p) for p in [*hidden, PACKAGE]], "visible": _python_roots()} if self.mode == "none" else {}
+        self.seal = {"hide": [str(p) for p in self.hidden], "visible": _python_roots()} if self.mode == "none" else {}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             cmd,
