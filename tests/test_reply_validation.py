@@ -70,3 +70,64 @@ def test_random_truncated_and_mistyped_replies_are_named_never_raised(probe):
             rejected += 1
             assert probe in problem
     assert rejected > 100
+
+
+MANGLING_PLUGIN = '''
+import random
+
+import pytest
+import torch
+
+from graders import student
+
+_run = student.SubmissionWorker.run
+_rng = random.Random(20261203)
+JUNK = [None, 3, "grads", [], [None] * 5, {}, float("nan"), torch.zeros(()), {"value": None}]
+
+
+def _mangle(value):
+    roll = _rng.random()
+    if roll < 0.3:
+        return value
+    if roll < 0.5 or not isinstance(value, (dict, list, tuple)):
+        return _rng.choice(JUNK)
+    if isinstance(value, dict):
+        return {k: (_rng.choice(JUNK) if _rng.random() < 0.5 else v) for k, v in value.items() if _rng.random() < 0.7}
+    return list(value)[: _rng.randrange(len(value) + 1)]
+
+
+def run(self, *args, **kwargs):
+    value = _run(self, *args, **kwargs)
+    return value if self.submission.student == "untouched" else _mangle(value)
+
+
+student.SubmissionWorker.run = run
+'''
+
+
+def test_every_lesson1_probe_survives_mangled_replies_and_costs_only_that_student(pytester, tmp_path):
+    # Every probe the lesson 1 graders use answers with random, truncated and mistyped values
+    # for one student: the run completes, both students get a result, the other one full marks.
+    from graders.course import ROOT, load_course
+
+    (tmp_path / "mangling.py").write_text(MANGLING_PLUGIN)
+    pytester.syspathinsert(tmp_path)
+    out = tmp_path / "out"
+    result = pytester.runpytest_inprocess(
+        str(ROOT / "graders" / "lesson1"), "-p", "graders.plugin", "-p", "mangling",
+        "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
+        "--submission", f"mangled={ROOT / 'solutions'}", "--submission", f"untouched={ROOT / 'solutions'}",
+        "--results-dir", str(out), "--sandbox", "none", "--device", "cpu",
+    )  # fmt: skip
+    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    from graders import results as results_io
+
+    untouched = results_io.read(out / "untouched" / "result.json")
+    mangled = results_io.read(out / "mangled" / "result.json")
+    lesson1 = load_course().lesson("lesson1")
+    assert untouched.score == lesson1.points
+    assert mangled.score < lesson1.points
+    grader_errors = [t for e in mangled.exercises for t in e.tests if t.failure == "grader_error"]
+    unusable = [t for e in mangled.exercises for t in e.tests if t.failure == "garbage"]
+    assert unusable, "the schema check names unusable replies"
+    assert not grader_errors, "every mangled reply is caught before a grader trips over it"
