@@ -72,53 +72,50 @@ def test_random_truncated_and_mistyped_replies_are_named_never_raised(probe):
     assert rejected > 100
 
 
-MANGLING_PLUGIN = '''
-import random
-
-import pytest
-import torch
-
-from graders import student
-
-_run = student.SubmissionWorker.run
-_rng = random.Random(20261203)
 JUNK = [None, 3, "grads", [], [None] * 5, {}, float("nan"), torch.zeros(()), {"value": None}]
 
 
-def _mangle(value):
-    roll = _rng.random()
-    if roll < 0.3:
-        return value
-    if roll < 0.5 or not isinstance(value, (dict, list, tuple)):
-        return _rng.choice(JUNK)
-    if isinstance(value, dict):
-        return {k: (_rng.choice(JUNK) if _rng.random() < 0.5 else v) for k, v in value.items() if _rng.random() < 0.7}
-    return list(value)[: _rng.randrange(len(value) + 1)]
+def mangler(seed):
+    """Turn a reply into a random, truncated or mistyped one (or leave it) with a fixed seed."""
+    rng = random.Random(seed)
+
+    def mangle(value):
+        roll = rng.random()
+        if roll < 0.3:
+            return value
+        if roll < 0.5 or not isinstance(value, (dict, list, tuple)):
+            return rng.choice(JUNK)
+        if isinstance(value, dict):
+            return {k: (rng.choice(JUNK) if rng.random() < 0.5 else v) for k, v in value.items() if rng.random() < 0.7}
+        return list(value)[: rng.randrange(len(value) + 1)]
+
+    return mangle
 
 
-def run(self, *args, **kwargs):
-    value = _run(self, *args, **kwargs)
-    return value if self.submission.student == "untouched" else _mangle(value)
-
-
-student.SubmissionWorker.run = run
-'''
-
-
-def test_every_lesson1_probe_survives_mangled_replies_and_costs_only_that_student(pytester, tmp_path):
+def test_every_lesson1_probe_survives_mangled_replies_and_costs_only_that_student(pytester, monkeypatch, tmp_path):
     # Every probe the lesson 1 graders use answers with random, truncated and mistyped values
     # for one student: the run completes, both students get a result, the other one full marks.
+    # The grading run is in-process, so the mangled SubmissionWorker.run is a monkeypatch that
+    # ends with this test (the session's shared workers use the same class).
+    from graders import student
     from graders.course import ROOT, load_course
 
-    (tmp_path / "mangling.py").write_text(MANGLING_PLUGIN)
-    pytester.syspathinsert(tmp_path)
+    honest_run = student.SubmissionWorker.run
+    mangle = mangler(20261203)
+
+    def mangled_run(self, *args, **kwargs):
+        value = honest_run(self, *args, **kwargs)
+        return value if self.submission.student == "untouched" else mangle(value)
+
+    monkeypatch.setattr(student.SubmissionWorker, "run", mangled_run)
     out = tmp_path / "out"
     result = pytester.runpytest_inprocess(
-        str(ROOT / "graders" / "lesson1"), "-p", "graders.plugin", "-p", "mangling",
+        str(ROOT / "graders" / "lesson1"), "-p", "graders.plugin",
         "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
         "--submission", f"mangled={ROOT / 'solutions'}", "--submission", f"untouched={ROOT / 'solutions'}",
         "--results-dir", str(out), "--sandbox", "none", "--device", "cpu",
     )  # fmt: skip
+    monkeypatch.undo()
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
     from graders import results as results_io
 
