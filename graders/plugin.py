@@ -381,8 +381,9 @@ class GradingSession:
         classes = {folder.parent for folder in folders} if len(folders) > 1 else set()  # the class folder, whole
         hidden = [self.course.root, *sorted(classes), *(f for f in folders if f.parent not in classes)]
         # The answers wherever they really live: a course's solutions/ or graders/ may be links, and
-        # the references are imported from beside this package (graders/reference.py).
-        answers = {(root / name).resolve() for root in (self.course.root, ROOT) for name in ("solutions", "graders")}
+        # the references are imported from beside this package (graders/reference.py), whose
+        # repository holds more copies of them (the sample class, the notebooks' sources).
+        answers = {(self.course.root / name).resolve() for name in ("solutions", "graders")} | {ROOT}
         hidden += sorted(answers - set(hidden))
         if self.results_dir:
             hidden.append(self.results_dir)
