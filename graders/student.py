@@ -32,31 +32,32 @@ from .submission import Submission
 from .worker import codec
 
 LOAD_TIMEOUT = 30.0
-# What each probe's reply always holds (a probe of a lesson adds its own): student code runs in
-# the same process as the probes and could change them, so every reply is checked here, in one
-# place, before a hidden grader indexes into it.
-REPLY_KEYS: dict[str, tuple[str, ...]] = {
-    "call_backward": ("value", "grads"),
-    "call_module": ("value",),
-    "call_raises": ("raised", "message"),
-    "describe_loss": ("class",),
-}
-# Probes that, asked with ``wrt``, answer with one gradient (or None) per input.  A lesson's
-# probe may answer with none and say why (lesson4's ``differentiate`` returns what the backward
-# raised), so only these generic ones are held to it.
-GRADIENT_PROBES = frozenset({"call_backward", "call_module"})
 
 
 def reply_problem(probe: str, params: dict, value) -> str | None:
-    """Why a probe's reply cannot be used, or None when it has what the probe promises."""
-    keys = REPLY_KEYS.get(probe, ())
-    if keys and not (isinstance(value, dict) and all(key in value for key in keys)):
-        return f"the reply to the {probe} probe lacks {', '.join(keys)}: was the grader's probe code tampered with?"
-    wrt = params.get("wrt") or ()
-    if probe in GRADIENT_PROBES and wrt:
-        grads = value.get("grads") if isinstance(value, dict) else None
-        if not (isinstance(grads, list) and len(grads) == len(wrt)):
-            return f"the reply to the {probe} probe has no list of {len(wrt)} gradient(s)"
+    """Why a probe's reply cannot be used, or None when it has the shape its probe declares.
+
+    Student code runs in the same process as the probes and could change what they answer, so
+    every reply is checked here, in one place, before a hidden grader indexes into it.  The
+    shapes are declared beside the probes (``@probe(reply=...)``, graders/worker/probe.py).
+    """
+    from .worker import probe as probes_registry
+    from .worker import probes  # noqa: F401  (registers every probe and its reply's shape)
+
+    shape = probes_registry.REPLIES.get(probe, probes_registry.ANY)
+    problem = probes_registry.shape_problem(value, shape)
+    if problem is not None:
+        return f"the reply to the {probe} probe is unusable ({problem}): was the grader's probe code tampered with?"
+    for key, parameter in probes_registry.LENGTHS.get(probe, {}).items():
+        asked = params.get(parameter)
+        count = asked if isinstance(asked, int) else len(asked or ())
+        items = value if key is None else value.get(key)
+        declared = shape if key is None else shape.get(key, list)
+        if items is None and (count == 0 or probes_registry.shape_problem(None, declared) is None):
+            continue  # nothing asked for, or the probe declares that it may answer without them
+        if not isinstance(items, (list, tuple)) or len(items) != count:
+            part = "reply" if key is None else f"reply's {key!r}"
+            return f"the {part} to the {probe} probe does not hold one item per {parameter} ({count})"
     return None
 
 

@@ -10,30 +10,66 @@ import random
 import pytest
 import torch
 
-from graders.student import GRADIENT_PROBES, REPLY_KEYS, reply_problem
+from graders.course import ROOT, load_course
+from graders.student import reply_problem
+from graders.worker import probes  # noqa: F401  (registers every probe)
+from graders.worker.probe import ANY, LENGTHS, PROBES, REPLIES
 
-WELL_FORMED = {
-    "call_backward": ({"wrt": (0, 1)}, {"value": torch.ones(2), "grads": [torch.ones(2), None]}),
-    "call_module": ({"wrt": (0,)}, {"value": torch.ones(2), "grads": [torch.ones(2)]}),
-    "call_raises": ({}, {"raised": None, "message": ""}),
-    "describe_loss": ({}, {"class": "MSELoss"}),
-}
-
-
-def test_every_declared_probe_has_a_well_formed_example():
-    assert set(WELL_FORMED) == set(REPLY_KEYS) | GRADIENT_PROBES
+# The probes that answer with whatever the student's code returned: the grader compares that
+# value itself, so there is nothing to check.  Every other probe declares its reply's shape.
+ANSWERS_WITH_THE_STUDENTS_VALUE = {"call", "call_on_objective", "statistics_after_backward"}
 
 
-@pytest.mark.parametrize("probe", sorted(WELL_FORMED))
+def example_of(shape):
+    """A well-formed value of ``shape`` (graders/worker/probe.py)."""
+    if shape is ANY:
+        return torch.ones(2)
+    if shape is None:
+        return None
+    if isinstance(shape, tuple):
+        return example_of(shape[0])
+    if isinstance(shape, dict):
+        return {key: example_of(inner) for key, inner in shape.items()}
+    if isinstance(shape, list):
+        return [example_of(shape[0]), example_of(shape[0])]
+    return torch.ones(2) if shape is torch.Tensor else shape()
+
+
+def well_formed(probe):
+    """(params, reply): a request asking for two items wherever the reply holds one per item."""
+    params, reply = {}, example_of(REPLIES[probe])
+    for key, parameter in LENGTHS[probe].items():
+        params[parameter] = (0, 1)
+        if key is not None and not isinstance(REPLIES[probe].get(key), list):  # a bare ``list``, or undeclared
+            reply[key] = [torch.ones(2), None]
+    return params, reply
+
+
+def test_every_probe_declares_its_reply():
+    undeclared = {name for name in PROBES if REPLIES[name] is ANY}
+    assert undeclared == ANSWERS_WITH_THE_STUDENTS_VALUE, "declare the reply: @probe(reply={...})"
+
+
+@pytest.mark.parametrize("probe", sorted(PROBES))
 def test_a_well_formed_reply_is_accepted(probe):
-    params, reply = WELL_FORMED[probe]
+    params, reply = well_formed(probe)
     assert reply_problem(probe, params, reply) is None
 
 
 def test_call_module_without_gradients_is_unusable():
     # The reply that crashed a class run with KeyError: 'grads' (tests/attacks/tampers-probes).
-    assert "gradient" in reply_problem("call_module", {"wrt": (0,)}, {"value": torch.ones(2)})
+    assert "one item per wrt" in reply_problem("call_module", {"wrt": (0,)}, {"value": torch.ones(2)})
+    assert "one item per wrt" in reply_problem("call_module", {"wrt": (0,)}, {"value": torch.ones(2), "grads": None})
     assert reply_problem("call_module", {}, {"value": torch.ones(2)}) is None
+
+
+def test_nested_and_alternative_shapes_are_checked():
+    broken = {"value": None, "grads": None, "raised": {"type": "ValueError"}, "nested_backward": 0}
+    assert "'message'" in reply_problem("differentiate_function", {"wrt": (0,)}, broken)
+    raised = {"raised": {"type": "ValueError", "message": "no", "at": ""}}
+    assert reply_problem("regression_training_of", {}, raised) is None
+    assert "lacks 'w'" in reply_problem("regression_training_of", {}, {"raised": None, "losses": torch.ones(1)})
+    assert "[1]" in reply_problem("call_counting_operations", {}, {"values": [], "operations": [1, "2"]})
 
 
 def _mangled(reply, rng):
@@ -49,23 +85,24 @@ def _mangled(reply, rng):
         elif roll < 0.6:
             mangled[key] = rng.choice(junk)
         elif roll < 0.8 and isinstance(mangled[key], list):
-            mangled[key] = mangled[key][: rng.randrange(len(mangled[key]))]
+            mangled[key] = mangled[key][: rng.randrange(max(len(mangled[key]), 1))]
     return mangled
 
 
-@pytest.mark.parametrize("probe", sorted(WELL_FORMED))
+@pytest.mark.parametrize("probe", sorted(set(PROBES) - ANSWERS_WITH_THE_STUDENTS_VALUE))
 def test_random_truncated_and_mistyped_replies_are_named_never_raised(probe):
     rng = random.Random(probe)
-    params, reply = WELL_FORMED[probe]
+    params, reply = well_formed(probe)
     rejected = 0
     for _ in range(500):
         mangled = _mangled(reply, rng)
         problem = reply_problem(probe, params, mangled)  # never raises
-        if problem is None:  # accepted: then every key a grader indexes is there, in the form promised
-            for key in REPLY_KEYS.get(probe, ()):
-                mangled[key]
-            if probe in GRADIENT_PROBES:
-                assert len(mangled["grads"]) == len(params["wrt"])
+        if problem is None:  # accepted: then every key a grader indexes is there
+            if isinstance(REPLIES[probe], dict):
+                assert all(key in mangled for key in REPLIES[probe])
+            for key, parameter in LENGTHS[probe].items():
+                items = mangled if key is None else mangled[key]
+                assert items is None or len(items) == len(params[parameter])
         else:
             rejected += 1
             assert probe in problem
@@ -92,13 +129,13 @@ def mangler(seed):
     return mangle
 
 
-def test_every_lesson1_probe_survives_mangled_replies_and_costs_only_that_student(pytester, monkeypatch, tmp_path):
-    # Every probe the lesson 1 graders use answers with random, truncated and mistyped values
-    # for one student: the run completes, both students get a result, the other one full marks.
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in load_course().lessons])
+def test_every_probe_survives_mangled_replies_and_costs_only_that_student(pytester, monkeypatch, tmp_path, lesson_id):
+    # Every probe a lesson's graders use answers with random, truncated and mistyped values for
+    # one student: the run completes, both students get a result, the other one full marks.
     # The grading run is in-process, so the mangled SubmissionWorker.run is a monkeypatch that
     # ends with this test (the session's shared workers use the same class).
     from graders import student
-    from graders.course import ROOT, load_course
 
     honest_run = student.SubmissionWorker.run
     mangle = mangler(20261203)
@@ -110,7 +147,7 @@ def test_every_lesson1_probe_survives_mangled_replies_and_costs_only_that_studen
     monkeypatch.setattr(student.SubmissionWorker, "run", mangled_run)
     out = tmp_path / "out"
     result = pytester.runpytest_inprocess(
-        str(ROOT / "graders" / "lesson1"), "-p", "graders.plugin",
+        str(ROOT / "graders" / lesson_id), "-p", "graders.plugin",
         "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
         "--submission", f"mangled={ROOT / 'solutions'}", "--submission", f"untouched={ROOT / 'solutions'}",
         "--results-dir", str(out), "--sandbox", "none", "--device", "cpu",
@@ -121,9 +158,9 @@ def test_every_lesson1_probe_survives_mangled_replies_and_costs_only_that_studen
 
     untouched = results_io.read(out / "untouched" / "result.json")
     mangled = results_io.read(out / "mangled" / "result.json")
-    lesson1 = load_course().lesson("lesson1")
-    assert untouched.score == lesson1.points
-    assert mangled.score < lesson1.points
+    lesson = load_course().lesson(lesson_id)
+    assert untouched.score == lesson.points
+    assert mangled.score < lesson.points
     grader_errors = [t for e in mangled.exercises for t in e.tests if t.failure == "grader_error"]
     unusable = [t for e in mangled.exercises for t in e.tests if t.failure == "garbage"]
     assert unusable, "the schema check names unusable replies"

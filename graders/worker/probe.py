@@ -15,13 +15,69 @@ from . import forbidden
 
 PROBES: dict[str, Callable] = {}
 
+# What each probe's reply holds.  Student code runs in the same process as the probes and can
+# change what they return, so the grader checks every reply against its probe's shape
+# (graders/student.py, ``reply_problem``) before a hidden grader indexes into it.  A shape is
+#   ANY                    whatever the student's code returned (the grader compares it);
+#   a type                 ``isinstance``; None stands for None;
+#   {key: shape, ...}      a dict with at least these keys, each of its shape;
+#   [shape]                a list or tuple whose every item has that shape;
+#   (shape, shape, ...)    any one of these shapes.
+ANY = object
+REPLIES: dict[str, object] = {}
+# Parts of a reply that hold one item per item of a request parameter (or that many items, when
+# the parameter is a number): {probe: {key: parameter}}, the key None standing for the reply.
+LENGTHS: dict[str, dict[str | None, str]] = {}
 
-def probe(function: Callable) -> Callable:
-    """Register a probe under its function name."""
-    if function.__name__ in PROBES:
-        raise RuntimeError(f"probe {function.__name__!r} is defined twice")
-    PROBES[function.__name__] = function
-    return function
+
+def probe(function: Callable | None = None, *, reply=ANY, lengths: dict[str | None, str] | None = None):
+    """Register a probe under its function name, with the shape of its reply.
+
+    ``@probe``, or ``@probe(reply={"value": ANY, "grads": list}, lengths={"grads": "wrt"})``:
+    the reply is a dict whose "grads" is a list with one item per index in the request's ``wrt``.
+    """
+
+    def register(function: Callable) -> Callable:
+        if function.__name__ in PROBES:
+            raise RuntimeError(f"probe {function.__name__!r} is defined twice")
+        PROBES[function.__name__] = function
+        REPLIES[function.__name__] = reply
+        LENGTHS[function.__name__] = dict(lengths or {})
+        return function
+
+    return register(function) if function is not None else register
+
+
+def shape_problem(value, shape, where: str = "the reply") -> str | None:
+    """Where ``value`` departs from ``shape`` (see REPLIES), or None when it has it."""
+    if shape is ANY:
+        return None
+    if shape is None:
+        return None if value is None else f"{where} is a {type(value).__name__}, not None"
+    if isinstance(shape, tuple):
+        problems = [shape_problem(value, alternative, where) for alternative in shape]
+        return None if None in problems else " and ".join(dict.fromkeys(problems))
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where} is a {type(value).__name__}, not a dict"
+        for key, inner in shape.items():
+            if key not in value:
+                return f"{where} lacks {key!r}"
+            problem = shape_problem(value[key], inner, f"{where}[{key!r}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(shape, list):
+        if not isinstance(value, (list, tuple)):
+            return f"{where} is a {type(value).__name__}, not a list"
+        for i, item in enumerate(value):
+            problem = shape_problem(item, shape[0], f"{where}[{i}]")
+            if problem:
+                return problem
+        return None
+    if not isinstance(value, shape):
+        return f"{where} is a {type(value).__name__}, not {shape.__name__}"
+    return None
 
 
 class ProbeError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..probe import ProbeError, probe
+from ..probe import ANY, ProbeError, probe
 
 
 @probe
@@ -15,7 +15,7 @@ def call(ctx, args=(), kwargs=None):
         return function(*args, **(kwargs or {}))
 
 
-@probe
+@probe(reply={"value": torch.Tensor, "grads": list}, lengths={"grads": "wrt"})
 def call_backward(ctx, args=(), kwargs=None, wrt=(0,), grad_output=None):
     """The return value and the gradients of ``(value * grad_output).sum()`` w.r.t. ``args[i]`` for i in ``wrt``."""
     args = list(args)
@@ -42,7 +42,7 @@ def call_backward(ctx, args=(), kwargs=None, wrt=(0,), grad_output=None):
     return {"value": value, "grads": list(grads)}
 
 
-@probe
+@probe(reply={"raised": (str, None), "message": str})
 def call_raises(ctx, args=(), kwargs=None):
     """Which exception the call raises: {"raised": type name or None, "message": text}."""
     function = ctx.entry()
@@ -56,7 +56,7 @@ def call_raises(ctx, args=(), kwargs=None):
     return {"raised": None, "message": ""}
 
 
-@probe
+@probe(reply={"value": ANY}, lengths={"grads": "wrt"})
 def call_module(ctx, init_args=(), init_kwargs=None, args=(), kwargs=None, wrt=()):
     """Instantiate the entry point class, call the instance; with ``wrt``, also the gradients of the sum."""
     cls = ctx.entry()

@@ -9,7 +9,7 @@ from ..probe import ProbeError, probe
 _SETTINGS = ("reduction", "delta", "beta", "pos_weight", "weight", "ignore_index", "label_smoothing", "log_input")
 
 
-@probe
+@probe(reply={"class": str, "own": [str], "settings": dict})
 def describe_loss(ctx, problem, output, target):
     """The class and settings of the loss ``choose_loss(problem)`` returns, and its value on (output, target).
 

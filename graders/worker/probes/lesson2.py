@@ -15,7 +15,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..probe import ProbeError, probe
+from ..probe import ANY, ProbeError, probe
 
 # -- objectives for gradient descent ----------------------------------------------------------
 
@@ -58,7 +58,7 @@ def objective(spec: dict):
     return loss
 
 
-@probe
+@probe(reply={"result": ANY, "x0_changed": bool})
 def descend(ctx, spec, x0, kwargs):
     """The entry point's result on ``objective(spec)`` from ``x0``, and ``x0`` afterwards (it must not change)."""
     function = ctx.entry()
@@ -83,7 +83,7 @@ class OperationCounter(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-@probe
+@probe(reply={"values": list, "operations": [int]}, lengths={"values": "calls", "operations": "calls"})
 def call_counting_operations(ctx, calls):
     """For each argument tuple in ``calls``: the entry point's value and how many tensor operations it ran."""
     function = ctx.entry()
@@ -119,7 +119,7 @@ def build_model(layers, *, seed: int, dtype=torch.float32, device="cpu") -> nn.S
     return model.to(device=device, dtype=dtype)
 
 
-@probe
+@probe(reply={"value": ANY, "model_changed": bool})
 def batch_size_for_model(ctx, layers, seed, dtype, sample_shape, memory_budget, optimizer_slots):
     """The entry point's answer for a model built from ``layers``; whether the call changed the model."""
     model = build_model(layers, seed=seed, dtype=dtype, device=ctx.device)
@@ -134,7 +134,7 @@ def batch_size_for_model(ctx, layers, seed, dtype, sample_shape, memory_budget, 
 # -- mini-batches and DataLoaders -----------------------------------------------------------------
 
 
-@probe
+@probe(reply=[[(tuple, list)]], lengths={None: "epochs"})
 def collect_minibatches(ctx, inputs, targets, batch_size, shuffle, seed, drop_last, epochs):
     """The batches of ``epochs`` consecutive calls, sharing one generator seeded with ``seed``."""
     function = ctx.entry()
@@ -158,6 +158,12 @@ def collect_minibatches(ctx, inputs, targets, batch_size, shuffle, seed, drop_la
     return collected
 
 
+LOADER_DESCRIPTION = {
+    "batch_size": (int, None), "drop_last": bool, "shuffled": bool, "num_workers": int,
+    "persistent_workers": bool, "pin_memory": bool, "epochs": [[[int]]],
+}  # fmt: skip
+
+
 def describe_loader(loader, epochs: int = 2) -> dict:
     """A DataLoader's configuration, and the indices of its batches over ``epochs`` epochs.
 
@@ -178,7 +184,7 @@ def describe_loader(loader, epochs: int = 2) -> dict:
     }
 
 
-@probe
+@probe(reply=LOADER_DESCRIPTION)
 def dataloader_configuration(ctx, size, batch_size, train, device, seed, num_workers):
     """``describe_loader`` of the loader the entry point makes for ``TensorDataset(arange(size))``."""
     function = ctx.entry()
@@ -187,7 +193,7 @@ def dataloader_configuration(ctx, size, batch_size, train, device, seed, num_wor
         return describe_loader(loader)
 
 
-@probe
+@probe(reply=[[list]], lengths={None: "runs"})
 def dataloader_batches(ctx, size, batch_size, seed, runs):
     """For each ``(num_workers, epochs)`` in ``runs``, a fresh training loader made with ``seed``: its batches
     over ``epochs`` epochs, loaded by its worker processes."""
@@ -301,13 +307,16 @@ def _run_training_exercise(ctx, setup: dict, mode: str):
     }
 
 
-@probe
+TRAINING_RUN = {"value": ANY, "state": dict, "forward": [dict], "targets": list, "steps": int, "batches": int}
+
+
+@probe(reply=TRAINING_RUN)
 def train_one_epoch(ctx, setup):
     """``train_epoch(model, loader, loss_fn, optimizer)`` on the setup, starting from eval mode."""
     return _run_training_exercise(ctx, setup, "train")
 
 
-@probe
+@probe(reply=TRAINING_RUN)
 def evaluate_once(ctx, setup):
     """``evaluate(model, loader, loss_fn)`` on the setup, starting from training mode."""
     return _run_training_exercise(ctx, setup, "evaluate")

@@ -15,7 +15,7 @@ import traceback
 import torch
 
 from ..loader import PREFIX
-from ..probe import ProbeError, probe
+from ..probe import ANY, ProbeError, probe
 
 # -- the scalar engine ------------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ def run_graph(Value, program, guard=contextlib.nullcontext):
     return {"data": torch.tensor(data, dtype=torch.float64), "grad": torch.tensor(grads, dtype=torch.float64)}
 
 
-@probe
+@probe(reply={"data": torch.Tensor, "grad": torch.Tensor})
 def value_graph(ctx, program):
     """Data and grad of every node of the grader's graph, built with the student's Value."""
     return run_graph(ctx.entry(), program, ctx.student_code)
@@ -84,7 +84,7 @@ def mlp_gradients(forward, backward, x, params, dout, guard=contextlib.nullconte
     return {"out": out, "grads": grads}
 
 
-@probe
+@probe(reply={"out": ANY, "grads": dict})
 def mlp_backward_of(ctx, x, params, dout):
     return mlp_gradients(ctx.entry("mlp_forward"), ctx.entry(), x, params, dout, ctx.student_code)
 
@@ -105,7 +105,7 @@ def mlp_training(step, x, y, params, lr, steps, guard=contextlib.nullcontext):
     return {"losses": torch.tensor(losses, dtype=x.dtype), "params": after, "originals": originals}
 
 
-@probe
+@probe(reply={"losses": torch.Tensor, "params": dict, "originals": dict})
 def mlp_training_of(ctx, x, y, params, lr, steps):
     return mlp_training(ctx.entry(), x, y, params, lr, steps, ctx.student_code)
 
@@ -139,7 +139,7 @@ def numerical_gradient_at(numerical_gradient, function, x, h=None, guard=context
     return {"grad": grad, "x_after": given}
 
 
-@probe
+@probe(reply={"grad": ANY, "x_after": torch.Tensor})
 def numerical_gradient_of(ctx, function, x, h=None):
     return numerical_gradient_at(ctx.entry(), function, x, h, ctx.student_code)
 
@@ -160,12 +160,15 @@ def gradient_check_at(gradient_check, function, x, analytic, h=None, guard=conte
     return {"error": error, "index": index}
 
 
-@probe
+@probe(reply={"error": float, "index": (int, tuple)})
 def gradient_check_of(ctx, function, x, analytic, h=None):
     return gradient_check_at(ctx.entry(), function, x, analytic, h, ctx.student_code)
 
 
 # -- autograd: custom Functions and the pitfalls -------------------------------------------------
+
+
+FAILURE = {"type": str, "message": str, "at": str}  # what ``failure`` returns
 
 
 def failure(exc: BaseException) -> dict:
@@ -251,7 +254,13 @@ def differentiate(function, args, wrt, grad_output, guard=contextlib.nullcontext
     return result
 
 
-@probe
+DIFFERENTIATED = {
+    "value": (torch.Tensor, None), "grads": (list, None),
+    "raised": (FAILURE, None), "nested_backward": int,
+}  # fmt: skip
+
+
+@probe(reply=DIFFERENTIATED, lengths={"grads": "wrt"})
 def differentiate_function(ctx, args, wrt=(0,), grad_output=None):
     """``differentiate`` for an entry point that is a function, or a ``torch.autograd.Function`` (through ``apply``)."""
     entry = ctx.entry()
@@ -286,6 +295,12 @@ def regression_training(train, x, y, w, lr, steps, guard=contextlib.nullcontext)
     return {"losses": torch.tensor(values, dtype=torch.float64), "w": w.detach(), "kept_graph": kept_graph, "raised": None}
 
 
-@probe
+REGRESSION_RUN = (
+    {"raised": FAILURE},
+    {"losses": torch.Tensor, "w": torch.Tensor, "kept_graph": bool, "raised": None},
+)
+
+
+@probe(reply=REGRESSION_RUN)
 def regression_training_of(ctx, x, y, w, lr, steps):
     return regression_training(ctx.entry(), x, y, w, lr, steps, ctx.student_code)

@@ -19,7 +19,7 @@ from torch import nn
 from torch.optim import adam as torch_adam_module
 from torch.optim import rmsprop as torch_rmsprop_module
 
-from ..probe import ProbeError, probe
+from ..probe import ANY, ProbeError, probe
 
 NO_GUARD = contextlib.nullcontext
 
@@ -27,13 +27,13 @@ NO_GUARD = contextlib.nullcontext
 # -- probes -----------------------------------------------------------------------------------
 
 
-@probe
+@probe(reply={"trajectory": torch.Tensor, "state": dict, "same_storage": bool, "has_grad_fn": bool, "returned": (str, None)})
 def optimizer_step_trajectory(ctx, start, grads, hyperparameters, state=None):
     """Run the step function once per gradient; see ``run_steps``."""
     return run_steps(ctx.entry(), start, grads, hyperparameters, state, ctx.student_code)
 
 
-@probe
+@probe(reply={"trajectory": torch.Tensor, "losses": list, "calls": [dict], "is_optimizer": bool})
 def train_with_optimizer_class(ctx, spec):
     """Train the grader's network with the student's optimizer class; see ``train``."""
     cls = ctx.entry()
@@ -49,13 +49,13 @@ def call_on_objective(ctx, objective, args=(), kwargs=None):
         return function(f, *args, **(kwargs or {}))
 
 
-@probe
+@probe(reply={"points": torch.Tensor, "matrices": torch.Tensor})
 def bfgs_on_quadratic_run(ctx, A, b, x0, steps):
     """Minimise a quadratic with BFGS using the student's update; see ``bfgs_on_quadratic``."""
     return bfgs_on_quadratic(ctx.entry(), A, b, x0, steps, ctx.student_code)
 
 
-@probe
+@probe(reply={"result": ANY, "calls": [dict]})
 def hyperparameter_search(ctx, objective, args=(), kwargs=None):
     """The search's result and every configuration it evaluated; see ``run_search``."""
     return run_search(ctx.entry(), objective, args, kwargs, ctx.student_code)
@@ -70,7 +70,7 @@ def statistics_after_backward(ctx, spec):
         return function(net)
 
 
-@probe
+@probe(reply={"losses": ANY, "after": [torch.Tensor]})
 def loss_along_direction(ctx, spec, direction, alphas):
     """The entry point's losses along ``direction``, and the network's parameters afterwards."""
     function = ctx.entry()
