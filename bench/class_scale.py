@@ -38,12 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.nbgrader_way import autograde_seconds  # noqa: E402
 from graders import cpus  # noqa: E402
 from graders.course import load_course  # noqa: E402
 from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
 from graders.shards import ShardSpec  # noqa: E402
-
-from bench.nbgrader_way import autograde_seconds  # noqa: E402
 
 
 def synthetic_class(folder: Path, size: int, lessons: list[str]) -> dict:
@@ -106,7 +105,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run(commands: list[list[str]], parallel: int, pin: bool = False, env: dict | None = None) -> tuple[float, float]:
+def run(
+    commands: list[list[str]], parallel: int, pin: bool = False, env: dict | None = None
+) -> tuple[float, float]:
     """Run the commands (in ``env``), ``parallel`` at a time; (seconds, peak MiB of the busiest moment).
 
     ``pin``: the commands are pytest runs of the graders, and each of the ``parallel`` at a time
@@ -122,7 +123,9 @@ def run(commands: list[list[str]], parallel: int, pin: bool = False, env: dict |
         cpu = slots.get()
         try:
             pinned = command if cpu is None else [*command, "--cpu", str(cpu)]
-            process = subprocess.Popen(pinned, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                pinned, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             memory = PeakMemory(process.pid)
             process.wait()
             peaks.append(memory.stop())
@@ -134,30 +137,53 @@ def run(commands: list[list[str]], parallel: int, pin: bool = False, env: dict |
     return time.perf_counter() - started, max(peaks) * min(parallel, len(commands))
 
 
-def pytest_command(spec: ShardSpec, submissions: list[tuple[str, Path]], out: Path, *extra: str) -> list[str]:
+def pytest_command(
+    spec: ShardSpec, submissions: list[tuple[str, Path]], out: Path, *extra: str
+) -> list[str]:
     """A shard's own command line (run it with ``spec.environment()``), plus ``extra`` options."""
     return [*spec.command(submissions, out), *extra]
 
 
 def scores(out: Path, students: list[str]) -> dict[str, float]:
-    return {s: json.loads((out / s / "result.json").read_text())["score"] for s in students if (out / s / "result.json").is_file()}
+    return {
+        s: json.loads((out / s / "result.json").read_text())["score"]
+        for s in students
+        if (out / s / "result.json").is_file()
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--lessons", nargs="+", default=None, help="default: every lesson of the course")
+    parser.add_argument(
+        "--lessons", nargs="+", default=None, help="default: every lesson of the course"
+    )
     parser.add_argument("--ways", nargs="+", default=["harness", "fresh", "nbgrader", "plain"])
-    parser.add_argument("--rounds", type=int, default=3, help="isolated and plain runs per size, alternating (default 3); medians are reported")
-    parser.add_argument("--nbgrader-sample", type=int, default=4, metavar="K", help="students nbgrader grades per size (default 4)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="isolated and plain runs per size, alternating (default 3); medians are reported",
+    )
+    parser.add_argument(
+        "--nbgrader-sample",
+        type=int,
+        default=4,
+        metavar="K",
+        help="students nbgrader grades per size (default 4)",
+    )
     args = parser.parse_args()
     course = load_course()
     lessons = args.lessons or [lesson.id for lesson in course.lessons]
     # The fresh, isolated and plain ways run exactly a shard's command line, in a shard's environment.
-    spec = ShardSpec(course, tuple(lesson for lesson in course.lessons if lesson.id in lessons), device="cpu")
+    spec = ShardSpec(
+        course, tuple(lesson for lesson in course.lessons if lesson.id in lessons), device="cpu"
+    )
     shard_env = spec.environment()
-    print(f"class-scale benchmark: lessons {', '.join(lessons)}, {args.jobs} jobs, {os.cpu_count()} cores")
+    print(
+        f"class-scale benchmark: lessons {', '.join(lessons)}, {args.jobs} jobs, {os.cpu_count()} cores"
+    )
     rows = []
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="graders-bench-") as temporary:
@@ -169,19 +195,41 @@ def main() -> None:
             reference = None
             if "harness" in args.ways:
                 out = root / "harness"
-                grade = [sys.executable, "-m", "graders", "grade", str(root / "class"), "--out", str(out), "--force",
-                         "--quiet", "--device", "cpu", *(f"--lesson={l}" for l in lessons)]  # fmt: skip
+                grade = [
+                    sys.executable,
+                    "-m",
+                    "graders",
+                    "grade",
+                    str(root / "class"),
+                    "--out",
+                    str(out),
+                    "--force",
+                    "--quiet",
+                    "--device",
+                    "cpu",
+                    *(f"--lesson={lesson}" for lesson in lessons),
+                ]
                 row["harness"], row["harness_mb"] = run([grade + ["--jobs", str(args.jobs)]], 1)
                 reference = scores(out, students)
             if "fresh" in args.ways:
                 out = root / "fresh"
-                row["fresh"], row["fresh_mb"] = run([pytest_command(spec, [e], out) for e in entries], args.jobs, pin=True, env=shard_env)
+                row["fresh"], row["fresh_mb"] = run(
+                    [pytest_command(spec, [e], out) for e in entries],
+                    args.jobs,
+                    pin=True,
+                    env=shard_env,
+                )
                 row["fresh_same"] = scores(out, students) == reference if reference else None
             if "nbgrader" in args.ways:
                 sample = dict(list(recipes.items())[: args.nbgrader_sample])
                 seconds, graded = autograde_seconds(root, sample, lessons)
-                row["nbgrader_n"], row["nbgrader"] = len(sample), seconds * size / len(sample)  # the class, at the sample's rate
-                row["nbgrader_same"] = graded == {s: round(reference[s], 4) for s in sample} if reference else None
+                row["nbgrader_n"], row["nbgrader"] = (
+                    len(sample),
+                    seconds * size / len(sample),
+                )  # the class, at the sample's rate
+                row["nbgrader_same"] = (
+                    graded == {s: round(reference[s], 4) for s in sample} if reference else None
+                )
             if "plain" in args.ways:
                 out1, out2 = root / "isolated", root / "plain"
                 commands = {
@@ -189,13 +237,20 @@ def main() -> None:
                     "plain": pytest_command(spec, entries, out2, "-p", "bench.plain_process"),
                 }
                 walls: dict[str, list[float]] = {"isolated": [], "plain": []}
-                for round_ in range(args.rounds):  # alternating, so that a machine that gets busier weighs on both
+                for round_ in range(
+                    args.rounds
+                ):  # alternating, so that a machine that gets busier weighs on both
                     for way in ("isolated", "plain") if round_ % 2 == 0 else ("plain", "isolated"):
                         wall, peak = run([commands[way]], 1, pin=True, env=shard_env)
                         walls[way].append(wall)
                         row[f"{way}_mb"] = peak
-                row["isolated_1"], row["plain_1"] = statistics.median(walls["isolated"]), statistics.median(walls["plain"])
-                row["isolation_rounds"] = [round(i / p - 1, 3) for i, p in zip(walls["isolated"], walls["plain"])]
+                row["isolated_1"], row["plain_1"] = (
+                    statistics.median(walls["isolated"]),
+                    statistics.median(walls["plain"]),
+                )
+                row["isolation_rounds"] = [
+                    round(i / p - 1, 3) for i, p in zip(walls["isolated"], walls["plain"])
+                ]
                 row["plain_same"] = scores(out2, students) == scores(out1, students)
             rows.append(row)
             _print_row(row)
@@ -208,13 +263,19 @@ def _print_row(row: dict) -> None:
     if "harness" in row:
         parts.append(f"harness {row['harness'] / n:6.3f} s/sub ({row['harness_mb']:.0f} MiB)")
     if "fresh" in row:
-        parts.append(f"fresh {row['fresh'] / n:6.3f} s/sub ({row['fresh_mb']:.0f} MiB, x{row['fresh'] / row['harness']:.1f})")
+        parts.append(
+            f"fresh {row['fresh'] / n:6.3f} s/sub ({row['fresh_mb']:.0f} MiB, x{row['fresh'] / row['harness']:.1f})"
+        )
     if row.get("nbgrader"):
-        parts.append(f"nbgrader {row['nbgrader'] / n:6.3f} s/sub (x{row['nbgrader'] / row['harness']:.1f}, {row['nbgrader_n']} graded)")
+        parts.append(
+            f"nbgrader {row['nbgrader'] / n:6.3f} s/sub (x{row['nbgrader'] / row['harness']:.1f}, "
+            f"{row['nbgrader_n']} graded)"
+        )
     if "plain_1" in row:
         rounds = ", ".join(f"{100 * r:+.0f}%" for r in row["isolation_rounds"])
         parts.append(
-            f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1, medians: {row['isolated_1']:.1f} s vs "
+            f"isolation cost {100 * (row['isolated_1'] / row['plain_1'] - 1):+.0f}% (jobs 1, "
+            f"medians: {row['isolated_1']:.1f} s vs "
             f"{row['plain_1']:.1f} s; rounds {rounds})"
         )
     print("  ".join(parts), flush=True)

@@ -38,23 +38,45 @@ def main() -> int:
         copy_submission(SOLUTIONS, root / "class" / "reference")
         copy_submission(EXERCISES, root / "class" / "stubs")
         mutants = write_mutants(course, root / "class")
-        print(f"{len(mutants) + 2} submissions: reference, stubs, {len(mutants)} mutants", flush=True)
+        print(
+            f"{len(mutants) + 2} submissions: reference, stubs, {len(mutants)} mutants", flush=True
+        )
         for device in args.devices:
             out = root / device
             started = time.perf_counter()
             process = subprocess.run(
-                [sys.executable, "-m", "graders", "grade", str(root / "class"), "--out", str(out), "--device", device,
-                 "--jobs", str(args.jobs), "--quiet", "--force"],
-                cwd=ROOT, capture_output=True, text=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "graders",
+                    "grade",
+                    str(root / "class"),
+                    "--out",
+                    str(out),
+                    "--device",
+                    device,
+                    "--jobs",
+                    str(args.jobs),
+                    "--quiet",
+                    "--force",
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
             timings[device] = time.perf_counter() - started
             if process.returncode != 0:
                 problems.append(f"{device}: grading failed: {process.stderr.strip()[-500:]}")
                 continue
             results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/result.json")}
             problems += check(device, results, mutants)
-            used = {t["device"] for r in results.values() for e in r["exercises"] for t in e["tests"]}
-            print(f"{device}: {timings[device]:.1f} s, test devices recorded: {sorted(used)}", flush=True)
+            used = {
+                t["device"] for r in results.values() for e in r["exercises"] for t in e["tests"]
+            }
+            print(
+                f"{device}: {timings[device]:.1f} s, test devices recorded: {sorted(used)}",
+                flush=True,
+            )
     if len(timings) > 1 and "cpu" in timings:
         for device, seconds in timings.items():
             if device != "cpu":
@@ -74,11 +96,17 @@ def check(device: str, results: dict, mutants) -> list[str]:
         problems.append(f"{device}: the stubs did not score zero")
     for mutant in mutants:
         result = results.get(mutant.student)
-        exercise = next((e for e in result["exercises"] if e["id"] == mutant.exercise), None) if result else None
+        exercise = (
+            next((e for e in result["exercises"] if e["id"] == mutant.exercise), None)
+            if result
+            else None
+        )
         if exercise is None or exercise["score"] >= exercise["max_score"]:
             problems.append(f"{device}: {mutant.student} ({mutant.mistake.name}) was not caught")
         elif not any(mutant.mistake.name in t["message"] for t in exercise["tests"]):
-            problems.append(f"{device}: {mutant.student} lost points but the feedback never names {mutant.mistake.name!r}")
+            problems.append(
+                f"{device}: {mutant.student} lost points but the feedback never names {mutant.mistake.name!r}"
+            )
     return problems
 
 

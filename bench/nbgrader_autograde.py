@@ -23,7 +23,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # as pytest's pythonpath has them: the notebook builders live in tests/
+sys.path[:0] = [
+    str(ROOT),
+    str(ROOT / "tests"),
+]  # as pytest's pythonpath has them: the notebook builders live in tests/
 
 from classbuilder import catalogue_mistakes, solved, with_mistake, write_notebook  # noqa: E402
 from conftest import copy_course, run_cli  # noqa: E402
@@ -82,8 +85,17 @@ def kernel_rounds(notebooks: list[dict], rounds: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=6)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of sandboxed and unsandboxed autograde")
-    parser.add_argument("--kernels-only", action="store_true", help="time only the kernels, not autograde and the batch grader")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="alternating rounds of sandboxed and unsandboxed autograde",
+    )
+    parser.add_argument(
+        "--kernels-only",
+        action="store_true",
+        help="time only the kernels, not autograde and the batch grader",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as scratch:
         root = copy_course(Path(scratch) / "course")
@@ -91,30 +103,67 @@ def main() -> None:
         course = load_course(root / "course.toml")
         lesson, folder = course.lessons[0], root / "nbgrader"
         nbgrader = [sys.executable, "-m", "nbgrader"]
-        subprocess.run([*nbgrader, "generate_assignment", lesson.id], cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            [*nbgrader, "generate_assignment", lesson.id],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
         release = json.loads((folder / "release" / lesson.id / f"{lesson.id}.ipynb").read_text())
-        reference = solved(release, json.loads((folder / "source" / lesson.id / f"{lesson.id}.ipynb").read_text()))
+        reference = solved(
+            release, json.loads((folder / "source" / lesson.id / f"{lesson.id}.ipynb").read_text())
+        )
         mistakes = [m for m in catalogue_mistakes(course) if m[0] == lesson.id]
-        variants = [reference, release] + [with_mistake(reference, mistake) for _, _, mistake in mistakes]
+        variants = [reference, release] + [
+            with_mistake(reference, mistake) for _, _, mistake in mistakes
+        ]
         for number in range(args.students):
-            write_notebook(folder / "submitted", f"s{number:03d}", lesson.id, variants[number % len(variants)])
-        kernel_notebooks = [without_hidden_tests(variants[i % len(variants)], source_cells(folder, lesson.id)) for i in range(args.students)]
+            write_notebook(
+                folder / "submitted", f"s{number:03d}", lesson.id, variants[number % len(variants)]
+            )
+        kernel_notebooks = [
+            without_hidden_tests(variants[i % len(variants)], source_cells(folder, lesson.id))
+            for i in range(args.students)
+        ]
         n = args.students
         autograde = [*nbgrader, "autograde", lesson.id, "--force"]
         unsandboxed = {**os.environ, "GRADERS_UNSANDBOXED_KERNELS": "1"}
         rows, sandboxed, plain = [], [], []
-        for number in range(1, 0 if args.kernels_only else args.rounds + 1):  # alternating, so that drift in the machine's speed hits both
+        for number in range(
+            1, 0 if args.kernels_only else args.rounds + 1
+        ):  # alternating, so that drift in the machine's speed hits both
             sandboxed.append(timed(autograde, folder))
             plain.append(timed(autograde, folder, unsandboxed))
-            rows.append((f"nbgrader autograde, kernels in the sandbox (round {number})", sandboxed[-1]))
+            rows.append(
+                (f"nbgrader autograde, kernels in the sandbox (round {number})", sandboxed[-1])
+            )
             rows.append((f"nbgrader autograde, kernels unsandboxed (round {number})", plain[-1]))
         for jobs in () if args.kernels_only else (1, 2):
             out = Path(scratch) / f"batch-{jobs}"
-            grade = [sys.executable, "-m", "graders", "grade", str(folder / "submitted"), "--out", str(out), "--jobs", str(jobs)]
-            rows.append((f"python -m graders grade --jobs {jobs}", timed([*grade, "--course", str(root / "course.toml")], root)))
+            grade = [
+                sys.executable,
+                "-m",
+                "graders",
+                "grade",
+                str(folder / "submitted"),
+                "--out",
+                str(out),
+                "--jobs",
+                str(jobs),
+            ]
+            rows.append(
+                (
+                    f"python -m graders grade --jobs {jobs}",
+                    timed([*grade, "--course", str(root / "course.toml")], root),
+                )
+            )
     load = os.getloadavg()[0]
-    print(f"{n} notebooks of {lesson.id}, {os.cpu_count()} cores, load average {load:.1f} at the end\n")
-    print("| what | wall clock | per notebook | CPU time | CPU per notebook |\n| --- | ---: | ---: | ---: | ---: |")
+    print(
+        f"{n} notebooks of {lesson.id}, {os.cpu_count()} cores, load average {load:.1f} at the end\n"
+    )
+    print(
+        "| what | wall clock | per notebook | CPU time | CPU per notebook |\n| --- | ---: | ---: | ---: | ---: |"
+    )
     for what, (wall, cpu) in rows:
         print(f"| {what} | {wall:.1f} s | {wall / n:.1f} s | {cpu:.1f} s | {cpu / n:.1f} s |")
     print(

@@ -28,25 +28,40 @@ from conftest import copy_course  # noqa: E402
 from graders.mistakes import Mistake  # noqa: E402
 
 
-def autograde_seconds(scratch: Path, recipes: dict[str, tuple[str, Mistake] | None], lessons: list[str]) -> tuple[float, dict[str, float]]:
+def autograde_seconds(
+    scratch: Path, recipes: dict[str, tuple[str, Mistake] | None], lessons: list[str]
+) -> tuple[float, dict[str, float]]:
     """(wall seconds of ``nbgrader autograde`` over every lesson, each student's total score).
 
     ``recipes``: student -> None (the solutions) or (lesson, mistake) for a mutant.
     """
     root = copy_course(scratch / "nbcourse")
     folder = root / "nbgrader"
-    subprocess.run([sys.executable, "-m", "graders", "build", "--course", str(root / "course.toml")], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "graders", "build", "--course", str(root / "course.toml")],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     nbgrader = [sys.executable, "-m", "nbgrader"]
     for lesson in lessons:
-        subprocess.run([*nbgrader, "generate_assignment", lesson], cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            [*nbgrader, "generate_assignment", lesson], cwd=folder, check=True, capture_output=True
+        )
         release = json.loads((folder / "release" / lesson / f"{lesson}.ipynb").read_text())
-        reference = solved(release, json.loads((folder / "source" / lesson / f"{lesson}.ipynb").read_text()))
+        reference = solved(
+            release, json.loads((folder / "source" / lesson / f"{lesson}.ipynb").read_text())
+        )
         for student, recipe in recipes.items():
-            notebook = with_mistake(reference, recipe[1]) if recipe and recipe[0] == lesson else reference
+            notebook = (
+                with_mistake(reference, recipe[1]) if recipe and recipe[0] == lesson else reference
+            )
             write_notebook(folder / "submitted", student, lesson, notebook)
     started = time.perf_counter()
     for lesson in lessons:
-        subprocess.run([*nbgrader, "autograde", lesson], cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            [*nbgrader, "autograde", lesson], cwd=folder, check=True, capture_output=True
+        )
     seconds = time.perf_counter() - started
     return seconds, _gradebook_scores(folder, lessons, list(recipes))
 
@@ -56,6 +71,8 @@ def _gradebook_scores(folder: Path, lessons: list[str], students: list[str]) -> 
 
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
         return {
-            student: round(sum(gradebook.find_submission(lesson, student).score for lesson in lessons), 4)
+            student: round(
+                sum(gradebook.find_submission(lesson, student).score for lesson in lessons), 4
+            )
             for student in students
         }

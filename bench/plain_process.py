@@ -23,14 +23,18 @@ class InProcessWorker(SubmissionWorker):
 
     def __init__(self, submission, course):
         super().__init__(None, submission, course)
-        self.child = Child(None)  # output is not captured: the benchmark's submissions print nothing
+        self.child = Child(
+            None
+        )  # output is not captured: the benchmark's submissions print nothing
 
     def _ensure_child(self) -> None:
         if self.pid is not None:
             return
         for name in [m for m in sys.modules if m.split(".")[0].startswith("lesson")]:
             del sys.modules[name]  # the previous student's modules
-        sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, SubmissionFinder)]
+        sys.meta_path[:] = [
+            finder for finder in sys.meta_path if not isinstance(finder, SubmissionFinder)
+        ]
         self.child.handle({"op": "load", "files": self.submission.files})
         self.pid = 0
         self.imported.clear()

@@ -91,11 +91,15 @@ def main() -> None:
     finally:
         zygote.close()
     plain = statistics.median(per_call["plain"])
-    print(f"mse on 4x3 float64, {args.calls} calls, {args.rounds} rounds, CPU {cpu}, sandbox {zygote.mode}")
+    print(
+        f"mse on 4x3 float64, {args.calls} calls, {args.rounds} rounds, CPU {cpu}, sandbox {zygote.mode}"
+    )
     for way, seconds in per_call.items():
         median = statistics.median(seconds)
         rounds = ", ".join(f"{1e6 * s:.0f}" for s in seconds)
-        print(f"{way:>14}: {1e6 * median:5.0f} µs of CPU per call (x{median / plain:.2f} plain; rounds {rounds})")
+        print(
+            f"{way:>14}: {1e6 * median:5.0f} µs of CPU per call (x{median / plain:.2f} plain; rounds {rounds})"
+        )
 
 
 if __name__ == "__main__":

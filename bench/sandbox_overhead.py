@@ -54,7 +54,9 @@ def grade_once(folder: Path, setting: str) -> float:
         shutil.rmtree(out, ignore_errors=True)
     scores = {r.student: r.score == r.max_score for r in graded.results}
     if not all(scores.values()):
-        raise SystemExit(f"the solutions did not get full marks with the sandbox {setting}: {scores}")
+        raise SystemExit(
+            f"the solutions did not get full marks with the sandbox {setting}: {scores}"
+        )
     return wall
 
 
@@ -65,7 +67,10 @@ def child_lives(setting: str, children: int) -> list[float]:
     zygote = Zygote(sandbox, hidden=[ROOT], cgroups=None if on else False, namespaces=on)
     zygote.wait_ready()
     limits = {"limits": vars(load_course().limits)}
-    files = {f"lesson1/{p.name}": p.read_text() for p in (ROOT / "solutions" / "lesson1").glob("[!_t]*.py")}
+    files = {
+        f"lesson1/{p.name}": p.read_text()
+        for p in (ROOT / "solutions" / "lesson1").glob("[!_t]*.py")
+    }
     times = []
     try:
         for _ in range(children):
@@ -85,16 +90,26 @@ def child_lives(setting: str, children: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="class gradings per setting (default 3)")
-    parser.add_argument("--copies", type=int, default=4, help="copies of the solutions in the class (default 4)")
-    parser.add_argument("--children", type=int, default=40, help="child lives per setting (default 40)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="class gradings per setting (default 3)"
+    )
+    parser.add_argument(
+        "--copies", type=int, default=4, help="copies of the solutions in the class (default 4)"
+    )
+    parser.add_argument(
+        "--children", type=int, default=40, help="child lives per setting (default 40)"
+    )
     args = parser.parse_args()
     if bubblewrap_problem():
         raise SystemExit(f"bubblewrap is needed to measure the sandbox: {bubblewrap_problem()}")
     folder = Path(tempfile.mkdtemp(prefix="bench-class-"))
     for i in range(args.copies):
         for lesson in (ROOT / "solutions").glob("lesson*"):
-            shutil.copytree(lesson, folder / f"student-{i}" / lesson.name, ignore=shutil.ignore_patterns("test_*", "__pycache__"))
+            shutil.copytree(
+                lesson,
+                folder / f"student-{i}" / lesson.name,
+                ignore=shutil.ignore_patterns("test_*", "__pycache__"),
+            )
     wall: dict[str, list[float]] = {s: [] for s in SETTINGS}
     for setting in SETTINGS:
         grade_once(folder, setting)  # warm-up: page cache, bytecode, the first cgroup
@@ -102,7 +117,10 @@ def main() -> None:
         order = list(SETTINGS) if round_ % 2 == 0 else list(reversed(SETTINGS))
         for setting in order:
             wall[setting].append(grade_once(folder, setting))
-            print(f"round {round_ + 1}: {setting:<8} the sandbox  {wall[setting][-1]:6.2f} s", flush=True)
+            print(
+                f"round {round_ + 1}: {setting:<8} the sandbox  {wall[setting][-1]:6.2f} s",
+                flush=True,
+            )
     lives = {s: [] for s in SETTINGS}
     for half in range(2):
         for setting in SETTINGS if half == 0 else reversed(SETTINGS):
@@ -111,10 +129,16 @@ def main() -> None:
 
     with_, without = statistics.median(wall["with"]), statistics.median(wall["without"])
     print(f"\ngrading {args.copies} copies of the solutions, median of {args.rounds}:")
-    print(f"  with the sandbox {with_:7.2f} s   without {without:7.2f} s   ratio {with_ / without:.2f}")
+    print(
+        f"  with the sandbox {with_:7.2f} s   without {without:7.2f} s   ratio {with_ / without:.2f}"
+    )
     with_, without = statistics.median(lives["with"]), statistics.median(lives["without"])
-    print(f"one child's life (spawn, load the submission, release), median of {len(lives['with'])}:")
-    print(f"  with the sandbox {with_ * 1000:5.1f} ms   without {without * 1000:5.1f} ms   ratio {with_ / without:.2f}")
+    print(
+        f"one child's life (spawn, load the submission, release), median of {len(lives['with'])}:"
+    )
+    print(
+        f"  with the sandbox {with_ * 1000:5.1f} ms   without {without * 1000:5.1f} ms   ratio {with_ / without:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: results written so far are kept; run the same command again to finish", file=sys.stderr)
+        print(
+            "interrupted: results written so far are kept; run the same command again to finish",
+            file=sys.stderr,
+        )
         return 130
 
 

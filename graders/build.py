@@ -1,4 +1,5 @@
-"""``python -m graders build``: write exercises/ and the nbgrader course from solutions/; ``--check`` fails when anything generated is stale.
+"""``python -m graders build``: write exercises/ and the nbgrader course from solutions/;
+``--check`` fails when anything generated is stale.
 
 Generated files are described as one mapping {path: text}, produced by the generators in
 ``GENERATORS``; writing and checking both work from that mapping, so they cannot disagree.
@@ -15,8 +16,8 @@ import argparse
 import ast
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import notebooks
 from .course import Course, load_course
@@ -36,7 +37,9 @@ def strip_solutions(source: str, filename: str) -> str:
         marker = line.strip()
         if marker == BEGIN:
             if start is not None:
-                raise CourseError(f"{filename}:{number}: {BEGIN} inside another solution region; close the first with {END}")
+                raise CourseError(
+                    f"{filename}:{number}: {BEGIN} inside another solution region; close the first with {END}"
+                )
             start = number
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}# YOUR CODE HERE\n")
@@ -93,11 +96,18 @@ def validate(course: Course) -> None:
     for exercise in course.exercises:
         solution = course.solution_file(exercise)
         if not solution.is_file():
-            raise CourseError(f"course.toml: {exercise.id} lives in {solution.relative_to(course.root)}, which does not exist")
+            raise CourseError(
+                f"course.toml: {exercise.id} lives in {solution.relative_to(course.root)}, which does not exist"
+            )
         source = solution.read_text(encoding="utf-8")
         tree = ast.parse(source, filename=str(solution))
         definition = next(
-            (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == exercise.entry), None
+            (
+                n
+                for n in tree.body
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == exercise.entry
+            ),
+            None,
         )
         if definition is None:
             raise CourseError(
@@ -174,8 +184,12 @@ def write(course: Course, files: dict[Path, str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Generate exercises/ and the nbgrader course from solutions/ (or, with --check, verify they are up to date)."""
     parser = argparse.ArgumentParser(prog="python -m graders build", description=main.__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if a generated file is stale; write nothing")
-    parser.add_argument("--course", default=None, help="path to course.toml (default: the repository's)")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if a generated file is stale; write nothing"
+    )
+    parser.add_argument(
+        "--course", default=None, help="path to course.toml (default: the repository's)"
+    )
     args = parser.parse_args(argv)
     course = load_course(args.course) if args.course else load_course()
     files = generated(course)
@@ -184,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"stale: {problem}")
         if problems:
-            print("generated files are out of date: run `python -m graders build` and commit the result")
+            print(
+                "generated files are out of date: run `python -m graders build` and commit the result"
+            )
             return 1
         print(f"build is up to date ({len(files)} generated files)")
         return 0

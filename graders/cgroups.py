@@ -49,7 +49,9 @@ def detect() -> tuple[Hierarchy | None, str]:
     own = _own_groups()
     v1_memory, v1_pids = mounts.get("memory"), mounts.get("pids")
     if v1_memory and v1_pids:
-        hierarchy = Hierarchy(1, _inside(v1_memory, own.get("memory", "/")), _inside(v1_pids, own.get("pids", "/")))
+        hierarchy = Hierarchy(
+            1, _inside(v1_memory, own.get("memory", "/")), _inside(v1_pids, own.get("pids", "/"))
+        )
     elif "" in mounts:
         root = mounts[""]
         controllers = _read(root / "cgroup.controllers").split()
@@ -65,7 +67,9 @@ def detect() -> tuple[Hierarchy | None, str]:
         probe = Group.create(hierarchy, memory_bytes=64 * 2**20, processes=8)
         probe.remove()
     except OSError as exc:
-        return None, f"cannot create cgroups ({exc.strerror or exc}: {exc.filename or ''})".replace(": )", ")")
+        return None, f"cannot create cgroups ({exc.strerror or exc}: {exc.filename or ''})".replace(
+            ": )", ")"
+        )
     return hierarchy, ""
 
 
@@ -80,7 +84,7 @@ class Group:
         self.hierarchy, self.folders = hierarchy, folders
 
     @classmethod
-    def create(cls, hierarchy: Hierarchy, *, memory_bytes: int, processes: int) -> "Group":
+    def create(cls, hierarchy: Hierarchy, *, memory_bytes: int, processes: int) -> Group:
         name = f"graders-{os.getpid()}-{next(_groups)}"
         folders: list[Path] = []
         group = cls(hierarchy, folders)
@@ -92,7 +96,9 @@ class Group:
             if hierarchy.version == 2:
                 _set(folders[0], "memory.max", memory_bytes)
                 _set(folders[0], "memory.swap.max", 0, optional=True)
-                _set(folders[0], "memory.oom.group", 1, optional=True)  # an OOM kill takes the whole submission
+                _set(
+                    folders[0], "memory.oom.group", 1, optional=True
+                )  # an OOM kill takes the whole submission
                 _set(folders[0], "pids.max", processes)
             else:
                 _set(folders[0], "memory.limit_in_bytes", memory_bytes)
@@ -105,7 +111,9 @@ class Group:
 
     def procs_files(self) -> list[int]:
         """Open ``cgroup.procs`` files: a process that writes "0" to each joins this group."""
-        return [os.open(folder / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for folder in self.folders]
+        return [
+            os.open(folder / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for folder in self.folders
+        ]
 
     def oom_kills(self) -> int:
         """How many processes the kernel's OOM killer has killed in this group."""

@@ -31,12 +31,18 @@ def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[
             graded = [r.exercise(exercise.id) for r in results]
             graded = [g for g in graded if g is not None]
             statuses = Counter(t.status for g in graded for t in g.tests if t.status != "passed")
-            stats.append({
-                "id": exercise.id,
-                "full": sum(g.score >= g.max_score for g in graded) / len(graded) if graded else 0.0,
-                "mean": statistics.fmean(g.score / g.max_score for g in graded) if graded else 0.0,
-                "failure": statuses.most_common(1)[0][0] if statuses else "",
-            })  # fmt: skip
+            stats.append(
+                {
+                    "id": exercise.id,
+                    "full": sum(g.score >= g.max_score for g in graded) / len(graded)
+                    if graded
+                    else 0.0,
+                    "mean": statistics.fmean(g.score / g.max_score for g in graded)
+                    if graded
+                    else 0.0,
+                    "failure": statuses.most_common(1)[0][0] if statuses else "",
+                }
+            )
     return stats
 
 
@@ -47,9 +53,18 @@ def mistake_counts(results: list[StudentResult]) -> list[tuple[str, str, int]]:
     """
     counts: Counter = Counter()
     for result in results:
-        made = {(e.id, name) for e in result.exercises for t in e.tests if t.status != "passed" for name in named_in(t.message)}
+        made = {
+            (e.id, name)
+            for e in result.exercises
+            for t in e.tests
+            if t.status != "passed"
+            for name in named_in(t.message)
+        }
         counts.update(made)
-    return [(exercise, name, n) for (exercise, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return [
+        (exercise, name, n)
+        for (exercise, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def _png(figure) -> str:
@@ -58,7 +73,9 @@ def _png(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def plots(results: list[StudentResult], stats: list[dict], mistakes: list[tuple[str, str, int]]) -> list[str]:
+def plots(
+    results: list[StudentResult], stats: list[dict], mistakes: list[tuple[str, str, int]]
+) -> list[str]:
     """Score histogram, per-exercise bar chart, and (when any was made) the ranked mistakes, as base64 PNG."""
     import matplotlib
     import matplotlib.ticker
@@ -80,7 +97,13 @@ def plots(results: list[StudentResult], stats: list[dict], mistakes: list[tuple[
     figure, axis = pyplot.subplots(figsize=(7, height))
     names = [s["id"] for s in stats][::-1]
     axis.barh(names, [100 * s["mean"] for s in stats][::-1], color="#c6dbef", label="mean score")
-    axis.barh(names, [100 * s["full"] for s in stats][::-1], color="#2171b5", height=0.45, label="full marks")
+    axis.barh(
+        names,
+        [100 * s["full"] for s in stats][::-1],
+        color="#2171b5",
+        height=0.45,
+        label="full marks",
+    )
     axis.set_xlim(0, 100)
     axis.set_xlabel("% of students (full marks) / % of points (mean score)")
     # Above the plot: inside it, the legend would hide the ends of the bars near 100%.
@@ -107,7 +130,10 @@ def _clip(text: str, width: int) -> str:
 
 
 def _walls(sandbox: dict) -> str:
-    words = [f"sandbox {sandbox.get('mode', '?')}", "namespaces" if sandbox.get("namespaces") else "no namespaces"]
+    words = [
+        f"sandbox {sandbox.get('mode', '?')}",
+        "namespaces" if sandbox.get("namespaces") else "no namespaces",
+    ]
     if sandbox.get("user"):
         words.append(f"as {sandbox['user']}")
     return ", ".join(words)
@@ -130,7 +156,9 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
     ]
     weak = [r for r in results if r.weakly_sandboxed]
     if weak:
-        names = ", ".join(e(r.student) for r in weak[:10]) + (f" and {len(weak) - 10} more" if len(weak) > 10 else "")
+        names = ", ".join(e(r.student) for r in weak[:10]) + (
+            f" and {len(weak) - 10} more" if len(weak) > 10 else ""
+        )
         walls = sorted({_walls(r.sandbox) for r in weak})
         parts.append(
             f"<p class='warning'><strong>Warning:</strong> {len(weak)} student(s) were graded without the full "
@@ -143,11 +171,20 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             f"lowest {min(totals):.2f}, highest {max(totals):.2f} of {maximum:g}.</p>"
         )
         images = plots(results, stats, mistakes)
-        parts.append(f"<h2>Scores</h2><img alt='score histogram' src='data:image/png;base64,{images[0]}'>")
-        parts.append(f"<h2>Exercises</h2><img alt='full marks and mean score per exercise' src='data:image/png;base64,{images[1]}'>")
-    parts.append("<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>")
+        parts.append(
+            f"<h2>Scores</h2><img alt='score histogram' src='data:image/png;base64,{images[0]}'>"
+        )
+        parts.append(
+            "<h2>Exercises</h2><img alt='full marks and mean score per exercise' "
+            f"src='data:image/png;base64,{images[1]}'>"
+        )
+    parts.append(
+        "<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>"
+    )
     for s in stats:
-        failure = f"<span class='{e(s['failure'])}'>{e(s['failure'])}</span>" if s["failure"] else ""
+        failure = (
+            f"<span class='{e(s['failure'])}'>{e(s['failure'])}</span>" if s["failure"] else ""
+        )
         if s["id"] in most_often:  # what the failures were, where a catalogue recognised them
             name, n = most_often[s["id"]]
             failure += f"; most often {e(name)} ({n} student{'s' if n != 1 else ''})"
@@ -163,10 +200,13 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
                 "<p>Known mistakes from the exercises' catalogues, by how many students made them "
                 "(recognised from what their code returned).</p>"
             )
-            parts.append(f"<img alt='catalogue mistakes by number of students' src='data:image/png;base64,{images[2]}'>")
+            parts.append(
+                f"<img alt='catalogue mistakes by number of students' src='data:image/png;base64,{images[2]}'>"
+            )
             parts.append("<table><tr><th>students</th><th>exercise</th><th>mistake</th></tr>")
             parts += [
-                f"<tr><td class='num'>{n}</td><td>{e(exercise)}</td><td>{e(name)}</td></tr>" for exercise, name, n in mistakes
+                f"<tr><td class='num'>{n}</td><td>{e(exercise)}</td><td>{e(name)}</td></tr>"
+                for exercise, name, n in mistakes
             ]
             parts.append("</table>")
         else:
@@ -185,12 +225,16 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             else:
                 cells.append(f"<td class='num {graded.status}'>{graded.score:.3g}</td>")
         link = f"{e(result.student)}/feedback.html"
-        parts.append(f"<tr><td><a href='{link}'>{e(result.student)}</a></td>"
-                     f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td>{''.join(cells)}</tr>")  # fmt: skip
+        parts.append(
+            f"<tr><td><a href='{link}'>{e(result.student)}</a></td>"
+            f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td>{''.join(cells)}</tr>"
+        )
     parts.append("</table></div></body></html>")
     return "\n".join(parts) + "\n"
 
 
-def write_class_page(course: Course, lessons: list[Lesson], results: list[StudentResult], path: Path) -> None:
+def write_class_page(
+    course: Course, lessons: list[Lesson], results: list[StudentResult], path: Path
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_class_page(course, lessons, results), encoding="utf-8")

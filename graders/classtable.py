@@ -9,7 +9,9 @@ from .course import Course, Lesson
 from .results import StudentResult
 
 
-def write_class_csv(course: Course, lessons: list[Lesson], results: list[StudentResult], path: Path) -> None:
+def write_class_csv(
+    course: Course, lessons: list[Lesson], results: list[StudentResult], path: Path
+) -> None:
     exercises = [e.id for lesson in lessons for e in lesson.exercises]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -18,9 +20,13 @@ def write_class_csv(course: Course, lessons: list[Lesson], results: list[Student
         for result in sorted(results, key=lambda r: r.student):
             scores = {e.id: e.score for e in result.exercises}
             writer.writerow(
-                [result.student, *(_number(scores[e]) if e in scores else "" for e in exercises),
-                 _number(result.score), _number(result.max_score)]
-            )  # fmt: skip
+                [
+                    result.student,
+                    *(_number(scores[e]) if e in scores else "" for e in exercises),
+                    _number(result.score),
+                    _number(result.max_score),
+                ]
+            )
 
 
 def _number(value: float) -> str:

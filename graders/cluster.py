@@ -15,8 +15,8 @@ import json
 import math
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import results as results_io
 from .errors import HarnessError
@@ -31,7 +31,11 @@ def pack_submission(folder: Path, lessons: list[str]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for lesson in lessons:
         for path in sorted((folder / lesson).rglob("*")) if (folder / lesson).is_dir() else ():
-            if path.is_file() and "__pycache__" not in path.parts and ".ipynb_checkpoints" not in path.parts:
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and ".ipynb_checkpoints" not in path.parts
+            ):
                 files[str(path.relative_to(folder))] = path.read_bytes()
     if sum(map(len, files.values())) > MAX_SUBMISSION_BYTES:  # keep what graders read
         files = {name: data for name, data in files.items() if name.endswith((".py", ".ipynb"))}
@@ -51,7 +55,9 @@ def grade_chunk(payload: dict) -> dict[str, str]:
             "solutions): install the same version of the repository on every worker"
         )
     lessons = tuple(course.lesson(lesson) for lesson in payload["lessons"])
-    spec = ShardSpec(course, lessons, payload["device"], payload["sandbox"], payload.get("child_walls", "auto"))
+    spec = ShardSpec(
+        course, lessons, payload["device"], payload["sandbox"], payload.get("child_walls", "auto")
+    )
     with tempfile.TemporaryDirectory(prefix="graders-dask-") as temporary:
         root = Path(temporary)
         entries = []
@@ -78,27 +84,38 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise HarnessError("grading on Dask needs dask and distributed: pip install -e '.[dask]'") from None
+            raise HarnessError(
+                "grading on Dask needs dask and distributed: pip install -e '.[dask]'"
+            ) from None
 
         if self.scheduler:
             try:
                 return Client(self.scheduler, timeout="30s"), None
             except OSError as exc:
-                raise HarnessError(f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})") from None
+                raise HarnessError(
+                    f"--scheduler {self.scheduler}: cannot reach the Dask scheduler ({exc})"
+                ) from None
         cluster = LocalCluster(
-            n_workers=self.local_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=self.local_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
             silence_logs=40,
-        )  # fmt: skip
+        )
         return Client(cluster), cluster
 
-    def run(self, spec: ShardSpec, todo: list[tuple[str, Path]], out: Path, poll: Callable[[], None]) -> None:
+    def run(
+        self, spec: ShardSpec, todo: list[tuple[str, Path]], out: Path, poll: Callable[[], None]
+    ) -> None:
         from distributed import as_completed
 
         from .fingerprint import harness
 
         client, cluster = self._client()
         try:
-            workers = max(1, len(client.scheduler_info().get("workers", {})) or self.local_workers or 1)
+            workers = max(
+                1, len(client.scheduler_info().get("workers", {})) or self.local_workers or 1
+            )
             size = self.chunk or max(1, min(MAX_CHUNK, math.ceil(len(todo) / (2 * workers))))
             lessons = [lesson.id for lesson in spec.lessons]
             futures = []
@@ -110,7 +127,9 @@ class DaskExecutor:
                     "device": spec.device,
                     "sandbox": spec.sandbox,
                     "child_walls": spec.child_walls,
-                    "submissions": {student: pack_submission(folder, lessons) for student, folder in chunk},
+                    "submissions": {
+                        student: pack_submission(folder, lessons) for student, folder in chunk
+                    },
                 }
                 key = f"graders-chunk-{start // size}-{uuid.uuid4().hex[:8]}"
                 futures.append(client.submit(grade_chunk, payload, key=key, pure=False, retries=2))
@@ -119,7 +138,9 @@ class DaskExecutor:
                     try:
                         result = results_io.parse(json.loads(text))
                     except (ValueError, KeyError, TypeError) as exc:
-                        raise HarnessError(f"a Dask worker returned an invalid result for {student} ({exc})") from None
+                        raise HarnessError(
+                            f"a Dask worker returned an invalid result for {student} ({exc})"
+                        ) from None
                     results_io.write(result, out / student / "result.json")
                 poll()
         finally:

@@ -9,7 +9,7 @@ that mistake.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 
@@ -70,7 +70,10 @@ class Expect:
                 wrong = recompute(mistake.function)
             except Exception:
                 continue
-            if difference(got, wrong, tolerance) is None and difference(want, wrong, tolerance) is not None:
+            if (
+                difference(got, wrong, tolerance) is None
+                and difference(want, wrong, tolerance) is not None
+            ):
                 matched.append(mistake)
         return matched
 
@@ -95,7 +98,10 @@ def difference(got, want, tolerance: Tolerance) -> str | None:
     try:
         return checks.difference(got, want, tolerance.rtol, tolerance.atol)
     except Exception as exc:
-        return f"expected {describe(want)}, got {describe(got)}, which cannot be compared with it ({type(exc).__name__})"
+        return (
+            f"expected {describe(want)}, got {describe(got)}, which cannot be compared with it "
+            f"({type(exc).__name__})"
+        )
 
 
 def same(got, want) -> bool:
@@ -103,7 +109,11 @@ def same(got, want) -> bool:
     if type(got) is not type(want):
         return False
     if isinstance(want, torch.Tensor):
-        return got.shape == want.shape and got.dtype == want.dtype and bool(torch.equal(got.cpu(), want.cpu()))
+        return (
+            got.shape == want.shape
+            and got.dtype == want.dtype
+            and bool(torch.equal(got.cpu(), want.cpu()))
+        )
     try:
         return bool(got == want)
     except Exception:

@@ -16,7 +16,9 @@ DTYPES = ("float32", "float64")
 DEVICES = ("cpu", "cuda")
 _LESSON_ID = re.compile(r"lesson[0-9]+\Z")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_FORBIDDEN = re.compile(r"(aten::[a-z_0-9]+|autograd|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+)\Z")
+_FORBIDDEN = re.compile(
+    r"(aten::[a-z_0-9]+|autograd|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+)\Z"
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ class Exercise:
     timeout: float
     summary: str = ""
     forbidden: tuple[str, ...] = ()
-    tolerances: dict[tuple[str, str], Tolerance] = field(default_factory=dict, hash=False, compare=False)
+    tolerances: dict[tuple[str, str], Tolerance] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     @property
     def id(self) -> str:
@@ -125,7 +129,9 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CourseError(f"{path}: file not found; the course description must be at the repository root") from None
+        raise CourseError(
+            f"{path}: file not found; the course description must be at the repository root"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: cannot be read ({exc})") from None
     try:
@@ -158,7 +164,9 @@ class _Parser:
                 )
         return value
 
-    def number(self, table: dict, key: str, where: tuple, name: str, default=None, *, integer=False):
+    def number(
+        self, table: dict, key: str, where: tuple, name: str, default=None, *, integer=False
+    ):
         value = table.get(key, default)
         if value is None:
             raise self.fail(where, f"{name}: missing key {key!r}")
@@ -168,7 +176,9 @@ class _Parser:
             raise self.fail(where + (key,), f"{name}: {key!r} must be {kind}, got {value!r}")
         return value
 
-    def string(self, table: dict, key: str, where: tuple, name: str, pattern=None, default=None) -> str:
+    def string(
+        self, table: dict, key: str, where: tuple, name: str, pattern=None, default=None
+    ) -> str:
         value = table.get(key, default)
         if value is None:
             raise self.fail(where, f"{name}: missing key {key!r}")
@@ -188,21 +198,31 @@ class _Parser:
                 for key in ("rtol", "atol"):
                     v = tol.get(key)
                     if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-                        raise self.fail(here, f"{name}.{dtype}.{device}: {key!r} must be a number >= 0, got {v!r}")
+                        raise self.fail(
+                            here,
+                            f"{name}.{dtype}.{device}: {key!r} must be a number >= 0, got {v!r}",
+                        )
                     values[key] = float(v)
                 result[(dtype, device)] = Tolerance(**values)
         return result
 
     def course(self, data: dict) -> Course:
         self.table(data, (), "course.toml", {"course", "limits", "tolerances", "lesson"})
-        head = self.table(data.get("course", {}), ("course",), "[course]", {"title", "timeout", "import_timeout"})
+        head = self.table(
+            data.get("course", {}), ("course",), "[course]", {"title", "timeout", "import_timeout"}
+        )
         timeout = float(self.number(head, "timeout", ("course",), "[course]", 10.0))
         import_timeout = float(self.number(head, "import_timeout", ("course",), "[course]", 20.0))
         title = self.string(head, "title", ("course",), "[course]", default="Course")
 
-        raw_limits = self.table(data.get("limits", {}), ("limits",), "[limits]", set(Limits.__dataclass_fields__))
+        raw_limits = self.table(
+            data.get("limits", {}), ("limits",), "[limits]", set(Limits.__dataclass_fields__)
+        )
         limits = Limits(
-            **{key: self.number(raw_limits, key, ("limits",), "[limits]", integer=True) for key in raw_limits}
+            **{
+                key: self.number(raw_limits, key, ("limits",), "[limits]", integer=True)
+                for key in raw_limits
+            }
         )
 
         tolerances = self.tolerances(data.get("tolerances", {}), ("tolerances",), "[tolerances]")
@@ -226,10 +246,19 @@ class _Parser:
             exercises = self.exercises(raw.get("exercise", []), where, lesson_id, timeout)
             lessons.append(Lesson(lesson_id, lesson_title, exercises))
         return Course(
-            self.path.resolve().parent, title, timeout, import_timeout, limits, tolerances, tuple(lessons), self.path.resolve()
+            self.path.resolve().parent,
+            title,
+            timeout,
+            import_timeout,
+            limits,
+            tolerances,
+            tuple(lessons),
+            self.path.resolve(),
         )
 
-    def exercises(self, items, where: tuple, lesson_id: str, default_timeout: float) -> tuple[Exercise, ...]:
+    def exercises(
+        self, items, where: tuple, lesson_id: str, default_timeout: float
+    ) -> tuple[Exercise, ...]:
         if not isinstance(items, list) or not items:
             raise self.fail(where, f"lesson {lesson_id!r} has no [[lesson.exercise]]")
         known = {"entry", "module", "points", "timeout", "summary", "forbidden", "tolerances"}
@@ -248,14 +277,22 @@ class _Parser:
             timeout = float(self.number(raw, "timeout", here, name, default_timeout))
             summary = self.string(raw, "summary", here, name, default="")
             forbidden = raw.get("forbidden", [])
-            if not isinstance(forbidden, list) or not all(isinstance(f, str) and _FORBIDDEN.match(f) for f in forbidden):
+            if not isinstance(forbidden, list) or not all(
+                isinstance(f, str) and _FORBIDDEN.match(f) for f in forbidden
+            ):
                 raise self.fail(
                     here + ("forbidden",),
                     f"{name}: 'forbidden' must be a list of dotted names ('torch.nn.functional.mse_loss'), "
                     "aten operators ('aten::mse_loss') or 'autograd'",
                 )
-            tolerances = self.tolerances(raw.get("tolerances", {}), here + ("tolerances",), f"{name}.tolerances")
-            exercises.append(Exercise(lesson_id, entry, module, points, timeout, summary, tuple(forbidden), tolerances))
+            tolerances = self.tolerances(
+                raw.get("tolerances", {}), here + ("tolerances",), f"{name}.tolerances"
+            )
+            exercises.append(
+                Exercise(
+                    lesson_id, entry, module, points, timeout, summary, tuple(forbidden), tolerances
+                )
+            )
         return tuple(exercises)
 
 

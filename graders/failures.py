@@ -15,8 +15,16 @@ from .course import Exercise, Limits
 from .sandbox import ExitStatus, signal_name
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
-_DEVICE_MISMATCH = re.compile(r"same device|not on the expected device|Cannot copy out of meta tensor|device type")
-_MEMORY_WORDS = ("can't allocate memory", "not enough memory", "out of memory", "unable to allocate", "cannot allocate memory")
+_DEVICE_MISMATCH = re.compile(
+    r"same device|not on the expected device|Cannot copy out of meta tensor|device type"
+)
+_MEMORY_WORDS = (
+    "can't allocate memory",
+    "not enough memory",
+    "out of memory",
+    "unable to allocate",
+    "cannot allocate memory",
+)
 
 
 class StudentFailure(Exception):
@@ -29,7 +37,7 @@ class StudentFailure(Exception):
         super().__init__(message)
         self.message, self.output = message, output
 
-    def again(self) -> "StudentFailure":
+    def again(self) -> StudentFailure:
         """The same failure, for a later test that hits it too (a failed import, a timed-out entry point)."""
         return type(self)(self.message, self.output)
 
@@ -101,25 +109,36 @@ def from_error(exercise: Exercise, error: dict, output: str, limits: Limits) -> 
     phase, kind = error.get("phase"), str(error.get("type", ""))
     line = _error_line(error)
     if phase == "entry":
-        return InvalidSubmission(f"{exercise.module_path} does not define {exercise.entry}: {scrub(str(error.get('message', '')))}", output)
+        return InvalidSubmission(
+            f"{exercise.module_path} does not define {exercise.entry}: {scrub(str(error.get('message', '')))}",
+            output,
+        )
     if phase == "probe":
         return UnusableValue(scrub(str(error.get("message", ""))), output)
     if _is_memory_error(kind, str(error.get("message", ""))):
         where = f"importing {exercise.module_path}" if phase == "import" else exercise.entry
-        return OutOfMemory(f"{where} ran out of memory (the limit is {limits.memory_mb} MB): {line}", output)
+        return OutOfMemory(
+            f"{where} ran out of memory (the limit is {limits.memory_mb} MB): {line}", output
+        )
     if phase == "import":
         if kind == "SystemExit":
-            return ExitedDuringImport(f"importing {exercise.module_path} called {line}: a module must not exit the program", output)
+            return ExitedDuringImport(
+                f"importing {exercise.module_path} called {line}: a module must not exit the program",
+                output,
+            )
         return ImportRaised(f"importing {exercise.module_path} raised {line}", output)
     if kind == "SystemExit":
-        return ExitedDuringCall(f"{exercise.entry} called {line}: return a value instead of exiting", output)
+        return ExitedDuringCall(
+            f"{exercise.entry} called {line}: return a value instead of exiting", output
+        )
     frames = error.get("traceback") or []
     # Only the stub's own ``raise NotImplementedError`` means "not started": a NotImplementedError
     # from deeper down (a torch op without a kernel on this device, say) is a real error to show.
     if kind == "NotImplementedError" and frames and "raise NotImplementedError" in str(frames[-1]):
         where = f" ({str(frames[-1]).split(': ', 1)[0]})"
         return NotImplementedYet(
-            f"not implemented yet: {exercise.entry} raises NotImplementedError{where}; replace it with your code", output
+            f"not implemented yet: {exercise.entry} raises NotImplementedError{where}; replace it with your code",
+            output,
         )
     hint = ""
     message = str(error.get("message", ""))
@@ -136,24 +155,38 @@ def from_error(exercise: Exercise, error: dict, output: str, limits: Limits) -> 
     return StudentRaised(f"{exercise.entry} raised {line}{hint}", output)
 
 
-def from_exit(status: ExitStatus | None, when: str, phase: str, limits: Limits, output: str = "") -> StudentFailure:
+def from_exit(
+    status: ExitStatus | None, when: str, phase: str, limits: Limits, output: str = ""
+) -> StudentFailure:
     """The failure for a child process that ended (or broke its connection) ``when`` (e.g. "while importing ...")."""
     if status is None or status.running:
-        return UnusableValue(f"the process running your code broke its connection to the grader {when}", output)
+        return UnusableValue(
+            f"the process running your code broke its connection to the grader {when}", output
+        )
     if status.out_of_memory:
         return OutOfMemory(
-            f"the process running your code went over the memory limit of {limits.memory_mb} MB {when} and was killed", output
+            f"the process running your code went over the memory limit of {limits.memory_mb} MB {when} and was killed",
+            output,
         )
     if status.signal in (signal.SIGXCPU, signal.SIGKILL) and status.cpu >= limits.cpu_seconds - 0.5:
         return CpuTimeExceeded(
-            f"the process running your code used up its {limits.cpu_seconds} s of CPU time {when} and was killed", output
+            f"the process running your code used up its {limits.cpu_seconds} s of CPU time {when} and was killed",
+            output,
         )
     if status.signal is not None:
         hint = ""
-        if status.signal in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE):
+        if status.signal in (
+            signal.SIGSEGV,
+            signal.SIGBUS,
+            signal.SIGABRT,
+            signal.SIGILL,
+            signal.SIGFPE,
+        ):
             hint = ": a crash inside native code (out-of-bounds memory access, ctypes, ...)"
         return StudentCrashed(
-            f"the process running your code crashed with signal {status.signal} ({signal_name(status.signal)}) {when}{hint}", output
+            f"the process running your code crashed with signal {status.signal} "
+            f"({signal_name(status.signal)}) {when}{hint}",
+            output,
         )
     kind = ExitedDuringImport if phase == "import" else ExitedDuringCall
     return kind(

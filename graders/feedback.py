@@ -74,17 +74,32 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
             first_line = test.message.splitlines()[0] if test.message else ""
             groups.setdefault(f"{test.status}: {first_line}", []).append(test)
     failures = [
-        Failure(tests[0].status, tests[0].name, len(tests) - 1, tests[0].message or "(no message)", tests[0].failure)
+        Failure(
+            tests[0].status,
+            tests[0].name,
+            len(tests) - 1,
+            tests[0].message or "(no message)",
+            tests[0].failure,
+        )
         for tests in groups.values()
     ]
-    return Section(exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE))
+    return Section(
+        exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE)
+    )
 
 
 def render_markdown(course: Course, result: StudentResult) -> str:
-    lines = [f"# Feedback for {result.student}", "", f"**Score: {result.score:g} / {result.max_score:g}**", ""]
+    lines = [
+        f"# Feedback for {result.student}",
+        "",
+        f"**Score: {result.score:g} / {result.max_score:g}**",
+        "",
+    ]
     lines += ["| exercise | score | status |", "| --- | ---: | --- |"]
     for exercise in result.exercises:
-        lines.append(f"| {exercise.id} | {exercise.score:.3g} / {exercise.max_score:g} | {exercise.status} |")
+        lines.append(
+            f"| {exercise.id} | {exercise.score:.3g} / {exercise.max_score:g} | {exercise.status} |"
+        )
     for exercise in result.exercises:
         lines += ["", *exercise_section(course, exercise)]
     lines += ["", "---", FOOTER]
@@ -110,7 +125,9 @@ def exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
 
 
 def _indent(text: str) -> str:
-    return "\n".join("  " + line if line else "" for line in text.splitlines()).replace("  ```", "  ` ``")
+    return "\n".join("  " + line if line else "" for line in text.splitlines()).replace(
+        "  ```", "  ` ``"
+    )
 
 
 PAGE_STYLE = """
@@ -144,7 +161,9 @@ def render_html(course: Course, result: StudentResult) -> str:
     parts.append("</table>")
     for section in sections(course, result):
         exercise = section.exercise
-        parts.append(f"<h2 id='{e(exercise.id)}'>{e(exercise.id)}: {exercise.score:.3g} / {exercise.max_score:g}</h2>")
+        parts.append(
+            f"<h2 id='{e(exercise.id)}'>{e(exercise.id)}: {exercise.score:.3g} / {exercise.max_score:g}</h2>"
+        )
         if section.summary:
             parts.append(f"<p class='summary'>{e(section.summary)}</p>")
         if not section.failures:
@@ -154,7 +173,8 @@ def render_html(course: Course, result: StudentResult) -> str:
         for failure in section.failures:
             also = f" (and {failure.similar} similar)" if failure.similar else ""
             parts.append(
-                f"<p><strong class='{failure.status}'>{e(failure.label)}</strong> <code>{e(failure.test)}</code>{also}</p>"
+                f"<p><strong class='{failure.status}'>{e(failure.label)}</strong> "
+                f"<code>{e(failure.test)}</code>{also}</p>"
                 f"<pre>{e(failure.message)}</pre>"
             )
         if section.more_kinds:

@@ -25,15 +25,29 @@ def harness(course: Course) -> str:
 @functools.cache
 def _harness(root: Path, course_file: Path) -> str:
     digest = hashlib.sha256(course_file.read_bytes() + b"\0")
-    files = sorted({p for pattern in _HARNESS_PATTERNS for p in root.glob(pattern) if "__pycache__" not in p.parts})
+    files = sorted(
+        {
+            p
+            for pattern in _HARNESS_PATTERNS
+            for p in root.glob(pattern)
+            if "__pycache__" not in p.parts
+        }
+    )
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def of_grading(course: Course, submission_fingerprint: str, lessons: list[Lesson], devices: list[str]) -> str:
+def of_grading(
+    course: Course, submission_fingerprint: str, lessons: list[Lesson], devices: list[str]
+) -> str:
     """The fingerprint a student's result is stored under."""
     digest = hashlib.sha256()
-    for part in (harness(course), submission_fingerprint, ",".join(l.id for l in lessons), ",".join(devices)):
+    for part in (
+        harness(course),
+        submission_fingerprint,
+        ",".join(lesson.id for lesson in lessons),
+        ",".join(devices),
+    ):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()

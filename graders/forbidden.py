@@ -74,7 +74,11 @@ def _matching(dotted: str, forbidden: tuple[str, ...]) -> list[str]:
         return [f"{dotted}() (code built from strings cannot be checked)"]
     if dotted.endswith("." + COMPUTED):
         module = dotted[: -len(COMPUTED) - 1]
-        if any(name.rsplit(".", 1)[0] == module and module != "torch" for name in forbidden if "." in name):
+        if any(
+            name.rsplit(".", 1)[0] == module and module != "torch"
+            for name in forbidden
+            if "." in name
+        ):
             return [f"getattr({module}, <a computed name>)"]
         return []
     return [name for name in forbidden if _matches(dotted, name)]
@@ -91,7 +95,11 @@ def _matches(dotted: str, forbidden: str) -> bool:
         return True
     leaf = forbidden.rsplit(".", 1)[-1]
     if dotted.startswith("."):  # a method call such as x.logsumexp()
-        return dotted == "." + leaf and forbidden.rsplit(".", 1)[0] in ("torch", "torch.special") and leaf in _tensor_methods()
+        return (
+            dotted == "." + leaf
+            and forbidden.rsplit(".", 1)[0] in ("torch", "torch.special")
+            and leaf in _tensor_methods()
+        )
     if _private_twin(dotted, leaf):
         return True
     target = _resolve(forbidden)
@@ -101,7 +109,12 @@ def _matches(dotted: str, forbidden: str) -> bool:
 def _private_twin(dotted: str, leaf: str) -> bool:
     """``torch._refs.nn.functional.mse_loss`` for ``mse_loss``: a private implementation of the same thing."""
     parts = dotted.split(".")
-    return len(parts) > 2 and parts[0] == "torch" and any(p.startswith("_") for p in parts[1:-1]) and parts[-1] == leaf
+    return (
+        len(parts) > 2
+        and parts[0] == "torch"
+        and any(p.startswith("_") for p in parts[1:-1])
+        and parts[-1] == leaf
+    )
 
 
 @functools.cache
@@ -140,8 +153,18 @@ def scan(source: str) -> Scan:
     except (SyntaxError, ValueError):
         return Scan({}, {})
     aliases = _aliases(tree)
-    top_level = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    top_level |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    top_level = {
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+    top_level |= {
+        t.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     references: dict[str, set[str]] = {}
     found: dict[str, list[tuple[str, int]]] = {}
     for node in tree.body:
@@ -160,7 +183,11 @@ def scan(source: str) -> Scan:
 def _owner(node: ast.stmt) -> str:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return node.name
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+    if (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
         return node.targets[0].id  # ``mse = F.mse_loss`` belongs to ``mse``
     return MODULE_LEVEL
 
@@ -178,9 +205,15 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    for _ in range(2):  # assignments, twice: ``F = importlib.import_module(...)`` then ``f = F.mse_loss``
+    for _ in range(
+        2
+    ):  # assignments, twice: ``F = importlib.import_module(...)`` then ``f = F.mse_loss``
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
                 target = _chain(node.value, aliases)
                 if target and "." in target:
                     aliases[node.targets[0].id] = target
@@ -194,7 +227,11 @@ def _chain(node: ast.AST, aliases: dict[str, str]) -> str | None:
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        elif isinstance(node, ast.Subscript) and _is_namespace(node.value, aliases) and _literal(node.slice) is not None:
+        elif (
+            isinstance(node, ast.Subscript)
+            and _is_namespace(node.value, aliases)
+            and _literal(node.slice) is not None
+        ):
             parts.append(_literal(node.slice))  # vars(F)["mse_loss"], F.__dict__["mse_loss"]
             node = node.value.args[0] if isinstance(node.value, ast.Call) else node.value.value
         else:
@@ -210,13 +247,22 @@ def _chain(node: ast.AST, aliases: dict[str, str]) -> str | None:
 
 def _is_namespace(node: ast.AST, aliases: dict[str, str]) -> bool:
     """``vars(X)`` or ``X.__dict__``, where X is a known name."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars" and len(node.args) == 1:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "vars"
+        and len(node.args) == 1
+    ):
         return _chain(node.args[0], aliases) is not None
-    return isinstance(node, ast.Attribute) and node.attr == "__dict__" and _chain(node.value, aliases) is not None
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "__dict__"
+        and _chain(node.value, aliases) is not None
+    )
 
 
 def _imported(node: ast.AST, aliases: dict[str, str]) -> str | None:
-    """The module named by ``importlib.import_module("x")``, ``__import__("x", fromlist=...)`` or ``sys.modules["x"]``."""
+    """The module named by ``importlib.import_module("x")``, ``__import__("x", ...)`` or ``sys.modules["x"]``."""
     if isinstance(node, ast.Subscript) and _chain(node.value, aliases) == "sys.modules":
         return _literal(node.slice)
     if not isinstance(node, ast.Call) or not node.args:
@@ -227,32 +273,46 @@ def _imported(node: ast.AST, aliases: dict[str, str]) -> str | None:
         return name
     if function == "__import__" and name:
         fromlist = len(node.args) >= 4 or any(k.arg == "fromlist" for k in node.keywords)
-        return name if fromlist else name.split(".")[0]  # without a fromlist it returns the top package
+        return (
+            name if fromlist else name.split(".")[0]
+        )  # without a fromlist it returns the top package
     return None
 
 
 def _literal(node: ast.AST) -> str | None:
-    """The string an expression spells out with literals only: ``"a"``, ``"a" + "b"``, ``f"a{'b'}"``, ``"".join(["a", "b"])``."""
+    """The string an expression spells out with literals only.
+
+    ``"a"``, ``"a" + "b"``, ``f"a{'b'}"``, ``"".join(["a", "b"])``.
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _literal(node.left), _literal(node.right)
         return left + right if left is not None and right is not None else None
     if isinstance(node, ast.JoinedStr):
-        pieces = [_literal(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values]
+        pieces = [
+            _literal(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values
+        ]
         return "".join(pieces) if all(p is not None for p in pieces) else None
     if (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join"
-        and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple))
-    ):  # fmt: skip
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and len(node.args) == 1
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+    ):
         separator = _literal(node.func.value)
         pieces = [_literal(e) for e in node.args[0].elts]
-        return separator.join(pieces) if separator is not None and all(p is not None for p in pieces) else None
+        return (
+            separator.join(pieces)
+            if separator is not None and all(p is not None for p in pieces)
+            else None
+        )
     return None
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
-    """The dotted name a node refers to, ``.method`` for a method call on an unknown object, or a dynamic-code marker."""
+    """The dotted name a node refers to, ``.method`` for a method of an unknown object, or a dynamic-code marker."""
     if isinstance(node, (ast.Attribute, ast.Subscript)):
         chain = _chain(node, aliases)
         if chain:

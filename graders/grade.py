@@ -67,7 +67,10 @@ def grade(path: Path, options: Options) -> Graded:
     """Run every stage in order; each stage is one function below."""
     course = load_course(options.course_file)
     if options.device == "cuda" and "cuda" not in resolved_devices("cuda"):
-        raise UsageError("--device cuda: this machine has no CUDA device (torch.cuda.is_available() is False); use --device cpu or all")
+        raise UsageError(
+            "--device cuda: this machine has no CUDA device (torch.cuda.is_available() is False); "
+            "use --device cpu or all"
+        )
     entries = discover(path, course)
     lessons = select_lessons(course, entries, options.lessons)
     todo, kept = plan(course, entries, lessons, options)
@@ -77,13 +80,17 @@ def grade(path: Path, options: Options) -> Graded:
     return Graded(course, lessons, results, missing, [student for student, _ in todo], kept)
 
 
-def select_lessons(course: Course, entries: list[tuple[str, Path]], requested: list[str]) -> list[Lesson]:
+def select_lessons(
+    course: Course, entries: list[tuple[str, Path]], requested: list[str]
+) -> list[Lesson]:
     if requested:
         return [course.lesson(lesson_id) for lesson_id in dict.fromkeys(requested)]
     present = lessons_present([folder for _, folder in entries], course)
     if not present:
         names = ", ".join(f"{lesson.id}/" for lesson in course.lessons)
-        raise UsageError(f"no submission contains a lesson folder ({names}); check PATH or pass --lesson")
+        raise UsageError(
+            f"no submission contains a lesson folder ({names}); check PATH or pass --lesson"
+        )
     return present
 
 
@@ -95,9 +102,15 @@ def plan(course: Course, entries: list[tuple[str, Path]], lessons: list[Lesson],
     devices = resolved_devices(options.device)
     todo, kept = [], []
     for student, folder in entries:
-        expected = fingerprint.of_grading(course, load(student, folder, lessons).fingerprint(), lessons, devices)
+        expected = fingerprint.of_grading(
+            course, load(student, folder, lessons).fingerprint(), lessons, devices
+        )
         try:
-            stored = results_io.read(existing[student]).fingerprint if existing[student].is_file() else None
+            stored = (
+                results_io.read(existing[student]).fingerprint
+                if existing[student].is_file()
+                else None
+            )
         except results_io.ResultsError:
             stored = None  # unreadable: grade again
         if stored == expected:
@@ -113,10 +126,16 @@ def resolved_devices(option: str) -> list[str]:
         return ["cpu"]
     import torch
 
-    return [d for d in (["cpu", "cuda"] if option == "all" else ["cuda"]) if d != "cuda" or torch.cuda.is_available()]
+    return [
+        d
+        for d in (["cpu", "cuda"] if option == "all" else ["cuda"])
+        if d != "cuda" or torch.cuda.is_available()
+    ]
 
 
-def run_graders(course: Course, lessons: list[Lesson], todo: list[tuple[str, Path]], options: Options) -> None:
+def run_graders(
+    course: Course, lessons: list[Lesson], todo: list[tuple[str, Path]], options: Options
+) -> None:
     if not todo:
         return
     options.out.mkdir(parents=True, exist_ok=True)
@@ -137,14 +156,18 @@ def run_graders(course: Course, lessons: list[Lesson], todo: list[tuple[str, Pat
         if options.scheduler or options.dask_local:
             from .cluster import DaskExecutor
 
-            DaskExecutor(options.scheduler, options.dask_local, options.dask_chunk).run(spec, todo, options.out, poll)
+            DaskExecutor(options.scheduler, options.dask_local, options.dask_chunk).run(
+                spec, todo, options.out, poll
+            )
         else:
             LocalExecutor(options.jobs).run(spec, todo, options.out, poll)
     finally:
         progress.close()
 
 
-def collect(entries: list[tuple[str, Path]], out: Path) -> tuple[list[results_io.StudentResult], list[str]]:
+def collect(
+    entries: list[tuple[str, Path]], out: Path
+) -> tuple[list[results_io.StudentResult], list[str]]:
     results, missing = [], []
     for student, _ in entries:
         path = out / student / "result.json"
@@ -155,13 +178,17 @@ def collect(entries: list[tuple[str, Path]], out: Path) -> tuple[list[results_io
     return results, missing
 
 
-def report(course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], options: Options) -> None:
+def report(
+    course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], options: Options
+) -> None:
     write_reports(course, lessons, results, options.out)
     if options.gradescope is not None:
         from .gradescope import write_gradescope
 
         if len(results) != 1:
-            raise UsageError(f"--gradescope {options.gradescope}: needs exactly one submission, got {len(results)}")
+            raise UsageError(
+                f"--gradescope {options.gradescope}: needs exactly one submission, got {len(results)}"
+            )
         write_gradescope(course, results[0], options.gradescope)
 
 
@@ -170,24 +197,71 @@ def _internal_errors(logs: Path) -> int:
     if not logs.is_dir():
         return 0
     return sum(
-        log.read_text(errors="replace").count("INTERNAL GRADER ERROR:") for log in logs.glob("shard-*.log")
+        log.read_text(errors="replace").count("INTERNAL GRADER ERROR:")
+        for log in logs.glob("shard-*.log")
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Grade one submission or a class folder: result, feedback and Gradescope JSON per student, class table and page."""
+    """Grade one submission or a class: result, feedback and Gradescope JSON per student, class table and page."""
     parser = argparse.ArgumentParser(prog="python -m graders grade", description=main.__doc__)
-    parser.add_argument("path", type=Path, help="a submission folder (lesson1/, ...) or a class folder (one folder per student)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for results, feedback and the class reports")
-    parser.add_argument("--lesson", action="append", default=[], help="grade only this lesson (repeatable)")
-    parser.add_argument("--device", default="all", choices=("cpu", "cuda", "all"), help="where value tests run (default all)")
-    parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "none"), help="student code isolation: auto (bubblewrap when it works), bwrap (required), none (debugging only)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="grading processes side by side (default: all cores)")
-    parser.add_argument("--force", action="store_true", help="regrade every submission, even unchanged ones")
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)")
-    parser.add_argument("--dask-local", type=int, default=0, metavar="N", help="grade on a local Dask cluster of N workers")
-    parser.add_argument("--dask-chunk", type=int, default=None, metavar="N", help="submissions per Dask task (default: automatic)")
-    parser.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json for a single submission to FILE")
+    parser.add_argument(
+        "path",
+        type=Path,
+        help="a submission folder (lesson1/, ...) or a class folder (one folder per student)",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder for results, feedback and the class reports"
+    )
+    parser.add_argument(
+        "--lesson", action="append", default=[], help="grade only this lesson (repeatable)"
+    )
+    parser.add_argument(
+        "--device",
+        default="all",
+        choices=("cpu", "cuda", "all"),
+        help="where value tests run (default all)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        default="auto",
+        choices=("auto", "bwrap", "none"),
+        help="student code isolation: auto (bubblewrap when it works), bwrap (required), none (debugging only)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="grading processes side by side (default: all cores)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="regrade every submission, even unchanged ones"
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)",
+    )
+    parser.add_argument(
+        "--dask-local",
+        type=int,
+        default=0,
+        metavar="N",
+        help="grade on a local Dask cluster of N workers",
+    )
+    parser.add_argument(
+        "--dask-chunk",
+        type=int,
+        default=None,
+        metavar="N",
+        help="submissions per Dask task (default: automatic)",
+    )
+    parser.add_argument(
+        "--gradescope",
+        type=Path,
+        metavar="FILE",
+        help="also write Gradescope's results.json for a single submission to FILE",
+    )
     parser.add_argument("--course", type=Path, default=COURSE_FILE, help="course.toml to use")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
@@ -202,10 +276,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a folder")
     options = Options(
-        args.out, lessons=args.lesson, device=args.device, sandbox=args.sandbox, jobs=args.jobs,
-        course_file=args.course, quiet=args.quiet, force=args.force, scheduler=args.scheduler,
-        dask_local=args.dask_local, dask_chunk=args.dask_chunk, gradescope=args.gradescope,
-    )  # fmt: skip
+        args.out,
+        lessons=args.lesson,
+        device=args.device,
+        sandbox=args.sandbox,
+        jobs=args.jobs,
+        course_file=args.course,
+        quiet=args.quiet,
+        force=args.force,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        dask_chunk=args.dask_chunk,
+        gradescope=args.gradescope,
+    )
     started = time.perf_counter()
     graded = grade(args.path, options)
     seconds = time.perf_counter() - started

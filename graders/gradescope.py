@@ -28,14 +28,16 @@ def gradescope_results(course: Course, result: StudentResult) -> dict:
             lines += ["", f"{failure.label}: {failure.test}{also}", failure.message]
         if section.more_kinds:
             lines.append(f"... and {section.more_kinds} other kinds of failure.")
-        tests.append({
-            "name": exercise.id,
-            "score": exercise.score,
-            "max_score": exercise.max_score,
-            "status": "passed" if exercise.score >= exercise.max_score else "failed",
-            "output": "\n".join(lines),
-            "visibility": "visible",
-        })  # fmt: skip
+        tests.append(
+            {
+                "name": exercise.id,
+                "score": exercise.score,
+                "max_score": exercise.max_score,
+                "status": "passed" if exercise.score >= exercise.max_score else "failed",
+                "output": "\n".join(lines),
+                "visibility": "visible",
+            }
+        )
     return {
         "score": result.score,
         "output": f"{result.student}: {result.score:g} / {result.max_score:g}",
@@ -47,4 +49,6 @@ def gradescope_results(course: Course, result: StudentResult) -> dict:
 
 def write_gradescope(course: Course, result: StudentResult, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(gradescope_results(course, result), indent=1) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(gradescope_results(course, result), indent=1) + "\n", encoding="utf-8"
+    )

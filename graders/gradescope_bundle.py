@@ -81,7 +81,9 @@ def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str
     known = [lesson.id for lesson in course.lessons]
     unknown = [lesson for lesson in lessons if lesson not in known]
     if unknown:
-        raise UsageError(f"--lesson {unknown[0]}: not a lesson of {course.file}; the lessons are {', '.join(known)}")
+        raise UsageError(
+            f"--lesson {unknown[0]}: not a lesson of {course.file}; the lessons are {', '.join(known)}"
+        )
     flags = " ".join(f"--lesson {lesson}" for lesson in lessons)
     names = []
     zip_path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,8 +97,14 @@ def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str
             if entry == "course.toml" and course.file is not None:
                 source = course.file
             if not source.exists():
-                raise UsageError(f"{source}: missing; the bundle needs it (is {course.root} a whole course?)")
-            files = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
+                raise UsageError(
+                    f"{source}: missing; the bundle needs it (is {course.root} a whole course?)"
+                )
+            files = (
+                [source]
+                if source.is_file()
+                else sorted(p for p in source.rglob("*") if p.is_file())
+            )
             for path in files:
                 if any(part in SKIPPED for part in path.parts) or path.suffix == ".pyc":
                     continue
@@ -132,7 +140,9 @@ def arrange(course: Course, lessons: list[str], source: Path, destination: Path)
             continue
         lesson = modules.get(path.name) or notebooks.get(path.name)
         if lesson is None:
-            log.append(f"ignored {path.relative_to(source)}: not a file of {', '.join(l.id for l in wanted)}")
+            log.append(
+                f"ignored {path.relative_to(source)}: not a file of {', '.join(lesson.id for lesson in wanted)}"
+            )
             continue
         target = destination / lesson / path.name
         if target in placed:
@@ -152,25 +162,43 @@ def arrange(course: Course, lessons: list[str], source: Path, destination: Path)
 def write_failure(path: Path, message: str) -> None:
     """A results.json that tells the student why there is no score (Gradescope shows it as is)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"score": 0, "output": message, "tests": [], "visibility": "visible"}, indent=1) + "\n")
+    path.write_text(
+        json.dumps({"score": 0, "output": message, "tests": [], "visibility": "visible"}, indent=1)
+        + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Write the autograder zip (setup.sh, run_autograder, the graders) a Gradescope assignment uploads."""
-    parser = argparse.ArgumentParser(prog="python -m graders gradescope-bundle", description=main.__doc__)
-    parser.add_argument("--out", type=Path, default=Path("autograder.zip"), help="the zip to write (default autograder.zip)")
-    parser.add_argument("--lesson", action="append", default=[], help="grade only this lesson (repeatable; default all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m graders gradescope-bundle", description=main.__doc__
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("autograder.zip"),
+        help="the zip to write (default autograder.zip)",
+    )
+    parser.add_argument(
+        "--lesson",
+        action="append",
+        default=[],
+        help="grade only this lesson (repeatable; default all)",
+    )
     parser.add_argument("--course", type=Path, default=COURSE_FILE, help="course.toml to use")
     args = parser.parse_args(argv)
     course = load_course(args.course)
     names = build_bundle(course, args.lesson, args.out)
     graded = ", ".join(args.lesson) if args.lesson else "every lesson"
-    print(f"wrote {args.out} ({len(names)} files; grades {graded}): upload it as the assignment's autograder on Gradescope")
+    print(
+        f"wrote {args.out} ({len(names)} files; grades {graded}): upload it as the assignment's "
+        "autograder on Gradescope"
+    )
     return 0
 
 
 def _container(argv: list[str]) -> int:
-    """What run_autograder calls inside the container: ``arrange SRC DEST [--lesson L]...`` or ``failed FILE MESSAGE``."""
+    """What run_autograder calls in the container: ``arrange SRC DEST [--lesson L]...`` or ``failed FILE MESSAGE``."""
     if argv[:1] == ["failed"] and len(argv) == 3:
         write_failure(Path(argv[1]), argv[2])
         return 0
@@ -189,8 +217,16 @@ def _container(argv: list[str]) -> int:
         return 1
     print("\n".join(log))
     if not any(p.is_dir() for p in args.destination.iterdir()):
-        names = ", ".join(f"{m}.py" for lesson in course.lessons if not args.lesson or lesson.id in args.lesson for m in lesson.modules)
-        write_failure(args.results, f"no file of this assignment was found in your submission: upload {names} (or the notebook)")
+        names = ", ".join(
+            f"{m}.py"
+            for lesson in course.lessons
+            if not args.lesson or lesson.id in args.lesson
+            for m in lesson.modules
+        )
+        write_failure(
+            args.results,
+            f"no file of this assignment was found in your submission: upload {names} (or the notebook)",
+        )
         return 1
     return 0
 

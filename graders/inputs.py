@@ -29,13 +29,21 @@ class Inputs:
     def _to(self, tensor: torch.Tensor) -> torch.Tensor:
         return tensor.to(self.device)
 
-    def normal(self, *shape: int, dtype=torch.float64, scale: float = 1.0, shift: float = 0.0) -> torch.Tensor:
+    def normal(
+        self, *shape: int, dtype=torch.float64, scale: float = 1.0, shift: float = 0.0
+    ) -> torch.Tensor:
         return self._to(torch.randn(shape, generator=self.generator, dtype=dtype) * scale + shift)
 
-    def uniform(self, *shape: int, low: float = 0.0, high: float = 1.0, dtype=torch.float64) -> torch.Tensor:
-        return self._to(torch.rand(shape, generator=self.generator, dtype=dtype) * (high - low) + low)
+    def uniform(
+        self, *shape: int, low: float = 0.0, high: float = 1.0, dtype=torch.float64
+    ) -> torch.Tensor:
+        return self._to(
+            torch.rand(shape, generator=self.generator, dtype=dtype) * (high - low) + low
+        )
 
-    def probabilities(self, *shape: int, dtype=torch.float64, extremes: bool = False) -> torch.Tensor:
+    def probabilities(
+        self, *shape: int, dtype=torch.float64, extremes: bool = False
+    ) -> torch.Tensor:
         """Values in (0, 1); with ``extremes``, some exactly 0 and exactly 1 as well."""
         p = torch.rand(shape, generator=self.generator, dtype=dtype).clamp(1e-4, 1 - 1e-4)
         if extremes and p.numel() >= 4:

@@ -41,8 +41,12 @@ from .sandbox import bubblewrap_problem, system_view
 
 UNSAFE_VARIABLE = "GRADERS_UNSANDBOXED_KERNELS"  # "1": kernels without the sandbox (debugging only)
 LIMITS_VARIABLE = "GRADERS_KERNEL_LIMITS"  # JSON: {"memory_mb": ..., "processes": ...}
-WORK_VARIABLE = "GRADERS_KERNEL_WORK"  # where the private working copies go (removed by nbgrader's process)
-HIDDEN_VARIABLE = "GRADERS_KERNEL_HIDDEN"  # JSON: folders covered even where they sit inside a bound one
+WORK_VARIABLE = (
+    "GRADERS_KERNEL_WORK"  # where the private working copies go (removed by nbgrader's process)
+)
+HIDDEN_VARIABLE = (
+    "GRADERS_KERNEL_HIDDEN"  # JSON: folders covered even where they sit inside a bound one
+)
 TMP_BYTES = 256 * 2**20
 PASSED_ENVIRONMENT = ("LANG", "LC_ALL", "TERM", "PYDEVD_DISABLE_FILE_VALIDATION")
 
@@ -63,7 +67,9 @@ def refusal() -> str | None:
     )
 
 
-RUNTIME_MARK = ".graders-kernel-runtime"  # in the one folder whose sockets a kernel may share with nbgrader
+RUNTIME_MARK = (
+    ".graders-kernel-runtime"  # in the one folder whose sockets a kernel may share with nbgrader
+)
 
 
 def make_runtime_folder(folder: Path) -> None:
@@ -76,16 +82,34 @@ def kernel_command(connection_file: str, extra: list[str]) -> list[str]:
     return [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *extra]
 
 
-def bubblewrap_command(connection_file: Path, folder: Path, working_copy: Path, extra: list[str]) -> list[str]:
+def bubblewrap_command(
+    connection_file: Path, folder: Path, working_copy: Path, extra: list[str]
+) -> list[str]:
     """bubblewrap around the kernel: the machine's system view, the runtime folder, the private copy."""
     runtime = str(connection_file.parent)
     hidden = [Path(p) for p in json.loads(os.environ.get(HIDDEN_VARIABLE) or "[]")]
     args = [shutil.which("bwrap") or "bwrap", *system_view(hidden, TMP_BYTES)]
-    args += ["--bind", runtime, runtime, "--bind", str(working_copy), str(folder), "--chdir", str(folder)]
+    args += [
+        "--bind",
+        runtime,
+        runtime,
+        "--bind",
+        str(working_copy),
+        str(folder),
+        "--chdir",
+        str(folder),
+    ]
     args += ["--remount-ro", "/"]  # writable: /tmp, the runtime folder and the working copy only
     # No --new-session: Jupyter interrupts a kernel by signalling its process group, which must
     # stay this one (started in a session of its own, without a terminal to reach).
-    args += ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent"]
+    args += [
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-net",
+        "--die-with-parent",
+    ]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]  # as root, bubblewrap would keep every capability inside
     args += ["--clearenv"]
@@ -135,7 +159,9 @@ def confine(limits: dict) -> None:
 
 def main(argv: list[str]) -> int:
     if not argv:
-        print("usage: python -m graders.kernel_sandbox CONNECTION_FILE [KERNEL ARGS]", file=sys.stderr)
+        print(
+            "usage: python -m graders.kernel_sandbox CONNECTION_FILE [KERNEL ARGS]", file=sys.stderr
+        )
         return 2
     connection_file, extra = Path(argv[0]).resolve(), argv[1:]
     if unsafe():
@@ -144,7 +170,9 @@ def main(argv: list[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    if not (connection_file.parent / RUNTIME_MARK).is_file():  # never bind /tmp or a home folder into a kernel
+    if not (
+        connection_file.parent / RUNTIME_MARK
+    ).is_file():  # never bind /tmp or a home folder into a kernel
         print(
             f"refusing to start a sandboxed kernel: its connection file {connection_file} is not in a runtime "
             "folder of the course's nbgrader configuration (nbgrader/nbgrader_config.py)",

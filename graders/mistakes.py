@@ -13,9 +13,8 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
-
 
 EXPLAINED = "This looks like "
 _NAMED = re.compile(rf"^{EXPLAINED}(.+?): ", re.MULTILINE)
@@ -39,7 +38,9 @@ class Mistake:
     def source(self) -> str:
         """The function's source, renamed to the entry point, without its decorator."""
         lines = textwrap.dedent(inspect.getsource(self.function)).splitlines()
-        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "class ")))
+        start = next(
+            i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "class "))
+        )
         code = "\n".join(lines[start:]) + "\n"
         return code + f"\n\n{self.entry} = {self.function.__name__}\n"
 

@@ -27,9 +27,15 @@ class Mutant:
 
 def copy_submission(source: Path, destination: Path, lessons: list[str] | None = None) -> Path:
     """A submission folder with the lessons of ``source`` (all of them by default), tests left out."""
-    for lesson in sorted(p.name for p in source.iterdir() if p.is_dir() and p.name.startswith("lesson")):
+    for lesson in sorted(
+        p.name for p in source.iterdir() if p.is_dir() and p.name.startswith("lesson")
+    ):
         if lessons is None or lesson in lessons:
-            shutil.copytree(source / lesson, destination / lesson, ignore=shutil.ignore_patterns("__pycache__", "test_*"))
+            shutil.copytree(
+                source / lesson,
+                destination / lesson,
+                ignore=shutil.ignore_patterns("__pycache__", "test_*"),
+            )
     destination.mkdir(parents=True, exist_ok=True)
     return destination
 
@@ -44,7 +50,9 @@ def catalogue_mistakes(course: Course) -> list[tuple[str, str, Mistake]]:
     return found
 
 
-def write_mutant(folder: Path, lesson: str, module: str, mistake: Mistake, lessons: list[str] | None = None) -> Path:
+def write_mutant(
+    folder: Path, lesson: str, module: str, mistake: Mistake, lessons: list[str] | None = None
+) -> Path:
     """The solutions of ``lessons`` (default: just ``lesson``) with ``mistake`` replacing its entry point."""
     copy_submission(SOLUTIONS, folder, lessons or [lesson])
     path = folder / lesson / f"{module}.py"

@@ -52,14 +52,17 @@ from .notebook_grading import exercise_report, grade_notebooks
 from .notebooks import exercise_of_test_cell
 from .sandbox import START_TIMEOUT
 
-GRADING_MARGIN = 120  # seconds for pytest to start and compare, on top of every time limit student code has
+GRADING_MARGIN = (
+    120  # seconds for pytest to start and compare, on top of every time limit student code has
+)
 
 
 class RunCells(Execute):
     """nbgrader's Execute, with time for the autograder cells to grade, and surviving a kernel that dies."""
 
     grading_timeout = Integer(
-        600, help="Seconds an autograder cell may take: it grades the whole notebook in the isolated worker"
+        600,
+        help="Seconds an autograder cell may take: it grades the whole notebook in the isolated worker",
     ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
@@ -73,19 +76,31 @@ class RunCells(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            why = ("The kernel died while running this cell (os._exit, a crash in native code, or too much "
-                   "memory?).")  # fmt: skip
-            return self._fresh_kernel(cell, index, "DeadKernelError", "the kernel died while running this cell", why)
-        except TimeoutError:  # the cell outlived its time and ignored the interrupt: nbclient gave up on it
+            why = (
+                "The kernel died while running this cell (os._exit, a crash in native code, or too much "
+                "memory?)."
+            )
+            return self._fresh_kernel(
+                cell, index, "DeadKernelError", "the kernel died while running this cell", why
+            )
+        except (
+            TimeoutError
+        ):  # the cell outlived its time and ignored the interrupt: nbclient gave up on it
             seconds = self._cell_timeout(cell)
-            why = (f"This cell was still running after {seconds} s and did not stop when interrupted, so its kernel "
-                   "was stopped.")  # fmt: skip
-            return self._fresh_kernel(cell, index, "CellTimeoutError", f"still running after {seconds} s", why)
+            why = (
+                f"This cell was still running after {seconds} s and did not stop when interrupted, so its kernel "
+                "was stopped."
+            )
+            return self._fresh_kernel(
+                cell, index, "CellTimeoutError", f"still running after {seconds} s", why
+            )
 
     def _fresh_kernel(self, cell, index: int, name: str, value: str, why: str):
         """Note on the cell why its kernel is gone, and give the cells below a fresh one."""
         below = "The cells below ran in a fresh kernel, without what the cells above defined."
-        cell.outputs.append(new_output("error", ename=name, evalue=value, traceback=[f"{why} {below}"]))
+        cell.outputs.append(
+            new_output("error", ename=name, evalue=value, traceback=[f"{why} {below}"])
+        )
         self.log.warning("%s in cell %d; restarting the kernel for the cells below", name, index)
         self._cleanup_kernel()  # kills the kernel's whole process group, the sandbox with it
         self.km = self.create_kernel_manager()
@@ -94,7 +109,9 @@ class RunCells(Execute):
         return cell, self.resources
 
 
-COLLECTED = "graders_collected_notebook"  # resources key: the notebook's bytes before any kernel ran
+COLLECTED = (
+    "graders_collected_notebook"  # resources key: the notebook's bytes before any kernel ran
+)
 
 
 class CollectedNotebook(NbGraderPreprocessor):
@@ -106,7 +123,9 @@ class CollectedNotebook(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]
-        submitted = CourseDirectory(config=self.config).format_path("submitted", info["student"], info["assignment"])
+        submitted = CourseDirectory(config=self.config).format_path(
+            "submitted", info["student"], info["assignment"]
+        )
         resources[COLLECTED] = (Path(submitted) / f"{info['notebook']}.ipynb").read_bytes()
         return nb, resources
 
@@ -120,7 +139,9 @@ class TrustedScores(NbGraderPreprocessor):
         """Always graded: the autograder cells cannot grade in the sandboxed kernel, so without
         this stage every cell would keep an empty result, which nbgrader reads as full marks."""
         if not self.enabled:
-            self.log.warning("TrustedScores cannot be switched off: it is the only source of scores (docs/nbgrader.md)")
+            self.log.warning(
+                "TrustedScores cannot be switched off: it is the only source of scores (docs/nbgrader.md)"
+            )
         return self.preprocess(nb, resources)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
@@ -128,16 +149,26 @@ class TrustedScores(NbGraderPreprocessor):
         course = load_course(self.course_file) if self.course_file else load_course()
         lesson = info["assignment"]
         if lesson not in {lesson.id for lesson in course.lessons}:
-            self.log.warning("%s is not a lesson of %s: its autograder cells keep their own results", lesson, course.title)
+            self.log.warning(
+                "%s is not a lesson of %s: its autograder cells keep their own results",
+                lesson,
+                course.title,
+            )
             return nb, resources
         data = resources[COLLECTED]
-        result = grade_notebooks({info["student"]: data}, lesson, course.root / "course.toml")[info["student"]]
+        result = grade_notebooks({info["student"]: data}, lesson, course.root / "course.toml")[
+            info["student"]
+        ]
         for cell in nb.cells:
             entry = exercise_of_test_cell(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
-            exercise = result.exercise(f"{lesson}.{entry}") if entry and is_test_cell(cell) else None
+            exercise = (
+                result.exercise(f"{lesson}.{entry}") if entry and is_test_cell(cell) else None
+            )
             if exercise is not None:
                 cell.outputs = trusted_outputs(course, exercise, cell.get("execution_count"))
-        self.log.info("Trusted scores for %s: %g / %g", info["student"], result.score, result.max_score)
+        self.log.info(
+            "Trusted scores for %s: %g / %g", info["student"], result.score, result.max_score
+        )
         return nb, resources
 
 
@@ -145,7 +176,11 @@ def trusted_outputs(course: Course, exercise, execution_count) -> list[NotebookN
     """What failed, on stdout, then the score as the cell's result: nbgrader's partial credit."""
     return [
         new_output("stream", name="stdout", text=exercise_report(course, exercise) + "\n"),
-        new_output("execute_result", data={"text/plain": repr(exercise.score)}, execution_count=execution_count),
+        new_output(
+            "execute_result",
+            data={"text/plain": repr(exercise.score)},
+            execution_count=execution_count,
+        ),
     ]
 
 
@@ -196,12 +231,15 @@ def _starts_kernels(argv: list[str]) -> bool:
 def grading_timeout(course: Course) -> int:
     """Seconds grading one lesson's notebook may take when every time limit is reached."""
     worst = max(
-        len(lesson.modules) * course.import_timeout + sum(e.timeout for e in lesson.exercises) for lesson in course.lessons
+        len(lesson.modules) * course.import_timeout + sum(e.timeout for e in lesson.exercises)
+        for lesson in course.lessons
     )
     return int(START_TIMEOUT + worst + GRADING_MARGIN)
 
 
-_KERNELS: dict[Path, Path] = {}  # course root -> the folder holding its kernelspec, written once per process
+_KERNELS: dict[
+    Path, Path
+] = {}  # course root -> the folder holding its kernelspec, written once per process
 
 
 def use_course_kernel(course: Course) -> Path:
@@ -218,15 +256,21 @@ def use_course_kernel(course: Course) -> Path:
         spec.mkdir(parents=True)
         path = os.pathsep.join(filter(None, [str(course.root), os.environ.get("PYTHONPATH")]))
         limits = {"memory_mb": course.limits.memory_mb, "processes": course.limits.processes}
-        (spec / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "graders.kernel_sandbox", "{connection_file}"],
-            "display_name": "Python 3 (course, sandboxed)", "language": "python",
-            "env": {
-                "PYTHONPATH": path, kernel_sandbox.LIMITS_VARIABLE: json.dumps(limits),
-                kernel_sandbox.WORK_VARIABLE: str(folder / "work"),
-                kernel_sandbox.HIDDEN_VARIABLE: json.dumps([str(course.root)]),
-            },
-        }))  # fmt: skip
+        (spec / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "graders.kernel_sandbox", "{connection_file}"],
+                    "display_name": "Python 3 (course, sandboxed)",
+                    "language": "python",
+                    "env": {
+                        "PYTHONPATH": path,
+                        kernel_sandbox.LIMITS_VARIABLE: json.dumps(limits),
+                        kernel_sandbox.WORK_VARIABLE: str(folder / "work"),
+                        kernel_sandbox.HIDDEN_VARIABLE: json.dumps([str(course.root)]),
+                    },
+                }
+            )
+        )
         kernel_sandbox.make_runtime_folder(folder / "runtime")
         _KERNELS[course.root] = folder
     _prepend("JUPYTER_PATH", str(_KERNELS[course.root]))

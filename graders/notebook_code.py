@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 METADATA_KEY = "graders"
 IMPORT_NOTE = "  (defined above in this notebook)"
-_NOTED_IMPORT = re.compile(r"^# (from \.[A-Za-z_][A-Za-z0-9_]* import [^#\n]+?)" + re.escape(IMPORT_NOTE) + r"$", re.M)
+_NOTED_IMPORT = re.compile(
+    r"^# (from \.[A-Za-z_][A-Za-z0-9_]* import [^#\n]+?)" + re.escape(IMPORT_NOTE) + r"$", re.M
+)
 _MAGIC = re.compile(r"^(\s*)([%!].*)$", re.M)
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -117,7 +119,10 @@ def _without_magics(source: str) -> str:
     """The cell itself, or with IPython magic lines replaced by ``pass`` when only they stop it parsing."""
     if _parses(source) or not _MAGIC.search(source):
         return source
-    replaced = "\n".join(_MAGIC.sub(lambda m: f"{m.group(1)}pass  # {m.group(2)}", line) for line in source.split("\n"))
+    replaced = "\n".join(
+        _MAGIC.sub(lambda m: f"{m.group(1)}pass  # {m.group(2)}", line)
+        for line in source.split("\n")
+    )
     return replaced if _parses(replaced) else source
 
 
@@ -135,7 +140,8 @@ def _definitions_only(source: str) -> str:
     keep = [False] * len(lines)
     for node in tree.body:
         if isinstance(node, _DEFINITIONS) or (
-            isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(isinstance(n, ast.Call) for n in ast.walk(node))
+            isinstance(node, (ast.Assign, ast.AnnAssign))
+            and not any(isinstance(n, ast.Call) for n in ast.walk(node))
         ):
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             keep[start - 1 : node.end_lineno] = [True] * (node.end_lineno - start + 1)

@@ -20,7 +20,9 @@ from .grade import Options, grade
 from .results import StudentResult
 
 
-def grade_notebooks(notebooks: dict[str, bytes], lesson: str, course_file: Path = COURSE_FILE, jobs: int = 1) -> dict[str, StudentResult]:
+def grade_notebooks(
+    notebooks: dict[str, bytes], lesson: str, course_file: Path = COURSE_FILE, jobs: int = 1
+) -> dict[str, StudentResult]:
     """{student: result} for {student: the lesson's notebook, as bytes}, graded in the isolated worker."""
     with tempfile.TemporaryDirectory(prefix="graders-notebooks-") as folder:
         root = Path(folder)
@@ -30,11 +32,18 @@ def grade_notebooks(notebooks: dict[str, bytes], lesson: str, course_file: Path 
             lesson_folder.mkdir(parents=True)
             (lesson_folder / f"{lesson}.ipynb").write_bytes(data)
             names[f"s{number}"] = student
-        options = Options(root / "out", [lesson], course_file=Path(course_file), jobs=jobs, quiet=True)
+        options = Options(
+            root / "out", [lesson], course_file=Path(course_file), jobs=jobs, quiet=True
+        )
         graded = grade(root / "class", options)
         if graded.missing:
-            raise HarnessError(f"grading stopped before {', '.join(names[s] for s in graded.missing)} got a result")
-        return {names[r.student]: dataclasses.replace(r, student=names[r.student]) for r in graded.results}
+            raise HarnessError(
+                f"grading stopped before {', '.join(names[s] for s in graded.missing)} got a result"
+            )
+        return {
+            names[r.student]: dataclasses.replace(r, student=names[r.student])
+            for r in graded.results
+        }
 
 
 def exercise_report(course, result) -> str:

@@ -7,7 +7,8 @@ from the entry point's docstring, a solution cell with the code from solutions/ 
 solution regions included) and an autograder test cell worth the exercise's points, whose
 hidden part names the exercise: ``nbgrader_bridge.TrustedScores`` writes its score there,
 graded with the same hidden graders as ``python -m graders grade``.  Code cells carry
-``{"graders": {"module": ...}}`` so the code can be read back (``notebook_code.extract``).  Output is byte-deterministic: JSON
+``{"graders": {"module": ...}}`` so the code can be read back (``notebook_code.extract``).
+Output is byte-deterministic: JSON
 with sorted keys, fixed cell ids, nothing that depends on the machine or the time.
 """
 
@@ -28,7 +29,9 @@ OUTLINE = Path("docs") / "outline.md"
 CODE_PREFIX, TEST_PREFIX = "code-", "test-"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 _PYTEST_SENTENCE = re.compile(r"\s*Run ``pytest[^`]*``[^.]*\.")
-_SECTION = re.compile(r"^(Args|Arguments|Returns|Raises|Yields|Attributes|Example|Examples|Note):\s*$")
+_SECTION = re.compile(
+    r"^(Args|Arguments|Returns|Raises|Yields|Attributes|Example|Examples|Note):\s*$"
+)
 
 
 def notebook_path(course: Course, lesson: Lesson) -> Path:
@@ -46,7 +49,10 @@ def exercise_of_test_cell(grade_id: str) -> str | None:
 def notebook_files(course: Course) -> dict[Path, str]:
     """nbgrader/source/<lesson>/<lesson>.ipynb for every lesson of course.toml."""
     outline = _read_outline(course)
-    return {notebook_path(course, lesson): dumps(lesson_notebook(course, lesson, outline)) for lesson in course.lessons}
+    return {
+        notebook_path(course, lesson): dumps(lesson_notebook(course, lesson, outline))
+        for lesson in course.lessons
+    }
 
 
 def config_files(course: Course) -> dict[Path, str]:
@@ -83,14 +89,27 @@ def lesson_notebook(course: Course, lesson: Lesson, outline: str) -> dict:
         cells.append(_markdown(f"outline-{number}", text))
     counter = 0
     for part_number, part in enumerate(modules, start=1):
-        cells.append(_markdown(f"module-{part.module}", f"## Part {part_number}: `{part.module}.py`\n\n{part.docstring}"))
+        cells.append(
+            _markdown(
+                f"module-{part.module}",
+                f"## Part {part_number}: `{part.module}.py`\n\n{part.docstring}",
+            )
+        )
         if part.preamble:
             cells.append(_code(f"{part.module}-imports", part.preamble, part.module))
         for exercise, doc, code in part.exercises:
             counter += 1
-            cells.append(_markdown(f"{exercise.entry}-text", _exercise_text(counter, exercise, doc)))
-            cells.append(_code(f"{exercise.entry}-code", code, part.module, _solution_metadata(exercise)))
-            cells.append(_code(f"{exercise.entry}-test", _test_source(exercise), None, _test_metadata(exercise)))
+            cells.append(
+                _markdown(f"{exercise.entry}-text", _exercise_text(counter, exercise, doc))
+            )
+            cells.append(
+                _code(f"{exercise.entry}-code", code, part.module, _solution_metadata(exercise))
+            )
+            cells.append(
+                _code(
+                    f"{exercise.entry}-test", _test_source(exercise), None, _test_metadata(exercise)
+                )
+            )
     return {
         "cells": cells,
         "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
@@ -109,7 +128,12 @@ def _lines(text: str) -> list[str]:
 
 
 def _markdown(cell_id: str, text: str) -> dict:
-    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": _lines(text.strip("\n"))}
+    return {
+        "cell_type": "markdown",
+        "id": cell_id,
+        "metadata": {},
+        "source": _lines(text.strip("\n")),
+    }
 
 
 def _code(cell_id: str, source: str, module: str | None, nbgrader: dict | None = None) -> dict:
@@ -129,13 +153,26 @@ def _code(cell_id: str, source: str, module: str | None, nbgrader: dict | None =
 
 
 def _solution_metadata(exercise: Exercise) -> dict:
-    return {"grade": False, "grade_id": CODE_PREFIX + exercise.entry, "locked": False,
-            "schema_version": 3, "solution": True, "task": False}  # fmt: skip
+    return {
+        "grade": False,
+        "grade_id": CODE_PREFIX + exercise.entry,
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
+    }
 
 
 def _test_metadata(exercise: Exercise) -> dict:
-    return {"grade": True, "grade_id": TEST_PREFIX + exercise.entry, "locked": True, "points": exercise.points,
-            "schema_version": 3, "solution": False, "task": False}  # fmt: skip
+    return {
+        "grade": True,
+        "grade_id": TEST_PREFIX + exercise.entry,
+        "locked": True,
+        "points": exercise.points,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
 
 
 def _test_source(exercise: Exercise) -> str:
@@ -152,7 +189,8 @@ def _test_source(exercise: Exercise) -> str:
 
 def _introduction(course: Course, lesson: Lesson, exercises: list[Exercise]) -> str:
     rows = "\n".join(
-        f"| {n}. `{e.entry}`: {e.summary} | {e.points:g} |" for n, e in enumerate(exercises, start=1)
+        f"| {n}. `{e.entry}`: {e.summary} | {e.points:g} |"
+        for n, e in enumerate(exercises, start=1)
     )
     return f"""# Lesson {_number(lesson)}: {lesson.title}
 
@@ -195,7 +233,9 @@ def _number(lesson: Lesson) -> str:
 def _read_outline(course: Course) -> str:
     path = course.root / OUTLINE
     if not path.is_file():
-        raise CourseError(f"{OUTLINE}: missing; the notebooks draw each lesson's text from the course outline")
+        raise CourseError(
+            f"{OUTLINE}: missing; the notebooks draw each lesson's text from the course outline"
+        )
     return path.read_text(encoding="utf-8")
 
 
@@ -250,7 +290,9 @@ def _module_order(course: Course, lesson: Lesson) -> list[str]:
         if module in ordered:
             return
         if module in path:
-            raise CourseError(f"solutions/{lesson.id}: modules import each other in a cycle ({' -> '.join(path + (module,))})")
+            raise CourseError(
+                f"solutions/{lesson.id}: modules import each other in a cycle ({' -> '.join(path + (module,))})"
+            )
         for needed in sorted(needs[module]):
             visit(needed, path + (module,))
         ordered.append(module)
@@ -286,11 +328,19 @@ def _module_parts(course: Course, lesson: Lesson, module: str) -> ModuleParts:
     for node in body:
         if _is_sibling_import(node, lesson):
             names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
-            _replace(lines, node.lineno, node.end_lineno, note_import(f"from .{node.module} import {names}"))
+            _replace(
+                lines,
+                node.lineno,
+                node.end_lineno,
+                note_import(f"from .{node.module} import {names}"),
+            )
     entries = {e.entry: e for e in lesson.exercises if e.module == module}
     starts = []
     for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in entries:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name in entries
+        ):
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
             while start > 1 and (lines[start - 2] or "").startswith("#"):
                 start -= 1
@@ -302,8 +352,10 @@ def _module_parts(course: Course, lesson: Lesson, module: str) -> ModuleParts:
         _shorten_docstring(lines, node)
     bounds = [start for start, _, _ in starts] + [len(lines) + 1]
     preamble = _join(lines[: bounds[0] - 1])
-    exercises = [(exercise, docs[exercise.entry], _join(lines[start - 1 : bounds[i + 1] - 1]))
-                 for i, (start, exercise, _) in enumerate(starts)]  # fmt: skip
+    exercises = [
+        (exercise, docs[exercise.entry], _join(lines[start - 1 : bounds[i + 1] - 1]))
+        for i, (start, exercise, _) in enumerate(starts)
+    ]
     return ModuleParts(module, _PYTEST_SENTENCE.sub("", docstring).strip(), preamble, exercises)
 
 
@@ -316,7 +368,11 @@ def _replace(lines: list, first: int, last: int, text: str) -> None:
 def _shorten_docstring(lines: list, node: ast.AST) -> None:
     """Keep only the first line of an entry point's docstring: the markdown cell above has it all."""
     first = node.body[0] if node.body else None
-    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)):
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         return
     summary = (ast.get_docstring(node) or "").strip().splitlines()
     if first.lineno == first.end_lineno or not summary or '"' in summary[0] or "\\" in summary[0]:

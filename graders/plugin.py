@@ -48,36 +48,59 @@ OUTPUT_SHOWN = 800
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("graders", "grading submissions with the hidden graders")
     group.addoption(
-        "--submission", action="append", default=[], metavar="[ID=]PATH",
+        "--submission",
+        action="append",
+        default=[],
+        metavar="[ID=]PATH",
         help="a submission folder to grade (repeatable); ID defaults to the folder's name",
-    )  # fmt: skip
+    )
     group.addoption(
-        "--device", default="all", choices=sorted(DEVICES),
+        "--device",
+        default="all",
+        choices=sorted(DEVICES),
         help="where value tests run: cpu, cuda, or all (cpu, and cuda when a GPU is present); default all",
-    )  # fmt: skip
-    group.addoption("--results-dir", default=None, metavar="DIR", help="write DIR/<student>/result.json")
+    )
     group.addoption(
-        "--sandbox", default="auto", choices=("auto", "bwrap", "none"),
-        help="isolate student code with bubblewrap (auto: when available, with a warning otherwise; none: debugging only)",
-    )  # fmt: skip
+        "--results-dir", default=None, metavar="DIR", help="write DIR/<student>/result.json"
+    )
     group.addoption(
-        "--child-walls", default="auto", choices=("auto", "off"),
-        help="auto: each child gets its own namespaces and cgroup where the machine allows; off: rlimits only (for measurements)",
-    )  # fmt: skip
-    group.addoption("--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with")
+        "--sandbox",
+        default="auto",
+        choices=("auto", "bwrap", "none"),
+        help="isolate student code with bubblewrap (auto: when available, with a warning "
+        "otherwise; none: debugging only)",
+    )
     group.addoption(
-        "--lookahead", default="on", choices=("on", "off"),
-        help="on: a child answers the requests predicted from the submission before in one turn (graders/lookahead.py); "
+        "--child-walls",
+        default="auto",
+        choices=("auto", "off"),
+        help="auto: each child gets its own namespaces and cgroup where the machine allows; off: "
+        "rlimits only (for measurements)",
+    )
+    group.addoption(
+        "--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with"
+    )
+    group.addoption(
+        "--lookahead",
+        default="on",
+        choices=("on", "off"),
+        help="on: a child answers the requests predicted from the submission before in one turn "
+        "(graders/lookahead.py); "
         "off: one request at a time (for comparisons)",
-    )  # fmt: skip
+    )
     group.addoption(
-        "--cpu", default=None, type=int, metavar="N",
+        "--cpu",
+        default=None,
+        type=int,
+        metavar="N",
         help="grade on CPU N, with each submission's child beside it (faster round trips; `grade` sets it per shard)",
-    )  # fmt: skip
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "exercise(id, weight=1): the exercise a hidden test grades, and its weight")
+    config.addinivalue_line(
+        "markers", "exercise(id, weight=1): the exercise a hidden test grades, and its weight"
+    )
     if config.getoption("submission"):
         gc.freeze()  # torch and pytest live as long as the run: collection need not scan them (see below)
         try:
@@ -99,7 +122,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if session is None:
         return []
     devices = ", ".join(available_devices(session.device_option))
-    missing = "" if torch.cuda.is_available() or session.device_option == "cpu" else " (no CUDA device: GPU cases not generated)"
+    missing = (
+        ""
+        if torch.cuda.is_available() or session.device_option == "cpu"
+        else " (no CUDA device: GPU cases not generated)"
+    )
     return [
         f"graders: {len(session.entries)} submission(s); devices {devices}{missing}; "
         f"sandbox {session.sandbox_mode}; inputs seeded with crc32(test id)"
@@ -108,14 +135,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    explicit = {name for mark in metafunc.definition.iter_markers("parametrize") for name in _argnames(mark)}
+    explicit = {
+        name for mark in metafunc.definition.iter_markers("parametrize") for name in _argnames(mark)
+    }
     if "device" in metafunc.fixturenames and "device" not in explicit:
         metafunc.parametrize("device", available_devices(metafunc.config.getoption("device")))
     if "dtype" in metafunc.fixturenames and "dtype" not in explicit:
         metafunc.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
     session = metafunc.config.stash.get(SESSION, None)
     if "_submission" in metafunc.fixturenames and session is not None:
-        metafunc.parametrize("_submission", range(len(session.entries)), ids=[f"s{i}" for i in range(len(session.entries))])
+        metafunc.parametrize(
+            "_submission",
+            range(len(session.entries)),
+            ids=[f"s{i}" for i in range(len(session.entries))],
+        )
 
 
 def available_devices(option: str) -> list[str]:
@@ -190,7 +223,9 @@ class FailureReports:
     """
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo
+    ) -> pytest.TestReport | None:
         case = item.stash.get(CASE, None)
         if case is None or case.student is None or call.excinfo is None or call.when == "teardown":
             return None
@@ -201,9 +236,18 @@ class FailureReports:
             return None
         keywords = {name: 1 for name in item.keywords}
         return pytest.TestReport(
-            item.nodeid, item.location, keywords, "failed", f"[{status}] {message}", call.when,
-            item._report_sections, call.duration, call.start, call.stop, item.user_properties,
-        )  # fmt: skip
+            item.nodeid,
+            item.location,
+            keywords,
+            "failed",
+            f"[{status}] {message}",
+            call.when,
+            item._report_sections,
+            call.duration,
+            call.start,
+            call.stop,
+            item.user_properties,
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -218,18 +262,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         worker = grading.workers.get(case.student)
         if status != "passed" and worker is not None and worker.printed:
             printed = "".join(worker.printed)
-            message += "\nYour code printed:\n" + printed[:OUTPUT_SHOWN] + ("\n[...]" if len(printed) > OUTPUT_SHOWN else "")
+            message += (
+                "\nYour code printed:\n"
+                + printed[:OUTPUT_SHOWN]
+                + ("\n[...]" if len(printed) > OUTPUT_SHOWN else "")
+            )
         name = case.case_id.split("::")[-1]  # the test's own name, without the submission suffix
-        outcome = Outcome(case.exercise.id, case.function, name, case.weight, status, message, case.device, failure)
+        outcome = Outcome(
+            case.exercise.id,
+            case.function,
+            name,
+            case.weight,
+            status,
+            message,
+            case.device,
+            failure,
+        )
         grading.record(case, outcome)
         if status != "passed" and not message.startswith("internal grader error"):
-            report.longrepr = f"[{status}] {message}"  # the grader's own traceback would only distract
+            report.longrepr = (
+                f"[{status}] {message}"  # the grader's own traceback would only distract
+            )
         elif status != "passed":  # the instructor's to debug: in the log, even under --tb=no
             terminal = item.config.pluginmanager.get_plugin("terminalreporter")
             if terminal is not None:
                 terminal.write_line(f"\n{item.nodeid}: {message}\n{report.longrepr}")
-            reason = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}" if call.excinfo else message
-            grading.internal_errors.append(f"{grading.submission(case.student).student}, {case.case_id}: {reason}")
+            reason = (
+                f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+                if call.excinfo
+                else message
+            )
+            grading.internal_errors.append(
+                f"{grading.submission(case.student).student}, {case.case_id}: {reason}"
+            )
     return report
 
 
@@ -247,7 +312,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     grading = session.config.stash.get(SESSION, None)
     if grading is None:
         return
-    completed = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not session.shouldstop
+    completed = (
+        exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not session.shouldstop
+    )
     grading.finish(interrupted=not completed)
     # An exception on the grader's side (a bug in a hidden grader, or a reply the checks did not
     # foresee) costs only the case it happened in: that student's test is an error, the run goes
@@ -265,7 +332,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     for result in grading.results.values():
         write(f"{result.student}: {result.score:g} / {result.max_score:g}")
         for exercise in result.exercises:
-            write(f"    {exercise.id:<45} {exercise.score:>7.3g} / {exercise.max_score:g}  {exercise.status}")
+            write(
+                f"    {exercise.id:<45} {exercise.score:>7.3g} / {exercise.max_score:g}  {exercise.status}"
+            )
     for problem in grading.internal_errors:
         terminalreporter.write_line(f"INTERNAL GRADER ERROR: {problem}", red=True)
 
@@ -287,7 +356,11 @@ def classify(excinfo) -> tuple[str, str, str]:
         return "failed", "wrong_value", str(exc)
     if isinstance(exc, pytest.fail.Exception):
         text = str(exc)
-        return ("timeout", "timeout", text) if text.startswith("Timeout") else ("failed", "wrong_value", text)
+        return (
+            ("timeout", "timeout", text)
+            if text.startswith("Timeout")
+            else ("failed", "wrong_value", text)
+        )
     # What the exception says is the grader's business (it can name the grading machine's paths
     # or the hidden test's code): the student reads that the test could not be graded, and the
     # traceback goes to the log.
@@ -316,17 +389,26 @@ class GradingSession:
         self.device_option = config.getoption("device")
         self.devices = available_devices(self.device_option)
         if self.device_option == "cuda" and not torch.cuda.is_available():
-            raise HarnessError("--device cuda: no CUDA device is available on this machine (torch.cuda.is_available() is False)")
+            raise HarnessError(
+                "--device cuda: no CUDA device is available on this machine (torch.cuda.is_available() is False)"
+            )
         self.sandbox_mode = config.getoption("sandbox")
-        self.cpus = cpus.usable()  # the zygote keeps them all, even where this process is pinned to one
+        self.cpus = (
+            cpus.usable()
+        )  # the zygote keeps them all, even where this process is pinned to one
         self.cpu = config.getoption("cpu")
         if self.cpu is not None and self.cpu not in self.cpus:
-            raise HarnessError(f"--cpu {self.cpu}: this process may run only on CPUs {', '.join(map(str, self.cpus))}; pick one of them")
+            raise HarnessError(
+                f"--cpu {self.cpu}: this process may run only on CPUs "
+                f"{', '.join(map(str, self.cpus))}; pick one of them"
+            )
         self.submissions: dict[int, Submission] = {}
         self.workers: dict[int, SubmissionWorker] = {}
         self.outcomes: dict[int, list[Outcome]] = {}
         self.remaining: dict[int, int] = {}
-        self.graded_next: dict[int, int] = {}  # submission index -> the one whose cases run after its own
+        self.graded_next: dict[
+            int, int
+        ] = {}  # submission index -> the one whose cases run after its own
         self.begun: set[int] = set()  # submissions whose first case has run
         self.results: dict[str, results_io.StudentResult] = {}
         self.memo: dict = {}
@@ -344,11 +426,18 @@ class GradingSession:
         Records the graded lessons, and which (submission, lesson) pairs are absent; scoring gives
         each exercise of an absent lesson one error outcome instead (``absent_outcomes``).
         """
-        cases = [(item, item.stash[CASE]) for item in items if CASE in item.stash and item.stash[CASE].student is not None]
+        cases = [
+            (item, item.stash[CASE])
+            for item in items
+            if CASE in item.stash and item.stash[CASE].student is not None
+        ]
         lesson_ids = {case.exercise.lesson for _, case in cases}
         self.lessons = [lesson for lesson in self.course.lessons if lesson.id in lesson_ids]
         self.absent = {
-            (index, lesson) for index, (_, path) in enumerate(self.entries) for lesson in lesson_ids if not (path / lesson).is_dir()
+            (index, lesson)
+            for index, (_, path) in enumerate(self.entries)
+            for lesson in lesson_ids
+            if not (path / lesson).is_dir()
         }
         return [item for item, case in cases if (case.student, case.exercise.lesson) in self.absent]
 
@@ -364,7 +453,14 @@ class GradingSession:
         """One error for each exercise of a graded lesson the submission has no folder for."""
         submission = self.submission(index)
         return [
-            Outcome(exercise.id, "lesson folder", exercise.module_path, 1.0, "error", submission.problem(exercise) or "")
+            Outcome(
+                exercise.id,
+                "lesson folder",
+                exercise.module_path,
+                1.0,
+                "error",
+                submission.problem(exercise) or "",
+            )
             for lesson in self.lessons
             if (index, lesson.id) in self.absent
             for exercise in lesson.exercises
@@ -378,21 +474,34 @@ class GradingSession:
 
     def start_zygote(self) -> None:
         folders = [path.resolve() for _, path in self.entries]
-        classes = {folder.parent for folder in folders} if len(folders) > 1 else set()  # the class folder, whole
-        hidden = [self.course.root, *sorted(classes), *(f for f in folders if f.parent not in classes)]
+        classes = (
+            {folder.parent for folder in folders} if len(folders) > 1 else set()
+        )  # the class folder, whole
+        hidden = [
+            self.course.root,
+            *sorted(classes),
+            *(f for f in folders if f.parent not in classes),
+        ]
         # The answers wherever they really live: a course's solutions/ or graders/ may be links, and
         # the references are imported from beside this package (graders/reference.py), whose
         # repository holds more copies of them (the sample class, the notebooks' sources).
-        answers = {(self.course.root / name).resolve() for name in ("solutions", "graders")} | {ROOT}
+        answers = {(self.course.root / name).resolve() for name in ("solutions", "graders")} | {
+            ROOT
+        }
         hidden += sorted(answers - set(hidden))
         if self.results_dir:
             hidden.append(self.results_dir)
         walls = self.config.getoption("child_walls") != "off"
         self._zygote = Zygote(
-            self.sandbox_mode, hidden=hidden, cuda="cuda" in self.devices, cgroups=None if walls else False, namespaces=walls,
-            cpus=self.cpus if self.cpu is not None else None, child_cpu=self.cpu,
+            self.sandbox_mode,
+            hidden=hidden,
+            cuda="cuda" in self.devices,
+            cgroups=None if walls else False,
+            namespaces=walls,
+            cpus=self.cpus if self.cpu is not None else None,
+            child_cpu=self.cpu,
             fold_memory=len(self.entries) >= FOLD_FROM,
-        )  # fmt: skip
+        )
 
     def pin(self) -> None:
         """With ``--cpu``: this process runs there from now on, and so does each child once its walls are up."""
@@ -459,7 +568,9 @@ class GradingSession:
         if worker is not None:
             worker.close()
         submission = self.submission(index)
-        graded_under = fingerprint.of_grading(self.course, submission.fingerprint(), self.lessons, self.devices)
+        graded_under = fingerprint.of_grading(
+            self.course, submission.fingerprint(), self.lessons, self.devices
+        )
         outcomes = self.outcomes.pop(index, []) + self.absent_outcomes(index)
         result = score(self.course, self.lessons, submission.student, outcomes, graded_under)
         if self._zygote is not None and self._zygote.pid is not None:
@@ -515,7 +626,9 @@ def _course(request) -> Course:
 def _case(request) -> Case:
     case = request.node.stash.get(CASE, None)
     if case is None:
-        raise pytest.UsageError(f"{request.node.nodeid}: hidden tests need @pytest.mark.exercise('lessonN.entry')")
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: hidden tests need @pytest.mark.exercise('lessonN.entry')"
+        )
     return case
 
 

@@ -10,7 +10,14 @@ import sys
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from .results import StudentResult
 
@@ -25,13 +32,21 @@ class GradingProgress:
         if quiet:
             return
         if skipped:
-            print(f"{skipped} submission(s) unchanged since their last grading: kept (use --force to regrade)", file=sys.stderr)
+            print(
+                f"{skipped} submission(s) unchanged since their last grading: kept (use --force to regrade)",
+                file=sys.stderr,
+            )
         if self.console.is_terminal and total:
             self.bar = Progress(
-                TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[short]} below full marks"), TimeElapsedColumn(),
-                TextColumn("left"), TimeRemainingColumn(), console=self.console,
-            )  # fmt: skip
+                TextColumn("grading"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[short]} below full marks"),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=self.console,
+            )
             self.task = self.bar.add_task("grading", total=total, short=0)
             self.bar.start()
 

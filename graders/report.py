@@ -19,7 +19,9 @@ from .feedback import write_feedback
 from .gradescope import write_gradescope
 
 
-def write_reports(course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], out: Path) -> None:
+def write_reports(
+    course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], out: Path
+) -> None:
     for result in results:
         write_feedback(course, result, out / result.student)
         write_gradescope(course, result, out / result.student / "gradescope.json")
@@ -30,13 +32,17 @@ def write_reports(course: Course, lessons: list[Lesson], results: list[results_i
 def main(argv: list[str] | None = None) -> int:
     """Render feedback, Gradescope files, class.csv and report.html again from the result.json files in OUT."""
     parser = argparse.ArgumentParser(prog="python -m graders report", description=main.__doc__)
-    parser.add_argument("out", type=Path, help="an output folder written by `python -m graders grade`")
+    parser.add_argument(
+        "out", type=Path, help="an output folder written by `python -m graders grade`"
+    )
     parser.add_argument("--course", type=Path, default=COURSE_FILE)
     args = parser.parse_args(argv)
     course = load_course(args.course)
     paths = sorted(args.out.glob("*/result.json"))
     if not paths:
-        raise UsageError(f"{args.out}: no <student>/result.json files; run `python -m graders grade` first")
+        raise UsageError(
+            f"{args.out}: no <student>/result.json files; run `python -m graders grade` first"
+        )
     results = [results_io.read(path) for path in paths]
     graded = {e.id.split(".")[0] for r in results for e in r.exercises}
     lessons = [lesson for lesson in course.lessons if lesson.id in graded]

@@ -17,7 +17,9 @@ from .errors import HarnessError
 
 SCHEMA = 1
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
-FAILURE_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")  # the kinds themselves are listed in graders/failures.py
+FAILURE_KIND = re.compile(
+    r"[a-z][a-z0-9_]{0,39}\Z"
+)  # the kinds themselves are listed in graders/failures.py
 
 
 class ResultsError(HarnessError):
@@ -32,7 +34,9 @@ class CaseResult:
     status: str
     message: str = ""
     device: str = "cpu"
-    failure: str = ""  # how it failed, machine-readable (docs/results.md); absent from the file when it passed
+    failure: str = (
+        ""  # how it failed, machine-readable (docs/results.md); absent from the file when it passed
+    )
 
 
 @dataclass
@@ -98,11 +102,15 @@ def read(path: Path) -> StudentResult:
     except FileNotFoundError:
         raise ResultsError(f"{path}: no such result file") from None
     except (OSError, ValueError) as exc:
-        raise ResultsError(f"{path}: not a readable JSON result ({exc}); grade the student again") from None
+        raise ResultsError(
+            f"{path}: not a readable JSON result ({exc}); grade the student again"
+        ) from None
     try:
         return parse(data)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ResultsError(f"{path}: does not follow the result schema ({exc}); grade the student again") from None
+        raise ResultsError(
+            f"{path}: does not follow the result schema ({exc}); grade the student again"
+        ) from None
 
 
 def parse(data: dict) -> StudentResult:
@@ -114,24 +122,41 @@ def parse(data: dict) -> StudentResult:
         for t in raw["tests"]:
             _require(t["status"] in STATUSES, f"unknown status {t['status']!r}")
             failure = t.get("failure", "")
-            _require(failure == "" or (isinstance(failure, str) and FAILURE_KIND.match(failure)), f"bad failure kind {failure!r}")
+            _require(
+                failure == "" or (isinstance(failure, str) and FAILURE_KIND.match(failure)),
+                f"bad failure kind {failure!r}",
+            )
             tests.append(
                 CaseResult(
-                    str(t["name"]), _number(t["score"]), _number(t["max_score"]), t["status"],
-                    str(t.get("message", "")), str(t.get("device", "cpu")), failure,
-                )  # fmt: skip
+                    str(t["name"]),
+                    _number(t["score"]),
+                    _number(t["max_score"]),
+                    t["status"],
+                    str(t.get("message", "")),
+                    str(t.get("device", "cpu")),
+                    failure,
+                )
             )
-        exercises.append(ExerciseResult(str(raw["id"]), _number(raw["score"]), _number(raw["max_score"]), tests))
+        exercises.append(
+            ExerciseResult(str(raw["id"]), _number(raw["score"]), _number(raw["max_score"]), tests)
+        )
     sandbox = data.get("sandbox", {})
     _require(isinstance(sandbox, dict), "sandbox must be an object")
     return StudentResult(
-        str(data["student"]), _number(data["score"]), _number(data["max_score"]), exercises,
-        str(data.get("fingerprint", "")), sandbox,
-    )  # fmt: skip
+        str(data["student"]),
+        _number(data["score"]),
+        _number(data["max_score"]),
+        exercises,
+        str(data.get("fingerprint", "")),
+        sandbox,
+    )
 
 
 def _number(value) -> float:
-    _require(isinstance(value, (int, float)) and not isinstance(value, bool), f"{value!r} is not a number")
+    _require(
+        isinstance(value, (int, float)) and not isinstance(value, bool),
+        f"{value!r} is not a number",
+    )
     return float(value)
 
 

@@ -31,8 +31,15 @@ from .errors import UsageError
 PACKAGE = Path(__file__).resolve().parent
 WORKER_SOURCE = PACKAGE / "worker"
 SANDBOX_ROOT = "/grader"
-ZYGOTE_TMP_BYTES = 64 * 2**20  # the zygote's own /tmp; each child gets a fresh one (worker/isolation.py)
-PASSED_ENVIRONMENT = ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "NVIDIA_VISIBLE_DEVICES")
+ZYGOTE_TMP_BYTES = (
+    64 * 2**20
+)  # the zygote's own /tmp; each child gets a fresh one (worker/isolation.py)
+PASSED_ENVIRONMENT = (
+    "LD_LIBRARY_PATH",
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_HOME",
+    "NVIDIA_VISIBLE_DEVICES",
+)
 START_TIMEOUT = 120.0
 MODES = ("auto", "bwrap", "none")
 FOLD_FROM = 30  # submissions from which folding the zygote's memory into huge pages pays for itself
@@ -78,7 +85,9 @@ def resolve_mode(mode: str) -> str:
             return "none"
         return "bwrap"
     if mode == "none":
-        _warn_once("warning: --sandbox none is for debugging the harness, never for grading a class (docs/sandbox.md)")
+        _warn_once(
+            "warning: --sandbox none is for debugging the harness, never for grading a class (docs/sandbox.md)"
+        )
     return mode
 
 
@@ -92,14 +101,21 @@ def _worker_copy() -> Path:
     """A private copy of graders/worker: all the sandbox ever sees of this repository."""
     root = Path(tempfile.mkdtemp(prefix="graders-worker-"))
     shutil.copytree(WORKER_SOURCE, root / "worker", ignore=shutil.ignore_patterns("__pycache__"))
-    root.chmod(0o755)  # the probes hold no secret, and a child may run as another user (graders/unprivileged.py)
+    root.chmod(
+        0o755
+    )  # the probes hold no secret, and a child may run as another user (graders/unprivileged.py)
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     return root
 
 
 def _python_roots() -> list[str]:
     """Folders the interpreter and its packages live in: bound read-only into the sandbox."""
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    candidates = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+    }
     candidates.update(p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p)
     roots: list[str] = []
     for path in sorted(str(Path(c).resolve()) for c in candidates):
@@ -109,12 +125,23 @@ def _python_roots() -> list[str]:
 
 
 def command(
-    mode: str, control_fd: int, *, hidden: list[Path], cuda: bool = False, namespaces: bool = True,
-    cpus: list[int] | None = None, fold_memory: bool = False,
+    mode: str,
+    control_fd: int,
+    *,
+    hidden: list[Path],
+    cuda: bool = False,
+    namespaces: bool = True,
+    cpus: list[int] | None = None,
+    fold_memory: bool = False,
 ) -> list[str]:
     """The command line that starts the zygote in the given sandbox mode (on ``cpus``, when given)."""
     worker = _worker_copy()
-    python = [sys.executable, "-B", "-s", "-P"]  # -P: neither the working folder nor the script's on sys.path
+    python = [
+        sys.executable,
+        "-B",
+        "-s",
+        "-P",
+    ]  # -P: neither the working folder nor the script's on sys.path
     zygote = ["-m", "worker.zygote", str(control_fd), *([] if namespaces else ["--no-namespaces"])]
     if fold_memory:
         zygote.append("--fold-memory")
@@ -133,7 +160,15 @@ def command(
             args += ["--ro-bind", "/proc/driver/nvidia", "/proc/driver/nvidia"]
         if os.path.isdir("/sys"):
             args += ["--ro-bind", "/sys", "/sys"]
-    args += ["--remount-ro", "/", "--chdir", "/tmp", *_namespace_flags(), "--new-session", "--clearenv"]
+    args += [
+        "--remount-ro",
+        "/",
+        "--chdir",
+        "/tmp",
+        *_namespace_flags(),
+        "--new-session",
+        "--clearenv",
+    ]
     for key, value in _environment(SANDBOX_ROOT).items():
         args += ["--setenv", key, value]
     return [*args, "--", *python, *zygote]
@@ -169,7 +204,14 @@ def _namespace_flags() -> list[str]:
     kept for the zygote, which needs it to map its user into each child's own user
     namespace (worker/isolation.py); children drop it before any student code runs.
     """
-    flags = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent"]
+    flags = [
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-net",
+        "--die-with-parent",
+    ]
     if os.geteuid() == 0:
         flags += ["--cap-drop", "ALL", "--cap-add", "CAP_SETFCAP"]
     return flags
@@ -191,7 +233,8 @@ def _environment(pythonpath: str) -> dict[str, str]:
 
 @dataclass
 class ExitStatus:
-    """How a child ended: ``exit`` code or killed by ``signal`` (with the ``cpu`` seconds it used), or still ``running``.
+    """How a child ended: ``exit`` code or killed by ``signal`` (with the ``cpu`` seconds it used), or
+    still ``running``.
 
     ``out_of_memory`` is set when the kernel's OOM killer struck inside the child's cgroup.
     """
@@ -234,14 +277,22 @@ class Isolation:
 
     def record(self) -> dict:
         """What result.json keeps of these walls (docs/results.md)."""
-        return {"mode": self.mode, "namespaces": self.namespaces, "cgroups": self.cgroups, "user": self.user, "full": self.full}
+        return {
+            "mode": self.mode,
+            "namespaces": self.namespaces,
+            "cgroups": self.cgroups,
+            "user": self.user,
+            "full": self.full,
+        }
 
     def describe(self) -> str:
         walls = [f"sandbox {self.mode}"]
         walls.append("namespaces per child" if self.namespaces else "no namespaces per child")
         if self.user:
             walls.append(f"children run as {self.user}, the course closed to it")
-        walls.append(f"cgroups {self.cgroups} per child" if self.cgroups else "no cgroups (rlimits only)")
+        walls.append(
+            f"cgroups {self.cgroups} per child" if self.cgroups else "no cgroups (rlimits only)"
+        )
         return ", ".join(walls)
 
 
@@ -276,13 +327,27 @@ class Zygote:
             env.update(_environment(str(_worker_copy())))
         hidden = [Path(p).resolve() for p in hidden]
         self.hidden = [*hidden, PACKAGE]
-        self.run_as: list[int] | None = None  # [uid, gid] children switch to (graders/unprivileged.py)
+        self.run_as: list[int] | None = (
+            None  # [uid, gid] children switch to (graders/unprivileged.py)
+        )
         self.user = ""  # that user's name
-        cmd = command(self.mode, remote.fileno(), hidden=hidden, cuda=cuda, namespaces=namespaces, cpus=cpus, fold_memory=fold_memory)
+        cmd = command(
+            self.mode,
+            remote.fileno(),
+            hidden=hidden,
+            cuda=cuda,
+            namespaces=namespaces,
+            cpus=cpus,
+            fold_memory=fold_memory,
+        )
         self.child_cpu = child_cpu
         # Each child makes every mount read-only in its own mount namespace (but for its private /tmp);
         # without bubblewrap it also covers what bubblewrap would not have bound (worker/isolation.py).
-        self.seal = {"hide": [str(p) for p in self.hidden], "visible": _python_roots()} if self.mode == "none" else {}
+        self.seal = (
+            {"hide": [str(p) for p in self.hidden], "visible": _python_roots()}
+            if self.mode == "none"
+            else {}
+        )
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             cmd,
@@ -317,7 +382,9 @@ class Zygote:
         if self.hierarchy is None and cgroups.problem():
             problems.append(cgroups.problem())
         version = f"v{self.hierarchy.version}" if self.hierarchy else ""
-        return Isolation(self.mode, not self.namespaces_problem, version, tuple(problems), self.user)
+        return Isolation(
+            self.mode, not self.namespaces_problem, version, tuple(problems), self.user
+        )
 
     def wait_ready(self) -> None:
         """Block until the worker has imported torch (it starts in the background)."""
@@ -330,12 +397,18 @@ class Zygote:
             self.process.wait()
             self.log.seek(0)
             err = self.log.read().decode(errors="replace").strip().splitlines()
-            raise ZygoteError(f"the sandbox worker did not start: {err[-1] if err else 'no output'}") from None
+            raise ZygoteError(
+                f"the sandbox worker did not start: {err[-1] if err else 'no output'}"
+            ) from None
         self.pid = ready["pid"]
         self.cuda = bool(ready.get("cuda"))
         if not ready.get("namespaces"):
-            self.namespaces_problem = f"no namespaces per child: {ready.get('namespaces_problem') or 'unknown'}"
-            if self.mode == "none" and unprivileged.needed():  # nothing covers the course: close it to the student's user
+            self.namespaces_problem = (
+                f"no namespaces per child: {ready.get('namespaces_problem') or 'unknown'}"
+            )
+            if (
+                self.mode == "none" and unprivileged.needed()
+            ):  # nothing covers the course: close it to the student's user
                 name, uid, gid = unprivileged.identity()
                 unprivileged.close_to_others(self.hidden, _python_roots())
                 unprivileged.open_the_way(_python_roots())
@@ -345,7 +418,7 @@ class Zygote:
         self.control.settimeout(timeout)
         try:
             data = self.control.recv(1 << 16)
-        except (socket.timeout, OSError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise ZygoteError(f"the sandbox worker did not answer ({exc})") from None
         if not data:
             raise ZygoteError("the sandbox worker exited")
@@ -370,13 +443,16 @@ class Zygote:
             group = cgroups.Group.create(
                 self.hierarchy,
                 memory_bytes=int(limits.get("memory_mb") or 2**20) * 2**20,
-                processes=int(limits.get("processes") or 2**16) + 1,  # + the keeper (worker/isolation.py)
+                processes=int(limits.get("processes") or 2**16)
+                + 1,  # + the keeper (worker/isolation.py)
             )
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         procs = group.procs_files() if group else []
         config = {**config, "seal": self.seal, "cpu": self.child_cpu, "run_as": self.run_as}
         try:
-            pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs])["pid"]
+            pid = self._ask(
+                {"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs]
+            )["pid"]
         except ZygoteError:
             if group:
                 group.remove()
@@ -390,7 +466,9 @@ class Zygote:
         return pid, mine
 
     def status(self, pid: int, wait: float = 1.0) -> ExitStatus:
-        status = ExitStatus(**self._ask({"op": "status", "pid": pid, "wait": wait}, timeout=wait + 30))
+        status = ExitStatus(
+            **self._ask({"op": "status", "pid": pid, "wait": wait}, timeout=wait + 30)
+        )
         status.out_of_memory = self.oom_kills(pid) > 0
         return status
 

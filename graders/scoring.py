@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .course import Course, Lesson
-from .results import ExerciseResult, StudentResult, CaseResult
+from .results import CaseResult, ExerciseResult, StudentResult
 
 
 @dataclass
@@ -28,7 +28,13 @@ class Outcome:
     failure: str = ""  # the kind of failure (graders/failures.py), empty when passed
 
 
-def score(course: Course, lessons: list[Lesson], student: str, outcomes: list[Outcome], fingerprint: str = "") -> StudentResult:
+def score(
+    course: Course,
+    lessons: list[Lesson],
+    student: str,
+    outcomes: list[Outcome],
+    fingerprint: str = "",
+) -> StudentResult:
     exercises = []
     for lesson in lessons:
         for exercise in lesson.exercises:
@@ -42,7 +48,12 @@ def score(course: Course, lessons: list[Lesson], student: str, outcomes: list[Ou
 def _exercise(exercise_id: str, points: float, outcomes: list[Outcome]) -> ExerciseResult:
     if not outcomes:
         missing = CaseResult(
-            "hidden tests", 0.0, points, "error", "no hidden test graded this exercise; tell the instructor", failure="grader_error"
+            "hidden tests",
+            0.0,
+            points,
+            "error",
+            "no hidden test graded this exercise; tell the instructor",
+            failure="grader_error",
         )
         return ExerciseResult(exercise_id, 0.0, points, [missing])
     functions: dict[str, list[Outcome]] = {}
@@ -57,9 +68,14 @@ def _exercise(exercise_id: str, points: float, outcomes: list[Outcome]) -> Exerc
             earned += share if passed else 0.0
             tests.append(
                 CaseResult(
-                    case.name, round(share if passed else 0.0, 6), round(share, 6), case.status, case.message,
-                    case.device, "" if passed else case.failure,
-                )  # fmt: skip
+                    case.name,
+                    round(share if passed else 0.0, 6),
+                    round(share, 6),
+                    case.status,
+                    case.message,
+                    case.device,
+                    "" if passed else case.failure,
+                )
             )
     # Sum the exact shares, not the rounded ones, so full marks are exactly the exercise's points.
     return ExerciseResult(exercise_id, min(round(earned, 6), points), points, tests)

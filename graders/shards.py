@@ -12,9 +12,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import cpus
 from .course import Course, Lesson
@@ -33,23 +33,57 @@ class ShardSpec:
     sandbox: str = "auto"
     child_walls: str = "auto"
 
-    def command(self, submissions: list[tuple[str, Path]], results_dir: Path, cpu: int | None = None) -> list[str]:
+    def command(
+        self, submissions: list[tuple[str, Path]], results_dir: Path, cpu: int | None = None
+    ) -> list[str]:
         """The pytest command line of one shard; ``cpu``: the CPU it and its children run on (graders/cpus.py)."""
-        files = sorted({str(self.course.grader_file(e.lesson, e.module)) for l in self.lessons for e in l.exercises})
+        files = sorted(
+            {
+                str(self.course.grader_file(e.lesson, e.module))
+                for lesson in self.lessons
+                for e in lesson.exercises
+            }
+        )
         root = self.course.root
         args = [
-            sys.executable, "-m", "pytest", *files,
+            sys.executable,
+            "-m",
+            "pytest",
+            *files,
             # --tb=no: result.json holds every message; pytest's failure section only costs time
             # (it scans every report for each failure).  Internal grader errors keep their traceback.
             # -s: no student code runs in this process, so there is nothing of it to capture, and
             # a grader's own print (or warning: no:warnings) goes straight to the shard's log, at
             # no cost per case.  Plugins are named, never discovered (see ``environment``).
-            "-p", "graders.plugin", "-p", "timeout", "-p", "no:cacheprovider", "-p", "no:logging",
-            "-p", "no:warnings", "-q", "-s", "--no-header", "--tb=no",
-            "--rootdir", str(root), "-c", str(root / "graders" / "pytest.ini"),
-            "--course", str(self.course.file or root / "course.toml"), "--results-dir", str(results_dir),
-            "--device", self.device, "--sandbox", self.sandbox, "--child-walls", self.child_walls,
-        ]  # fmt: skip
+            "-p",
+            "graders.plugin",
+            "-p",
+            "timeout",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:logging",
+            "-p",
+            "no:warnings",
+            "-q",
+            "-s",
+            "--no-header",
+            "--tb=no",
+            "--rootdir",
+            str(root),
+            "-c",
+            str(root / "graders" / "pytest.ini"),
+            "--course",
+            str(self.course.file or root / "course.toml"),
+            "--results-dir",
+            str(results_dir),
+            "--device",
+            self.device,
+            "--sandbox",
+            self.sandbox,
+            "--child-walls",
+            self.child_walls,
+        ]
         if cpu is not None:
             args += ["--cpu", str(cpu)]
         for student, folder in submissions:
@@ -65,19 +99,26 @@ class ShardSpec:
         many thousand cases.
         """
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.course.root), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(self.course.root), env.get("PYTHONPATH")])
+        )
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         return env
 
 
-def run_shard(spec: ShardSpec, submissions: list[tuple[str, Path]], results_dir: Path, log: Path) -> None:
+def run_shard(
+    spec: ShardSpec, submissions: list[tuple[str, Path]], results_dir: Path, log: Path
+) -> None:
     """Grade ``submissions`` in one pytest process; raises HarnessError if the graders could not run."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as handle:
         process = subprocess.run(
-            spec.command(submissions, results_dir), stdout=handle, stderr=subprocess.STDOUT,
-            cwd=spec.course.root, env=spec.environment(),
-        )  # fmt: skip
+            spec.command(submissions, results_dir),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=spec.course.root,
+            env=spec.environment(),
+        )
     check_exit(process.returncode, log)
 
 
@@ -96,7 +137,13 @@ class LocalExecutor:
     def __init__(self, jobs: int):
         self.jobs = jobs
 
-    def run(self, spec: ShardSpec, submissions: list[tuple[str, Path]], out: Path, poll: Callable[[], None]) -> None:
+    def run(
+        self,
+        spec: ShardSpec,
+        submissions: list[tuple[str, Path]],
+        out: Path,
+        poll: Callable[[], None],
+    ) -> None:
         jobs = max(1, min(self.jobs, len(submissions)))
         shards = [submissions[i::jobs] for i in range(jobs)]
         running = []
@@ -105,9 +152,12 @@ class LocalExecutor:
             log.parent.mkdir(parents=True, exist_ok=True)
             handle = log.open("w")
             process = subprocess.Popen(
-                spec.command(shard, out, cpu), stdout=handle, stderr=subprocess.STDOUT,
-                cwd=spec.course.root, env=spec.environment(),
-            )  # fmt: skip
+                spec.command(shard, out, cpu),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                cwd=spec.course.root,
+                env=spec.environment(),
+            )
             running.append((process, handle, log))
         try:
             while any(process.poll() is None for process, _, _ in running):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import socket
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import failures, lookahead, sandbox
 from .capture import Capture, Printed
@@ -57,7 +57,9 @@ def reply_problem(probe: str, params: dict, value) -> str | None:
             continue  # nothing asked for, or the probe declares that it may answer without them
         if not isinstance(items, (list, tuple)) or len(items) != count:
             part = "reply" if key is None else f"reply's {key!r}"
-            return f"the {part} to the {probe} probe does not hold one item per {parameter} ({count})"
+            return (
+                f"the {part} to the {probe} probe does not hold one item per {parameter} ({count})"
+            )
     return None
 
 
@@ -73,7 +75,11 @@ class SubmissionWorker:
     ):
         """``script``: the requests of the submission graded before, shared by a session's workers
         (graders/lookahead.py); without one, every request goes to the child on its own."""
-        self._zygote = zygote if callable(zygote) and not isinstance(zygote, sandbox.Zygote) else (lambda: zygote)
+        self._zygote = (
+            zygote
+            if callable(zygote) and not isinstance(zygote, sandbox.Zygote)
+            else (lambda: zygote)
+        )
         self.submission, self.course = submission, course
         self.zygote: sandbox.Zygote | None = None  # the one that forked the current child
         self.pid: int | None = None
@@ -84,20 +90,39 @@ class SubmissionWorker:
         self.import_failures: dict[str, StudentFailure] = {}
         self.timed_out: dict[str, StudentFailure] = {}
         self.printed: list[str] = []  # what student code printed during the current test
-        self._loading: float | None = None  # the deadline for the child's answer to the files, until it is read
+        self._loading: float | None = (
+            None  # the deadline for the child's answer to the files, until it is read
+        )
         # Windows of requests (graders/lookahead.py): what the submission before asked, and where we are in it.
         self.script = script
         self.looking = script is not None  # until a prediction fails: then one request at a time
-        self.recording = lookahead.Recording([])  # the requests made for this submission, and their prediction
+        self.recording = lookahead.Recording(
+            []
+        )  # the requests made for this submission, and their prediction
         self.position = 0  # of the next request in the prediction
-        self.answers: collections.deque = collections.deque()  # (reply, printed, seconds) got ahead, in order
-        self.history: list[lookahead.Step] = []  # the requests the current child answered since it loaded, while looking
-        self._ahead_printed: Printed | None = None  # what the answer just taken from ``answers`` printed
+        self.answers: collections.deque = (
+            collections.deque()
+        )  # (reply, printed, seconds) got ahead, in order
+        self.history: list[
+            lookahead.Step
+        ] = []  # the requests the current child answered since it loaded, while looking
+        self._ahead_printed: Printed | None = (
+            None  # what the answer just taken from ``answers`` printed
+        )
         self.windows = self.rewinds = 0  # sent, and undone
 
     # -- the one public operation -------------------------------------------------------
 
-    def run(self, exercise: Exercise, probe: str, params: dict, *, device: str = "cpu", seed: int = 0, ahead: bool = False):
+    def run(
+        self,
+        exercise: Exercise,
+        probe: str,
+        params: dict,
+        *,
+        device: str = "cpu",
+        seed: int = 0,
+        ahead: bool = False,
+    ):
         """Run ``probe`` on the exercise's entry point in the child; return its value or raise StudentFailure.
 
         ``ahead``: the params hold nothing from any student, so a prediction of this request may
@@ -108,7 +133,9 @@ class SubmissionWorker:
             raise failures.InvalidSubmission(problem)
         hits = self.submission.forbidden_hits(exercise)
         if hits:
-            raise ForbiddenCall(failures.forbidden_message(exercise, [hit.describe() for hit in hits]))
+            raise ForbiddenCall(
+                failures.forbidden_message(exercise, [hit.describe() for hit in hits])
+            )
         if exercise.entry in self.timed_out:
             raise self.timed_out[exercise.entry].again()
         module = exercise.module_name
@@ -143,20 +170,35 @@ class SubmissionWorker:
         except codec.ProtocolError as exc:
             output = self._printed()
             self._discard_child()
-            raise UnusableValue(f"the reply to {exercise.entry} could not be read ({exc})", output) from None
+            raise UnusableValue(
+                f"the reply to {exercise.entry} could not be read ({exc})", output
+            ) from None
         output = self._printed(when=exercise.entry)
         if response.get("forbidden"):
-            raise ForbiddenCall(failures.forbidden_message(exercise, [str(n)[:200] for n in response["forbidden"]]), output)
+            raise ForbiddenCall(
+                failures.forbidden_message(exercise, [str(n)[:200] for n in response["forbidden"]]),
+                output,
+            )
         if not response.get("ok"):
-            if _error(response).get("phase") == "worker":  # the grader's request was at fault, not the code
-                raise RuntimeError(f"the worker could not serve the request: {str(_error(response).get('message'))[:300]}")
-            if self._new_oom_kills():  # e.g. a process the code started was killed, and the call failed for it
-                raise failures.from_exit(sandbox.ExitStatus(out_of_memory=True), when, "call", self.course.limits, output)
+            if (
+                _error(response).get("phase") == "worker"
+            ):  # the grader's request was at fault, not the code
+                raise RuntimeError(
+                    f"the worker could not serve the request: {str(_error(response).get('message'))[:300]}"
+                )
+            if (
+                self._new_oom_kills()
+            ):  # e.g. a process the code started was killed, and the call failed for it
+                raise failures.from_exit(
+                    sandbox.ExitStatus(out_of_memory=True), when, "call", self.course.limits, output
+                )
             raise failures.from_error(exercise, _error(response), output, self.course.limits)
         try:
             return codec.unpack(response.get("value"))
         except codec.ProtocolError as exc:
-            raise UnusableValue(f"the value {exercise.entry} returned could not be read ({exc})", output) from None
+            raise UnusableValue(
+                f"the value {exercise.entry} returned could not be read ({exc})", output
+            ) from None
 
     def close(self) -> None:
         self._discard_child()
@@ -190,7 +232,9 @@ class SubmissionWorker:
             status = self._status()
             if status is not None and status.exit == EXIT_SETUP_FAILED:
                 self._discard_child()
-                raise sandbox.ZygoteError(f"the sandbox could not set up a child: {self.zygote.log_tail()}") from None
+                raise sandbox.ZygoteError(
+                    f"the sandbox could not set up a child: {self.zygote.log_tail()}"
+                ) from None
             raise self._ended("while receiving the submission", "load", status) from None
         if not response.get("ok"):
             self._discard_child()
@@ -219,7 +263,9 @@ class SubmissionWorker:
         self.history = []
         self._loading = time.monotonic() + LOAD_TIMEOUT
         try:
-            codec.send_request(self.sock, {"op": "load", "files": self.submission.files}, self._loading)
+            codec.send_request(
+                self.sock, {"op": "load", "files": self.submission.files}, self._loading
+            )
         except (codec.Timeout, codec.Closed):
             pass  # the child died or hangs: reading its answer says how
 
@@ -245,7 +291,9 @@ class SubmissionWorker:
         except codec.ProtocolError:
             output = self._printed()
             self._discard_child()
-            failure = UnusableValue(f"the reply to importing {exercise.module_path} could not be read", output)
+            failure = UnusableValue(
+                f"the reply to importing {exercise.module_path} could not be read", output
+            )
         else:
             try:
                 output = self._printed(when=f"importing {exercise.module_path}")
@@ -255,7 +303,9 @@ class SubmissionWorker:
                 if response.get("ok"):
                     self.imported.add(module)
                     return
-                failure = failures.from_error(exercise, {**_error(response), "phase": "import"}, output, self.course.limits)
+                failure = failures.from_error(
+                    exercise, {**_error(response), "phase": "import"}, output, self.course.limits
+                )
         self.import_failures[module] = failure
         raise failure.again()
 
@@ -265,7 +315,9 @@ class SubmissionWorker:
         try:
             response = self._answer_ahead(step)
             if response is None:
-                if self.sock is None:  # a window was undone, and its child could not be brought back
+                if (
+                    self.sock is None
+                ):  # a window was undone, and its child could not be brought back
                     self._ensure_child()
                 started = time.monotonic()
                 deadline = started + timeout
@@ -287,7 +339,9 @@ class SubmissionWorker:
         else None: then it goes to the child on its own."""
         if not self.looking:
             return None
-        if not self.recording.steps:  # this submission's first request: the one before has made all of its own
+        if (
+            not self.recording.steps
+        ):  # this submission's first request: the one before has made all of its own
             self.recording = self.script.follow()
         prediction = self.recording.prediction
         if self.position >= len(prediction) or prediction[self.position].data != step.data:
@@ -325,11 +379,20 @@ class SubmissionWorker:
 
     def _ahead(self, steps: list[lookahead.Step], deadline: float) -> list[dict]:
         """The child's replies to ``steps``, sent in one turn; ProtocolError unless there is one per step."""
-        codec.send_request(self.sock, {"op": "ahead", "requests": [step.data for step in steps]}, deadline)
+        codec.send_request(
+            self.sock, {"op": "ahead", "requests": [step.data for step in steps]}, deadline
+        )
         response = self._reply(deadline)
         replies = response.get("replies")
-        if not (response.get("ok") and isinstance(replies, list) and len(replies) == len(steps) and all(isinstance(r, dict) for r in replies)):
-            raise codec.ProtocolError("the replies to a window are not a list of one reply per request")
+        if not (
+            response.get("ok")
+            and isinstance(replies, list)
+            and len(replies) == len(steps)
+            and all(isinstance(r, dict) for r in replies)
+        ):
+            raise codec.ProtocolError(
+                "the replies to a window are not a list of one reply per request"
+            )
         return replies
 
     def _rewind(self) -> None:
@@ -347,7 +410,9 @@ class SubmissionWorker:
         try:
             self._ensure_child()
             seconds = sum(step.seconds for step in history)
-            self._ahead(history, time.monotonic() + max(step.timeout for step in history) + 4 * seconds)
+            self._ahead(
+                history, time.monotonic() + max(step.timeout for step in history) + 4 * seconds
+            )
         except (StudentFailure, codec.Timeout, codec.Closed, codec.ProtocolError):
             self._discard_child()
             return
@@ -381,7 +446,11 @@ class SubmissionWorker:
 
     def _new_oom_kills(self) -> bool:
         """Whether the OOM killer struck in this child's cgroup since the last time we looked."""
-        kills = self.zygote.oom_kills(self.pid) if self.zygote is not None and self.pid is not None else 0
+        kills = (
+            self.zygote.oom_kills(self.pid)
+            if self.zygote is not None and self.pid is not None
+            else 0
+        )
         new, self.oom_kills = kills > self.oom_kills, kills
         return new
 
@@ -391,11 +460,15 @@ class SubmissionWorker:
         try:
             status = self.zygote.status(self.pid, wait=2.0)
         except sandbox.ZygoteError:
-            return sandbox.ExitStatus(signal=9)  # the zygote itself is gone, and its children with it
+            return sandbox.ExitStatus(
+                signal=9
+            )  # the zygote itself is gone, and its children with it
         status.out_of_memory = self._new_oom_kills()
         return status
 
-    def _ended(self, when: str, phase: str, status: sandbox.ExitStatus | None = None) -> StudentFailure:
+    def _ended(
+        self, when: str, phase: str, status: sandbox.ExitStatus | None = None
+    ) -> StudentFailure:
         """The failure for a child that stopped answering ``when``; the child is replaced."""
         status = status or self._status()
         output = self._printed()
@@ -435,7 +508,9 @@ class Student:
 
     def __init__(self, worker: SubmissionWorker, exercise: Exercise, device: str, seed: int):
         self.worker, self.exercise, self.device, self.seed = worker, exercise, device, seed
-        self.replied = False  # whether this case has had a reply: later requests may hold what it said
+        self.replied = (
+            False  # whether this case has had a reply: later requests may hold what it said
+        )
 
     @property
     def name(self) -> str:
@@ -444,7 +519,9 @@ class Student:
     def probe(self, probe: str, **params):
         """The value the probe returned; a reply without the keys the probe always sets is unusable."""
         ahead, self.replied = not self.replied, True
-        value = self.worker.run(self.exercise, probe, params, device=self.device, seed=self.seed, ahead=ahead)
+        value = self.worker.run(
+            self.exercise, probe, params, device=self.device, seed=self.seed, ahead=ahead
+        )
         problem = reply_problem(probe, params, value)
         if problem is not None:
             raise UnusableValue(problem)
@@ -456,5 +533,7 @@ class Student:
 
     def call_backward(self, *args, wrt=(0,), grad_output=None, **kwargs):
         """(value, [gradient w.r.t. args[i] for i in wrt]) of ``(value * grad_output).sum()``."""
-        result = self.probe("call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output)
+        result = self.probe(
+            "call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output
+        )
         return result["value"], result["grads"]

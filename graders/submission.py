@@ -48,7 +48,9 @@ class Submission:
         if key not in self._hits:  # asked before every call into the student's code
             if exercise.module_path not in self._scans:
                 self._scans[exercise.module_path] = scan(source)
-            self._hits[key] = self._scans[exercise.module_path].hits(exercise.entry, exercise.forbidden)
+            self._hits[key] = self._scans[exercise.module_path].hits(
+                exercise.entry, exercise.forbidden
+            )
         return self._hits[key]
 
     def fingerprint(self) -> str:
@@ -67,7 +69,9 @@ def discover(path: Path, course: Course) -> list[tuple[str, Path]]:
     if not path.exists():
         raise UsageError(f"{path}: no such folder; give a submission folder or a class folder")
     if not path.is_dir():
-        raise UsageError(f"{path}: not a folder; give a submission folder (with lesson1/ ...) or a class folder")
+        raise UsageError(
+            f"{path}: not a folder; give a submission folder (with lesson1/ ...) or a class folder"
+        )
     if _is_submission(path, course):
         return [(path.resolve().name, path)]
     students = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
@@ -85,7 +89,11 @@ def _is_submission(path: Path, course: Course) -> bool:
 
 def lessons_present(folders: list[Path], course: Course) -> list[Lesson]:
     """The lessons that at least one of the folders has a folder for, in course order."""
-    return [lesson for lesson in course.lessons if any((folder / lesson.id).is_dir() for folder in folders)]
+    return [
+        lesson
+        for lesson in course.lessons
+        if any((folder / lesson.id).is_dir() for folder in folders)
+    ]
 
 
 def load(student: str, root: Path, lessons: list[Lesson]) -> Submission:
@@ -132,7 +140,9 @@ def _leaves_submission(submission: Submission, file: Path) -> bool:
 
 
 def _outside_link_problem(relative: str) -> str:
-    return f"{relative} is a symbolic link to a file outside your submission; upload the file itself"
+    return (
+        f"{relative} is a symbolic link to a file outside your submission; upload the file itself"
+    )
 
 
 def _read_notebook(submission: Submission, lesson: Lesson, file: Path) -> None:
@@ -161,10 +171,18 @@ def _read_notebook(submission: Submission, lesson: Lesson, file: Path) -> None:
                 "copy them back from the notebook you were given"
             )
         elif len(code.modules[module].encode("utf-8")) > MAX_FILE_BYTES:
-            submission.problems[relative] = f"{name} holds over {MAX_FILE_BYTES} bytes of code for {module}.py"
+            submission.problems[relative] = (
+                f"{name} holds over {MAX_FILE_BYTES} bytes of code for {module}.py"
+            )
         else:
             fix = f"nothing in {module}.py can run until it is fixed: run that cell to see"
-            _accept(submission, relative, code.modules[module], functools.partial(_cell_line, name, code, module), fix)
+            _accept(
+                submission,
+                relative,
+                code.modules[module],
+                functools.partial(_cell_line, name, code, module),
+                fix,
+            )
 
 
 def _cell_line(notebook: str, code: notebook_code.NotebookCode, module: str, line: int) -> str:
@@ -181,12 +199,16 @@ def _read(submission: Submission, relative: str, file: Path) -> None:
         submission.problems[relative] = f"{relative} cannot be read ({exc.strerror})"
         return
     if len(data) > MAX_FILE_BYTES:
-        submission.problems[relative] = f"{relative} is {len(data)} bytes, over the limit of {MAX_FILE_BYTES}"
+        submission.problems[relative] = (
+            f"{relative} is {len(data)} bytes, over the limit of {MAX_FILE_BYTES}"
+        )
         return
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        submission.problems[relative] = f"{relative} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        submission.problems[relative] = (
+            f"{relative} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        )
         return
     fix = "nothing in this file can run until it is fixed: run pytest on it to see"
     _accept(submission, relative, source, lambda line: f"{relative} line {line}", fix)
@@ -198,7 +220,9 @@ def _accept(submission: Submission, relative: str, source: str, where, fix: str)
         ast.parse(source, filename=relative)
     except SyntaxError as exc:
         submission.problems[relative] = f"{where(exc.lineno)}: {exc.msg} (SyntaxError); {fix}"
-        submission.files[relative] = source  # a module importing it then fails with the same SyntaxError
+        submission.files[relative] = (
+            source  # a module importing it then fails with the same SyntaxError
+        )
         return
     except ValueError as exc:  # e.g. null bytes
         submission.problems[relative] = f"{relative} is not valid Python source ({exc})"

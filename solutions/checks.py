@@ -30,7 +30,9 @@ def check_raises(function, exception, what):
     except NotImplementedError:
         raise
     except Exception as exc:
-        raise AssertionError(f"{what}: raised {type(exc).__name__}: {exc}, expected {exception.__name__}") from None
+        raise AssertionError(
+            f"{what}: raised {type(exc).__name__}: {exc}, expected {exception.__name__}"
+        ) from None
     raise AssertionError(f"{what}: returned normally, expected it to raise {exception.__name__}")
 
 
@@ -39,7 +41,11 @@ def difference(got, want, rtol, atol):
     if not isinstance(want, torch.Tensor):
         return _number_difference(got, want, rtol, atol)
     if not isinstance(got, torch.Tensor):
-        extra = " (return the tensor itself, not .item() or a list)" if isinstance(got, (int, float, list)) else ""
+        extra = (
+            " (return the tensor itself, not .item() or a list)"
+            if isinstance(got, (int, float, list))
+            else ""
+        )
         return f"expected a tensor of shape {tuple(want.shape)}, got {describe(got)}{extra}"
     if got.shape != want.shape:
         return f"the result has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
@@ -77,14 +83,20 @@ def _value_difference(got, want, rtol, atol):
     flat = int(gap.argmax())
     g, w = got64.reshape(-1)[flat].item(), want64.reshape(-1)[flat].item()
     where = f" at index {_unravel(flat, tuple(want.shape))}" if want.dim() else ""
-    parts = [f"{int((~close).sum())} of {want.numel()} elements differ beyond the tolerance (rtol={rtol:g}, atol={atol:g})"]
+    parts = [
+        f"{int((~close).sum())} of {want.numel()} elements differ beyond the tolerance (rtol={rtol:g}, atol={atol:g})"
+    ]
     if math.isfinite(g) and math.isfinite(w):
         relative = abs(g - w) / abs(w) if w else math.inf
-        parts.append(f"greatest difference {abs(g - w):.4g}{where} (relative {relative:.3g}): got {g:.10g}, expected {w:.10g}")
+        parts.append(
+            f"greatest difference {abs(g - w):.4g}{where} (relative {relative:.3g}): got {g:.10g}, expected {w:.10g}"
+        )
     else:
         parts.append(f"a non-finite mismatch{where}: got {g}, expected {w}")
         if not math.isfinite(g) and math.isfinite(w):
-            parts.append("nan or inf where the answer is finite usually comes from log(0), 0/0 or exp() of a large number")
+            parts.append(
+                "nan or inf where the answer is finite usually comes from log(0), 0/0 or exp() of a large number"
+            )
     return "; ".join(parts)
 
 
@@ -96,7 +108,9 @@ def _number_difference(got, want, rtol, atol):
         got = got.item()
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return f"expected a number, got {describe(got)}"
-    if math.isclose(got, want, rel_tol=rtol, abs_tol=atol) or (math.isnan(got) and math.isnan(want)):
+    if math.isclose(got, want, rel_tol=rtol, abs_tol=atol) or (
+        math.isnan(got) and math.isnan(want)
+    ):
         return None
     return f"got {got:.10g}, expected {want:.10g} (difference {abs(got - want):.4g})"
 

@@ -13,7 +13,9 @@ class Explanation:
 
     def __init__(self, text, path, lineno):
         self.text = text
-        self.reprcrash = type("Crash", (), {"message": text.splitlines()[0], "path": path, "lineno": lineno})()
+        self.reprcrash = type(
+            "Crash", (), {"message": text.splitlines()[0], "path": path, "lineno": lineno}
+        )()
 
     def toterminal(self, tw):
         for line in self.text.splitlines():

@@ -12,14 +12,28 @@ import json
 import shutil
 from pathlib import Path
 
-from graders.mutants import EXERCISES, SOLUTIONS, Mutant, catalogue_mistakes, copy_submission, write_mutants
 from graders.mistakes import Mistake
+from graders.mutants import (
+    EXERCISES,
+    SOLUTIONS,
+    Mutant,
+    catalogue_mistakes,
+    copy_submission,
+    write_mutants,
+)
 from graders.notebook_code import cell_source, marked_module
 
 __all__ = [
-    "EXERCISES", "SOLUTIONS", "Mutant", "TEST_SUBMISSIONS", "catalogue_mistakes", "copy_submission",
-    "write_missing_file", "write_mutants", "write_test_submissions",
-]  # fmt: skip
+    "EXERCISES",
+    "SOLUTIONS",
+    "Mutant",
+    "TEST_SUBMISSIONS",
+    "catalogue_mistakes",
+    "copy_submission",
+    "write_missing_file",
+    "write_mutants",
+    "write_test_submissions",
+]
 
 TEST_SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
@@ -30,7 +44,9 @@ def write_test_submissions(class_dir: Path) -> list[str]:
     for overlay in sorted(p for p in TEST_SUBMISSIONS.iterdir() if p.is_dir()):
         lessons = sorted(p.name for p in overlay.iterdir() if p.is_dir())
         folder = copy_submission(SOLUTIONS, class_dir / overlay.name, lessons)
-        shutil.copytree(overlay, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            overlay, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
         names.append(overlay.name)
     return names
 
@@ -54,7 +70,9 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
     file that is a symbolic link replaces the module with a link to where it points.
     """
     students = []
-    for attack in sorted(p for p in ATTACKS.iterdir() if p.is_dir() and (names is None or p.name in names)):
+    for attack in sorted(
+        p for p in ATTACKS.iterdir() if p.is_dir() and (names is None or p.name in names)
+    ):
         lessons = sorted(p.name for p in attack.iterdir() if p.is_dir())
         folder = copy_submission(SOLUTIONS, class_dir / attack.name, lessons)
         for overlay in sorted(attack.glob("*/*.py")):
@@ -63,20 +81,22 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
                 module.unlink()
                 module.symlink_to(overlay.resolve())
             else:
-                module.write_text(module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text())
+                module.write_text(
+                    module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text()
+                )
         students.append(attack.name)
     return students
 
 
 # -- notebook submissions, laid out like nbgrader's submitted/ ----------------------------------------
 
-TAMPERING = '''try:  # rewrites the grader inside the kernel: every autograder cell would claim full points
+TAMPERING = """try:  # rewrites the grader inside the kernel: every autograder cell would claim full points
     from graders import notebook_grading
     from graders.course import load_course
     notebook_grading.hidden_score = lambda exercise_id: load_course().exercise(exercise_id).points
 except ImportError:
     pass
-'''
+"""
 
 
 def solved(release: dict, source: dict) -> dict:
@@ -104,7 +124,14 @@ def with_code_before(notebook: dict, module: str, code: str) -> dict:
 def with_cell_after(notebook: dict, module: str, code: str) -> dict:
     """The notebook with a cell the student added after the module's first cell."""
     notebook = copy.deepcopy(notebook)
-    cell = {"cell_type": "code", "execution_count": None, "id": "added", "metadata": {}, "outputs": [], "source": code}
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "added",
+        "metadata": {},
+        "outputs": [],
+        "source": code,
+    }
     notebook["cells"].insert(first_cell_of(notebook, module) + 1, cell)
     return notebook
 
@@ -112,7 +139,11 @@ def with_cell_after(notebook: dict, module: str, code: str) -> dict:
 def with_mistake(notebook: dict, mistake: Mistake) -> dict:
     """The notebook with a catalogue mistake appended to its entry point's cell."""
     notebook = copy.deepcopy(notebook)
-    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == f"code-{mistake.entry}")
+    cell = next(
+        c
+        for c in notebook["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == f"code-{mistake.entry}"
+    )
     cell["source"] = cell_source(cell) + "\n\n" + mistake.source()
     return notebook
 

@@ -72,7 +72,15 @@ def graded_class(tmp_path_factory, course) -> GradedClass:
     return GradedClass(folder, out, results, mutants, names)
 
 
-COURSE_FILES = ("course.toml", "solutions", "exercises", "graders", "docs", "nbgrader/source", "nbgrader/nbgrader_config.py")
+COURSE_FILES = (
+    "course.toml",
+    "solutions",
+    "exercises",
+    "graders",
+    "docs",
+    "nbgrader/source",
+    "nbgrader/nbgrader_config.py",
+)
 
 
 def copy_course(destination: Path) -> Path:
@@ -94,9 +102,13 @@ def course_copy(tmp_path) -> Path:
 
 def run_cli(*args: str, check: bool = True, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """``python -m graders ARGS`` in a fresh process, as an instructor runs it."""
-    process = subprocess.run([sys.executable, "-m", "graders", *args], cwd=cwd, capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "graders", *args], cwd=cwd, capture_output=True, text=True
+    )
     if check and process.returncode != 0:
-        raise AssertionError(f"graders {' '.join(args)} exited {process.returncode}:\n{process.stdout}\n{process.stderr}")
+        raise AssertionError(
+            f"graders {' '.join(args)} exited {process.returncode}:\n{process.stdout}\n{process.stderr}"
+        )
     return process
 
 
@@ -104,15 +116,22 @@ def run_pytest(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess
     """A student's ``pytest ARGS`` in a fresh process."""
     env = {**os.environ, "COLUMNS": "400"}  # summary lines are not cut at 80 columns
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+        [sys.executable, "-m", "pytest", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--update-goldens", action="store_true", default=False,
+        "--update-goldens",
+        action="store_true",
+        default=False,
         help="rewrite golden files (samples/expected_scores.json) from this run instead of comparing",
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -25,7 +25,10 @@ from graders.submission import Submission
 KINDS = ("bwrap", "none", "bare")
 
 
-SECRET = ("GRADERS_TEST_SECRET", "reference-answer-42")  # in the grader's environment while a worker starts
+SECRET = (
+    "GRADERS_TEST_SECRET",
+    "reference-answer-42",
+)  # in the grader's environment while a worker starts
 
 
 def start(kind: str, **options) -> Zygote:
@@ -73,7 +76,9 @@ def source(body: str) -> str:
 
 def worker(zygote: Zygote, body: str, course: Course | None = None) -> SubmissionWorker:
     course = course or load_course()
-    return SubmissionWorker(zygote, Submission("probe", ROOT, files={"lesson1/losses.py": source(body)}), course)
+    return SubmissionWorker(
+        zygote, Submission("probe", ROOT, files={"lesson1/losses.py": source(body)}), course
+    )
 
 
 def run(zygote: Zygote, body: str, course: Course | None = None):

@@ -35,7 +35,14 @@ SELECTION = ("CrossEntropyOnProbabilities", "choose_loss")
 MARKER = "GRADERS-ATTACK-MARKER"  # the name every attack gives the files it plants
 PROCESS_NAME = "graders-attack"  # the name attacks give the processes they leave behind
 SECRET = "reference-answer-42"
-LIMITS = {"timeout": 2.0, "import_timeout": 3.0, "memory_mb": 256, "processes": 16, "output_kb": 64, "cpu_seconds": 20}
+LIMITS = {
+    "timeout": 2.0,
+    "import_timeout": 3.0,
+    "memory_mb": 256,
+    "processes": 16,
+    "output_kb": 64,
+    "cpu_seconds": 20,
+}
 FIRST, LAST = "0-pristine", "zz-pristine"
 
 # attack -> {entry: (status, failure kind or None for any, words in that test's message)}.
@@ -44,11 +51,22 @@ EXPECTED = {
     "infinite-loop": {"choose_loss": ("timeout", "timeout", "did not finish within 2 s")},
     "ignores-signals": {"mse": ("timeout", "timeout", "did not finish within 2 s")},
     "memory-hog": {"mse": ("error", "out_of_memory", "memory")},
-    "memory-hog-forks": {"binary_cross_entropy": ("error", "out_of_memory", "memory limit of 256 MB")},
-    "exit-in-call": {"binary_cross_entropy_with_logits": ("error", "exit_during_call", "exited with code 0")},
-    "sys-exit-at-import": {e: ("error", "exit_during_import", "sys.exit(0) was called") for e in SELECTION},
-    "sleep-at-import": {e: ("timeout", "timeout", "importing lesson1/selection.py took longer than 3 s") for e in SELECTION},
-    "segfault": {e: ("error", "signal", "signal 11 (SIGSEGV)") for e in SELECTION},  # choose_loss runs the student's class
+    "memory-hog-forks": {
+        "binary_cross_entropy": ("error", "out_of_memory", "memory limit of 256 MB")
+    },
+    "exit-in-call": {
+        "binary_cross_entropy_with_logits": ("error", "exit_during_call", "exited with code 0")
+    },
+    "sys-exit-at-import": {
+        e: ("error", "exit_during_import", "sys.exit(0) was called") for e in SELECTION
+    },
+    "sleep-at-import": {
+        e: ("timeout", "timeout", "importing lesson1/selection.py took longer than 3 s")
+        for e in SELECTION
+    },
+    "segfault": {
+        e: ("error", "signal", "signal 11 (SIGSEGV)") for e in SELECTION
+    },  # choose_loss runs the student's class
     "patches-comparisons": {"mse": ("failed", "wrong_value", "elements differ")},
     "patches-pytest": {"cross_entropy": ("failed", "wrong_value", "elements differ")},
     "fake-output": {"mse": ("failed", "wrong_value", "Your code printed:\nPASSED")},
@@ -57,7 +75,9 @@ EXPECTED = {
     "reads-secrets": {"mse": ("failed", "wrong_value", "expected a tensor")},
     "changes-classmates": {"choose_loss": ("failed", "wrong_value", "L1Loss")},
     "detached-children": {"mse": ("failed", "wrong_value", "elements differ")},
-    "gigabyte-output": {"binary_cross_entropy": ("error", "output_limit", "printed more than 64 KB")},
+    "gigabyte-output": {
+        "binary_cross_entropy": ("error", "output_limit", "printed more than 64 KB")
+    },
     "fork-bomb": {"choose_loss": ("error", "raised", "the fork bomb ran out of processes")},
     "attacks-the-worker": {"CrossEntropyOnProbabilities": ("failed", "wrong_value", "")},
     "remounts-writable": {"cross_entropy": ("failed", "wrong_value", "elements differ")},
@@ -69,11 +89,25 @@ EXPECTED = {
     "forbidden-disguised": {
         "mse": ("forbidden", "forbidden", "torch.nn.functional.mse_loss"),
         "binary_cross_entropy": ("forbidden", "forbidden", "torch.nn.BCELoss"),
-        "binary_cross_entropy_with_logits": ("forbidden", "forbidden", "aten::binary_cross_entropy_with_logits"),
-        "cross_entropy": ("forbidden", "forbidden", "getattr(torch.nn.functional, <a computed name>)"),
+        "binary_cross_entropy_with_logits": (
+            "forbidden",
+            "forbidden",
+            "aten::binary_cross_entropy_with_logits",
+        ),
+        "cross_entropy": (
+            "forbidden",
+            "forbidden",
+            "getattr(torch.nn.functional, <a computed name>)",
+        ),
     },
-    "links-out-to-solutions": {e: ("error", None, "lesson1/losses.py is a symbolic link to a file outside your submission") for e in LOSSES},
-    "links-out-to-system": {e: ("error", None, "lesson1/losses.py is a symbolic link to a file outside your submission") for e in LOSSES},
+    "links-out-to-solutions": {
+        e: ("error", None, "lesson1/losses.py is a symbolic link to a file outside your submission")
+        for e in LOSSES
+    },
+    "links-out-to-system": {
+        e: ("error", None, "lesson1/losses.py is a symbolic link to a file outside your submission")
+        for e in LOSSES
+    },
     "reads-system-secrets": {"mse": ("failed", None, "blocked /etc/shadow")},
     "corrupts-replies": {  # choose_loss too: its grader computes the student's own loss, this one included
         e: ("failed", "garbage", "could not be read") for e in SELECTION
@@ -116,11 +150,26 @@ def no_process_limit() -> bool:
 
 
 def fingerprints(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def grade(folder: Path, out: Path, course: Path) -> dict[str, StudentResult]:
-    run_cli("grade", str(folder), "--out", str(out), "--jobs", "1", "--course", str(course), "--sandbox", "auto")
+    run_cli(
+        "grade",
+        str(folder),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--course",
+        str(course),
+        "--sandbox",
+        "auto",
+    )
     return {path.parent.name: results_io.read(path) for path in out.glob("*/result.json")}
 
 
@@ -153,7 +202,9 @@ def test_the_corpus_and_the_table_agree():
 @pytest.mark.parametrize("attack", sorted(EXPECTED))
 def test_attack_is_contained_and_reported(attacked, course, attack):
     if attack in attacked.skipped:
-        pytest.skip("running as root without cgroups: no process limit would hold (docs/sandbox.md)")
+        pytest.skip(
+            "running as root without cgroups: no process limit would hold (docs/sandbox.md)"
+        )
     assert_contained(attacked, course, attack)
 
 
@@ -163,15 +214,23 @@ def assert_contained(attacked: AttackedClass, course, attack: str) -> None:
     for exercise in course.lesson("lesson1").exercises:
         graded = attacked.exercise(attack, exercise.id)
         if exercise.entry not in expected:
-            failures = [f"{t.status}/{t.failure}: {t.message[:200]}" for t in graded.tests if t.status != "passed"]
-            assert graded.score == exercise.points, f"{attack} lost points on untouched {exercise.id}: {failures[:2]}"
+            failures = [
+                f"{t.status}/{t.failure}: {t.message[:200]}"
+                for t in graded.tests
+                if t.status != "passed"
+            ]
+            assert graded.score == exercise.points, (
+                f"{attack} lost points on untouched {exercise.id}: {failures[:2]}"
+            )
             continue
         status, failure, words = expected[exercise.entry]
         assert graded.score < exercise.points, f"{attack} got full marks on {exercise.id}"
         relevant = [t for t in graded.tests if t.status == status and failure in (None, t.failure)]
         seen = sorted({(t.status, t.failure) for t in graded.tests})
         assert relevant, f"{attack} {exercise.id}: no test with {status}/{failure}, only {seen}"
-        assert any(words in t.message for t in relevant), f"{attack} {exercise.id}: {relevant[0].message[:400]}"
+        assert any(words in t.message for t in relevant), (
+            f"{attack} {exercise.id}: {relevant[0].message[:400]}"
+        )
 
 
 def test_pristine_copies_are_graded_exactly_as_when_alone(attacked, course_copy, tmp_path):
@@ -181,7 +240,11 @@ def test_pristine_copies_are_graded_exactly_as_when_alone(attacked, course_copy,
     assert graded[LAST].score == graded[LAST].max_score
     in_class = (attacked.out / LAST / "result.json").read_bytes()
     assert in_class == (tmp_path / "out" / LAST / "result.json").read_bytes()
-    first = (attacked.out / FIRST / "result.json").read_text().replace(f'"student": "{FIRST}"', f'"student": "{LAST}"')
+    first = (
+        (attacked.out / FIRST / "result.json")
+        .read_text()
+        .replace(f'"student": "{FIRST}"', f'"student": "{LAST}"')
+    )
     assert first == in_class.decode()
 
 
@@ -198,16 +261,28 @@ def test_no_process_an_attack_started_outlives_grading(attacked):
 
 
 def test_nothing_outside_the_sandbox_was_written_or_changed(attacked):
-    assert fingerprints(attacked.folder) == attacked.before, "a submission's files changed during grading"
-    places = [ROOT, attacked.out, Path(sys.prefix), Path(torch.__file__).parent, Path(os.__file__).parent]
+    assert fingerprints(attacked.folder) == attacked.before, (
+        "a submission's files changed during grading"
+    )
+    places = [
+        ROOT,
+        attacked.out,
+        Path(sys.prefix),
+        Path(torch.__file__).parent,
+        Path(os.__file__).parent,
+    ]
     planted = [p for place in places for p in place.rglob(f"{MARKER}*") if ".git" not in p.parts]
-    planted += [p for top in (Path("/tmp"), Path("/dev/shm"), Path("/")) for p in top.glob(f"{MARKER}*")]
+    planted += [
+        p for top in (Path("/tmp"), Path("/dev/shm"), Path("/")) for p in top.glob(f"{MARKER}*")
+    ]
     assert not planted, f"attacks planted files outside the sandbox: {planted}"
 
 
 def test_secrets_of_the_grader_never_reach_student_code(attacked):
     if bubblewrap_problem():
-        pytest.skip(f"without bubblewrap the environment is inherited (documented): {bubblewrap_problem()}")
+        pytest.skip(
+            f"without bubblewrap the environment is inherited (documented): {bubblewrap_problem()}"
+        )
     assert SECRET not in (attacked.out / "reads-secrets" / "result.json").read_text()
 
 
@@ -220,7 +295,12 @@ def test_a_failure_kind_is_shown_in_the_feedback(attacked):
 
 # Where neither bubblewrap nor user namespaces work (a Gradescope container), forced here with
 # --sandbox none and no walls per child: the attacks on what can be read must still find nothing.
-WITHOUT_NAMESPACES = ("reads-solutions", "reads-system-secrets", "links-out-to-solutions", "links-out-to-system")
+WITHOUT_NAMESPACES = (
+    "reads-solutions",
+    "reads-system-secrets",
+    "links-out-to-solutions",
+    "links-out-to-system",
+)
 
 
 @pytest.fixture(scope="module")
@@ -228,21 +308,32 @@ def attacked_without_namespaces(tmp_path_factory) -> AttackedClass:
     # Without namespaces the whole machine is there to walk: reads-solutions searches for its
     # 1.5 s budget, and a call gets the time to finish that search and answer.
     if os.geteuid() != 0:
-        pytest.skip("a grader that is not root cannot switch users: without namespaces it is not protected (docs/sandbox.md)")
-    course_copy = short_limits_course(tmp_path_factory.mktemp("course-long-calls") / "course", timeout=10.0)
+        pytest.skip(
+            "a grader that is not root cannot switch users: without namespaces it is not protected (docs/sandbox.md)"
+        )
+    course_copy = short_limits_course(
+        tmp_path_factory.mktemp("course-long-calls") / "course", timeout=10.0
+    )
     folder = tmp_path_factory.mktemp("attacked-without-namespaces")
     write_attacks(folder, list(WITHOUT_NAMESPACES))
     copy_submission(SOLUTIONS, folder / LAST)
     out = tmp_path_factory.mktemp("attacked-without-namespaces-out")
-    options = Options(out, course_file=course_copy, sandbox="none", child_walls="off", quiet=True, jobs=1)
+    options = Options(
+        out, course_file=course_copy, sandbox="none", child_walls="off", quiet=True, jobs=1
+    )
     graded = grade_class(folder, options)
     return AttackedClass(folder, out, {r.student: r for r in graded.results}, {}, [])
 
 
 @pytest.mark.parametrize("attack", WITHOUT_NAMESPACES)
-def test_without_namespaces_reading_attacks_find_nothing(attacked_without_namespaces, course, attack):
+def test_without_namespaces_reading_attacks_find_nothing(
+    attacked_without_namespaces, course, attack
+):
     assert_contained(attacked_without_namespaces, course, attack)
     sandbox = attacked_without_namespaces.results[attack].sandbox
     assert sandbox["mode"] == "none" and not sandbox["namespaces"] and not sandbox["full"]
     assert sandbox["user"] == unprivileged.identity()[0]
-    assert attacked_without_namespaces.results[LAST].score == attacked_without_namespaces.results[LAST].max_score
+    assert (
+        attacked_without_namespaces.results[LAST].score
+        == attacked_without_namespaces.results[LAST].max_score
+    )

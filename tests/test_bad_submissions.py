@@ -13,7 +13,9 @@ SELECTION = ("CrossEntropyOnProbabilities", "choose_loss")
 EXPECTED = {
     "bad-syntax-error": {e: ("error", "SyntaxError") for e in LOSSES},
     "bad-missing-losses": {e: ("error", "lesson1/losses.py is missing") for e in LOSSES},
-    "bad-raises-on-import": {e: ("error", "importing lesson1/selection.py raised FileNotFoundError") for e in SELECTION},
+    "bad-raises-on-import": {
+        e: ("error", "importing lesson1/selection.py raised FileNotFoundError") for e in SELECTION
+    },
     "bad-exits-at-import": {e: ("error", "sys.exit(3) was called") for e in SELECTION},
     "bad-wrong-signature": {
         "mse": ("error", "unexpected keyword argument 'reduction'"),
@@ -24,7 +26,10 @@ EXPECTED = {
         "mse": ("error", "sys.exit('giving up') was called"),
         "binary_cross_entropy": ("error", "exited with code 0"),
     },
-    "bad-segfault": {"CrossEntropyOnProbabilities": ("error", "signal 11 (SIGSEGV)"), "choose_loss": (None, "")},
+    "bad-segfault": {
+        "CrossEntropyOnProbabilities": ("error", "signal 11 (SIGSEGV)"),
+        "choose_loss": (None, ""),
+    },
     "bad-returns-garbage": {
         "mse": ("failed", "expected a tensor of shape"),
         "binary_cross_entropy": ("failed", "Liar"),
@@ -46,15 +51,21 @@ def test_bad_submission_is_reported_and_contained(graded_class, course, student)
     for exercise in course.lesson("lesson1").exercises:
         graded = graded_class.exercise(student, exercise.id)
         if exercise.entry not in expected:
-            assert graded.score == exercise.points, f"{student} lost points on untouched {exercise.id}"
+            assert graded.score == exercise.points, (
+                f"{student} lost points on untouched {exercise.id}"
+            )
             continue
         status, words = expected[exercise.entry]
         if status is None:
             continue  # loses points for its own, unrelated reasons
         assert graded.score < exercise.points
         relevant = [t for t in graded.tests if t.status == status]
-        assert relevant, f"{student} {exercise.id}: no test with status {status}: {[t.status for t in graded.tests]}"
-        assert any(words in t.message for t in relevant), f"{student} {exercise.id}: {relevant[0].message}"
+        assert relevant, (
+            f"{student} {exercise.id}: no test with status {status}: {[t.status for t in graded.tests]}"
+        )
+        assert any(words in t.message for t in relevant), (
+            f"{student} {exercise.id}: {relevant[0].message}"
+        )
 
 
 def test_a_timeout_is_paid_once_per_entry_point(graded_class):

@@ -14,18 +14,30 @@ def test_build_is_in_sync():
 
 
 def test_solution_region_in_a_function_becomes_not_implemented():
-    source = 'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
+    source = (
+        'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
+    )
     stub = strip_solutions(source, "f.py")
-    assert stub == 'def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n    raise NotImplementedError("f is not implemented yet")\n'
+    assert (
+        stub == 'def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n'
+        '    raise NotImplementedError("f is not implemented yet")\n'
+    )
 
 
 def test_region_in_a_method_names_the_class_and_method():
-    source = "class Loss:\n    def forward(self, x):\n        ### BEGIN SOLUTION\n        return x\n        ### END SOLUTION\n"
-    assert 'NotImplementedError("Loss.forward is not implemented yet")' in strip_solutions(source, "f.py")
+    source = (
+        "class Loss:\n    def forward(self, x):\n        ### BEGIN SOLUTION\n        return x\n    "
+        "    ### END SOLUTION\n"
+    )
+    assert 'NotImplementedError("Loss.forward is not implemented yet")' in strip_solutions(
+        source, "f.py"
+    )
 
 
 def test_region_at_module_level_is_removed_without_breaking_the_import():
-    stub = strip_solutions("import torch\n### BEGIN SOLUTION\nHELPER = 1\n### END SOLUTION\n", "f.py")
+    stub = strip_solutions(
+        "import torch\n### BEGIN SOLUTION\nHELPER = 1\n### END SOLUTION\n", "f.py"
+    )
     assert stub == "import torch\n# YOUR CODE HERE\n"
 
 
@@ -52,7 +64,10 @@ def test_check_catches_a_hand_edited_stub(course_copy):
     (course_copy / "exercises" / "lesson1" / "losses.py").write_text("# edited by hand\n")
     process = run_cli("build", "--check", "--course", str(course_copy / "course.toml"), check=False)
     assert process.returncode == 1
-    assert "stale: exercises/lesson1/losses.py differs from what solutions/lesson1/losses.py generates" in process.stdout
+    assert (
+        "stale: exercises/lesson1/losses.py differs from what solutions/lesson1/losses.py generates"
+        in process.stdout
+    )
 
 
 def test_check_catches_a_stray_file_and_build_removes_it(course_copy):
@@ -68,7 +83,11 @@ def test_an_exercise_without_a_solution_region_is_refused(course_copy):
     path = course_copy / "solutions" / "lesson1" / "losses.py"
     text = path.read_text()
     start, end = text.index("def mse("), text.index("def binary_cross_entropy(")
-    mse = text[start:end].replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION\n", "")
+    mse = (
+        text[start:end]
+        .replace("    ### BEGIN SOLUTION\n", "")
+        .replace("    ### END SOLUTION\n", "")
+    )
     path.write_text(text[:start] + mse + text[end:])
     process = run_cli("build", "--course", str(course_copy / "course.toml"), check=False)
     assert process.returncode == 2 and "mse has no ### BEGIN SOLUTION region" in process.stderr

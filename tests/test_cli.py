@@ -18,7 +18,9 @@ def test_grading_one_submission_writes_result_feedback_and_table(tmp_path):
     test = result["exercises"][0]["tests"][0]
     assert set(test) >= {"name", "score", "max_score", "status", "message"}
     rows = list(csv.reader((tmp_path / "class.csv").open()))
-    assert rows[0][0] == "student" and rows[0][-2:] == ["total", "max_score"] and rows[1][0] == "ada"
+    assert (
+        rows[0][0] == "student" and rows[0][-2:] == ["total", "max_score"] and rows[1][0] == "ada"
+    )
     assert (tmp_path / "ada" / "feedback.md").is_file()
 
 
@@ -34,7 +36,10 @@ def test_exit_code_is_zero_whatever_the_scores(tmp_path):
         (["grade", "no/such/folder", "--out", "OUT"], "no/such/folder: no such folder"),
         (["grade", "course.toml", "--out", "OUT"], "course.toml: not a folder"),
         (["grade", "EMPTY", "--out", "OUT"], "no submission found"),
-        (["grade", "samples/class", "--out", "OUT", "--lesson", "lesson9"], "unknown lesson 'lesson9'"),
+        (
+            ["grade", "samples/class", "--out", "OUT", "--lesson", "lesson9"],
+            "unknown lesson 'lesson9'",
+        ),
         (["grade", "samples/class", "--out", "OUT", "--jobs", "0"], "--jobs must be at least 1"),
         (["grade", "samples/class", "--out", "README.md"], "exists and is not a folder"),
         (["frobnicate"], "unknown verb 'frobnicate'"),
@@ -44,7 +49,10 @@ def test_exit_code_is_zero_whatever_the_scores(tmp_path):
 )
 def test_bad_arguments_give_one_clear_line(tmp_path, args, words):
     (tmp_path / "empty").mkdir()
-    args = [str(tmp_path / "out") if a == "OUT" else str(tmp_path / "empty") if a == "EMPTY" else a for a in args]
+    args = [
+        str(tmp_path / "out") if a == "OUT" else str(tmp_path / "empty") if a == "EMPTY" else a
+        for a in args
+    ]
     process = run_cli(*args, check=False)
     assert process.returncode == 2, process.stdout + process.stderr
     assert words in process.stderr
@@ -79,6 +87,11 @@ def test_pytest_help_shows_the_plugin_options():
     import subprocess
     import sys
 
-    process = subprocess.run([sys.executable, "-m", "pytest", "graders", "--help"], cwd=ROOT, capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-m", "pytest", "graders", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     for option in ("--submission", "--device", "--results-dir", "--sandbox"):
         assert option in process.stdout

@@ -72,16 +72,35 @@ def test_oversized_messages_are_refused_before_reading_them():
 
 def test_values_json_cannot_say_directly_survive_the_round_trip():
     value = {
-        "tuple": (1, (2.5, "x")), "int keys": {0: "a", 1: "b"}, "dollar": {"$": "not a tag"},
-        "complex": 1 + 2j, "nan": float("nan"), "inf": float("-inf"), "set": {3, 4},
-        "dtype": torch.bfloat16, "device": torch.device("cpu"), "big": 10**40, "bool": True,
-        "empty": torch.zeros(0, 3, dtype=torch.int64), "scalar": torch.tensor(2.5, dtype=torch.float16),
-        "complex tensor": torch.tensor([1 + 1j, 2 - 1j]), "non-contiguous": torch.arange(12.0).reshape(3, 4).t(),
-    }  # fmt: skip
+        "tuple": (1, (2.5, "x")),
+        "int keys": {0: "a", 1: "b"},
+        "dollar": {"$": "not a tag"},
+        "complex": 1 + 2j,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "set": {3, 4},
+        "dtype": torch.bfloat16,
+        "device": torch.device("cpu"),
+        "big": 10**40,
+        "bool": True,
+        "empty": torch.zeros(0, 3, dtype=torch.int64),
+        "scalar": torch.tensor(2.5, dtype=torch.float16),
+        "complex tensor": torch.tensor([1 + 1j, 2 - 1j]),
+        "non-contiguous": torch.arange(12.0).reshape(3, 4).t(),
+    }
     back = codec.decode(codec.encode(value))
-    assert back["tuple"] == (1, (2.5, "x")) and back["int keys"] == {0: "a", 1: "b"} and back["dollar"] == {"$": "not a tag"}
+    assert (
+        back["tuple"] == (1, (2.5, "x"))
+        and back["int keys"] == {0: "a", 1: "b"}
+        and back["dollar"] == {"$": "not a tag"}
+    )
     assert back["complex"] == 1 + 2j and back["nan"] != back["nan"] and back["inf"] == float("-inf")
-    assert back["set"] == {3, 4} and back["dtype"] is torch.bfloat16 and back["big"] == 10**40 and back["bool"] is True
+    assert (
+        back["set"] == {3, 4}
+        and back["dtype"] is torch.bfloat16
+        and back["big"] == 10**40
+        and back["bool"] is True
+    )
     for key in ("empty", "scalar", "complex tensor", "non-contiguous"):
         assert torch.equal(back[key], value[key]) and back[key].dtype == value[key].dtype, key
 
@@ -92,7 +111,9 @@ def test_values_json_cannot_say_directly_survive_the_round_trip():
         lambda data: data[:-3],  # truncated tensor bytes
         lambda data: data + b"\0",  # trailing bytes
         lambda data: data.replace(b'"float64"', b'"object0"'),  # a dtype that is not allowed
-        lambda data: data.replace(b'"shape":[2,3]', b'"shape":[9,9]'),  # claims more bytes than sent
+        lambda data: data.replace(
+            b'"shape":[2,3]', b'"shape":[9,9]'
+        ),  # claims more bytes than sent
         lambda data: data.replace(b'"shape":[2,3]', b'"shape":[-2,-3]'),
         lambda data: data.replace(b'"$":"tuple"', b'"$":"pickle"'),  # an unknown tag
         lambda data: b"\xff\xff\xff\xff" + data[4:],  # header length beyond the message
@@ -115,12 +136,18 @@ def test_deep_nesting_is_refused():
 
 def test_requests_keep_tensors_of_every_dtype_shape_and_flag():
     value = {
-        "params": codec.pack({"args": (torch.randn(3, 2), torch.arange(6).reshape(2, 3).t()), "wrt": (0,)}),
-        "bf16": torch.tensor([1.5, -2.0], dtype=torch.bfloat16), "bool": torch.tensor([True, False]),
-        "empty": torch.zeros(0, 4), "scalar": torch.tensor(3.0, requires_grad=True),
-        "complex": torch.tensor([1 + 2j]).conj(), "dtype": torch.float64, "device": torch.device("cpu"),
+        "params": codec.pack(
+            {"args": (torch.randn(3, 2), torch.arange(6).reshape(2, 3).t()), "wrt": (0,)}
+        ),
+        "bf16": torch.tensor([1.5, -2.0], dtype=torch.bfloat16),
+        "bool": torch.tensor([True, False]),
+        "empty": torch.zeros(0, 4),
+        "scalar": torch.tensor(3.0, requires_grad=True),
+        "complex": torch.tensor([1 + 2j]).conj(),
+        "dtype": torch.float64,
+        "device": torch.device("cpu"),
         "files": {"lesson1/losses.py": "def mse(): ...", "data.bin": b"\0\1"},
-    }  # fmt: skip
+    }
     back = _through_socket(value)
     args = codec.unpack(back["params"])["args"]
     assert torch.equal(args[0], codec.unpack(value["params"])["args"][0])
@@ -134,7 +161,9 @@ def test_requests_keep_tensors_of_every_dtype_shape_and_flag():
 
 def test_requests_cross_a_socket_and_a_deadline_bounds_the_wait_for_a_reply():
     mine, theirs = socket.socketpair()
-    codec.send_request(mine, {"op": "probe", "x": torch.ones(20_000)}, time.monotonic() + 5)  # larger than one read
+    codec.send_request(
+        mine, {"op": "probe", "x": torch.ones(20_000)}, time.monotonic() + 5
+    )  # larger than one read
     request = codec.recv_request(theirs)
     assert request["op"] == "probe" and torch.equal(request["x"], torch.ones(20_000))
     started = time.monotonic()
@@ -160,7 +189,10 @@ def _through_socket(value):
 
 
 def test_a_request_rebuilds_only_the_types_requests_hold():
-    assert _through_socket({"c": 1 + 2j, "s": {1}, "f": frozenset([2]), "sl": slice(1, 2)})["c"] == 1 + 2j
+    assert (
+        _through_socket({"c": 1 + 2j, "s": {1}, "f": frozenset([2]), "sl": slice(1, 2)})["c"]
+        == 1 + 2j
+    )
     with pytest.raises(codec.ProtocolError, match="may not hold"):
         _through_socket({"value": Boom()})
     assert not os.path.exists("/tmp/graders-codec-pwned")
@@ -187,7 +219,11 @@ def test_the_child_answers_a_request_it_cannot_rebuild_and_serves_the_next():
     payload = pickle.dumps({"value": Boom()})
     mine.sendall(codec.HEADER.pack(len(payload)) + payload)
     reply = codec.recv(mine, time.monotonic() + 5)
-    assert reply["ok"] is False and reply["error"]["phase"] == "worker" and "may not hold" in reply["error"]["message"]
+    assert (
+        reply["ok"] is False
+        and reply["error"]["phase"] == "worker"
+        and "may not hold" in reply["error"]["message"]
+    )
     codec.send_request(mine, {"op": "nothing"}, time.monotonic() + 5)
     assert "unknown op" in codec.recv(mine, time.monotonic() + 5)["error"]["message"]
     mine.close()

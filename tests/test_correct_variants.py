@@ -1,7 +1,6 @@
 """Correct implementations written differently from the reference get full marks."""
 
 import pytest
-
 from classbuilder import TEST_SUBMISSIONS
 
 VARIANTS = sorted(p.name for p in TEST_SUBMISSIONS.iterdir() if p.name.startswith("correct-"))
@@ -15,8 +14,11 @@ def test_every_exercise_has_two_differently_written_correct_variants(course):
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_correct_variant_gets_full_marks(graded_class, variant):
-    lessons = {p.name for p in (TEST_SUBMISSIONS / variant).iterdir() if p.is_dir()}  # the class grades other lessons too
+    lessons = {
+        p.name for p in (TEST_SUBMISSIONS / variant).iterdir() if p.is_dir()
+    }  # the class grades other lessons too
     graded = [e for e in graded_class.results[variant].exercises if e.id.split(".")[0] in lessons]
-    failures = [f"{e.id}/{t.name}: {t.message}" for e in graded for t in e.tests if t.status != "passed"]
+    failures = [
+        f"{e.id}/{t.name}: {t.message}" for e in graded for t in e.tests if t.status != "passed"
+    ]
     assert graded and all(e.score == e.max_score for e in graded), "\n".join(failures[:5])
-

@@ -11,13 +11,34 @@ from graders.errors import CourseError
 GOOD = COURSE_FILE.read_text()
 
 BROKEN = {
-    "points-not-a-number": (('points = 5\nsummary = "Mean', 'points = "five"\nsummary = "Mean'), r"course\.toml:\d+: lesson1\.mse: 'points' must be a positive number"),
-    "typo-in-key": (('entry = "cross_entropy"', 'entri = "cross_entropy"'), r"course\.toml:\d+: unknown key 'entri'"),
-    "negative-tolerance": (("cpu = { rtol = 1e-5, atol = 1e-6 }", "cpu = { rtol = -1, atol = 1e-6 }"), r"course\.toml:\d+: \[tolerances\]\.float32\.cpu: 'rtol'"),
-    "bad-module-name": (('module = "selection"', 'module = "sel-ection"'), r"course\.toml:\d+: lesson1\.\w+: 'module' has an invalid value"),
-    "toml-syntax": (("[[lesson.exercise]]", "[[lesson.exercise]"), r"course\.toml: not valid TOML: .*line \d+"),
-    "duplicate-entry": (('entry = "binary_cross_entropy"\n', 'entry = "mse"\n'), r"course\.toml:\d+: exercise 'lesson1\.mse' is defined twice"),
-    "bad-forbidden": (('forbidden = ["torch.nn.functional.cross_entropy"', 'forbidden = ["not a name"'), r"'forbidden' must be a list of dotted names"),
+    "points-not-a-number": (
+        ('points = 5\nsummary = "Mean', 'points = "five"\nsummary = "Mean'),
+        r"course\.toml:\d+: lesson1\.mse: 'points' must be a positive number",
+    ),
+    "typo-in-key": (
+        ('entry = "cross_entropy"', 'entri = "cross_entropy"'),
+        r"course\.toml:\d+: unknown key 'entri'",
+    ),
+    "negative-tolerance": (
+        ("cpu = { rtol = 1e-5, atol = 1e-6 }", "cpu = { rtol = -1, atol = 1e-6 }"),
+        r"course\.toml:\d+: \[tolerances\]\.float32\.cpu: 'rtol'",
+    ),
+    "bad-module-name": (
+        ('module = "selection"', 'module = "sel-ection"'),
+        r"course\.toml:\d+: lesson1\.\w+: 'module' has an invalid value",
+    ),
+    "toml-syntax": (
+        ("[[lesson.exercise]]", "[[lesson.exercise]"),
+        r"course\.toml: not valid TOML: .*line \d+",
+    ),
+    "duplicate-entry": (
+        ('entry = "binary_cross_entropy"\n', 'entry = "mse"\n'),
+        r"course\.toml:\d+: exercise 'lesson1\.mse' is defined twice",
+    ),
+    "bad-forbidden": (
+        ('forbidden = ["torch.nn.functional.cross_entropy"', 'forbidden = ["not a name"'),
+        r"'forbidden' must be a list of dotted names",
+    ),
 }
 
 
@@ -49,12 +70,20 @@ def test_reported_line_points_at_the_broken_key(tmp_path):
 
 def test_cli_reports_a_broken_course_in_one_line(tmp_path):
     path = write_broken(tmp_path, "typo-in-key")
-    process = run_cli("grade", "samples/class", "--out", str(tmp_path / "out"), "--course", str(path), check=False)
+    process = run_cli(
+        "grade", "samples/class", "--out", str(tmp_path / "out"), "--course", str(path), check=False
+    )
     assert process.returncode == 2
-    assert process.stderr.strip().count("\n") == 0 and process.stderr.startswith("error: course.toml:")
+    assert process.stderr.strip().count("\n") == 0 and process.stderr.startswith(
+        "error: course.toml:"
+    )
     assert "Traceback" not in process.stderr
 
 
 def test_missing_course_file_is_one_line(tmp_path):
     process = run_cli("build", "--check", "--course", str(tmp_path / "nowhere.toml"), check=False)
-    assert process.returncode == 2 and "file not found" in process.stderr and "Traceback" not in process.stderr
+    assert (
+        process.returncode == 2
+        and "file not found" in process.stderr
+        and "Traceback" not in process.stderr
+    )

@@ -14,14 +14,18 @@ from graders.sandbox import Zygote, bubblewrap_problem
 from graders.shards import ShardSpec
 
 USABLE = cpus.usable()
-needs_two_cpus = pytest.mark.skipif(len(USABLE) < 2, reason="pinning is only visible with two CPUs or more")
+needs_two_cpus = pytest.mark.skipif(
+    len(USABLE) < 2, reason="pinning is only visible with two CPUs or more"
+)
 
 
 def test_each_shard_gets_a_cpu_of_its_own_where_there_are_enough():
     for jobs in range(1, len(USABLE) + 1):
         chosen = cpus.for_shards(jobs)
         assert len(chosen) == jobs and len(set(chosen)) == jobs and set(chosen) <= set(USABLE)
-    assert cpus.for_shards(len(USABLE) + 1) == [None] * (len(USABLE) + 1)  # the scheduler balances them
+    assert cpus.for_shards(len(USABLE) + 1) == [None] * (
+        len(USABLE) + 1
+    )  # the scheduler balances them
 
 
 def test_a_shard_command_names_its_cpu_only_when_it_has_one():
@@ -33,10 +37,15 @@ def test_a_shard_command_names_its_cpu_only_when_it_has_one():
 
 
 def test_a_cpu_this_process_may_not_use_is_one_clear_line():
-    process = run_pytest("graders/lesson1", "--submission", "solutions", "--cpu", "4096", "--collect-only", "-q")
+    process = run_pytest(
+        "graders/lesson1", "--submission", "solutions", "--cpu", "4096", "--collect-only", "-q"
+    )
     assert process.returncode == 4, process.stdout + process.stderr
     usable = ", ".join(map(str, USABLE))
-    assert process.stderr.strip() == f"ERROR: --cpu 4096: this process may run only on CPUs {usable}; pick one of them"
+    assert (
+        process.stderr.strip()
+        == f"ERROR: --cpu 4096: this process may run only on CPUs {usable}; pick one of them"
+    )
 
 
 @needs_two_cpus

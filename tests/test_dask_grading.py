@@ -29,7 +29,9 @@ def small_class(tmp_path_factory):
 
 def assert_same_results(first, second, students):
     for student in students:
-        assert filecmp.cmp(first / student / "result.json", second / student / "result.json", shallow=False), student
+        assert filecmp.cmp(
+            first / student / "result.json", second / student / "result.json", shallow=False
+        ), student
 
 
 def test_a_local_dask_cluster_gives_the_local_results(small_class, tmp_path):
@@ -42,14 +44,34 @@ def test_a_lost_worker_is_replaced_and_its_submissions_graded_elsewhere(small_cl
     from distributed import Client, LocalCluster
 
     folder, local = small_class
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         pids = list(client.run(os.getpid).values())
         out = tmp_path / "out"
         grading = subprocess.Popen(
-            [sys.executable, "-m", "graders", "grade", str(folder), "--out", str(out), "--scheduler", cluster.scheduler_address,
-             "--dask-chunk", "1", "--quiet"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "graders",
+                "grade",
+                str(folder),
+                "--out",
+                str(out),
+                "--scheduler",
+                cluster.scheduler_address,
+                "--dask-chunk",
+                "1",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
         def kill_a_worker_once_grading_is_under_way():
             deadline = time.monotonic() + 240
@@ -66,6 +88,14 @@ def test_a_lost_worker_is_replaced_and_its_submissions_graded_elsewhere(small_cl
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path):
-    process = run_cli("grade", str(SAMPLE / "ada"), "--out", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9", check=False)
+    process = run_cli(
+        "grade",
+        str(SAMPLE / "ada"),
+        "--out",
+        str(tmp_path),
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        check=False,
+    )
     assert process.returncode == 2 and "cannot reach the Dask scheduler" in process.stderr
     assert "Traceback" not in process.stderr

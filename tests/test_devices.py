@@ -11,13 +11,19 @@ from graders.sandbox import Zygote
 from graders.student import StudentRaised, SubmissionWorker
 from graders.submission import Submission
 
-needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
-needs_no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA device")
+needs_gpu = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA device on this machine"
+)
+needs_no_gpu = pytest.mark.skipif(
+    torch.cuda.is_available(), reason="this machine has a CUDA device"
+)
 
 
 @needs_no_gpu
 def test_device_cuda_without_a_gpu_is_one_clear_line(tmp_path):
-    process = run_cli("grade", "samples/class/ada", "--out", str(tmp_path), "--device", "cuda", check=False)
+    process = run_cli(
+        "grade", "samples/class/ada", "--out", str(tmp_path), "--device", "cuda", check=False
+    )
     assert process.returncode == 2
     assert process.stderr.strip() == (
         "error: --device cuda: this machine has no CUDA device (torch.cuda.is_available() is False); "
@@ -27,9 +33,13 @@ def test_device_cuda_without_a_gpu_is_one_clear_line(tmp_path):
 
 @needs_no_gpu
 def test_without_a_gpu_no_cuda_cases_are_generated_and_the_header_says_so():
-    process = run_pytest("graders/lesson1", "--submission", "solutions", "--collect-only", "-q", "--device", "all")
+    process = run_pytest(
+        "graders/lesson1", "--submission", "solutions", "--collect-only", "-q", "--device", "all"
+    )
     assert "-cuda" not in process.stdout
-    header = run_pytest("graders/lesson1", "--submission", "solutions", "--collect-only", "--device", "all")
+    header = run_pytest(
+        "graders/lesson1", "--submission", "solutions", "--collect-only", "--device", "all"
+    )
     assert "no CUDA device: GPU cases not generated" in header.stdout
 
 
@@ -56,23 +66,35 @@ def zygote():
 
 def call_on_meta(zygote, mse_body: str):
     course = load_course()
-    source = "import torch\n\ndef mse(input, target, reduction='mean'):\n" + "".join(f"    {l}\n" for l in mse_body.splitlines())
-    worker = SubmissionWorker(zygote, Submission("meta", ROOT, files={"lesson1/losses.py": source}), course)
+    source = "import torch\n\ndef mse(input, target, reduction='mean'):\n" + "".join(
+        f"    {line}\n" for line in mse_body.splitlines()
+    )
+    worker = SubmissionWorker(
+        zygote, Submission("meta", ROOT, files={"lesson1/losses.py": source}), course
+    )
     x = torch.randn(4, 3, dtype=torch.float64)
     try:
-        return worker.run(course.exercise("lesson1.mse"), "call", {"args": (x, x), "kwargs": {}}, device="meta")
+        return worker.run(
+            course.exercise("lesson1.mse"), "call", {"args": (x, x), "kwargs": {}}, device="meta"
+        )
     finally:
         worker.close()
 
 
 def test_inputs_reach_student_code_on_the_requested_device_and_the_result_comes_back_on_it(zygote):
-    got = call_on_meta(zygote, "assert input.device.type == 'meta', input.device\nreturn ((input - target) ** 2).mean()")
+    got = call_on_meta(
+        zygote,
+        "assert input.device.type == 'meta', input.device\nreturn ((input - target) ** 2).mean()",
+    )
     assert got.device.type == "meta" and got.shape == () and got.dtype == torch.float64
 
 
 def test_a_tensor_created_without_device_is_caught_with_a_hint(zygote):
     with pytest.raises(StudentRaised) as failure:
-        call_on_meta(zygote, "total = torch.zeros(input.shape, dtype=input.dtype)\nreturn ((input - target) ** 2 + total).mean()")
+        call_on_meta(
+            zygote,
+            "total = torch.zeros(input.shape, dtype=input.dtype)\nreturn ((input - target) ** 2 + total).mean()",
+        )
     assert "not on the expected device" in failure.value.message
     assert "create new tensors on the input's device" in failure.value.message
 
@@ -95,7 +117,11 @@ def test_tolerances_are_chosen_per_dtype_and_device(course):
     from graders.compare import Expect
 
     expect = Expect(course, course.exercise("lesson1.mse"))
-    assert expect.tolerance(torch.zeros(1, dtype=torch.float32)) == course.tolerance("float32", "cpu")
-    assert expect.tolerance(torch.zeros(1, dtype=torch.float64)) == course.tolerance("float64", "cpu")
+    assert expect.tolerance(torch.zeros(1, dtype=torch.float32)) == course.tolerance(
+        "float32", "cpu"
+    )
+    assert expect.tolerance(torch.zeros(1, dtype=torch.float64)) == course.tolerance(
+        "float64", "cpu"
+    )
     assert course.tolerance("float32", "cuda:0") == course.tolerance("float32", "cuda")
     assert course.tolerance("float32", "cuda").rtol > course.tolerance("float32", "cpu").rtol

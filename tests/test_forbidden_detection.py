@@ -17,11 +17,13 @@ MSE = ("torch.nn.functional.mse_loss", "torch.nn.MSELoss", "aten::mse_loss")
         "from torch import nn\ndef mse(a, b):\n    return nn.MSELoss()(a, b)\n",
         "import torch\nL = torch.nn.MSELoss\ndef mse(a, b):\n    return L()(a, b)\n",
         "import torch.nn.functional as F\ndef mse(a, b):\n    return getattr(F, 'mse_loss')(a, b)\n",
-        "import torch\ndef helper(a, b):\n    return torch.nn.functional.mse_loss(a, b)\ndef mse(a, b):\n    return helper(a, b)\n",
+        "import torch\ndef helper(a, b):\n    return torch.nn.functional.mse_loss(a, b)\ndef "
+        "mse(a, b):\n    return helper(a, b)\n",
         "import torch\nmse = torch.nn.functional.mse_loss\n",
         "import torch\ndef mse(a, b):\n    return torch.ops.aten.mse_loss(a, b)\n",
         "import torch\ndef mse(a, b):\n    return torch.ops.aten.mse_loss.default(a, b)\n",
-        "import importlib\ndef mse(a, b):\n    F = importlib.import_module('torch.nn.' + 'functional')\n    return F.mse_loss(a, b)\n",
+        "import importlib\ndef mse(a, b):\n    F = importlib.import_module('torch.nn.' + "
+        "'functional')\n    return F.mse_loss(a, b)\n",
         "import torch.nn.functional as F\ndef mse(a, b):\n    return getattr(F, 'mse' + '_loss')(a, b)\n",
         "import torch.nn.functional as F\ndef mse(a, b):\n    return getattr(F, ''.join(['mse', '_', 'loss']))(a, b)\n",
         "import torch.nn.functional as F\ndef mse(a, b):\n    return vars(F)['mse_loss'](a, b)\n",
@@ -37,12 +39,30 @@ MSE = ("torch.nn.functional.mse_loss", "torch.nn.MSELoss", "aten::mse_loss")
         "def mse(a, b):\n    return eval('a')\n",
     ],
     ids=[
-        "alias-module", "alias-function", "class", "assigned-class", "getattr-string", "via-helper", "module-level-alias",
-        "torch-ops", "op-overload", "import-module", "getattr-built-string", "getattr-joined-string", "vars", "dunder-dict",
-        "sys-modules", "dunder-import", "implementing-module", "implementing-class", "private-twin", "decomposition",
-        "getattr-computed", "eval",
+        "alias-module",
+        "alias-function",
+        "class",
+        "assigned-class",
+        "getattr-string",
+        "via-helper",
+        "module-level-alias",
+        "torch-ops",
+        "op-overload",
+        "import-module",
+        "getattr-built-string",
+        "getattr-joined-string",
+        "vars",
+        "dunder-dict",
+        "sys-modules",
+        "dunder-import",
+        "implementing-module",
+        "implementing-class",
+        "private-twin",
+        "decomposition",
+        "getattr-computed",
+        "eval",
     ],
-)  # fmt: skip
+)
 def test_static_scan_sees_through_aliases(source):
     hits = scan(source).hits("mse", MSE)
     assert hits, "not detected"
@@ -63,7 +83,10 @@ def test_static_scan_leaves_honest_code_alone(source):
 
 
 def test_static_scan_charges_only_the_entry_point_that_uses_it():
-    source = "import torch.nn.functional as F\ndef other(a, b):\n    return F.mse_loss(a, b)\ndef mse(a, b):\n    return ((a - b) ** 2).mean()\n"
+    source = (
+        "import torch.nn.functional as F\ndef other(a, b):\n    return F.mse_loss(a, b)\ndef "
+        "mse(a, b):\n    return ((a - b) ** 2).mean()\n"
+    )
     assert scan(source).hits("mse", MSE) == []
     assert scan(source).hits("other", MSE)[0].line == 3
 
@@ -93,12 +116,17 @@ def test_runtime_watch_sees_autograd_and_forbidden_classes():
 
 
 def test_runtime_watch_restores_everything_afterwards():
-    original_init, original_engine = torch.nn.MSELoss.__init__, torch.autograd.variable.Variable._execution_engine
+    original_init, original_engine = (
+        torch.nn.MSELoss.__init__,
+        torch.autograd.variable.Variable._execution_engine,
+    )
     with watch(["torch.nn.MSELoss", "autograd", "torch.nn.functional.mse_loss"]):
         pass
     assert torch.nn.MSELoss.__init__ is original_init
     assert torch.autograd.variable.Variable._execution_engine is original_engine
-    assert torch.nn.functional.mse_loss.__name__ == "mse_loss" and not hasattr(torch.nn.functional.mse_loss, "__wrapped__")
+    assert torch.nn.functional.mse_loss.__name__ == "mse_loss" and not hasattr(
+        torch.nn.functional.mse_loss, "__wrapped__"
+    )
 
 
 def test_allowed_code_records_nothing():

@@ -13,14 +13,14 @@ import pytest
 from graders.course import ROOT
 from graders.plugin import INTERNAL_ERROR_MESSAGE
 
-TRIPS_ON_BEN = '''
+TRIPS_ON_BEN = """
 import pytest
 
 @pytest.mark.exercise("lesson1.mse", weight=1)
 def test_trips_on_one_student(student):
     reply = {"value": 1.0} if student.name == "ben" else {"value": 1.0, "grads": [1.0]}
     assert reply["grads"] == [1.0]
-'''
+"""
 
 
 def test_grader_exception_is_that_students_error_only(pytester, tmp_path):
@@ -28,12 +28,26 @@ def test_grader_exception_is_that_students_error_only(pytester, tmp_path):
     grader.write_text(TRIPS_ON_BEN)
     out = tmp_path / "out"
     result = pytester.runpytest_inprocess(
-        str(grader), "-p", "graders.plugin", "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
-        "--submission", f"ada={ROOT / 'solutions'}", "--submission", f"ben={ROOT / 'solutions'}",
-        "--results-dir", str(out), "--sandbox", "none",
-    )  # fmt: skip
+        str(grader),
+        "-p",
+        "graders.plugin",
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "graders" / "pytest.ini"),
+        "--submission",
+        f"ada={ROOT / 'solutions'}",
+        "--submission",
+        f"ben={ROOT / 'solutions'}",
+        "--results-dir",
+        str(out),
+        "--sandbox",
+        "none",
+    )
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-    result.stdout.fnmatch_lines(["INTERNAL GRADER ERROR: ben, *test_trips_on_one_student*: KeyError: *grads*"])
+    result.stdout.fnmatch_lines(
+        ["INTERNAL GRADER ERROR: ben, *test_trips_on_one_student*: KeyError: *grads*"]
+    )
 
     def test_of(student):
         data = json.loads((out / student / "result.json").read_text())

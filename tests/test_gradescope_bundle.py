@@ -40,40 +40,68 @@ def run_autograder(root, files: dict[str, str]) -> dict:
         (root / "submission" / name).write_text(text)
     (root / "submission").mkdir(exist_ok=True)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    process = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True)
+    process = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True
+    )
     assert process.returncode == 0, process.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
 
 def test_the_zip_holds_the_scripts_and_the_graders_but_no_student_material(autograder):
     source = autograder / "source"
-    for name in ("course.toml", "pyproject.toml", "graders/lesson1/test_losses.py", "solutions/lesson1/losses.py"):
+    for name in (
+        "course.toml",
+        "pyproject.toml",
+        "graders/lesson1/test_losses.py",
+        "solutions/lesson1/losses.py",
+    ):
         assert (source / name).is_file(), name
-    assert not (source / "exercises").exists() and not (source / "tests").exists() and not (source / "nbgrader").exists()
+    assert (
+        not (source / "exercises").exists()
+        and not (source / "tests").exists()
+        and not (source / "nbgrader").exists()
+    )
     assert not list(source.rglob("__pycache__"))
     assert "--lesson lesson1" in (source / "run_autograder").read_text()
 
 
 def test_an_upload_of_loose_files_is_graded_like_a_submission_folder(autograder):
-    files = {name: (ROOT / "solutions" / "lesson1" / name).read_text() for name in ("losses.py", "selection.py")}
+    files = {
+        name: (ROOT / "solutions" / "lesson1" / name).read_text()
+        for name in ("losses.py", "selection.py")
+    }
     files["notes.txt"] = "not part of the assignment"
     results = run_autograder(autograder, files)
     assert results["score"] == 29
     assert [t["name"] for t in results["tests"]] == [
-        "lesson1.mse", "lesson1.binary_cross_entropy", "lesson1.binary_cross_entropy_with_logits",
-        "lesson1.cross_entropy", "lesson1.CrossEntropyOnProbabilities", "lesson1.choose_loss",
-    ]  # fmt: skip
+        "lesson1.mse",
+        "lesson1.binary_cross_entropy",
+        "lesson1.binary_cross_entropy_with_logits",
+        "lesson1.cross_entropy",
+        "lesson1.CrossEntropyOnProbabilities",
+        "lesson1.choose_loss",
+    ]
     assert all(t["status"] == "passed" and t["score"] == t["max_score"] for t in results["tests"])
 
 
 def test_a_mistake_in_an_upload_is_named_in_gradescope(autograder):
-    mistake = next(m for _, _, m in catalogue_mistakes(load_course()) if m.function.__name__ == "mse_sum_for_mean")
+    mistake = next(
+        m
+        for _, _, m in catalogue_mistakes(load_course())
+        if m.function.__name__ == "mse_sum_for_mean"
+    )
     losses = (ROOT / "solutions" / "lesson1" / "losses.py").read_text() + "\n\n" + mistake.source()
     results = run_autograder(autograder, {"lesson1/losses.py": losses})
     mse = next(t for t in results["tests"] if t["name"] == "lesson1.mse")
-    assert mse["status"] == "failed" and mse["score"] < mse["max_score"] and "the sum instead of the mean" in mse["output"]
+    assert (
+        mse["status"] == "failed"
+        and mse["score"] < mse["max_score"]
+        and "the sum instead of the mean" in mse["output"]
+    )
     selection = next(t for t in results["tests"] if t["name"] == "lesson1.choose_loss")
-    assert selection["score"] == 0 and "selection.py" in selection["output"]  # not uploaded: one clear error
+    assert (
+        selection["score"] == 0 and "selection.py" in selection["output"]
+    )  # not uploaded: one clear error
 
 
 def test_an_upload_without_any_file_of_the_assignment_says_what_to_upload(autograder):
@@ -82,6 +110,10 @@ def test_an_upload_without_any_file_of_the_assignment_says_what_to_upload(autogr
 
 
 def test_an_unknown_lesson_is_one_error_line(tmp_path):
-    process = run_cli("gradescope-bundle", "--out", str(tmp_path / "a.zip"), "--lesson", "lesson9", check=False)
-    assert process.returncode == 2 and process.stderr.count("\n") == 1 and "lesson9" in process.stderr
+    process = run_cli(
+        "gradescope-bundle", "--out", str(tmp_path / "a.zip"), "--lesson", "lesson9", check=False
+    )
+    assert (
+        process.returncode == 2 and process.stderr.count("\n") == 1 and "lesson9" in process.stderr
+    )
     assert not (tmp_path / "a.zip").exists()

@@ -6,7 +6,9 @@ from graders import sandbox
 from graders.course import ROOT
 
 
-def test_a_sandbox_that_cannot_start_stops_grading_and_writes_no_grades(pytester, monkeypatch, tmp_path):
+def test_a_sandbox_that_cannot_start_stops_grading_and_writes_no_grades(
+    pytester, monkeypatch, tmp_path
+):
     broken = tmp_path / "worker"
     broken.mkdir()  # no zygote module in it: the worker cannot start
     monkeypatch.setattr(sandbox, "WORKER_SOURCE", broken)
@@ -14,9 +16,19 @@ def test_a_sandbox_that_cannot_start_stops_grading_and_writes_no_grades(pytester
     try:
         result = pytester.runpytest_inprocess(
             str(ROOT / "graders" / "lesson1" / "test_losses.py"),
-            "-p", "graders.plugin", "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
-            "--submission", str(ROOT / "solutions"), "--results-dir", str(tmp_path / "out"), "--sandbox", "none",
-        )  # fmt: skip
+            "-p",
+            "graders.plugin",
+            "--rootdir",
+            str(ROOT),
+            "-c",
+            str(ROOT / "graders" / "pytest.ini"),
+            "--submission",
+            str(ROOT / "solutions"),
+            "--results-dir",
+            str(tmp_path / "out"),
+            "--sandbox",
+            "none",
+        )
     finally:
         sandbox._worker_copy.cache_clear()
     assert result.ret == pytest.ExitCode.INTERNAL_ERROR

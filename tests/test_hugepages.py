@@ -43,7 +43,11 @@ def kernel_can_fold() -> str | None:
     address = ctypes.addressof(ctypes.c_char.from_buffer(region))
     try:
         code = hugepages.fold(*hugepages.whole_huge_pages(address, address + len(region)))
-        return f"MADV_COLLAPSE fails here ({errno.errorcode.get(code, code)}: {os.strerror(code)})" if code else None
+        return (
+            f"MADV_COLLAPSE fails here ({errno.errorcode.get(code, code)}: {os.strerror(code)})"
+            if code
+            else None
+        )
     finally:
         region.close()
 
@@ -58,7 +62,9 @@ def test_a_folding_zygotes_child_starts_with_its_memory_in_huge_pages(kind):
         rollup = run(zygote, "return open('/proc/self/smaps_rollup').read()")
     finally:
         zygote.close()
-    huge = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:]}["AnonHugePages"]
+    huge = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:]}[
+        "AnonHugePages"
+    ]
     # The zygote holds some 200 MB of anonymous memory; a child shares most of it still folded,
     # and splits only the huge pages it has written to.
     assert huge >= 32 * 1024, rollup
@@ -85,7 +91,11 @@ def test_a_shard_folds_its_zygotes_memory_only_for_a_large_class(tmp_path, stude
         losses = folder / "lesson1" / "losses.py"
         losses.write_text(losses.read_text() + SNOOP)
         submissions.append((folder.name, folder))
-    command = [*spec.command(submissions, tmp_path / "out"), "-k", "test_default_reduction_is_mean and mse"]
+    command = [
+        *spec.command(submissions, tmp_path / "out"),
+        "-k",
+        "test_default_reduction_is_mean and mse",
+    ]
     subprocess.run(command, cwd=ROOT, env=spec.environment(), capture_output=True, timeout=300)
     result = json.loads((tmp_path / "out" / "s00" / "result.json").read_text())
     message = json.dumps(result)

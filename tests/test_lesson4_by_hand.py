@@ -20,4 +20,6 @@ def test_autograd_under_another_name_is_forbidden(graded_class, course):
         status, words = EXPECTED[exercise.entry]
         assert graded.score < exercise.points, f"{exercise.id}: full marks"
         relevant = [t for t in graded.tests if t.status == status]
-        assert any(words in t.message for t in relevant), f"{exercise.id}: {[t.message for t in graded.tests][:2]}"
+        assert any(words in t.message for t in relevant), (
+            f"{exercise.id}: {[t.message for t in graded.tests][:2]}"
+        )

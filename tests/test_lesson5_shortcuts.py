@@ -1,4 +1,5 @@
-"""Lesson 5's shortcuts are forbidden: torch's optimizers inside adam_step, rmsprop_step and ManualOptimizer, inverses in second-order steps.
+"""Lesson 5's shortcuts are forbidden: torch's optimizers inside adam_step, rmsprop_step and
+ManualOptimizer, inverses in second-order steps.
 
 tests/submissions/bad-lesson5-shortcuts/ is graded with the rest of the class; only its shortcut
 exercises may lose points, each with status "forbidden" and the name of the call.

@@ -1,12 +1,14 @@
 """Every catalogue mistake, submitted as a mutant of the solution, loses points and is named in the feedback."""
 
 import pytest
-
 from classbuilder import catalogue_mistakes
 
 from graders.course import load_course
 
-MUTANTS = [(f"mutant-{lesson}-{m.function.__name__}", f"{lesson}.{m.entry}", m) for lesson, _, m in catalogue_mistakes(load_course())]
+MUTANTS = [
+    (f"mutant-{lesson}-{m.function.__name__}", f"{lesson}.{m.entry}", m)
+    for lesson, _, m in catalogue_mistakes(load_course())
+]
 
 
 def test_every_exercise_has_at_least_five_catalogued_mistakes(course):
@@ -22,7 +24,9 @@ def test_mistake_loses_points_and_is_named(graded_class, student, exercise_id, m
     graded = graded_class.exercise(student, exercise_id)
     assert graded.score < graded.max_score, f"{mistake.name}: full marks"
     messages = "\n".join(t.message for t in graded.tests if t.status != "passed")
-    assert mistake.name in messages, f"the feedback never names {mistake.name!r}:\n{messages[:2000]}"
+    assert mistake.name in messages, (
+        f"the feedback never names {mistake.name!r}:\n{messages[:2000]}"
+    )
 
 
 @pytest.mark.parametrize("student, exercise_id, mistake", MUTANTS[:1], ids=[MUTANTS[0][0]])

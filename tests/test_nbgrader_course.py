@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from classbuilder import TAMPERING, catalogue_mistakes, solved, with_cell_after, with_code_before, with_mistake, write_notebook
+from classbuilder import (
+    TAMPERING,
+    catalogue_mistakes,
+    solved,
+    with_cell_after,
+    with_code_before,
+    with_mistake,
+    write_notebook,
+)
 from conftest import copy_course, run_cli
 
 from graders import results as results_io
@@ -43,8 +51,9 @@ except OSError as exc:
 READS_THE_ANSWERS = """import pathlib
 here = pathlib.Path.cwd()
 course = here.parents[3]
-for name in ["solutions/{lesson}/{module}.py", "graders/{lesson}/test_{module}.py", "nbgrader/source/{lesson}/{lesson}.ipynb",
-             "course.toml", "nbgrader/gradebook.db", "nbgrader/submitted/reference/{lesson}/{lesson}.ipynb"]:
+for name in ["solutions/{lesson}/{module}.py", "graders/{lesson}/test_{module}.py",
+             "nbgrader/source/{lesson}/{lesson}.ipynb", "course.toml", "nbgrader/gradebook.db",
+             "nbgrader/submitted/reference/{lesson}/{lesson}.ipynb"]:
     try:
         print("LEAKED", name, (course / name).read_bytes()[:3000])
     except OSError as exc:
@@ -66,7 +75,9 @@ for target in [course / "graders" / "notebook_grading.py", course / "graders" / 
     except OSError as exc:
         print("could not write", target.name, type(exc).__name__)
 """
-IGNORES_THE_INTERRUPT = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+IGNORES_THE_INTERRUPT = (
+    "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+)
 ATTACKERS = ("forges", "reads", "writes", "deaf")
 CELL_TIMEOUT = "10"  # seconds for an ordinary cell (nbgrader's Execute.timeout), lower than its 30 for the test
 
@@ -105,8 +116,16 @@ class Autograded:
 
 def nbgrader(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """An instructor's ``nbgrader ARGS`` in the course folder."""
-    process = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=folder, capture_output=True, text=True, timeout=1200)
-    assert process.returncode == 0, f"nbgrader {' '.join(args)} exited {process.returncode}:\n{process.stderr[-3000:]}"
+    process = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert process.returncode == 0, (
+        f"nbgrader {' '.join(args)} exited {process.returncode}:\n{process.stderr[-3000:]}"
+    )
     return process
 
 
@@ -115,7 +134,9 @@ def autograded(tmp_path_factory) -> Autograded:
     root = copy_course(tmp_path_factory.mktemp("course"))
     course_file = root / "course.toml"
     # The notebook that hangs at import costs import_timeout once per grading: 5 s here, not 20.
-    course_file.write_text(course_file.read_text().replace("\nimport_timeout = 20.0\n", "\nimport_timeout = 5.0\n"))
+    course_file.write_text(
+        course_file.read_text().replace("\nimport_timeout = 20.0\n", "\nimport_timeout = 5.0\n")
+    )
     course = load_course(course_file)
     assert course.import_timeout == 5.0
     run_cli("build", "--course", str(course_file))
@@ -136,7 +157,9 @@ def autograded(tmp_path_factory) -> Autograded:
         "crashes": with_code_before(reference, last, CRASH),
         "tamper": with_cell_after(release, first, TAMPERING),
         "forges": with_cell_after(release, first, FORGES_ITS_SUBMISSION),
-        "reads": with_cell_after(release, first, READS_THE_ANSWERS.format(lesson=lesson.id, module=first)),
+        "reads": with_cell_after(
+            release, first, READS_THE_ANSWERS.format(lesson=lesson.id, module=first)
+        ),
         "writes": with_cell_after(release, first, WRITES_THE_GRADEBOOK_AND_GRADERS),
         "deaf": with_cell_after(reference, last, IGNORES_THE_INTERRUPT),
     }.items():
@@ -153,25 +176,37 @@ def autograded(tmp_path_factory) -> Autograded:
 
 def fingerprints(root: Path) -> dict[str, str]:
     """sha256 of every file of the course that no kernel may change: the submissions, graders, solutions, sources."""
-    watched = [root / "nbgrader" / "submitted", root / "graders", root / "solutions", root / "nbgrader" / "source"]
+    watched = [
+        root / "nbgrader" / "submitted",
+        root / "graders",
+        root / "solutions",
+        root / "nbgrader" / "source",
+    ]
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for folder in watched for path in sorted(folder.rglob("*"))
+        for folder in watched
+        for path in sorted(folder.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
-    }  # fmt: skip
+    }
 
 
 def test_the_release_has_stubs_and_no_hidden_tests(autograded):
     lesson = autograded.lesson
-    release = json.loads((autograded.folder / "release" / lesson.id / f"{lesson.id}.ipynb").read_text())
-    code = "\n".join("".join(cell["source"]) for cell in release["cells"] if cell["cell_type"] == "code")
+    release = json.loads(
+        (autograded.folder / "release" / lesson.id / f"{lesson.id}.ipynb").read_text()
+    )
+    code = "\n".join(
+        "".join(cell["source"]) for cell in release["cells"] if cell["cell_type"] == "code"
+    )
     assert "BEGIN SOLUTION" not in code and "hidden_score" not in code
     assert code.count("raise NotImplementedError()") == len(lesson.exercises)
 
 
 def test_the_gradebook_holds_the_batch_graders_scores_for_every_student(autograded):
     gradebook = autograded.gradebook()
-    assert sorted(autograded.batch) == sorted(["crashes", "hangs", "mistake", "reference", "stubs", "tamper", *ATTACKERS])
+    assert sorted(autograded.batch) == sorted(
+        ["crashes", "hangs", "mistake", "reference", "stubs", "tamper", *ATTACKERS]
+    )
     for student in sorted(autograded.batch):
         for key, score in autograded.batch_scores(student).items():
             assert gradebook[key] == pytest.approx(score, abs=1e-6), key
@@ -194,7 +229,10 @@ def test_notebooks_that_hang_or_crash_get_clear_results_for_their_exercises_only
         for exercise in lesson.exercises:
             result = autograded.batch[student].exercise(exercise.id)
             if exercise.module == lesson.modules[-1]:
-                assert result.score == 0 and words in result.tests[0].message, (student, exercise.id)
+                assert result.score == 0 and words in result.tests[0].message, (
+                    student,
+                    exercise.id,
+                )
             elif lesson.modules[0] != lesson.modules[-1]:
                 assert result.score == exercise.points, (student, exercise.id)
 
@@ -202,22 +240,37 @@ def test_notebooks_that_hang_or_crash_get_clear_results_for_their_exercises_only
 def autograded_outputs(autograded, student: str) -> str:
     """Everything the student's autograded notebook shows: what its cells printed, as text."""
     lesson = autograded.lesson.id
-    notebook = json.loads((autograded.folder / "autograded" / student / lesson / f"{lesson}.ipynb").read_text())
+    notebook = json.loads(
+        (autograded.folder / "autograded" / student / lesson / f"{lesson}.ipynb").read_text()
+    )
     return json.dumps([cell.get("outputs", []) for cell in notebook["cells"]])
 
 
 def test_no_kernel_changed_a_submission_the_graders_the_solutions_or_the_sources(autograded):
     after = fingerprints(autograded.folder.parent)
-    changed = sorted(path for path in set(autograded.before) | set(after) if autograded.before.get(path) != after.get(path))
+    changed = sorted(
+        path
+        for path in set(autograded.before) | set(after)
+        if autograded.before.get(path) != after.get(path)
+    )
     assert changed == []
     assert "could not forge: " in autograded_outputs(autograded, "forges")
-    assert autograded.batch["forges"].score == 0 and autograded.gradebook()[("forges", autograded.lesson.exercises[0].id)] == 0
+    assert (
+        autograded.batch["forges"].score == 0
+        and autograded.gradebook()[("forges", autograded.lesson.exercises[0].id)] == 0
+    )
 
 
 def test_no_kernel_wrote_the_gradebook(autograded):
     outputs = autograded_outputs(autograded, "writes")
-    assert "could not open the gradebook" in outputs and "could not write notebook_grading.py" in outputs
-    assert "rewrote the gradebook" not in outputs and not (autograded.folder.parent / "graders" / "planted.py").exists()
+    assert (
+        "could not open the gradebook" in outputs
+        and "could not write notebook_grading.py" in outputs
+    )
+    assert (
+        "rewrote the gradebook" not in outputs
+        and not (autograded.folder.parent / "graders" / "planted.py").exists()
+    )
     for key, score in autograded.batch_scores("reference").items():
         assert autograded.gradebook()[key] == pytest.approx(score, abs=1e-6), key
 
@@ -227,7 +280,9 @@ def test_no_kernel_read_the_answers(autograded):
     outputs = autograded_outputs(autograded, "reads")
     assert "LEAKED" not in outputs and outputs.count("could not read") == 6
     solution = (autograded.folder.parent / "solutions" / lesson / f"{module}.py").read_text()
-    body = next(line.strip() for line in solution.splitlines() if line.strip().startswith("return "))
+    body = next(
+        line.strip() for line in solution.splitlines() if line.strip().startswith("return ")
+    )
     for student in autograded.batch:
         assert body not in autograded_outputs(autograded, student), student
 
@@ -235,7 +290,10 @@ def test_no_kernel_read_the_answers(autograded):
 def test_a_kernel_that_ignores_the_interrupt_costs_its_cell_and_the_notebook_is_graded(autograded):
     lesson = autograded.lesson
     outputs = autograded_outputs(autograded, "deaf")
-    assert f"still running after {CELL_TIMEOUT} s" in outputs and "did not stop when interrupted" in outputs
+    assert (
+        f"still running after {CELL_TIMEOUT} s" in outputs
+        and "did not stop when interrupted" in outputs
+    )
     assert autograded.batch["deaf"].score == lesson.points
     for key, score in autograded.batch_scores("deaf").items():
         assert autograded.gradebook()[key] == pytest.approx(score, abs=1e-6), key
@@ -251,14 +309,25 @@ def test_feedback_and_export_run_with_no_hand_edits(autograded):
     lesson = autograded.lesson
     nbgrader(autograded.folder, "generate_feedback", lesson.id)
     for student in autograded.batch:
-        assert (autograded.folder / "feedback" / student / lesson.id / f"{lesson.id}.html").is_file(), student
-    mistake = (autograded.folder / "feedback" / "mistake" / lesson.id / f"{lesson.id}.html").read_text()
+        assert (
+            autograded.folder / "feedback" / student / lesson.id / f"{lesson.id}.html"
+        ).is_file(), student
+    mistake = (
+        autograded.folder / "feedback" / "mistake" / lesson.id / f"{lesson.id}.html"
+    ).read_text()
     assert "This looks like" in mistake, "feedback shows what the hidden tests found"
     for student in autograded.batch:  # but never the hidden tests' code
-        page = (autograded.folder / "feedback" / student / lesson.id / f"{lesson.id}.html").read_text()
+        page = (
+            autograded.folder / "feedback" / student / lesson.id / f"{lesson.id}.html"
+        ).read_text()
         assert "HIDDEN TESTS" not in page and "graders.notebook_grading" not in page, student
     nbgrader(autograded.folder, "export")
-    rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader((autograded.folder / "grades.csv").open())}
+    rows = {
+        row["student_id"]: float(row["score"])
+        for row in csv.DictReader((autograded.folder / "grades.csv").open())
+    }
     gradebook = autograded.gradebook()
     for student in autograded.batch:
-        assert rows[student] == pytest.approx(sum(v for (s, _), v in gradebook.items() if s == student), abs=1e-4)
+        assert rows[student] == pytest.approx(
+            sum(v for (s, _), v in gradebook.items() if s == student), abs=1e-4
+        )

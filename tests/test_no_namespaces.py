@@ -14,7 +14,9 @@ from sandboxed import run
 from graders import unprivileged
 from graders.course import ROOT
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader switches its children's user")
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="only a root grader switches its children's user"
+)
 
 
 @pytest.fixture
@@ -24,7 +26,12 @@ def zygote(workers):
 
 def test_student_code_does_not_run_as_root(zygote):
     name, uid, gid = unprivileged.identity()
-    assert run(zygote, "return [os.getuid(), os.geteuid(), os.getgid(), os.getgroups()]") == [uid, uid, gid, []]
+    assert run(zygote, "return [os.getuid(), os.geteuid(), os.getgid(), os.getgroups()]") == [
+        uid,
+        uid,
+        gid,
+        [],
+    ]
     assert f"children run as {name}" in zygote.isolation.describe()
 
 
@@ -36,9 +43,15 @@ def test_solutions_graders_and_sources_cannot_be_read(zygote):
         ROOT / "course.toml",
     ]
     for path in paths:
-        body = f"try:\n    return open({str(path)!r}).read()[:40]\nexcept OSError as exc:\n    return type(exc).__name__"
+        body = (
+            f"try:\n    return open({str(path)!r}).read()[:40]\nexcept OSError as exc:\n    return "
+            "type(exc).__name__"
+        )
         assert run(zygote, body) == "PermissionError", path
-    listing = f"try:\n    return os.listdir({str(ROOT / 'solutions')!r})\nexcept OSError as exc:\n    return type(exc).__name__"
+    listing = (
+        f"try:\n    return os.listdir({str(ROOT / 'solutions')!r})\nexcept OSError as exc:\n    "
+        "return type(exc).__name__"
+    )
     assert run(zygote, listing) == "PermissionError"
 
 
@@ -54,7 +67,10 @@ def test_the_grader_can_still_read_what_it_closed(zygote):
 
 def test_student_code_can_still_import_what_the_worker_had_not(zygote):
     # Python may sit where others cannot pass (pyenv under /root): the way to it is opened, search only.
-    assert run(zygote, "import xml.dom.minidom, multiprocessing.queues\nreturn 'imported'") == "imported"
+    assert (
+        run(zygote, "import xml.dom.minidom, multiprocessing.queues\nreturn 'imported'")
+        == "imported"
+    )
 
 
 def test_opening_the_way_to_python_shows_nothing_else(tmp_path):

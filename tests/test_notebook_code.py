@@ -13,7 +13,13 @@ def code_cell(source, module=None, **nbgrader):
     metadata = {"graders": {"module": module}} if module else {}
     if nbgrader:
         metadata["nbgrader"] = nbgrader
-    return {"cell_type": "code", "metadata": metadata, "source": source, "outputs": [], "execution_count": None}
+    return {
+        "cell_type": "code",
+        "metadata": metadata,
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
 
 
 def markdown(source):
@@ -28,8 +34,16 @@ def test_marked_cells_are_read_verbatim_in_order_and_test_cells_never():
     nb = notebook(
         markdown("# Title"),
         code_cell("import torch", "losses"),
-        code_cell(["def mse(a, b):\n", "    return a - b"], "losses", solution=True, grade=False, grade_id="code-mse"),
-        code_cell("hidden_score('lesson1.mse')", grade=True, solution=False, grade_id="test-mse", points=5),
+        code_cell(
+            ["def mse(a, b):\n", "    return a - b"],
+            "losses",
+            solution=True,
+            grade=False,
+            grade_id="code-mse",
+        ),
+        code_cell(
+            "hidden_score('lesson1.mse')", grade=True, solution=False, grade_id="test-mse", points=5
+        ),
         code_cell("import math", "selection"),
     )
     code = extract(nb, ("losses", "selection"))
@@ -40,27 +54,49 @@ def test_marked_cells_are_read_verbatim_in_order_and_test_cells_never():
 
 
 def test_cells_a_student_adds_keep_definitions_but_not_scratch_work():
-    added = "import math\nEPS = 1e-12\nprint('trying')\nvalue = mse(1, 2)\n\ndef helper(x):\n    return x + EPS\nfor i in range(3):\n    pass\n"
+    added = (
+        "import math\nEPS = 1e-12\nprint('trying')\nvalue = mse(1, 2)\n\ndef helper(x):\n    "
+        "return x + EPS\nfor i in range(3):\n    pass\n"
+    )
     code = extract(notebook(code_cell("x = 0\n", "losses"), code_cell(added)), ("losses",))
     source = code.modules["losses"]
     assert "def helper(x):" in source and "EPS = 1e-12" in source and "import math" in source
     assert "print(" not in source and "mse(1, 2)" not in source and "for i" not in source
     line = source.splitlines().index("def helper(x):") + 1
-    assert code.where("losses", line) == "cell 2 (`import math`), line 6", "line numbers stay those of the cell"
+    assert code.where("losses", line) == "cell 2 (`import math`), line 6", (
+        "line numbers stay those of the cell"
+    )
 
 
 def test_code_above_the_first_marked_cell_is_not_part_of_any_module():
-    code = extract(notebook(code_cell("def helper():\n    pass\n"), code_cell("import torch", "losses")), ("losses",))
+    code = extract(
+        notebook(code_cell("def helper():\n    pass\n"), code_cell("import torch", "losses")),
+        ("losses",),
+    )
     assert code.modules["losses"] == "import torch\n"
 
 
 def test_ipython_magics_become_pass_only_where_they_stop_the_cell_parsing():
-    code = extract(notebook(code_cell("%matplotlib inline\nimport torch\n!pip list\nx = 5 % 2\n", "losses")), ("losses",))
-    assert code.modules["losses"] == "pass  # %matplotlib inline\nimport torch\npass  # !pip list\nx = 5 % 2\n"
+    code = extract(
+        notebook(code_cell("%matplotlib inline\nimport torch\n!pip list\nx = 5 % 2\n", "losses")),
+        ("losses",),
+    )
+    assert (
+        code.modules["losses"]
+        == "pass  # %matplotlib inline\nimport torch\npass  # !pip list\nx = 5 % 2\n"
+    )
 
 
 def test_an_import_of_a_sibling_module_noted_in_the_notebook_is_an_import_again():
-    code = extract(notebook(code_cell(note_import("from .losses import mse, cross_entropy") + "\nimport torch\n", "selection")), ("selection",))
+    code = extract(
+        notebook(
+            code_cell(
+                note_import("from .losses import mse, cross_entropy") + "\nimport torch\n",
+                "selection",
+            )
+        ),
+        ("selection",),
+    )
     assert code.modules["selection"] == "from .losses import mse, cross_entropy\nimport torch\n"
 
 
@@ -81,18 +117,30 @@ def test_a_notebook_submission_is_read_instead_of_python_files(tmp_path):
 
 def test_a_notebook_without_a_modules_cells_costs_that_module_only(tmp_path):
     kept = LESSON.modules[0]
-    submission = load("ada", write_notebook(tmp_path, notebook(code_cell("import torch", kept))), [LESSON])
+    submission = load(
+        "ada", write_notebook(tmp_path, notebook(code_cell("import torch", kept))), [LESSON]
+    )
     assert f"{LESSON.id}/{kept}.py" in submission.files
     for module in LESSON.modules[1:]:
-        assert f"has no code for {module}.py: the cells of its section are missing" in submission.problems[f"{LESSON.id}/{module}.py"]
+        assert (
+            f"has no code for {module}.py: the cells of its section are missing"
+            in submission.problems[f"{LESSON.id}/{module}.py"]
+        )
 
 
 def test_a_syntax_error_names_the_notebook_cell_and_line(tmp_path):
     module = LESSON.modules[0]
-    nb = notebook(markdown("# Title"), code_cell("import torch", module), code_cell("def f(:\n    pass\n", module))
+    nb = notebook(
+        markdown("# Title"),
+        code_cell("import torch", module),
+        code_cell("def f(:\n    pass\n", module),
+    )
     submission = load("ada", write_notebook(tmp_path, nb), [LESSON])
     problem = submission.problems[f"{LESSON.id}/{module}.py"]
-    assert problem.startswith(f"{LESSON.id}/{LESSON.id}.ipynb cell 3 (`def f(:`), line 1: ") and "SyntaxError" in problem
+    assert (
+        problem.startswith(f"{LESSON.id}/{LESSON.id}.ipynb cell 3 (`def f(:`), line 1: ")
+        and "SyntaxError" in problem
+    )
 
 
 def test_a_notebook_that_is_not_json_costs_the_lesson_with_one_clear_message(tmp_path):

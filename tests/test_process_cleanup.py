@@ -57,7 +57,9 @@ def test_processes_that_detach_are_killed_when_grading_ends(zygote):
 
 def test_a_fork_bomb_stays_within_the_process_limit(zygote):
     if os.geteuid() == 0 and zygote.hierarchy is None:
-        pytest.skip("as root only a cgroup limits processes, and this worker has none (docs/sandbox.md)")
+        pytest.skip(
+            "as root only a cgroup limits processes, and this worker has none (docs/sandbox.md)"
+        )
     name = f"graders-{uuid.uuid4().hex[:6]}"
     body = (
         f"import ctypes\nme = os.getpid()\nborn = 0\n"
@@ -88,7 +90,9 @@ def test_the_cgroups_of_released_children_are_removed(zygote):
     for _ in range(3):
         known = set(zygote.retired)
         run(zygote, "return 1")
-        created += [folder for group in zygote.retired if group not in known for folder in group.folders]
+        created += [
+            folder for group in zygote.retired if group not in known for folder in group.folders
+        ]
     # Each release removes the groups of the children released before it; the last child may
     # still be exiting, and its group goes at the next release, or when the worker closes.
     assert len(zygote.retired) <= 1

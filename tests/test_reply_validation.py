@@ -40,7 +40,9 @@ def well_formed(probe):
     params, reply = {}, example_of(REPLIES[probe])
     for key, parameter in LENGTHS[probe].items():
         params[parameter] = (0, 1)
-        if key is not None and not isinstance(REPLIES[probe].get(key), list):  # a bare ``list``, or undeclared
+        if key is not None and not isinstance(
+            REPLIES[probe].get(key), list
+        ):  # a bare ``list``, or undeclared
             reply[key] = [torch.ones(2), None]
     return params, reply
 
@@ -58,8 +60,12 @@ def test_a_well_formed_reply_is_accepted(probe):
 
 def test_call_module_without_gradients_is_unusable():
     # The reply that crashed a class run with KeyError: 'grads' (tests/attacks/tampers-probes).
-    assert "one item per wrt" in reply_problem("call_module", {"wrt": (0,)}, {"value": torch.ones(2)})
-    assert "one item per wrt" in reply_problem("call_module", {"wrt": (0,)}, {"value": torch.ones(2), "grads": None})
+    assert "one item per wrt" in reply_problem(
+        "call_module", {"wrt": (0,)}, {"value": torch.ones(2)}
+    )
+    assert "one item per wrt" in reply_problem(
+        "call_module", {"wrt": (0,)}, {"value": torch.ones(2), "grads": None}
+    )
     assert reply_problem("call_module", {}, {"value": torch.ones(2)}) is None
 
 
@@ -68,8 +74,12 @@ def test_nested_and_alternative_shapes_are_checked():
     assert "'message'" in reply_problem("differentiate_function", {"wrt": (0,)}, broken)
     raised = {"raised": {"type": "ValueError", "message": "no", "at": ""}}
     assert reply_problem("regression_training_of", {}, raised) is None
-    assert "lacks 'w'" in reply_problem("regression_training_of", {}, {"raised": None, "losses": torch.ones(1)})
-    assert "[1]" in reply_problem("call_counting_operations", {}, {"values": [], "operations": [1, "2"]})
+    assert "lacks 'w'" in reply_problem(
+        "regression_training_of", {}, {"raised": None, "losses": torch.ones(1)}
+    )
+    assert "[1]" in reply_problem(
+        "call_counting_operations", {}, {"values": [], "operations": [1, "2"]}
+    )
 
 
 def _mangled(reply, rng):
@@ -123,14 +133,20 @@ def mangler(seed):
         if roll < 0.5 or not isinstance(value, (dict, list, tuple)):
             return rng.choice(JUNK)
         if isinstance(value, dict):
-            return {k: (rng.choice(JUNK) if rng.random() < 0.5 else v) for k, v in value.items() if rng.random() < 0.7}
+            return {
+                k: (rng.choice(JUNK) if rng.random() < 0.5 else v)
+                for k, v in value.items()
+                if rng.random() < 0.7
+            }
         return list(value)[: rng.randrange(len(value) + 1)]
 
     return mangle
 
 
 @pytest.mark.parametrize("lesson_id", [lesson.id for lesson in load_course().lessons])
-def test_every_probe_survives_mangled_replies_and_costs_only_that_student(pytester, monkeypatch, tmp_path, lesson_id):
+def test_every_probe_survives_mangled_replies_and_costs_only_that_student(
+    pytester, monkeypatch, tmp_path, lesson_id
+):
     # Every probe a lesson's graders use answers with random, truncated and mistyped values for
     # one student: the run completes, both students get a result, the other one full marks.
     # The grading run is in-process, so the mangled SubmissionWorker.run is a monkeypatch that
@@ -147,11 +163,24 @@ def test_every_probe_survives_mangled_replies_and_costs_only_that_student(pytest
     monkeypatch.setattr(student.SubmissionWorker, "run", mangled_run)
     out = tmp_path / "out"
     result = pytester.runpytest_inprocess(
-        str(ROOT / "graders" / lesson_id), "-p", "graders.plugin",
-        "--rootdir", str(ROOT), "-c", str(ROOT / "graders" / "pytest.ini"),
-        "--submission", f"mangled={ROOT / 'solutions'}", "--submission", f"untouched={ROOT / 'solutions'}",
-        "--results-dir", str(out), "--sandbox", "none", "--device", "cpu",
-    )  # fmt: skip
+        str(ROOT / "graders" / lesson_id),
+        "-p",
+        "graders.plugin",
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "graders" / "pytest.ini"),
+        "--submission",
+        f"mangled={ROOT / 'solutions'}",
+        "--submission",
+        f"untouched={ROOT / 'solutions'}",
+        "--results-dir",
+        str(out),
+        "--sandbox",
+        "none",
+        "--device",
+        "cpu",
+    )
     monkeypatch.undo()
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
     from graders import results as results_io

@@ -16,11 +16,16 @@ def test_every_student_gets_markdown_html_and_gradescope_feedback(graded_class):
         gradescope = json.loads((folder / "gradescope.json").read_text())
         assert gradescope["score"] == result.score
         assert [t["name"] for t in gradescope["tests"]] == [e.id for e in result.exercises]
-        assert all(set(t) >= {"name", "score", "max_score", "status", "output"} for t in gradescope["tests"])
+        assert all(
+            set(t) >= {"name", "score", "max_score", "status", "output"}
+            for t in gradescope["tests"]
+        )
 
 
 def test_gradescope_output_names_the_mistake(graded_class):
-    gradescope = json.loads((graded_class.out / "mutant-lesson1-mse_sum_for_mean" / "gradescope.json").read_text())
+    gradescope = json.loads(
+        (graded_class.out / "mutant-lesson1-mse_sum_for_mean" / "gradescope.json").read_text()
+    )
     mse = next(t for t in gradescope["tests"] if t["name"] == "lesson1.mse")
     assert mse["status"] == "failed" and "the sum instead of the mean" in mse["output"]
 
@@ -41,14 +46,19 @@ def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
     counts = [n for _, _, n in ranked]
     assert counts == sorted(counts, reverse=True)
     made = {(exercise, name) for exercise, name, _ in ranked}
-    for mutant in graded_class.mutants:  # each mutant is one catalogue mistake, and is recognised as it
+    for (
+        mutant
+    ) in graded_class.mutants:  # each mutant is one catalogue mistake, and is recognised as it
         assert (mutant.exercise, mutant.mistake.name) in made, mutant.student
     page = (graded_class.out / "report.html").read_text()
     assert "Mistakes to reteach" in page and "the sum instead of the mean" in page
     most_often = {}
     for exercise, name, n in ranked:
         most_often.setdefault(exercise, (name, n))
-    for exercise, (name, n) in most_often.items():  # each exercise's row names its most common mistake
+    for exercise, (
+        name,
+        n,
+    ) in most_often.items():  # each exercise's row names its most common mistake
         row = page.split(f"<tr><td>{exercise}</td>", 1)[1].split("</tr>", 1)[0]
         assert f"most often {html.escape(name)} ({n} student" in row, exercise
 
@@ -61,8 +71,19 @@ def test_class_table_has_a_row_per_student_and_a_column_per_exercise(graded_clas
 
 def test_gradescope_file_for_a_single_submission(tmp_path):
     target = tmp_path / "autograder" / "results" / "results.json"
-    run_cli("grade", "samples/class/ben", "--out", str(tmp_path / "out"), "--gradescope", str(target), "--quiet")
-    assert json.loads(target.read_text())["score"] == json.loads((tmp_path / "out" / "ben" / "result.json").read_text())["score"]
+    run_cli(
+        "grade",
+        "samples/class/ben",
+        "--out",
+        str(tmp_path / "out"),
+        "--gradescope",
+        str(target),
+        "--quiet",
+    )
+    assert (
+        json.loads(target.read_text())["score"]
+        == json.loads((tmp_path / "out" / "ben" / "result.json").read_text())["score"]
+    )
 
 
 def test_each_result_records_the_sandbox_that_graded_it(graded_class):
@@ -72,7 +93,9 @@ def test_each_result_records_the_sandbox_that_graded_it(graded_class):
     assert set(reference.sandbox) == {"mode", "namespaces", "cgroups", "user", "full"}
     if bubblewrap_problem() is None:
         assert reference.sandbox["mode"] == "bwrap" and reference.sandbox["full"] is True
-        assert "graded without the full sandbox" not in (graded_class.out / "report.html").read_text()
+        assert (
+            "graded without the full sandbox" not in (graded_class.out / "report.html").read_text()
+        )
 
 
 def test_class_report_warns_about_students_graded_without_the_full_sandbox(graded_class, course):
@@ -83,8 +106,20 @@ def test_class_report_warns_about_students_graded_without_the_full_sandbox(grade
     results = list(graded_class.results.values())
     weak = dataclasses.replace(
         results[0],
-        sandbox={"mode": "none", "namespaces": False, "cgroups": "", "user": "nobody", "full": False},
+        sandbox={
+            "mode": "none",
+            "namespaces": False,
+            "cgroups": "",
+            "user": "nobody",
+            "full": False,
+        },
     )
     page = render_class_page(course, course.lessons, [weak, *results[1:]])
-    assert "1 student(s) were graded without the full sandbox (sandbox none, no namespaces, as nobody)" in page
-    assert html.escape(weak.student) in page.split("graded without the full sandbox")[1].split("</p>")[0]
+    assert (
+        "1 student(s) were graded without the full sandbox (sandbox none, no namespaces, as nobody)"
+        in page
+    )
+    assert (
+        html.escape(weak.student)
+        in page.split("graded without the full sandbox")[1].split("</p>")[0]
+    )

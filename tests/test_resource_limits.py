@@ -7,7 +7,9 @@ from sandboxed import KINDS, course_with, run, worker
 
 from graders.failures import CpuTimeExceeded, OutOfMemory, TooMuchOutput
 
-SMALL = {"memory_mb": 192}  # small enough that a hog is stopped quickly, and harmless if it were not
+SMALL = {
+    "memory_mb": 192
+}  # small enough that a hog is stopped quickly, and harmless if it were not
 
 
 @pytest.fixture(params=KINDS)
@@ -17,7 +19,11 @@ def zygote(request, workers):
 
 def test_a_memory_hog_is_stopped_and_reported_as_out_of_memory(zygote):
     with pytest.raises(OutOfMemory, match="memory"):
-        run(zygote, "import torch\nhoard = []\nwhile True:\n    hoard.append(torch.ones(2**24))", course_with(**SMALL))
+        run(
+            zygote,
+            "import torch\nhoard = []\nwhile True:\n    hoard.append(torch.ones(2**24))",
+            course_with(**SMALL),
+        )
 
 
 def test_memory_spread_over_processes_counts_in_total(zygote):
@@ -49,8 +55,12 @@ def test_cpu_time_is_limited(zygote):
 
 def test_a_gigabyte_of_output_is_cut_at_the_limit(zygote):
     course = course_with(output_kb=16)
-    child = worker(zygote, "chunk = b'x' * 2**20\nfor _ in range(1024):\n    try:\n        os.write(1, chunk)\n"
-                   "    except OSError:\n        pass\nreturn 'done'", course)  # fmt: skip
+    child = worker(
+        zygote,
+        "chunk = b'x' * 2**20\nfor _ in range(1024):\n    try:\n        os.write(1, chunk)\n"
+        "    except OSError:\n        pass\nreturn 'done'",
+        course,
+    )
     try:
         with pytest.raises(TooMuchOutput, match="printed more than 16 KB"):
             child.run(course.exercise("lesson1.mse"), "call", {"args": (), "kwargs": {}})
@@ -64,7 +74,10 @@ def test_a_gigabyte_of_output_is_cut_at_the_limit(zygote):
 def test_output_under_the_limit_is_kept_and_cleaned_of_terminal_codes(zygote):
     child = worker(zygote, "print('loss \\x1b[31mred\\x1b[0m', flush=True)\nreturn 1.5")
     try:
-        assert child.run(child.course.exercise("lesson1.mse"), "call", {"args": (), "kwargs": {}}) == 1.5
+        assert (
+            child.run(child.course.exercise("lesson1.mse"), "call", {"args": (), "kwargs": {}})
+            == 1.5
+        )
         assert child.printed == ["loss red\n"]
     finally:
         child.close()

@@ -5,12 +5,14 @@ import json
 import pytest
 
 from graders import results
-from graders.results import ExerciseResult, ResultsError, StudentResult, CaseResult
+from graders.results import CaseResult, ExerciseResult, ResultsError, StudentResult
 
 
 def sample():
     test = CaseResult("test_x[cpu]", 1.0, 2.0, "failed", "got 1, expected 2", failure="wrong_value")
-    return StudentResult("alice", 1.0, 2.0, [ExerciseResult("lesson1.mse", 1.0, 2.0, [test])], "abc")
+    return StudentResult(
+        "alice", 1.0, 2.0, [ExerciseResult("lesson1.mse", 1.0, 2.0, [test])], "abc"
+    )
 
 
 def test_round_trip(tmp_path):
@@ -27,10 +29,46 @@ def test_round_trip(tmp_path):
     [
         ({"student": "a", "score": 1, "max_score": 2}, "does not follow the result schema"),
         ({"student": "a", "score": "1", "max_score": 2, "exercises": []}, "is not a number"),
-        ({"student": "a", "score": 1, "max_score": 2, "exercises": [{"id": "x", "score": 0, "max_score": 1,
-          "tests": [{"name": "t", "score": 0, "max_score": 1, "status": "exploded"}]}]}, "unknown status"),
-        ({"student": "a", "score": 1, "max_score": 2, "exercises": [{"id": "x", "score": 0, "max_score": 1,
-          "tests": [{"name": "t", "score": 0, "max_score": 1, "status": "error", "failure": "Out Of Memory!"}]}]}, "bad failure kind"),
+        (
+            {
+                "student": "a",
+                "score": 1,
+                "max_score": 2,
+                "exercises": [
+                    {
+                        "id": "x",
+                        "score": 0,
+                        "max_score": 1,
+                        "tests": [{"name": "t", "score": 0, "max_score": 1, "status": "exploded"}],
+                    }
+                ],
+            },
+            "unknown status",
+        ),
+        (
+            {
+                "student": "a",
+                "score": 1,
+                "max_score": 2,
+                "exercises": [
+                    {
+                        "id": "x",
+                        "score": 0,
+                        "max_score": 1,
+                        "tests": [
+                            {
+                                "name": "t",
+                                "score": 0,
+                                "max_score": 1,
+                                "status": "error",
+                                "failure": "Out Of Memory!",
+                            }
+                        ],
+                    }
+                ],
+            },
+            "bad failure kind",
+        ),
     ],
 )
 def test_invalid_files_are_one_line_errors(tmp_path, data, words):
@@ -42,8 +80,12 @@ def test_invalid_files_are_one_line_errors(tmp_path, data, words):
 
 def test_the_failure_kind_is_written_only_for_tests_that_did_not_pass(tmp_path):
     passed = CaseResult("test_y[cpu]", 1.0, 1.0, "passed")
-    failed = CaseResult("test_x[cpu]", 0.0, 1.0, "error", "ran out of memory", failure="out_of_memory")
-    result = StudentResult("bob", 1.0, 2.0, [ExerciseResult("lesson1.mse", 1.0, 2.0, [passed, failed])], "abc")
+    failed = CaseResult(
+        "test_x[cpu]", 0.0, 1.0, "error", "ran out of memory", failure="out_of_memory"
+    )
+    result = StudentResult(
+        "bob", 1.0, 2.0, [ExerciseResult("lesson1.mse", 1.0, 2.0, [passed, failed])], "abc"
+    )
     results.write(result, tmp_path / "result.json")
     tests = json.loads((tmp_path / "result.json").read_text())["exercises"][0]["tests"]
     assert "failure" not in tests[0] and tests[1]["failure"] == "out_of_memory"

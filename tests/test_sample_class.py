@@ -23,14 +23,18 @@ def test_sample_class_is_graded_with_the_expected_scores(sample, update_goldens)
     out, process = sample
     assert str(out) in process.stdout, "the command must say where the results are"
     rows = list(csv.DictReader((out / "class.csv").open()))
-    scores = {row["student"]: {k: float(v) for k, v in row.items() if k != "student"} for row in rows}
+    scores = {
+        row["student"]: {k: float(v) for k, v in row.items() if k != "student"} for row in rows
+    }
     if update_goldens:
         GOLDEN.write_text(json.dumps(scores, indent=1, sort_keys=True) + "\n")
     expected = json.loads(GOLDEN.read_text())
     assert sorted(scores) == sorted(expected)
     for student, columns in expected.items():
         for column, value in columns.items():
-            assert abs(scores[student][column] - value) < 1e-3, f"{student} {column}: {scores[student][column]} != {value}"
+            assert abs(scores[student][column] - value) < 1e-3, (
+                f"{student} {column}: {scores[student][column]} != {value}"
+            )
     for student in expected:
         assert (out / student / "result.json").is_file()
         assert (out / student / "feedback.md").read_text().startswith(f"# Feedback for {student}")

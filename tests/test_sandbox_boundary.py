@@ -4,7 +4,6 @@ no capability, nothing an earlier child left behind, and no way to reach the wor
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from sandboxed import SECRET, run
@@ -14,7 +13,9 @@ from graders.course import ROOT
 from graders.sandbox import bubblewrap_problem
 from graders.student import StudentCrashed, StudentRaised
 
-needs_bubblewrap = pytest.mark.skipif(bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}")
+needs_bubblewrap = pytest.mark.skipif(
+    bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}"
+)
 
 
 @pytest.fixture(params=["bwrap", "none"])
@@ -29,18 +30,33 @@ def test_the_grader_environment_is_not_inherited(zygote):
 def test_solutions_graders_and_classmates_are_not_on_disk(zygote):
     if zygote.mode == "none" and not zygote.isolation.namespaces:
         pytest.skip("without bubblewrap or namespaces the file system is shared (documented)")
-    paths = [ROOT / "solutions" / "lesson1" / "losses.py", ROOT / "graders" / "lesson1" / "test_losses.py", ROOT / "course.toml"]
+    paths = [
+        ROOT / "solutions" / "lesson1" / "losses.py",
+        ROOT / "graders" / "lesson1" / "test_losses.py",
+        ROOT / "course.toml",
+    ]
     paths += [ROOT / "samples" / "class" / "ada" / "lesson1" / "losses.py"]
     for path in paths:
         if zygote.mode == "bwrap":  # never bound into the child's file system at all
             assert run(zygote, f"return os.path.exists({str(path)!r})") is False, path
         else:  # covered in the child's own mount namespace: a folder by an empty one, a file by an empty file
-            seen = f"p = {str(path)!r}\nreturn os.path.exists(p) and (os.listdir(p) if os.path.isdir(p) else open(p, 'rb').read().decode())"
+            seen = (
+                f"p = {str(path)!r}\nreturn os.path.exists(p) and (os.listdir(p) if "
+                "os.path.isdir(p) else open(p, 'rb').read().decode())"
+            )
             assert not run(zygote, seen), path
-            if path.parent != ROOT:  # the root itself stays, as the way to a Python installation inside it
-                assert not run(zygote, f"return os.path.exists({str(path.parent)!r}) and os.listdir({str(path.parent)!r})"), path.parent
+            if (
+                path.parent != ROOT
+            ):  # the root itself stays, as the way to a Python installation inside it
+                assert not run(
+                    zygote,
+                    f"return os.path.exists({str(path.parent)!r}) and os.listdir({str(path.parent)!r})",
+                ), path.parent
     if zygote.mode == "bwrap":
-        assert run(zygote, "return sorted(os.listdir('/grader/worker'))")[:2] == ["__init__.py", "child.py"]
+        assert run(zygote, "return sorted(os.listdir('/grader/worker'))")[:2] == [
+            "__init__.py",
+            "child.py",
+        ]
 
 
 def test_nothing_but_the_private_tmp_is_writable(zygote):
@@ -53,7 +69,9 @@ def test_nothing_but_the_private_tmp_is_writable(zygote):
         "    except OSError:\n        pass\nreturn wrote"
     )
     assert run(zygote, body) == ["/tmp"]
-    assert not [place for place in places if os.path.exists(os.path.join(place, "GRADERS-TEST-MARKER"))]
+    assert not [
+        place for place in places if os.path.exists(os.path.join(place, "GRADERS-TEST-MARKER"))
+    ]
 
 
 def test_there_is_no_network(zygote):
@@ -81,13 +99,19 @@ def test_each_submission_gets_a_fresh_process(zygote):
 
 def test_student_code_holds_no_capability(zygote):
     status = run(zygote, "return open('/proc/self/status').read()")
-    capabilities = {line.split(":")[0]: int(line.split()[1], 16) for line in status.splitlines() if line.startswith("Cap")}
+    capabilities = {
+        line.split(":")[0]: int(line.split()[1], 16)
+        for line in status.splitlines()
+        if line.startswith("Cap")
+    }
     assert capabilities == {"CapInh": 0, "CapPrm": 0, "CapEff": 0, "CapBnd": 0, "CapAmb": 0}
 
 
 def test_the_read_only_folders_cannot_be_made_writable(zygote):
     if zygote.mode == "none" and not zygote.isolation.namespaces:
-        pytest.skip("without bubblewrap or namespaces nothing is mounted read-only for the child (documented)")
+        pytest.skip(
+            "without bubblewrap or namespaces nothing is mounted read-only for the child (documented)"
+        )
     # bubblewrap run by root keeps every capability unless told otherwise: enough to remount these.
     remounted = run(
         zygote,
@@ -100,8 +124,17 @@ def test_the_read_only_folders_cannot_be_made_writable(zygote):
 def test_each_child_has_a_private_tmp(zygote):
     if not zygote.isolation.namespaces:
         pytest.skip(zygote.isolation.problems[0])
-    run(zygote, "open('/tmp/left-behind', 'w').write('x')\nopen('/dev/shm/left-behind', 'w').write('x')")
-    assert run(zygote, "return [p for p in ('/tmp/left-behind', '/dev/shm/left-behind') if os.path.exists(p)]") == []
+    run(
+        zygote,
+        "open('/tmp/left-behind', 'w').write('x')\nopen('/dev/shm/left-behind', 'w').write('x')",
+    )
+    assert (
+        run(
+            zygote,
+            "return [p for p in ('/tmp/left-behind', '/dev/shm/left-behind') if os.path.exists(p)]",
+        )
+        == []
+    )
 
 
 def test_the_worker_is_out_of_reach(zygote):
@@ -123,9 +156,13 @@ def test_bubblewrap_leaves_the_zygote_no_capability_but_mapping_users():
     # so the zygote can map its user into each child's namespace; children drop it too.
     status = subprocess.run(
         ["bwrap", "--ro-bind", "/", "/", *sandbox._namespace_flags(), "cat", "/proc/self/status"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    effective = int(next(line for line in status.splitlines() if line.startswith("CapEff")).split()[1], 16)
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    effective = int(
+        next(line for line in status.splitlines() if line.startswith("CapEff")).split()[1], 16
+    )
     assert effective == (1 << 31 if os.geteuid() == 0 else 0)
 
 

@@ -35,5 +35,9 @@ def test_an_exercise_without_any_test_is_flagged_not_silently_full():
     course = load_course()
     result = score(course, [course.lesson("lesson1")], "s", [])
     mse = result.exercise("lesson1.mse")
-    assert mse.score == 0 and mse.tests[0].status == "error" and "no hidden test" in mse.tests[0].message
+    assert (
+        mse.score == 0
+        and mse.tests[0].status == "error"
+        and "no hidden test" in mse.tests[0].message
+    )
     assert result.max_score == course.lesson("lesson1").points

@@ -7,13 +7,13 @@ import subprocess
 from graders.course import ROOT, load_course
 from graders.shards import ShardSpec, run_shard
 
-PLUGIN = '''
+PLUGIN = """
 import pytest
 
 
 def pytest_runtest_setup(item):
     pytest.skip("skipped by a plugin that happens to be installed")
-'''
+"""
 
 
 def installed_plugin(site):
@@ -33,12 +33,23 @@ def test_plugins_installed_beside_the_graders_do_not_reach_a_shard(tmp_path, mon
     submissions = [("ada", ROOT / "solutions")]
 
     # Discovered the usual way, the plugin is loaded and skips every case: ada would lose her marks.
-    discovering = {key: value for key, value in spec.environment().items() if key != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
-    subprocess.run(spec.command(submissions, tmp_path / "discovered"), cwd=ROOT, env=discovering, capture_output=True)
+    discovering = {
+        key: value
+        for key, value in spec.environment().items()
+        if key != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+    }
+    subprocess.run(
+        spec.command(submissions, tmp_path / "discovered"),
+        cwd=ROOT,
+        env=discovering,
+        capture_output=True,
+    )
     assert _score(tmp_path / "discovered") == 0
 
     run_shard(spec, submissions, tmp_path / "out", tmp_path / "shard.log")
-    assert _score(tmp_path / "out") == sum(exercise.points for exercise in course.lesson("lesson1").exercises)
+    assert _score(tmp_path / "out") == sum(
+        exercise.points for exercise in course.lesson("lesson1").exercises
+    )
 
 
 def _score(out) -> float:

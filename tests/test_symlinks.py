@@ -11,8 +11,8 @@ import shutil
 import pytest
 
 from graders import submission
-from graders.gradescope_bundle import arrange
 from graders.course import ROOT
+from graders.gradescope_bundle import arrange
 
 
 @pytest.fixture
@@ -57,7 +57,9 @@ def test_linked_lesson_folder_is_not_followed(tmp_path, lesson1):
 def test_linked_notebook_outside_is_not_read(tmp_path, lesson1):
     folder = tmp_path / "mallory" / "lesson1"
     folder.mkdir(parents=True)
-    (folder / "lesson1.ipynb").symlink_to(ROOT / "nbgrader" / "source" / "lesson1" / "lesson1.ipynb")
+    (folder / "lesson1.ipynb").symlink_to(
+        ROOT / "nbgrader" / "source" / "lesson1" / "lesson1.ipynb"
+    )
     loaded = submission.load("mallory", tmp_path / "mallory", lesson1)
     assert loaded.files == {}
     assert set(loaded.problems) == {"lesson1/losses.py", "lesson1/selection.py"}

@@ -29,8 +29,23 @@ def test_visible_tests_fail_on_the_stubs_with_not_implemented_yet(lesson):
 def test_an_infinite_loop_ends_with_a_timeout_message(tmp_path):
     shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
     losses = tmp_path / "exercises" / "lesson1" / "losses.py"
-    losses.write_text(losses.read_text().replace('raise NotImplementedError("mse is not implemented yet")', "while True:\n        pass", 1))
-    process = run_pytest("lesson1", "-k", "test_mse_default_reduction_is_mean", "-o", "timeout=3", "-q", cwd=tmp_path / "exercises", timeout=120)
+    losses.write_text(
+        losses.read_text().replace(
+            'raise NotImplementedError("mse is not implemented yet")',
+            "while True:\n        pass",
+            1,
+        )
+    )
+    process = run_pytest(
+        "lesson1",
+        "-k",
+        "test_mse_default_reduction_is_mean",
+        "-o",
+        "timeout=3",
+        "-q",
+        cwd=tmp_path / "exercises",
+        timeout=120,
+    )
     assert process.returncode == 1
     assert "took longer than the time limit" in process.stdout, process.stdout[-3000:]
     assert "lesson1/losses.py" in process.stdout and "in mse" in process.stdout
@@ -39,8 +54,12 @@ def test_an_infinite_loop_ends_with_a_timeout_message(tmp_path):
 def test_a_wrong_answer_says_what_differs_and_by_how_much(tmp_path):
     shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
     losses = tmp_path / "solutions" / "lesson1" / "losses.py"
-    losses.write_text(losses.read_text().replace("return squared_error.mean()", "return squared_error.sum()", 1))
-    process = run_pytest("lesson1", "-k", "test_mse_default_reduction_is_mean", "-q", cwd=tmp_path / "solutions")
+    losses.write_text(
+        losses.read_text().replace("return squared_error.mean()", "return squared_error.sum()", 1)
+    )
+    process = run_pytest(
+        "lesson1", "-k", "test_mse_default_reduction_is_mean", "-q", cwd=tmp_path / "solutions"
+    )
     assert process.returncode == 1
     assert "mse() with no reduction: 1 of 1 elements differ beyond the tolerance" in process.stdout
     assert "greatest difference" in process.stdout

@@ -17,7 +17,9 @@ import torch
 from torch.utils.data import DataLoader
 
 
-def iterate_minibatches(inputs, targets, batch_size, *, shuffle=False, generator=None, drop_last=False):
+def iterate_minibatches(
+    inputs, targets, batch_size, *, shuffle=False, generator=None, drop_last=False
+):
     """Yield ``(inputs[batch], targets[batch])`` for the mini-batches of one epoch.
 
     The order of the examples is ``0, 1, ..., N-1``, or with ``shuffle=True`` the permutation

@@ -3,9 +3,9 @@
 import itertools
 
 import torch
+from checks import check_close
 from torch import nn
 
-from checks import check_close
 from lesson2 import batch_size as bs
 
 GENERATOR = torch.Generator().manual_seed(0)
@@ -29,9 +29,15 @@ def test_minibatch_gradient_variance_is_the_average_over_all_batches():
     for batch_size in (1, 2, 5):
         got = bs.minibatch_gradient_variance(grads, batch_size)
         batches = list(itertools.combinations(range(5), batch_size))
-        want = torch.stack([((grads[list(b)].mean(0) - grads.mean(0)) ** 2).sum() for b in batches]).mean()
-        check_close(got, want, f"minibatch_gradient_variance(batch_size={batch_size}) against all {len(batches)} batches",
-                    hint="sigma² / B * (N - B) / (N - 1)")  # fmt: skip
+        want = torch.stack(
+            [((grads[list(b)].mean(0) - grads.mean(0)) ** 2).sum() for b in batches]
+        ).mean()
+        check_close(
+            got,
+            want,
+            f"minibatch_gradient_variance(batch_size={batch_size}) against all {len(batches)} batches",
+            hint="sigma² / B * (N - B) / (N - 1)",
+        )
 
 
 def test_max_batch_size_of_a_linear_layer():
@@ -39,5 +45,9 @@ def test_max_batch_size_of_a_linear_layer():
     fixed = 16 * (2 + 1) * 4  # values, gradients and one optimizer slot, 4 bytes each
     per_example = (3 + 4) * 4
     got = bs.max_batch_size(model, (3,), fixed + 10 * per_example + 5, optimizer_slots=1)
-    assert got == 10, f"max_batch_size for room for 10 examples (and 5 bytes): got {got}, expected 10"
-    assert bs.max_batch_size(model, (3,), fixed - 1, optimizer_slots=1) == 0, "when even the model does not fit, the answer is 0"
+    assert got == 10, (
+        f"max_batch_size for room for 10 examples (and 5 bytes): got {got}, expected 10"
+    )
+    assert bs.max_batch_size(model, (3,), fixed - 1, optimizer_slots=1) == 0, (
+        "when even the model does not fit, the answer is 0"
+    )

@@ -3,8 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
 from checks import check_close
+
 from lesson4 import backprop
 
 N, D, H, C = 4, 3, 5, 2  # D != H != C, so a transposed gradient has the wrong shape
@@ -13,7 +13,9 @@ N, D, H, C = 4, 3, 5, 2  # D != H != C, so a transposed gradient has the wrong s
 def make_params(seed=0):
     g = torch.Generator().manual_seed(seed)
     shapes = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}
-    return {name: torch.randn(shape, generator=g, dtype=torch.float64) for name, shape in shapes.items()}
+    return {
+        name: torch.randn(shape, generator=g, dtype=torch.float64) for name, shape in shapes.items()
+    }
 
 
 def inputs(seed=1):
@@ -38,9 +40,15 @@ def test_backward_matches_autograd(name):
     grads = backprop.mlp_backward(dout, cache)
     leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
     (torch_forward(x, leaves) * dout).sum().backward()
-    assert isinstance(grads, dict) and name in grads, f"mlp_backward must return a dict with the key {name!r}"
-    check_close(grads[name], leaves[name].grad, f"the gradient for {name}",
-                hint="shapes: dW1 (D, H), db1 (H,), dW2 (H, C), db2 (C,); the ReLU passes gradient only where x @ W1 + b1 > 0")
+    assert isinstance(grads, dict) and name in grads, (
+        f"mlp_backward must return a dict with the key {name!r}"
+    )
+    check_close(
+        grads[name],
+        leaves[name].grad,
+        f"the gradient for {name}",
+        hint="shapes: dW1 (D, H), db1 (H,), dW2 (H, C), db2 (C,); the ReLU passes gradient only where x @ W1 + b1 > 0",
+    )
 
 
 def test_train_step_matches_cross_entropy_and_sgd():
@@ -53,5 +61,11 @@ def test_train_step_matches_cross_entropy_and_sgd():
     loss = backprop.mlp_train_step(x, y, params, lr=0.5)
     check_close(loss, want_loss.item(), "the loss mlp_train_step returns (before the update)")
     for name in params:
-        assert params[name] is before[name], f"params[{name!r}] was replaced by a new tensor: update it in place (-=)"
-        check_close(params[name], leaves[name].detach() - 0.5 * leaves[name].grad, f"params[{name!r}] after one step")
+        assert params[name] is before[name], (
+            f"params[{name!r}] was replaced by a new tensor: update it in place (-=)"
+        )
+        check_close(
+            params[name],
+            leaves[name].detach() - 0.5 * leaves[name].grad,
+            f"params[{name!r}] after one step",
+        )

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from checks import check_close
+
 from lesson4.engine import Value
 
 # (name, the expression on one input, a second input) with the same expression working on Values and on tensors
@@ -39,14 +39,24 @@ def test_each_operation_matches_torch(name, expression):
 def test_backward_sets_the_output_gradient_to_one():
     out = Value(2.0) * Value(3.0)
     out.backward()
-    check_close(out.grad, 1.0, "out.grad after out.backward()", hint="seed the output with grad 1: d(out)/d(out) = 1")
+    check_close(
+        out.grad,
+        1.0,
+        "out.grad after out.backward()",
+        hint="seed the output with grad 1: d(out)/d(out) = 1",
+    )
 
 
 def test_a_value_used_twice_gets_both_contributions():
     a = Value(3.0)
     out = a * a
     out.backward()
-    check_close(a.grad, 6.0, "d(a * a)/da at a = 3", hint="accumulate with +=: each use of a sends its own gradient")
+    check_close(
+        a.grad,
+        6.0,
+        "d(a * a)/da at a = 3",
+        hint="accumulate with +=: each use of a sends its own gradient",
+    )
 
 
 def test_backward_waits_for_every_use_of_a_node():
@@ -59,7 +69,12 @@ def test_backward_waits_for_every_use_of_a_node():
     e.backward()
     value, grad_a, _ = torch_gradients(lambda x, y: 3 * x.tanh() * x.tanh().exp() + 0 * y, 0.5, 0.0)
     check_close(e.data, value, "the value of 3 tanh(a) * exp(tanh(a))")
-    check_close(a.grad, grad_a, "d(3 tanh(a) * exp(tanh(a)))/da", hint="call _backward in reverse topological order")
+    check_close(
+        a.grad,
+        grad_a,
+        "d(3 tanh(a) * exp(tanh(a)))/da",
+        hint="call _backward in reverse topological order",
+    )
 
 
 def test_micrograd_sanity_check():

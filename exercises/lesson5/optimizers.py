@@ -60,7 +60,18 @@ def adam_step(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weig
     raise NotImplementedError("adam_step is not implemented yet")
 
 
-def rmsprop_step(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+def rmsprop_step(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     """One step of RMSprop (Hinton's lecture 6e), exactly as ``torch.optim.RMSprop``.
 
     RMSprop divides each coordinate's step by a running root-mean-square of its recent

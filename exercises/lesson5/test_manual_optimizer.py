@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from checks import check_close
 from torch import nn
 
-from checks import check_close
 from lesson5.manual_optimizer import ManualOptimizer
 from lesson5.optimizers import adam_step, rmsprop_step
 
@@ -68,10 +68,18 @@ def test_each_parameter_group_uses_its_own_hyperparameters():
 
 
 def test_step_with_a_closure_returns_its_loss():
-    mine, my_losses = train(lambda model: ManualOptimizer(model.parameters(), adam_step, lr=0.05), closure=True)
-    theirs, their_losses = train(lambda model: torch.optim.Adam(model.parameters(), lr=0.05), closure=True)
-    assert all(isinstance(loss, torch.Tensor) for loss in my_losses), "step(closure) must return the closure's loss"
-    check_close(torch.stack(my_losses), torch.stack(their_losses), "the losses step(closure) returned")
+    mine, my_losses = train(
+        lambda model: ManualOptimizer(model.parameters(), adam_step, lr=0.05), closure=True
+    )
+    theirs, their_losses = train(
+        lambda model: torch.optim.Adam(model.parameters(), lr=0.05), closure=True
+    )
+    assert all(isinstance(loss, torch.Tensor) for loss in my_losses), (
+        "step(closure) must return the closure's loss"
+    )
+    check_close(
+        torch.stack(my_losses), torch.stack(their_losses), "the losses step(closure) returned"
+    )
     check_same_training(mine, theirs)
 
 

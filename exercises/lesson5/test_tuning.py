@@ -3,8 +3,8 @@
 import math
 
 import torch
-
 from checks import check_close
+
 from lesson5.tuning import cross_validate_ridge, expected_improvement, grid_search, random_search
 
 
@@ -23,7 +23,9 @@ def test_grid_search_tries_every_combination_once():
     objective = Recorder()
     best, loss = grid_search(objective, {"lr": [1e-3, 1e-2, 1e-1], "layers": [1, 2, 3, 4]})
     assert len(objective.calls) == 12, f"{len(objective.calls)} evaluations for a 3 x 4 grid"
-    assert objective.calls[:2] == [{"lr": 1e-3, "layers": 1}, {"lr": 1e-3, "layers": 2}], f"order: {objective.calls[:2]}"
+    assert objective.calls[:2] == [{"lr": 1e-3, "layers": 1}, {"lr": 1e-3, "layers": 2}], (
+        f"order: {objective.calls[:2]}"
+    )
     assert best == {"lr": 1e-2, "layers": 2} and loss == 0.0, f"returned {best}, {loss}"
 
 
@@ -33,7 +35,12 @@ def test_grid_search_keeps_the_first_of_equal_losses():
 
 
 def test_random_search_is_reproducible_and_stays_in_the_space():
-    space = {"lr": ("log_uniform", 1e-5, 1e-1), "momentum": ("uniform", 0.5, 0.99), "layers": ("int", 1, 4), "act": ("choice", ["relu", "tanh"])}
+    space = {
+        "lr": ("log_uniform", 1e-5, 1e-1),
+        "momentum": ("uniform", 0.5, 0.99),
+        "layers": ("int", 1, 4),
+        "act": ("choice", ["relu", "tanh"]),
+    }
     first, second = Recorder(), Recorder()
     random_search(first, space, n_trials=20, seed=3)
     random_search(second, space, n_trials=20, seed=3)
@@ -57,7 +64,9 @@ def test_random_search_draws_from_a_seeded_generator():
 def test_cross_validate_ridge_against_explicit_folds():
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(10, 2, generator=generator, dtype=torch.float64)
-    y = x @ torch.tensor([1.0, -1.0], dtype=torch.float64) + 0.3 * torch.randn(10, generator=generator, dtype=torch.float64)
+    y = x @ torch.tensor([1.0, -1.0], dtype=torch.float64) + 0.3 * torch.randn(
+        10, generator=generator, dtype=torch.float64
+    )
     folds = [range(0, 4), range(4, 7), range(7, 10)]  # 10 rows, 3 folds: sizes 4, 3, 3
     want = []
     for penalty in (0.0, 1.0, 100.0):
@@ -65,7 +74,10 @@ def test_cross_validate_ridge_against_explicit_folds():
         for fold in folds:
             val = torch.tensor(list(fold))
             train = torch.tensor([i for i in range(10) if i not in fold])
-            w = torch.linalg.solve(x[train].T @ x[train] + penalty * torch.eye(2, dtype=torch.float64), x[train].T @ y[train])
+            w = torch.linalg.solve(
+                x[train].T @ x[train] + penalty * torch.eye(2, dtype=torch.float64),
+                x[train].T @ y[train],
+            )
             losses.append(((x[val] @ w - y[val]) ** 2).mean())
         want.append(torch.stack(losses).mean())
     best, got = cross_validate_ridge(x, y, [0.0, 1.0, 100.0], k=3)
@@ -78,6 +90,15 @@ def test_expected_improvement_against_the_normal_distribution():
     std = torch.tensor([1.0, 0.5, 2.0, 0.0], dtype=torch.float64)
     normal = torch.distributions.Normal(0.0, 1.0)
     z = (1.0 - mean[:3]) / std[:3]
-    want = torch.cat([(1.0 - mean[:3]) * normal.cdf(z) + std[:3] * normal.log_prob(z).exp(), torch.tensor([0.5], dtype=torch.float64)])
-    check_close(expected_improvement(mean, std, best=1.0), want, "expected_improvement(mean, std, best=1.0)",
-                hint="where std is 0 the improvement is certain: max(best - mean, 0)")
+    want = torch.cat(
+        [
+            (1.0 - mean[:3]) * normal.cdf(z) + std[:3] * normal.log_prob(z).exp(),
+            torch.tensor([0.5], dtype=torch.float64),
+        ]
+    )
+    check_close(
+        expected_improvement(mean, std, best=1.0),
+        want,
+        "expected_improvement(mean, std, best=1.0)",
+        hint="where std is 0 the improvement is certain: max(best - mean, 0)",
+    )

@@ -26,7 +26,10 @@ def shape_id(shape):
 
 def per_loss(weight):
     """One case per loss of this module, each counted towards its own exercise."""
-    return [pytest.param(name, id=name, marks=pytest.mark.exercise(f"lesson1.{name}", weight=weight)) for name in LOSSES]
+    return [
+        pytest.param(name, id=name, marks=pytest.mark.exercise(f"lesson1.{name}", weight=weight))
+        for name in LOSSES
+    ]
 
 
 def make_inputs(name, gen, dtype, shape=(4, 3)):
@@ -34,7 +37,9 @@ def make_inputs(name, gen, dtype, shape=(4, 3)):
     if name == "mse":
         return gen.normal(*shape, dtype=dtype, scale=2.0), gen.normal(*shape, dtype=dtype)
     if name == "binary_cross_entropy":
-        return gen.probabilities(*shape, dtype=dtype, extremes=True), gen.probabilities(*shape, dtype=dtype)
+        return gen.probabilities(*shape, dtype=dtype, extremes=True), gen.probabilities(
+            *shape, dtype=dtype
+        )
     if name == "binary_cross_entropy_with_logits":
         return gen.normal(*shape, dtype=dtype, scale=3.0), gen.probabilities(*shape, dtype=dtype)
     n, c = shape if len(shape) == 2 else (4, 3)
@@ -45,11 +50,12 @@ def check_value(student, expect, name, input, target, **kwargs):
     got = student.call(input, target, **kwargs)
     want = getattr(ref, name)(input, target, **kwargs)
     expect.close(
-        got, want,
+        got,
+        want,
         what=describe_call(name, input, target, **kwargs),
         mistakes=catalogue.of(name),
         recompute=lambda wrong: wrong(input, target, **kwargs),
-    )  # fmt: skip
+    )
 
 
 def check_gradient(student, expect, name, input, target, gen, **kwargs):
@@ -65,11 +71,12 @@ def check_gradient(student, expect, name, input, target, gen, **kwargs):
         return torch.autograd.grad(wrong(x, target, **kwargs), x, grad_output)[0]
 
     expect.close(
-        got, want,
+        got,
+        want,
         what=f"the gradient of {describe_call(name, input, target, **kwargs)} with respect to input",
         mistakes=catalogue.of(name),
         recompute=wrong_gradient,
-    )  # fmt: skip
+    )
 
 
 # -- every loss ---------------------------------------------------------------------------------
@@ -80,11 +87,12 @@ def test_default_reduction_is_mean(student, expect, gen, name):
     input, target = make_inputs(name, gen, torch.float64)
     got = student.call(input, target)
     expect.close(
-        got, getattr(ref, name)(input, target, reduction="mean"),
+        got,
+        getattr(ref, name)(input, target, reduction="mean"),
         what=f"{name}(input, target) with no reduction argument",
         mistakes=catalogue.of(name),
         recompute=lambda wrong: wrong(input, target),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("name", per_loss(weight=0.5))
@@ -92,13 +100,17 @@ def test_unknown_reduction_raises_value_error(student, expect, gen, name):
     input, target = make_inputs(name, gen, torch.float64)
     outcome = student.probe("call_raises", args=(input, target), kwargs={"reduction": "average"})
     if outcome["raised"] is None:
-        expect.that(False, f"{name}(input, target, reduction='average') returned a value instead of raising ValueError.\n"
-                    + catalogue.find(mse_accepts_anything).explain())  # fmt: skip
+        expect.that(
+            False,
+            f"{name}(input, target, reduction='average') returned a value instead of raising ValueError.\n"
+            + catalogue.find(mse_accepts_anything).explain(),
+        )
     expect.equal(
-        outcome["raised"], "ValueError",
+        outcome["raised"],
+        "ValueError",
         what=f"the exception {name}(..., reduction='average') raises",
-        hint="raise ValueError(f\"{reduction} is not a valid value for reduction\") as torch does",
-    )  # fmt: skip
+        hint='raise ValueError(f"{reduction} is not a valid value for reduction") as torch does',
+    )
 
 
 # -- mse ----------------------------------------------------------------------------------------
@@ -132,7 +144,9 @@ def test_binary_cross_entropy_values(student, expect, gen, dtype, shape, reducti
 
 @pytest.mark.exercise("lesson1.binary_cross_entropy", weight=1)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_binary_cross_entropy_is_finite_for_probabilities_of_0_and_1(student, expect, gen, dtype, reduction):
+def test_binary_cross_entropy_is_finite_for_probabilities_of_0_and_1(
+    student, expect, gen, dtype, reduction
+):
     input = gen.probabilities(3, 4, dtype=dtype, extremes=True)
     target = torch.cat([gen.binary(2, 4, dtype=dtype), gen.probabilities(1, 4, dtype=dtype)])
     check_value(student, expect, "binary_cross_entropy", input, target, reduction=reduction)
@@ -154,22 +168,34 @@ def test_binary_cross_entropy_gradients(student, expect, gen, reduction):
 @pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
 def test_binary_cross_entropy_with_logits_values(student, expect, gen, dtype, shape, reduction):
     input, target = make_inputs("binary_cross_entropy_with_logits", gen, dtype, shape)
-    check_value(student, expect, "binary_cross_entropy_with_logits", input, target, reduction=reduction)
+    check_value(
+        student, expect, "binary_cross_entropy_with_logits", input, target, reduction=reduction
+    )
 
 
 @pytest.mark.exercise("lesson1.binary_cross_entropy_with_logits", weight=1.5)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_binary_cross_entropy_with_logits_is_stable_for_huge_logits(student, expect, gen, reduction):
-    input = torch.tensor([[1000.0, -1000.0, 60.0, -60.0], [800.0, -800.0, 30.0, 0.5]], dtype=torch.float64).to(gen.device)
-    target = torch.tensor([[0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.3, 0.7]], dtype=torch.float64).to(gen.device)
-    check_value(student, expect, "binary_cross_entropy_with_logits", input, target, reduction=reduction)
+def test_binary_cross_entropy_with_logits_is_stable_for_huge_logits(
+    student, expect, gen, reduction
+):
+    input = torch.tensor(
+        [[1000.0, -1000.0, 60.0, -60.0], [800.0, -800.0, 30.0, 0.5]], dtype=torch.float64
+    ).to(gen.device)
+    target = torch.tensor([[0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.3, 0.7]], dtype=torch.float64).to(
+        gen.device
+    )
+    check_value(
+        student, expect, "binary_cross_entropy_with_logits", input, target, reduction=reduction
+    )
 
 
 @pytest.mark.exercise("lesson1.binary_cross_entropy_with_logits", weight=1)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_with_logits_gradients(student, expect, gen, reduction):
     input, target = make_inputs("binary_cross_entropy_with_logits", gen, torch.float64, (2, 3, 5))
-    check_gradient(student, expect, "binary_cross_entropy_with_logits", input, target, gen, reduction=reduction)
+    check_gradient(
+        student, expect, "binary_cross_entropy_with_logits", input, target, gen, reduction=reduction
+    )
 
 
 # -- cross_entropy --------------------------------------------------------------------------------
@@ -184,7 +210,9 @@ def test_cross_entropy_values(student, expect, gen, dtype, shape, reduction):
 
 
 @pytest.mark.exercise("lesson1.cross_entropy", weight=1.5)
-@pytest.mark.parametrize("scale", (100.0, 1000.0, 5000.0), ids=("logits-100", "logits-1000", "logits-5000"))
+@pytest.mark.parametrize(
+    "scale", (100.0, 1000.0, 5000.0), ids=("logits-100", "logits-1000", "logits-5000")
+)
 def test_cross_entropy_is_stable_for_huge_logits(student, expect, gen, scale):
     input, target = make_inputs("cross_entropy", gen, torch.float64, (6, 4))
     check_value(student, expect, "cross_entropy", input * scale, target, reduction="none")

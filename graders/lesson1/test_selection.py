@@ -32,18 +32,25 @@ def check_probability_loss(student, expect, probabilities, target, what):
     got = student.probe("call_module", args=(probabilities, target))["value"]
     want = ref.CrossEntropyOnProbabilities()(probabilities, target)
     expect.close(
-        got, want,
+        got,
+        want,
         what=what,
         mistakes=catalogue.of("CrossEntropyOnProbabilities"),
         recompute=lambda wrong: wrong()(probabilities, target),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=1)
 def test_cross_entropy_on_probabilities_fixes_the_outline_example(student, expect, device):
     probabilities = torch.tensor(OUTLINE_PROBABILITIES, device=device)
     target = torch.tensor(OUTLINE_TARGETS, device=device)
-    check_probability_loss(student, expect, probabilities, target, "CrossEntropyOnProbabilities()(the outline's probabilities, targets [1, 0, 2])")
+    check_probability_loss(
+        student,
+        expect,
+        probabilities,
+        target,
+        "CrossEntropyOnProbabilities()(the outline's probabilities, targets [1, 0, 2])",
+    )
 
 
 @pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=2)
@@ -51,7 +58,13 @@ def test_cross_entropy_on_probabilities_fixes_the_outline_example(student, expec
 @pytest.mark.parametrize("shape", ((6, 4), (1, 3), (9, 10)), ids=("6x4", "1x3", "9x10"))
 def test_cross_entropy_on_probabilities_values(student, expect, gen, dtype, shape, zeros):
     probabilities, target = probabilities_and_targets(gen, dtype, *shape, zeros=zeros)
-    check_probability_loss(student, expect, probabilities, target, describe_call("CrossEntropyOnProbabilities()", probabilities, target))
+    check_probability_loss(
+        student,
+        expect,
+        probabilities,
+        target,
+        describe_call("CrossEntropyOnProbabilities()", probabilities, target),
+    )
 
 
 @pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=1)
@@ -60,12 +73,20 @@ def test_cross_entropy_on_probabilities_gradients(student, expect, gen):
     got = student.probe("call_module", args=(probabilities, target), wrt=(0,))["grads"][0]
     p = probabilities.detach().requires_grad_(True)
     (want,) = torch.autograd.grad(ref.CrossEntropyOnProbabilities()(p, target), p)
-    expect.close(got, want, what="the gradient of CrossEntropyOnProbabilities with respect to the probabilities")
+    expect.close(
+        got,
+        want,
+        what="the gradient of CrossEntropyOnProbabilities with respect to the probabilities",
+    )
 
 
 # -- choose_loss ------------------------------------------------------------------------------------
 
-ROBUST = {"torch.nn.modules.loss.HuberLoss", "torch.nn.modules.loss.SmoothL1Loss", "torch.nn.modules.loss.L1Loss"}
+ROBUST = {
+    "torch.nn.modules.loss.HuberLoss",
+    "torch.nn.modules.loss.SmoothL1Loss",
+    "torch.nn.modules.loss.L1Loss",
+}
 
 
 def _class(module: type) -> str:
@@ -75,14 +96,49 @@ def _class(module: type) -> str:
 # (id, problem, the classes that answer it, the pos_weight it needs or None)
 PROBLEMS = [
     ("regression", {"task": "regression", "output": "values"}, {_class(nn.MSELoss)}, None),
-    ("regression-outliers", {"task": "regression", "output": "values", "outliers": True}, ROBUST, None),
+    (
+        "regression-outliers",
+        {"task": "regression", "output": "values", "outliers": True},
+        ROBUST,
+        None,
+    ),
     ("binary-logits", {"task": "binary", "output": "logits"}, {_class(nn.BCEWithLogitsLoss)}, None),
-    ("binary-probabilities", {"task": "binary", "output": "probabilities"}, {_class(nn.BCELoss)}, None),
-    ("binary-imbalanced", {"task": "binary", "output": "logits", "positive_fraction": 0.2}, {_class(nn.BCEWithLogitsLoss)}, 4.0),
-    ("multilabel-imbalanced", {"task": "multilabel", "output": "logits", "positive_fraction": 0.1}, {_class(nn.BCEWithLogitsLoss)}, 9.0),
-    ("multiclass-logits", {"task": "multiclass", "output": "logits"}, {_class(nn.CrossEntropyLoss)}, None),
-    ("multiclass-log-probabilities", {"task": "multiclass", "output": "log_probabilities"}, {_class(nn.NLLLoss)}, None),
-    ("multiclass-probabilities", {"task": "multiclass", "output": "probabilities"}, {"CrossEntropyOnProbabilities"}, None),
+    (
+        "binary-probabilities",
+        {"task": "binary", "output": "probabilities"},
+        {_class(nn.BCELoss)},
+        None,
+    ),
+    (
+        "binary-imbalanced",
+        {"task": "binary", "output": "logits", "positive_fraction": 0.2},
+        {_class(nn.BCEWithLogitsLoss)},
+        4.0,
+    ),
+    (
+        "multilabel-imbalanced",
+        {"task": "multilabel", "output": "logits", "positive_fraction": 0.1},
+        {_class(nn.BCEWithLogitsLoss)},
+        9.0,
+    ),
+    (
+        "multiclass-logits",
+        {"task": "multiclass", "output": "logits"},
+        {_class(nn.CrossEntropyLoss)},
+        None,
+    ),
+    (
+        "multiclass-log-probabilities",
+        {"task": "multiclass", "output": "log_probabilities"},
+        {_class(nn.NLLLoss)},
+        None,
+    ),
+    (
+        "multiclass-probabilities",
+        {"task": "multiclass", "output": "probabilities"},
+        {"CrossEntropyOnProbabilities"},
+        None,
+    ),
 ]
 
 
@@ -119,7 +175,9 @@ def recognise(chosen: str, got_weight, problem: dict) -> list[str]:
         except Exception:
             continue
         wrong_weight = getattr(wrong, "pos_weight", None)
-        same_weight = (wrong_weight is None) == (got_weight is None) and (wrong_weight is None or same_weights(got_weight, wrong_weight))
+        same_weight = (wrong_weight is None) == (got_weight is None) and (
+            wrong_weight is None or same_weights(got_weight, wrong_weight)
+        )
         if _class(type(wrong)) == chosen and same_weight:
             found.append(mistake.explain())
     return found
@@ -143,10 +201,15 @@ def test_choose_loss_fits_the_problem(student, expect, gen, case):
     output, target = sample(problem, gen, torch.float64)
     choice = student.probe("describe_loss", problem=problem, output=output, target=target)
     what = f"choose_loss({problem})"
-    expect.that(isinstance(choice, dict) and isinstance(choice.get("class"), str), f"{what}: got {describe(choice)}")
+    expect.that(
+        isinstance(choice, dict) and isinstance(choice.get("class"), str),
+        f"{what}: got {describe(choice)}",
+    )
     chosen = choice["class"]
     own = choice.get("own") if isinstance(choice.get("own"), list) else []
-    fits = chosen in accepted or ("CrossEntropyOnProbabilities" in accepted and "CrossEntropyOnProbabilities" in own)
+    fits = chosen in accepted or (
+        "CrossEntropyOnProbabilities" in accepted and "CrossEntropyOnProbabilities" in own
+    )
     settings = choice.get("settings") if isinstance(choice.get("settings"), dict) else {}
     got_weight = settings.get("pos_weight")
     if fits and pos_weight is not None:
@@ -156,21 +219,45 @@ def test_choose_loss_fits_the_problem(student, expect, gen, case):
     if not fits:
         wanted = " or ".join(sorted(a.rsplit(".", 1)[-1] for a in accepted))
         weight = f" with pos_weight={pos_weight:g}" if pos_weight is not None else ""
-        got = chosen.rsplit(".", 1)[-1] + (f" with pos_weight={got_weight}" if got_weight is not None else "")
+        got = chosen.rsplit(".", 1)[-1] + (
+            f" with pos_weight={got_weight}" if got_weight is not None else ""
+        )
         explained = recognise(chosen, got_weight, problem)
         message = f"{what}: returned {got}, but this problem needs {wanted}{weight}"
         expect.that(False, message + ("\n" + "\n".join(explained) if explained else ""))
     expect.equal(settings.get("reduction", "mean"), "mean", what=f"{what}: the loss's reduction")
     if "CrossEntropyOnProbabilities" in accepted:
         return  # its values are graded by the CrossEntropyOnProbabilities exercise
-    expect.that("value" in choice, f"{what}: the loss raised {choice.get('value_error')} on a sample of this problem")
+    expect.that(
+        "value" in choice,
+        f"{what}: the loss raised {choice.get('value_error')} on a sample of this problem",
+    )
     # The value a genuine instance of the chosen class, configured like the student's, gives.
-    genuine = {_class(c): c for c in (nn.MSELoss, nn.HuberLoss, nn.SmoothL1Loss, nn.L1Loss, nn.BCEWithLogitsLoss, nn.BCELoss, nn.CrossEntropyLoss, nn.NLLLoss)}
+    genuine = {
+        _class(c): c
+        for c in (
+            nn.MSELoss,
+            nn.HuberLoss,
+            nn.SmoothL1Loss,
+            nn.L1Loss,
+            nn.BCEWithLogitsLoss,
+            nn.BCELoss,
+            nn.CrossEntropyLoss,
+            nn.NLLLoss,
+        )
+    }
     kwargs = {key: settings[key] for key in ("delta", "beta") if type(settings.get(key)) is float}
     if pos_weight is not None:
         kwargs["pos_weight"] = torch.tensor(pos_weight, dtype=output.dtype, device=output.device)
     try:
         want = genuine[chosen](**kwargs)(output, target)
-    except (RuntimeError, ValueError) as exc:  # settings torch itself rejects, e.g. HuberLoss with delta <= 0
+    except (
+        RuntimeError,
+        ValueError,
+    ) as exc:  # settings torch itself rejects, e.g. HuberLoss with delta <= 0
         expect.that(False, f"{what}: the loss's settings {kwargs} are invalid: {exc}")
-    expect.close(choice["value"], want, what=f"{what}: the loss's value on a sample (output {tuple(output.shape)})")
+    expect.close(
+        choice["value"],
+        want,
+        what=f"{what}: the loss's value on a sample (output {tuple(output.shape)})",
+    )

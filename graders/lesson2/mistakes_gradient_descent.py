@@ -11,8 +11,11 @@ catalogue = Catalogue()
 # -- gradient_descent ------------------------------------------------------------------------------
 
 
-@catalogue.mistake("gradient_descent", "gradient ascent (x + lr * grad)",
-                   "the gradient points uphill: step against it, x - lr * grad")
+@catalogue.mistake(
+    "gradient_descent",
+    "gradient ascent (x + lr * grad)",
+    "the gradient points uphill: step against it, x - lr * grad",
+)
 def gd_ascent(loss_fn, x0, lr, steps):
     x = x0.detach()
     trajectory = [x]
@@ -24,8 +27,11 @@ def gd_ascent(loss_fn, x0, lr, steps):
     return torch.stack(trajectory)
 
 
-@catalogue.mistake("gradient_descent", "gradients accumulated in x.grad across steps",
-                   "backward() adds to x.grad: zero it before each backward (x.grad = None), or use torch.autograd.grad")
+@catalogue.mistake(
+    "gradient_descent",
+    "gradients accumulated in x.grad across steps",
+    "backward() adds to x.grad: zero it before each backward (x.grad = None), or use torch.autograd.grad",
+)
 def gd_accumulated_grad(loss_fn, x0, lr, steps):
     x = x0.detach().clone().requires_grad_(True)
     trajectory = [x.detach().clone()]
@@ -37,8 +43,11 @@ def gd_accumulated_grad(loss_fn, x0, lr, steps):
     return torch.stack(trajectory)
 
 
-@catalogue.mistake("gradient_descent", "the same tensor, updated in place, appended at every step",
-                   "every row of the trajectory is then the final point: append a copy (x.clone()) or build a new x each step")
+@catalogue.mistake(
+    "gradient_descent",
+    "the same tensor, updated in place, appended at every step",
+    "every row of the trajectory is then the final point: append a copy (x.clone()) or build a new x each step",
+)
 def gd_aliased_rows(loss_fn, x0, lr, steps):
     x = x0.detach().clone()
     trajectory = [x]
@@ -51,8 +60,11 @@ def gd_aliased_rows(loss_fn, x0, lr, steps):
     return torch.stack(trajectory)
 
 
-@catalogue.mistake("gradient_descent", "x0 updated in place",
-                   "the caller's starting point must not change: work on x0.detach().clone() or build new tensors")
+@catalogue.mistake(
+    "gradient_descent",
+    "x0 updated in place",
+    "the caller's starting point must not change: work on x0.detach().clone() or build new tensors",
+)
 def gd_modifies_x0(loss_fn, x0, lr, steps):
     trajectory = [x0.detach().clone()]
     x = x0
@@ -65,8 +77,11 @@ def gd_modifies_x0(loss_fn, x0, lr, steps):
     return torch.stack(trajectory)
 
 
-@catalogue.mistake("gradient_descent", "a trajectory without the starting point",
-                   "row 0 is x0 itself; the result has steps + 1 rows")
+@catalogue.mistake(
+    "gradient_descent",
+    "a trajectory without the starting point",
+    "row 0 is x0 itself; the result has steps + 1 rows",
+)
 def gd_missing_start(loss_fn, x0, lr, steps):
     x = x0.detach()
     trajectory = []
@@ -78,8 +93,11 @@ def gd_missing_start(loss_fn, x0, lr, steps):
     return torch.stack(trajectory) if trajectory else x0.detach()[None][:0]
 
 
-@catalogue.mistake("gradient_descent", "the gradient at x0 reused for every step",
-                   "recompute the gradient at each new point: it changes as x moves")
+@catalogue.mistake(
+    "gradient_descent",
+    "the gradient at x0 reused for every step",
+    "recompute the gradient at each new point: it changes as x moves",
+)
 def gd_frozen_gradient(loss_fn, x0, lr, steps):
     x = x0.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(loss_fn(x), x)
@@ -91,8 +109,11 @@ def gd_frozen_gradient(loss_fn, x0, lr, steps):
     return torch.stack(trajectory)
 
 
-@catalogue.mistake("gradient_descent", "a learning rate that decays as lr / (t + 1)",
-                   "plain gradient descent keeps the learning rate constant: x - lr * grad at every step")
+@catalogue.mistake(
+    "gradient_descent",
+    "a learning rate that decays as lr / (t + 1)",
+    "plain gradient descent keeps the learning rate constant: x - lr * grad at every step",
+)
 def gd_decaying_lr(loss_fn, x0, lr, steps):
     x = x0.detach()
     trajectory = [x]
@@ -104,8 +125,11 @@ def gd_decaying_lr(loss_fn, x0, lr, steps):
     return torch.stack(trajectory)
 
 
-@catalogue.mistake("gradient_descent", "steps of length lr along the normalised gradient",
-                   "the update is lr times the gradient itself, not its direction: steps shrink as the gradient does")
+@catalogue.mistake(
+    "gradient_descent",
+    "steps of length lr along the normalised gradient",
+    "the update is lr times the gradient itself, not its direction: steps shrink as the gradient does",
+)
 def gd_normalised(loss_fn, x0, lr, steps):
     x = x0.detach()
     trajectory = [x]
@@ -120,40 +144,58 @@ def gd_normalised(loss_fn, x0, lr, steps):
 # -- largest_stable_learning_rate ------------------------------------------------------------------
 
 
-@catalogue.mistake("largest_stable_learning_rate", "1 / lambda_max",
-                   "at lr = 1 / lambda_max the steepest direction is solved in one step, but gradient descent stays "
-                   "stable up to 2 / lambda_max, where 1 - lr * lambda reaches -1")
+@catalogue.mistake(
+    "largest_stable_learning_rate",
+    "1 / lambda_max",
+    "at lr = 1 / lambda_max the steepest direction is solved in one step, but gradient descent stays "
+    "stable up to 2 / lambda_max, where 1 - lr * lambda reaches -1",
+)
 def lr_one_over(hessian):
     return 1 / torch.linalg.eigvalsh(hessian)[-1]
 
 
-@catalogue.mistake("largest_stable_learning_rate", "2 / lambda_min (eigvalsh's first eigenvalue is the smallest)",
-                   "torch.linalg.eigvalsh sorts eigenvalues in ascending order: the largest is the last, [-1]")
+@catalogue.mistake(
+    "largest_stable_learning_rate",
+    "2 / lambda_min (eigvalsh's first eigenvalue is the smallest)",
+    "torch.linalg.eigvalsh sorts eigenvalues in ascending order: the largest is the last, [-1]",
+)
 def lr_smallest_eigenvalue(hessian):
     return 2 / torch.linalg.eigvalsh(hessian)[0]
 
 
-@catalogue.mistake("largest_stable_learning_rate", "the optimal step 2 / (lambda_min + lambda_max)",
-                   "that step converges fastest, but the stability limit is larger: 2 / lambda_max")
+@catalogue.mistake(
+    "largest_stable_learning_rate",
+    "the optimal step 2 / (lambda_min + lambda_max)",
+    "that step converges fastest, but the stability limit is larger: 2 / lambda_max",
+)
 def lr_optimal(hessian):
     eigenvalues = torch.linalg.eigvalsh(hessian)
     return 2 / (eigenvalues[0] + eigenvalues[-1])
 
 
-@catalogue.mistake("largest_stable_learning_rate", "2 / trace(A)",
-                   "the trace is the sum of all eigenvalues; only the largest one limits the step")
+@catalogue.mistake(
+    "largest_stable_learning_rate",
+    "2 / trace(A)",
+    "the trace is the sum of all eigenvalues; only the largest one limits the step",
+)
 def lr_trace(hessian):
     return 2 / torch.trace(hessian)
 
 
-@catalogue.mistake("largest_stable_learning_rate", "2 / the largest diagonal entry",
-                   "diagonal entries are eigenvalues only for a diagonal matrix: use torch.linalg.eigvalsh")
+@catalogue.mistake(
+    "largest_stable_learning_rate",
+    "2 / the largest diagonal entry",
+    "diagonal entries are eigenvalues only for a diagonal matrix: use torch.linalg.eigvalsh",
+)
 def lr_diagonal(hessian):
     return 2 / torch.diagonal(hessian).max()
 
 
-@catalogue.mistake("largest_stable_learning_rate", "2 / the Frobenius norm",
-                   "the Frobenius norm sqrt(sum of lambda^2) exceeds lambda_max: use the largest eigenvalue itself")
+@catalogue.mistake(
+    "largest_stable_learning_rate",
+    "2 / the Frobenius norm",
+    "the Frobenius norm sqrt(sum of lambda^2) exceeds lambda_max: use the largest eigenvalue itself",
+)
 def lr_frobenius(hessian):
     return 2 / torch.linalg.matrix_norm(hessian)
 
@@ -161,8 +203,11 @@ def lr_frobenius(hessian):
 # -- minimize ---------------------------------------------------------------------------------------
 
 
-@catalogue.mistake("minimize", "convergence judged by the change in the loss instead of the gradient's norm",
-                   "stop when the gradient's Euclidean norm is at most tol; a small change in the loss can also mean a slow crawl")
+@catalogue.mistake(
+    "minimize",
+    "convergence judged by the change in the loss instead of the gradient's norm",
+    "stop when the gradient's Euclidean norm is at most tol; a small change in the loss can also mean a slow crawl",
+)
 def mz_loss_change(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     previous = None
@@ -183,9 +228,12 @@ def mz_loss_change(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_fact
         x = x - lr * grad
 
 
-@catalogue.mistake("minimize", "divergence detected only when the loss is nan",
-                   "an infinite loss, or one that grew past divergence_factor times the first, has diverged too: "
-                   "test not math.isfinite(loss) or loss > divergence_factor * first_loss")
+@catalogue.mistake(
+    "minimize",
+    "divergence detected only when the loss is nan",
+    "an infinite loss, or one that grew past divergence_factor times the first, has diverged too: "
+    "test not math.isfinite(loss) or loss > divergence_factor * first_loss",
+)
 def mz_nan_only(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     for step in range(max_steps + 1):
@@ -202,8 +250,11 @@ def mz_nan_only(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=
         x = x - lr * grad
 
 
-@catalogue.mistake("minimize", "divergence detected only once the loss is infinite or nan",
-                   "also stop when the loss exceeds divergence_factor times the first loss: waiting for an overflow wastes the run")
+@catalogue.mistake(
+    "minimize",
+    "divergence detected only once the loss is infinite or nan",
+    "also stop when the loss exceeds divergence_factor times the first loss: waiting for an overflow wastes the run",
+)
 def mz_no_growth_check(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     for step in range(max_steps + 1):
@@ -220,8 +271,11 @@ def mz_no_growth_check(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_
         x = x - lr * grad
 
 
-@catalogue.mistake("minimize", "the loop's iterations counted instead of the updates",
-                   "steps is the number of updates made before stopping: 0 when x0 already satisfies a rule")
+@catalogue.mistake(
+    "minimize",
+    "the loop's iterations counted instead of the updates",
+    "steps is the number of updates made before stopping: 0 when x0 already satisfies a rule",
+)
 def mz_counts_iterations(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     for step in range(max_steps + 1):
@@ -240,8 +294,11 @@ def mz_counts_iterations(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergenc
         x = x - lr * grad
 
 
-@catalogue.mistake("minimize", "the squared gradient norm compared with tol",
-                   "compare the norm itself, torch.linalg.vector_norm(grad), with tol")
+@catalogue.mistake(
+    "minimize",
+    "the squared gradient norm compared with tol",
+    "compare the norm itself, torch.linalg.vector_norm(grad), with tol",
+)
 def mz_squared_norm(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     for step in range(max_steps + 1):
@@ -260,8 +317,11 @@ def mz_squared_norm(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_fac
         x = x - lr * grad
 
 
-@catalogue.mistake("minimize", "the largest gradient entry compared with tol (the max norm)",
-                   "use the Euclidean norm over all elements, torch.linalg.vector_norm(grad)")
+@catalogue.mistake(
+    "minimize",
+    "the largest gradient entry compared with tol (the max norm)",
+    "use the Euclidean norm over all elements, torch.linalg.vector_norm(grad)",
+)
 def mz_max_norm(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     for step in range(max_steps + 1):
@@ -280,8 +340,11 @@ def mz_max_norm(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=
         x = x - lr * grad
 
 
-@catalogue.mistake("minimize", "growth measured against the previous loss instead of the first",
-                   "a diverging loss grows by a modest factor per step: compare with divergence_factor times the loss at x0")
+@catalogue.mistake(
+    "minimize",
+    "growth measured against the previous loss instead of the first",
+    "a diverging loss grows by a modest factor per step: compare with divergence_factor times the loss at x0",
+)
 def mz_previous_loss(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
     x = x0.detach()
     previous = None
@@ -290,7 +353,9 @@ def mz_previous_loss(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_fa
         loss = loss_fn(x)
         (grad,) = torch.autograd.grad(loss, x)
         x, loss = x.detach(), loss.item()
-        if not math.isfinite(loss) or (previous is not None and loss > divergence_factor * previous):
+        if not math.isfinite(loss) or (
+            previous is not None and loss > divergence_factor * previous
+        ):
             return x, step, "diverged"
         if torch.linalg.vector_norm(grad) <= tol:
             return x, step, "converged"

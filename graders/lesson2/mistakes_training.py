@@ -9,15 +9,21 @@ catalogue = Catalogue()
 # -- train_epoch ----------------------------------------------------------------------------------------
 
 
-@catalogue.mistake("train_epoch", "gradients never zeroed",
-                   "backward() adds to p.grad: call optimizer.zero_grad() before each backward, or every step "
-                   "uses the sum of all gradients so far")
+@catalogue.mistake(
+    "train_epoch",
+    "gradients never zeroed",
+    "backward() adds to p.grad: call optimizer.zero_grad() before each backward, or every step "
+    "uses the sum of all gradients so far",
+)
 def te_no_zero_grad(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         optimizer.step()
@@ -26,14 +32,20 @@ def te_no_zero_grad(model, loader, loss_fn, optimizer):
     return total / count
 
 
-@catalogue.mistake("train_epoch", "gradients zeroed between backward() and step()",
-                   "zero_grad() then erases the gradients the step needs: call it before the forward pass (or right after step())")
+@catalogue.mistake(
+    "train_epoch",
+    "gradients zeroed between backward() and step()",
+    "zero_grad() then erases the gradients the step needs: call it before the forward pass (or right after step())",
+)
 def te_zero_before_step(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         optimizer.zero_grad()
@@ -43,14 +55,20 @@ def te_zero_before_step(model, loader, loss_fn, optimizer):
     return total / count
 
 
-@catalogue.mistake("train_epoch", "optimizer.step() before loss.backward()",
-                   "the step uses p.grad, which backward() fills: forward, backward, then step")
+@catalogue.mistake(
+    "train_epoch",
+    "optimizer.step() before loss.backward()",
+    "the step uses p.grad, which backward() fills: forward, backward, then step",
+)
 def te_step_before_backward(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         optimizer.step()
@@ -60,13 +78,19 @@ def te_step_before_backward(model, loader, loss_fn, optimizer):
     return total / count
 
 
-@catalogue.mistake("train_epoch", "a model left in evaluation mode",
-                   "call model.train() first: after evaluate() BatchNorm and Dropout would keep their inference behaviour")
+@catalogue.mistake(
+    "train_epoch",
+    "a model left in evaluation mode",
+    "call model.train() first: after evaluate() BatchNorm and Dropout would keep their inference behaviour",
+)
 def te_no_train_mode(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         loss.backward()
@@ -76,14 +100,20 @@ def te_no_train_mode(model, loader, loss_fn, optimizer):
     return total / count
 
 
-@catalogue.mistake("train_epoch", "the mean of the batch losses, unweighted",
-                   "a smaller last batch would count as much as a full one: weight each batch's loss by its size")
+@catalogue.mistake(
+    "train_epoch",
+    "the mean of the batch losses, unweighted",
+    "a smaller last batch would count as much as a full one: weight each batch's loss by its size",
+)
 def te_unweighted_mean(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     model.train()
     losses = []
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         loss.backward()
@@ -92,15 +122,21 @@ def te_unweighted_mean(model, loader, loss_fn, optimizer):
     return sum(losses) / len(losses)
 
 
-@catalogue.mistake("train_epoch", "the loss tensor itself accumulated",
-                   "total += loss keeps every batch's autograd graph alive until the epoch ends: accumulate loss.item() "
-                   "(or loss.detach()) and return a Python float")
+@catalogue.mistake(
+    "train_epoch",
+    "the loss tensor itself accumulated",
+    "total += loss keeps every batch's autograd graph alive until the epoch ends: accumulate loss.item() "
+    "(or loss.detach()) and return a Python float",
+)
 def te_accumulates_graph(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         loss.backward()
@@ -110,8 +146,12 @@ def te_accumulates_graph(model, loader, loss_fn, optimizer):
     return total / count
 
 
-@catalogue.mistake("train_epoch", "batches left where the loader put them",
-                   "move inputs and targets to the model's device, next(model.parameters()).device, with .to(device, non_blocking=True)")
+@catalogue.mistake(
+    "train_epoch",
+    "batches left where the loader put them",
+    "move inputs and targets to the model's device, next(model.parameters()).device, with "
+    ".to(device, non_blocking=True)",
+)
 def te_not_moved(model, loader, loss_fn, optimizer):
     model.train()
     total, count = 0.0, 0
@@ -125,8 +165,11 @@ def te_not_moved(model, loader, loss_fn, optimizer):
     return total / count
 
 
-@catalogue.mistake("train_epoch", "blocking copies to the device",
-                   "pass non_blocking=True to .to(): from pinned memory the copy then overlaps with the GPU's work")
+@catalogue.mistake(
+    "train_epoch",
+    "blocking copies to the device",
+    "pass non_blocking=True to .to(): from pinned memory the copy then overlaps with the GPU's work",
+)
 def te_blocking_copies(model, loader, loss_fn, optimizer):
     device = next(model.parameters()).device
     model.train()
@@ -145,73 +188,106 @@ def te_blocking_copies(model, loader, loss_fn, optimizer):
 # -- evaluate -------------------------------------------------------------------------------------------
 
 
-@catalogue.mistake("evaluate", "a model left in training mode",
-                   "call model.eval(): in training mode BatchNorm normalises with the batch's statistics and updates its running ones")
+@catalogue.mistake(
+    "evaluate",
+    "a model left in training mode",
+    "call model.eval(): in training mode BatchNorm normalises with the batch's statistics and updates its running ones",
+)
 def ev_no_eval_mode(model, loader, loss_fn):
     device = next(model.parameters()).device
     total, count = 0.0, 0
     with torch.no_grad():
         for inputs, targets in loader:
-            inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+            inputs, targets = (
+                inputs.to(device, non_blocking=True),
+                targets.to(device, non_blocking=True),
+            )
             total += loss_fn(model(inputs), targets).item() * len(inputs)
             count += len(inputs)
     return total / count
 
 
-@catalogue.mistake("evaluate", "an autograd graph recorded during evaluation",
-                   "wrap the loop in torch.no_grad(): nothing is backpropagated, so recording the graph wastes memory and time")
+@catalogue.mistake(
+    "evaluate",
+    "an autograd graph recorded during evaluation",
+    "wrap the loop in torch.no_grad(): nothing is backpropagated, so recording the graph wastes memory and time",
+)
 def ev_records_graph(model, loader, loss_fn):
     device = next(model.parameters()).device
     model.eval()
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        inputs, targets = (
+            inputs.to(device, non_blocking=True),
+            targets.to(device, non_blocking=True),
+        )
         total += loss_fn(model(inputs), targets).item() * len(inputs)
         count += len(inputs)
     return total / count
 
 
-@catalogue.mistake("evaluate", "the mean of the batch losses, unweighted",
-                   "weight each batch's loss by its number of examples: the last batch may be smaller")
+@catalogue.mistake(
+    "evaluate",
+    "the mean of the batch losses, unweighted",
+    "weight each batch's loss by its number of examples: the last batch may be smaller",
+)
 def ev_unweighted_mean(model, loader, loss_fn):
     device = next(model.parameters()).device
     model.eval()
     losses = []
     with torch.no_grad():
         for inputs, targets in loader:
-            inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+            inputs, targets = (
+                inputs.to(device, non_blocking=True),
+                targets.to(device, non_blocking=True),
+            )
             losses.append(loss_fn(model(inputs), targets).item())
     return sum(losses) / len(losses)
 
 
-@catalogue.mistake("evaluate", "the sum of the batch losses",
-                   "divide the size-weighted sum by the number of examples seen")
+@catalogue.mistake(
+    "evaluate",
+    "the sum of the batch losses",
+    "divide the size-weighted sum by the number of examples seen",
+)
 def ev_sum(model, loader, loss_fn):
     device = next(model.parameters()).device
     model.eval()
     total = 0.0
     with torch.no_grad():
         for inputs, targets in loader:
-            inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+            inputs, targets = (
+                inputs.to(device, non_blocking=True),
+                targets.to(device, non_blocking=True),
+            )
             total += loss_fn(model(inputs), targets).item()
     return total
 
 
-@catalogue.mistake("evaluate", "a division by len(loader) * batch_size",
-                   "the last batch may be smaller: count the examples actually seen, len(inputs) per batch")
+@catalogue.mistake(
+    "evaluate",
+    "a division by len(loader) * batch_size",
+    "the last batch may be smaller: count the examples actually seen, len(inputs) per batch",
+)
 def ev_overcounted(model, loader, loss_fn):
     device = next(model.parameters()).device
     model.eval()
     total = 0.0
     with torch.no_grad():
         for inputs, targets in loader:
-            inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+            inputs, targets = (
+                inputs.to(device, non_blocking=True),
+                targets.to(device, non_blocking=True),
+            )
             total += loss_fn(model(inputs), targets).item() * len(inputs)
     return total / (len(loader) * loader.batch_size)
 
 
-@catalogue.mistake("evaluate", "batches left where the loader put them",
-                   "move inputs and targets to the model's device with .to(device, non_blocking=True)")
+@catalogue.mistake(
+    "evaluate",
+    "batches left where the loader put them",
+    "move inputs and targets to the model's device with .to(device, non_blocking=True)",
+)
 def ev_not_moved(model, loader, loss_fn):
     model.eval()
     total, count = 0.0, 0
@@ -225,8 +301,11 @@ def ev_not_moved(model, loader, loss_fn):
 # -- sgd_linear_regression ----------------------------------------------------------------------------------
 
 
-@catalogue.mistake("sgd_linear_regression", "the gradient of the batch's summed loss (no division by the batch size)",
-                   "the loss is the batch's mean squared error: divide the gradient by B, or the step grows with the batch")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "the gradient of the batch's summed loss (no division by the batch size)",
+    "the loss is the batch's mean squared error: divide the gradient by B, or the step grows with the batch",
+)
 def sgd_summed(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
@@ -242,8 +321,11 @@ def sgd_summed(X, y, *, lr, batch_size, epochs, seed=0):
     return w, b
 
 
-@catalogue.mistake("sgd_linear_regression", "a bias that is never updated",
-                   "b has its own gradient, (2 / B) * sum of the residuals: update it at every step as well")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "a bias that is never updated",
+    "b has its own gradient, (2 / B) * sum of the residuals: update it at every step as well",
+)
 def sgd_fixed_bias(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
@@ -258,8 +340,11 @@ def sgd_fixed_bias(X, y, *, lr, batch_size, epochs, seed=0):
     return w, b
 
 
-@catalogue.mistake("sgd_linear_regression", "one shuffle reused for every epoch",
-                   "draw a new permutation from the generator at the start of each epoch")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "one shuffle reused for every epoch",
+    "draw a new permutation from the generator at the start of each epoch",
+)
 def sgd_one_shuffle(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
@@ -274,8 +359,11 @@ def sgd_one_shuffle(X, y, *, lr, batch_size, epochs, seed=0):
     return w, b
 
 
-@catalogue.mistake("sgd_linear_regression", "batches in the data's own order, never shuffled",
-                   "shuffle every epoch with torch.randperm(N, generator=generator)")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "batches in the data's own order, never shuffled",
+    "shuffle every epoch with torch.randperm(N, generator=generator)",
+)
 def sgd_no_shuffle(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
@@ -288,8 +376,11 @@ def sgd_no_shuffle(X, y, *, lr, batch_size, epochs, seed=0):
     return w, b
 
 
-@catalogue.mistake("sgd_linear_regression", "the incomplete last batch skipped",
-                   "keep the last, smaller batch: every example contributes once per epoch")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "the incomplete last batch skipped",
+    "keep the last, smaller batch: every example contributes once per epoch",
+)
 def sgd_drops_last(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
@@ -305,8 +396,11 @@ def sgd_drops_last(X, y, *, lr, batch_size, epochs, seed=0):
     return w, b
 
 
-@catalogue.mistake("sgd_linear_regression", "the gradient of half the mean squared error",
-                   "d/dw mean(r²) = (2 / B) X_Bᵀ r: keep the factor 2")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "the gradient of half the mean squared error",
+    "d/dw mean(r²) = (2 / B) X_Bᵀ r: keep the factor 2",
+)
 def sgd_half(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
@@ -322,8 +416,11 @@ def sgd_half(X, y, *, lr, batch_size, epochs, seed=0):
     return w, b
 
 
-@catalogue.mistake("sgd_linear_regression", "a division by N instead of the batch size",
-                   "each step follows the gradient of its own batch's mean: divide by the batch's size B")
+@catalogue.mistake(
+    "sgd_linear_regression",
+    "a division by N instead of the batch size",
+    "each step follows the gradient of its own batch's mean: divide by the batch's size B",
+)
 def sgd_divided_by_n(X, y, *, lr, batch_size, epochs, seed=0):
     n, d = X.shape
     w = torch.zeros(d, dtype=X.dtype, device=X.device)

@@ -9,7 +9,7 @@ labelled part that differs, and the mistakes whose result on the same inputs is 
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 
@@ -27,7 +27,9 @@ def first_difference(got, want, tolerance: Tolerance, label: str = "") -> str | 
         for key, value in want.items():
             if key not in got:
                 return f"{where}{key} is missing"
-            problem = first_difference(got[key], value, tolerance, f"{label}, {key}" if label else str(key))
+            problem = first_difference(
+                got[key], value, tolerance, f"{label}, {key}" if label else str(key)
+            )
             if problem is not None:
                 return problem
         return None
@@ -44,7 +46,11 @@ def first_difference(got, want, tolerance: Tolerance, label: str = "") -> str | 
     if isinstance(want, (torch.Tensor, int, float)):
         problem = difference(got, want, tolerance)
         return None if problem is None else where + problem
-    return None if got == want and type(got) is type(want) else f"{where}got {describe(got)}, expected {describe(want)}"
+    return (
+        None
+        if got == want and type(got) is type(want)
+        else f"{where}got {describe(got)}, expected {describe(want)}"
+    )
 
 
 def tolerance_for(expect: Expect, want) -> Tolerance:
@@ -63,7 +69,9 @@ def _tensors(value):
             yield from _tensors(item)
 
 
-def matching(expect: Expect, got, want, mistakes: Iterable[Mistake], recompute: Callable | None) -> list[Mistake]:
+def matching(
+    expect: Expect, got, want, mistakes: Iterable[Mistake], recompute: Callable | None
+) -> list[Mistake]:
     """The mistakes whose result on the same inputs equals the student's (and differs from the reference)."""
     if recompute is None:
         return []
@@ -74,12 +82,24 @@ def matching(expect: Expect, got, want, mistakes: Iterable[Mistake], recompute: 
             wrong = recompute(mistake.function)
         except Exception:
             continue
-        if first_difference(got, wrong, tolerance) is None and first_difference(want, wrong, tolerance) is not None:
+        if (
+            first_difference(got, wrong, tolerance) is None
+            and first_difference(want, wrong, tolerance) is not None
+        ):
             found.append(mistake)
     return found
 
 
-def check(expect: Expect, got, want, *, what: str, mistakes: Iterable[Mistake] = (), recompute: Callable | None = None, hint: str = "") -> None:
+def check(
+    expect: Expect,
+    got,
+    want,
+    *,
+    what: str,
+    mistakes: Iterable[Mistake] = (),
+    recompute: Callable | None = None,
+    hint: str = "",
+) -> None:
     """Fail unless ``got`` matches ``want`` part by part, naming the matched mistakes."""
     problem = first_difference(got, want, tolerance_for(expect, want))
     if problem is None:

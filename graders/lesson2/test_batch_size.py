@@ -13,7 +13,6 @@ import torch
 
 from graders import reference
 from graders.compare import describe_call
-
 from graders.worker.probes.lesson2 import build_model
 
 from . import structured
@@ -26,21 +25,30 @@ ref = reference.load("lesson2.batch_size")
 
 
 def regression_batch(gen, dtype, n, d):
-    return gen.normal(n, d, dtype=dtype), gen.normal(n, dtype=dtype), gen.normal(d, dtype=dtype), gen.normal(dtype=dtype)
+    return (
+        gen.normal(n, d, dtype=dtype),
+        gen.normal(n, dtype=dtype),
+        gen.normal(d, dtype=dtype),
+        gen.normal(dtype=dtype),
+    )
 
 
 def labelled_gradients(result):
-    grad_w, grad_b = result if isinstance(result, (tuple, list)) and len(result) == 2 else (result, None)
+    grad_w, grad_b = (
+        result if isinstance(result, (tuple, list)) and len(result) == 2 else (result, None)
+    )
     return {"grad_w": grad_w, "grad_b": grad_b}
 
 
 def check_per_example(expect, got, args):
     structured.check(
-        expect, labelled_gradients(got), labelled_gradients(ref.per_example_gradients(*args)),
+        expect,
+        labelled_gradients(got),
+        labelled_gradients(ref.per_example_gradients(*args)),
         what=describe_call("per_example_gradients", *args),
         mistakes=catalogue.of("per_example_gradients"),
         recompute=lambda wrong: labelled_gradients(wrong(*args)),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson2.per_example_gradients", weight=2)
@@ -78,11 +86,13 @@ def check_variance(student, expect, grads, batch_size, want=None, what=""):
         what=what or describe_call("minibatch_gradient_variance", grads, batch_size),
         mistakes=catalogue.of("minibatch_gradient_variance"),
         recompute=lambda wrong: wrong(grads, batch_size),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson2.minibatch_gradient_variance", weight=3)
-@pytest.mark.parametrize("n, p, batch_size", VARIANCE_CASES, ids=[f"N{n}-P{p}-B{b}" for n, p, b in VARIANCE_CASES])
+@pytest.mark.parametrize(
+    "n, p, batch_size", VARIANCE_CASES, ids=[f"N{n}-P{p}-B{b}" for n, p, b in VARIANCE_CASES]
+)
 def test_minibatch_gradient_variance_values(student, expect, gen, dtype, n, p, batch_size):
     grads = gen.normal(n, p, dtype=dtype, scale=2.0, shift=1.0)
     check_variance(student, expect, grads, batch_size)
@@ -90,13 +100,18 @@ def test_minibatch_gradient_variance_values(student, expect, gen, dtype, n, p, b
 
 @pytest.mark.exercise("lesson2.minibatch_gradient_variance", weight=1)
 @pytest.mark.parametrize("batch_size", (2, 3))
-def test_minibatch_gradient_variance_equals_the_average_over_every_batch(student, expect, gen, batch_size):
+def test_minibatch_gradient_variance_equals_the_average_over_every_batch(
+    student, expect, gen, batch_size
+):
     """For N = 6 the expectation is an average over all C(6, B) batches, computed here by enumeration."""
     grads = gen.normal(6, 3, scale=2.0, shift=1.0)
     full = grads.mean(dim=0)
     batches = [list(b) for b in itertools.combinations(range(6), batch_size)]
     exact = torch.stack([((grads[b].mean(dim=0) - full) ** 2).sum() for b in batches]).mean()
-    what = f"minibatch_gradient_variance(float64 tensor (6, 3), {batch_size}) against the average of |batch mean - full mean|² over all {len(batches)} batches"
+    what = (
+        f"minibatch_gradient_variance(float64 tensor (6, 3), {batch_size}) against the average of "
+        f"|batch mean - full mean|² over all {len(batches)} batches"
+    )
     check_variance(student, expect, grads, batch_size, want=exact, what=what)
 
 
@@ -105,17 +120,29 @@ def test_minibatch_gradient_variance_equals_the_average_over_every_batch(student
 # (layers, sample shape, parameters, values kept per example: the input plus every layer's output),
 # counted by hand from the layer sizes.
 MODELS = {
-    "mlp": ([["Linear", 20, 64], ["ReLU"], ["Linear", 64, 10]], (20,), 20 * 64 + 64 + 64 * 10 + 10, 20 + 64 + 64 + 10),
-    "cnn": (
-        [["Conv2d", 3, 8, 3], ["ReLU"], ["MaxPool2d", 2], ["Flatten"], ["Linear", 392, 10]], (3, 16, 16),
-        8 * 3 * 3 * 3 + 8 + 392 * 10 + 10, 3 * 16 * 16 + 8 * 14 * 14 * 2 + 392 * 2 + 10,
+    "mlp": (
+        [["Linear", 20, 64], ["ReLU"], ["Linear", 64, 10]],
+        (20,),
+        20 * 64 + 64 + 64 * 10 + 10,
+        20 + 64 + 64 + 10,
     ),
-    "deep": ([["Linear", 5, 5], ["Tanh"], ["Linear", 5, 5], ["Tanh"], ["Linear", 5, 1]], (5,), 30 + 30 + 6, 5 * 5 + 1),
-}  # fmt: skip
+    "cnn": (
+        [["Conv2d", 3, 8, 3], ["ReLU"], ["MaxPool2d", 2], ["Flatten"], ["Linear", 392, 10]],
+        (3, 16, 16),
+        8 * 3 * 3 * 3 + 8 + 392 * 10 + 10,
+        3 * 16 * 16 + 8 * 14 * 14 * 2 + 392 * 2 + 10,
+    ),
+    "deep": (
+        [["Linear", 5, 5], ["Tanh"], ["Linear", 5, 5], ["Tanh"], ["Linear", 5, 1]],
+        (5,),
+        30 + 30 + 6,
+        5 * 5 + 1,
+    ),
+}
 
 
 def budget(model, dtype, optimizer_slots, batch_size, spare):
-    """The bytes ``batch_size`` examples need, plus ``spare`` bytes ("almost-one-more": one byte short of another example)."""
+    """The bytes ``batch_size`` examples need, plus ``spare`` ("almost-one-more": a byte short of another example)."""
     _, _, parameters, per_example = MODELS[model]
     size = torch.empty((), dtype=dtype).element_size()
     if spare == "almost-one-more":
@@ -126,30 +153,56 @@ def budget(model, dtype, optimizer_slots, batch_size, spare):
 def check_batch_size(student, expect, model, dtype, optimizer_slots, memory_budget):
     layers, sample_shape, _, _ = MODELS[model]
     outcome = student.probe(
-        "batch_size_for_model", layers=layers, seed=0, dtype=dtype, sample_shape=sample_shape,
-        memory_budget=memory_budget, optimizer_slots=optimizer_slots,
-    )  # fmt: skip
+        "batch_size_for_model",
+        layers=layers,
+        seed=0,
+        dtype=dtype,
+        sample_shape=sample_shape,
+        memory_budget=memory_budget,
+        optimizer_slots=optimizer_slots,
+    )
     network = build_model(layers, seed=0, dtype=dtype)
-    what = f"max_batch_size(the {model} model in {str(dtype)[6:]}, {sample_shape}, memory_budget={memory_budget}, optimizer_slots={optimizer_slots})"
+    what = (
+        f"max_batch_size(the {model} model in {str(dtype)[6:]}, {sample_shape}, "
+        f"memory_budget={memory_budget}, optimizer_slots={optimizer_slots})"
+    )
     expect.close(
-        outcome["value"], ref.max_batch_size(network, sample_shape, memory_budget, optimizer_slots),
+        outcome["value"],
+        ref.max_batch_size(network, sample_shape, memory_budget, optimizer_slots),
         what=what,
         mistakes=catalogue.of("max_batch_size"),
-        recompute=lambda wrong: wrong(build_model(layers, seed=0, dtype=dtype), sample_shape, memory_budget, optimizer_slots),
-    )  # fmt: skip
-    expect.that(not outcome["model_changed"], f"{what} changed the model's parameters: only measure it")
+        recompute=lambda wrong: wrong(
+            build_model(layers, seed=0, dtype=dtype), sample_shape, memory_budget, optimizer_slots
+        ),
+    )
+    expect.that(
+        not outcome["model_changed"], f"{what} changed the model's parameters: only measure it"
+    )
 
 
-BUDGETS = (("mlp", 2, 37, "almost-one-more"), ("cnn", 1, 5, 0), ("cnn", 0, 12, "almost-one-more"), ("deep", 2, 1000, 3))
+BUDGETS = (
+    ("mlp", 2, 37, "almost-one-more"),
+    ("cnn", 1, 5, 0),
+    ("cnn", 0, 12, "almost-one-more"),
+    ("deep", 2, 1000, 3),
+)
 
 
 @pytest.mark.exercise("lesson2.max_batch_size", weight=3)
 @pytest.mark.parametrize(
-    "model, optimizer_slots, batch_size, spare", BUDGETS,
+    "model, optimizer_slots, batch_size, spare",
+    BUDGETS,
     ids=[f"{m}-slots{s}-B{b}-{'exact' if r == 0 else 'spare'}" for m, s, b, r in BUDGETS],
-)  # fmt: skip
+)
 def test_max_batch_size_values(student, expect, dtype, model, optimizer_slots, batch_size, spare):
-    check_batch_size(student, expect, model, dtype, optimizer_slots, budget(model, dtype, optimizer_slots, batch_size, spare))
+    check_batch_size(
+        student,
+        expect,
+        model,
+        dtype,
+        optimizer_slots,
+        budget(model, dtype, optimizer_slots, batch_size, spare),
+    )
 
 
 @pytest.mark.exercise("lesson2.max_batch_size", weight=1)

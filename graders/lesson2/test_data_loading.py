@@ -25,9 +25,18 @@ def run_epochs(function, inputs, targets, batch_size, shuffle, seed, drop_last, 
     """What the probe does, here: ``epochs`` calls sharing one generator seeded with ``seed``."""
     generator = torch.Generator().manual_seed(seed)
     return [
-        list(function(inputs, targets, batch_size, shuffle=shuffle, generator=generator, drop_last=drop_last))
+        list(
+            function(
+                inputs,
+                targets,
+                batch_size,
+                shuffle=shuffle,
+                generator=generator,
+                drop_last=drop_last,
+            )
+        )
         for _ in range(epochs)
-    ]  # fmt: skip
+    ]
 
 
 def labelled_epochs(epochs):
@@ -35,15 +44,22 @@ def labelled_epochs(epochs):
     for e, batches in enumerate(epochs, start=1):
         labelled[f"epoch {e}"] = {"number of batches": len(batches)}
         for b, (inputs, targets) in enumerate(batches, start=1):
-            labelled[f"epoch {e}"][f"batch {b}"] = {"targets (the examples' indices)": targets, "inputs": inputs}
+            labelled[f"epoch {e}"][f"batch {b}"] = {
+                "targets (the examples' indices)": targets,
+                "inputs": inputs,
+            }
     return labelled
 
 
-def check_minibatches(student, expect, gen, dtype, seed, n, batch_size, *, shuffle, drop_last, epochs):
+def check_minibatches(
+    student, expect, gen, dtype, seed, n, batch_size, *, shuffle, drop_last, epochs
+):
     inputs = gen.normal(n, 3, dtype=dtype)
     targets = torch.arange(n, dtype=dtype, device=gen.device)
     # The generator's seed differs from the global one, so ignoring the generator shows.
-    settings = dict(batch_size=batch_size, shuffle=shuffle, seed=seed + 1, drop_last=drop_last, epochs=epochs)
+    settings = dict(
+        batch_size=batch_size, shuffle=shuffle, seed=seed + 1, drop_last=drop_last, epochs=epochs
+    )
     got = student.probe("collect_minibatches", inputs=inputs, targets=targets, **settings)
 
     def recompute(function):
@@ -52,12 +68,15 @@ def check_minibatches(student, expect, gen, dtype, seed, n, batch_size, *, shuff
             return labelled_epochs(run_epochs(function, inputs, targets, **settings))
 
     structured.check(
-        expect, labelled_epochs(got), labelled_epochs(run_epochs(ref.iterate_minibatches, inputs, targets, **settings)),
-        what=f"iterate_minibatches over {n} examples, batch_size={batch_size}, shuffle={shuffle}, drop_last={drop_last}, "
+        expect,
+        labelled_epochs(got),
+        labelled_epochs(run_epochs(ref.iterate_minibatches, inputs, targets, **settings)),
+        what=f"iterate_minibatches over {n} examples, batch_size={batch_size}, shuffle={shuffle}, "
+        f"drop_last={drop_last}, "
         f"{epochs} epoch(s) from one generator",
         mistakes=catalogue.of("iterate_minibatches"),
         recompute=recompute,
-    )  # fmt: skip
+    )
 
 
 SEQUENTIAL = ((10, 3, False), (10, 3, True), (12, 4, True), (5, 8, False), (7, 1, False))
@@ -69,15 +88,41 @@ def case_id(n, batch_size, drop_last):
 
 
 @pytest.mark.exercise("lesson2.iterate_minibatches", weight=1.5)
-@pytest.mark.parametrize("n, batch_size, drop_last", SEQUENTIAL, ids=[case_id(*c) for c in SEQUENTIAL])
+@pytest.mark.parametrize(
+    "n, batch_size, drop_last", SEQUENTIAL, ids=[case_id(*c) for c in SEQUENTIAL]
+)
 def test_iterate_minibatches_in_order(student, expect, gen, seed, n, batch_size, drop_last):
-    check_minibatches(student, expect, gen, torch.float64, seed, n, batch_size, shuffle=False, drop_last=drop_last, epochs=1)
+    check_minibatches(
+        student,
+        expect,
+        gen,
+        torch.float64,
+        seed,
+        n,
+        batch_size,
+        shuffle=False,
+        drop_last=drop_last,
+        epochs=1,
+    )
 
 
 @pytest.mark.exercise("lesson2.iterate_minibatches", weight=2.5)
 @pytest.mark.parametrize("n, batch_size, drop_last", SHUFFLED, ids=[case_id(*c) for c in SHUFFLED])
-def test_iterate_minibatches_shuffled_by_the_generator(student, expect, gen, dtype, seed, n, batch_size, drop_last):
-    check_minibatches(student, expect, gen, dtype, seed, n, batch_size, shuffle=True, drop_last=drop_last, epochs=2)
+def test_iterate_minibatches_shuffled_by_the_generator(
+    student, expect, gen, dtype, seed, n, batch_size, drop_last
+):
+    check_minibatches(
+        student,
+        expect,
+        gen,
+        dtype,
+        seed,
+        n,
+        batch_size,
+        shuffle=True,
+        drop_last=drop_last,
+        epochs=2,
+    )
 
 
 # -- make_dataloader ------------------------------------------------------------------------------------
@@ -94,33 +139,49 @@ def labelled_loader(description, keys):
             continue
         for e, batches in enumerate(description.get("epochs") or [], start=1):
             labelled[f"epoch {e}"] = {"number of batches": len(batches)}
-            labelled[f"epoch {e}"].update({f"batch {b} (indices)": batch for b, batch in enumerate(batches, start=1)})
+            labelled[f"epoch {e}"].update(
+                {f"batch {b} (indices)": batch for b, batch in enumerate(batches, start=1)}
+            )
     return labelled
 
 
-def check_loader(student, expect, keys, *, size, batch_size, train, device="cpu", seed=0, num_workers=0):
-    settings = dict(batch_size=batch_size, train=train, device=device, seed=seed, num_workers=num_workers)
+def check_loader(
+    student, expect, keys, *, size, batch_size, train, device="cpu", seed=0, num_workers=0
+):
+    settings = dict(
+        batch_size=batch_size, train=train, device=device, seed=seed, num_workers=num_workers
+    )
     got = student.probe("dataloader_configuration", size=size, **settings)
 
     def describe(function):
         with torch.random.fork_rng(devices=[]):
-            return labelled_loader(describe_loader(function(TensorDataset(torch.arange(size)), **settings)), keys)
+            return labelled_loader(
+                describe_loader(function(TensorDataset(torch.arange(size)), **settings)), keys
+            )
 
     shown = ", ".join(f"{k}={v!r}" for k, v in settings.items())
     structured.check(
-        expect, labelled_loader(got, keys), describe(ref.make_dataloader),
+        expect,
+        labelled_loader(got, keys),
+        describe(ref.make_dataloader),
         what=f"make_dataloader(a dataset of {size} examples, {shown})",
         mistakes=catalogue.of("make_dataloader"),
         recompute=describe,
-    )  # fmt: skip
+    )
 
 
 LOADING = ("batch_size", "shuffled", "drop_last", "epochs")
 
 
 @pytest.mark.exercise("lesson2.make_dataloader", weight=2)
-@pytest.mark.parametrize("size, batch_size, seed", ((10, 3, 0), (16, 4, 7), (11, 5, 123)), ids=("N10-B3", "N16-B4", "N11-B5"))
-def test_training_loader_shuffles_reproducibly_in_full_batches(student, expect, size, batch_size, seed):
+@pytest.mark.parametrize(
+    "size, batch_size, seed",
+    ((10, 3, 0), (16, 4, 7), (11, 5, 123)),
+    ids=("N10-B3", "N16-B4", "N11-B5"),
+)
+def test_training_loader_shuffles_reproducibly_in_full_batches(
+    student, expect, size, batch_size, seed
+):
     check_loader(student, expect, LOADING, size=size, batch_size=batch_size, train=True, seed=seed)
 
 
@@ -131,7 +192,11 @@ def test_evaluation_loader_visits_every_example_once_in_order(student, expect, s
 
 
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
-@pytest.mark.parametrize("device, train", (("cuda", True), ("cuda:0", False), ("cpu", True)), ids=("cuda-train", "cuda0-eval", "cpu-train"))
+@pytest.mark.parametrize(
+    "device, train",
+    (("cuda", True), ("cuda:0", False), ("cpu", True)),
+    ids=("cuda-train", "cuda0-eval", "cpu-train"),
+)
 def test_pinned_memory_only_for_a_cuda_device(student, expect, device, train):
     check_loader(student, expect, ("pin_memory",), size=8, batch_size=4, train=train, device=device)
 
@@ -139,7 +204,15 @@ def test_pinned_memory_only_for_a_cuda_device(student, expect, device, train):
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
 @pytest.mark.parametrize("num_workers", (0, 2))
 def test_worker_processes_are_used_and_kept(student, expect, num_workers):
-    check_loader(student, expect, ("num_workers", "persistent_workers"), size=8, batch_size=4, train=True, num_workers=num_workers)
+    check_loader(
+        student,
+        expect,
+        ("num_workers", "persistent_workers"),
+        size=8,
+        batch_size=4,
+        train=True,
+        num_workers=num_workers,
+    )
 
 
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
@@ -147,19 +220,30 @@ def test_parallel_loading_yields_the_batches_of_single_process_loading(student, 
     """A loader with two worker processes, over two epochs: full batches, no example twice in an epoch, a new order
     every epoch, and a first epoch identical to that of a loader made with the same seed and no workers."""
     size, batch_size, seed = 14, 4, 3
-    what = f"make_dataloader(a dataset of {size} examples, batch_size={batch_size}, train=True, seed={seed}, num_workers=2)"
-    parallel, single = student.probe("dataloader_batches", size=size, batch_size=batch_size, seed=seed, runs=[(2, 2), (0, 1)])
+    what = (
+        f"make_dataloader(a dataset of {size} examples, batch_size={batch_size}, train=True, "
+        f"seed={seed}, num_workers=2)"
+    )
+    parallel, single = student.probe(
+        "dataloader_batches", size=size, batch_size=batch_size, seed=seed, runs=[(2, 2), (0, 1)]
+    )
     for e, batches in enumerate(parallel, start=1):
         sizes = [len(batch) for batch in batches]
-        expect.equal(sizes, [batch_size] * (size // batch_size), what=f"{what}: the batch sizes of epoch {e}")
+        expect.equal(
+            sizes, [batch_size] * (size // batch_size), what=f"{what}: the batch sizes of epoch {e}"
+        )
         seen = torch.cat(batches).tolist()
-        expect.that(len(set(seen)) == len(seen), f"{what}: epoch {e} visits some examples twice: {seen}")
+        expect.that(
+            len(set(seen)) == len(seen), f"{what}: epoch {e} visits some examples twice: {seen}"
+        )
     expect.that(
         torch.cat(parallel[0]).tolist() != torch.cat(parallel[1]).tolist(),
         f"{what}: both epochs visit the examples in the same order; a training loader reshuffles every epoch",
     )
     structured.check(
-        expect, {"epoch 1": parallel[0]}, {"epoch 1": single[0]},
+        expect,
+        {"epoch 1": parallel[0]},
+        {"epoch 1": single[0]},
         what=f"{what}: its first epoch against that of the same loader made with num_workers=0",
         hint="seed the loader's own generator (generator=torch.Generator().manual_seed(seed)) so every run replays",
-    )  # fmt: skip
+    )

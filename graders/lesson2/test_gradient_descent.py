@@ -32,11 +32,24 @@ def problem(name, gen, dtype):
     """(objective spec, x0, a learning rate that converges) for each named objective."""
     if name == "quadratic":
         A = spd_matrix(gen, 5, dtype=dtype)
-        return {"kind": "quadratic", "A": A, "center": gen.normal(5, dtype=dtype)}, gen.normal(5, dtype=dtype, scale=2.0), 0.3
+        return (
+            {"kind": "quadratic", "A": A, "center": gen.normal(5, dtype=dtype)},
+            gen.normal(5, dtype=dtype, scale=2.0),
+            0.3,
+        )
     if name == "rosenbrock":
-        return {"kind": "rosenbrock"}, torch.tensor([-1.2, 1.0], dtype=dtype, device=gen.device) + gen.normal(2, dtype=dtype, scale=0.1), 1e-3
+        return (
+            {"kind": "rosenbrock"},
+            torch.tensor([-1.2, 1.0], dtype=dtype, device=gen.device)
+            + gen.normal(2, dtype=dtype, scale=0.1),
+            1e-3,
+        )
     if name == "least_squares":
-        spec = {"kind": "least_squares", "Z": gen.normal(20, 4, dtype=dtype), "T": gen.normal(20, 3, dtype=dtype)}
+        spec = {
+            "kind": "least_squares",
+            "Z": gen.normal(20, 4, dtype=dtype),
+            "T": gen.normal(20, 3, dtype=dtype),
+        }
         return spec, gen.normal(4, 3, dtype=dtype), 0.05
     X, y = gen.normal(12, 3, dtype=dtype), gen.binary(12, dtype=dtype) * 2 - 1
     return {"kind": "logistic", "X": X, "y": y}, gen.normal(3, dtype=dtype), 0.5
@@ -56,12 +69,14 @@ def check_trajectory(student, expect, memo, spec, x0, lr, steps):
     got = student.probe("descend", spec=spec, x0=x0, kwargs={"lr": lr, "steps": steps})["result"]
     want = memo(lambda: run_reference(ref.gradient_descent, spec, x0, lr=lr, steps=steps))
     expect.close(
-        got, want,
-        what=f"gradient_descent on the {spec['kind']} objective from a {str(x0.dtype)[6:]} x0 of shape {tuple(x0.shape)}, "
+        got,
+        want,
+        what=f"gradient_descent on the {spec['kind']} objective from a {str(x0.dtype)[6:]} x0 of "
+        f"shape {tuple(x0.shape)}, "
         f"lr={lr:g}, steps={steps}: the trajectory",
         mistakes=catalogue.of("gradient_descent"),
         recompute=lambda wrong: run_reference(wrong, spec, x0, lr=lr, steps=steps),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson2.gradient_descent", weight=4)
@@ -81,11 +96,16 @@ def test_gradient_descent_with_no_steps_returns_x0(student, expect, memo, gen):
 def test_gradient_descent_leaves_x0_alone_and_returns_plain_tensors(student, expect, gen):
     spec, x0, lr = problem("quadratic", gen, torch.float64)
     outcome = student.probe("descend", spec=spec, x0=x0, kwargs={"lr": lr, "steps": 3})
-    expect.that(not outcome["x0_changed"], "gradient_descent changed the x0 it was given.\n" + catalogue.find(gd_modifies_x0).explain())
+    expect.that(
+        not outcome["x0_changed"],
+        "gradient_descent changed the x0 it was given.\n"
+        + catalogue.find(gd_modifies_x0).explain(),
+    )
     trajectory = outcome["result"]
     expect.that(
         not (isinstance(trajectory, torch.Tensor) and trajectory.requires_grad),
-        "gradient_descent returned a trajectory that requires grad: detach the iterates (x.detach()) so no autograd graph is kept",
+        "gradient_descent returned a trajectory that requires grad: detach the iterates "
+        "(x.detach()) so no autograd graph is kept",
     )
 
 
@@ -93,7 +113,9 @@ def test_gradient_descent_leaves_x0_alone_and_returns_plain_tensors(student, exp
 
 MATRICES = {
     "1x1": lambda gen, dtype: torch.tensor([[2.5]], dtype=dtype, device=gen.device),
-    "diagonal": lambda gen, dtype: torch.diag(torch.tensor([0.5, 3.0, 1.0], dtype=dtype, device=gen.device)),
+    "diagonal": lambda gen, dtype: torch.diag(
+        torch.tensor([0.5, 3.0, 1.0], dtype=dtype, device=gen.device)
+    ),
     "spd-5": lambda gen, dtype: spd_matrix(gen, 5, dtype=dtype),
     "ill-conditioned-6": lambda gen, dtype: spd_matrix(gen, 6, low=1e-3, high=10.0, dtype=dtype),
 }
@@ -104,30 +126,44 @@ MATRICES = {
 def test_largest_stable_learning_rate_values(student, expect, gen, dtype, matrix):
     hessian = MATRICES[matrix](gen, dtype)
     expect.close(
-        student.call(hessian), ref.largest_stable_learning_rate(hessian),
+        student.call(hessian),
+        ref.largest_stable_learning_rate(hessian),
         what=describe_call("largest_stable_learning_rate", hessian) + f" for a {matrix} matrix",
         mistakes=catalogue.of("largest_stable_learning_rate"),
         recompute=lambda wrong: wrong(hessian),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson2.largest_stable_learning_rate", weight=1)
 @pytest.mark.parametrize("fraction", (0.95, 1.05), ids=("just-below", "just-above"))
-def test_largest_stable_learning_rate_separates_convergence_from_divergence(student, expect, gen, fraction):
+def test_largest_stable_learning_rate_separates_convergence_from_divergence(
+    student, expect, gen, fraction
+):
     """Gradient descent at 0.95 times the student's answer must converge, at 1.05 times it must diverge."""
     hessian = spd_matrix(gen, 4)
     answer = student.call(hessian)
-    expect.that(isinstance(answer, torch.Tensor) and answer.numel() == 1, f"largest_stable_learning_rate returned {answer!r}, expected a 0-dim tensor")
+    expect.that(
+        isinstance(answer, torch.Tensor) and answer.numel() == 1,
+        f"largest_stable_learning_rate returned {answer!r}, expected a 0-dim tensor",
+    )
     lr = fraction * float(answer)
-    spec = {"kind": "quadratic", "A": hessian, "center": torch.zeros(4, dtype=torch.float64, device=gen.device)}
+    spec = {
+        "kind": "quadratic",
+        "A": hessian,
+        "center": torch.zeros(4, dtype=torch.float64, device=gen.device),
+    }
     x0 = torch.ones(4, dtype=torch.float64, device=gen.device)
     final = ref.gradient_descent(objective(spec), x0, lr, 400)[-1].norm().item()
     converged = math.isfinite(final) and final < 1e-3
     wanted = fraction < 1
     if converged != wanted:
         verb = "converged" if converged else "did not converge"
-        expect.that(False, f"gradient descent on 0.5 xᵀAx with lr = {fraction:g} x your answer ({lr:.4g}) {verb} "
-                    f"(|x| = {final:.3g} after 400 steps); the limit is 2 / lambda_max = {2 / torch.linalg.eigvalsh(hessian)[-1].item():.4g}")  # fmt: skip
+        expect.that(
+            False,
+            f"gradient descent on 0.5 xᵀAx with lr = {fraction:g} x your answer ({lr:.4g}) {verb} "
+            f"(|x| = {final:.3g} after 400 steps); the limit is 2 / lambda_max = "
+            f"{2 / torch.linalg.eigvalsh(hessian)[-1].item():.4g}",
+        )
 
 
 # -- minimize -----------------------------------------------------------------------------------------
@@ -143,14 +179,19 @@ def check_minimize(student, expect, memo, spec, x0, **kwargs):
         return {"status": status, "number of updates": steps, "the point where it stopped": x}
 
     result = student.probe("descend", spec=spec, x0=x0, kwargs=kwargs)["result"]
-    expect.that(isinstance(result, (tuple, list)) and len(result) == 3, f"minimize returned {result!r}; return (x, steps, status)")
+    expect.that(
+        isinstance(result, (tuple, list)) and len(result) == 3,
+        f"minimize returned {result!r}; return (x, steps, status)",
+    )
     settings = ", ".join(f"{k}={v:g}" for k, v in kwargs.items())
     structured.check(
-        expect, labelled(result), labelled(memo(lambda: run_reference(ref.minimize, spec, x0, **kwargs))),
+        expect,
+        labelled(result),
+        labelled(memo(lambda: run_reference(ref.minimize, spec, x0, **kwargs))),
         what=f"minimize on the {spec['kind']} objective ({settings})",
         mistakes=catalogue.of("minimize"),
         recompute=lambda wrong: labelled(run_reference(wrong, spec, x0, **kwargs)),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson2.minimize", weight=2)
@@ -172,10 +213,23 @@ def test_minimize_converges_in_float32(student, expect, memo, gen):
 
 
 @pytest.mark.exercise("lesson2.minimize", weight=2)
-@pytest.mark.parametrize("dtype, factor", ((torch.float32, 1e3), (torch.float64, 1e6)), ids=("float32-factor-1e3", "float64-factor-1e6"))
+@pytest.mark.parametrize(
+    "dtype, factor",
+    ((torch.float32, 1e3), (torch.float64, 1e6)),
+    ids=("float32-factor-1e3", "float64-factor-1e6"),
+)
 def test_minimize_detects_growth(student, expect, memo, gen, dtype, factor):
     spec, x0, _ = problem("quadratic", gen, dtype)
-    check_minimize(student, expect, memo, spec, x0, lr=1.1 * limit(spec), max_steps=200, divergence_factor=factor)
+    check_minimize(
+        student,
+        expect,
+        memo,
+        spec,
+        x0,
+        lr=1.1 * limit(spec),
+        max_steps=200,
+        divergence_factor=factor,
+    )
 
 
 @pytest.mark.exercise("lesson2.minimize", weight=1)
@@ -183,7 +237,16 @@ def test_minimize_detects_growth(student, expect, memo, gen, dtype, factor):
 def test_minimize_detects_overflow(student, expect, memo, gen, dtype):
     """With no growth limit, divergence shows as an infinite loss (float32 overflows first)."""
     spec, x0, _ = problem("quadratic", gen, dtype)
-    check_minimize(student, expect, memo, spec, x0, lr=3 * limit(spec), max_steps=400, divergence_factor=math.inf)
+    check_minimize(
+        student,
+        expect,
+        memo,
+        spec,
+        x0,
+        lr=3 * limit(spec),
+        max_steps=400,
+        divergence_factor=math.inf,
+    )
 
 
 @pytest.mark.exercise("lesson2.minimize", weight=1)

@@ -30,8 +30,20 @@ ref = reference.load("lesson2.training")
 
 # name: (layers, features, loss, batch size); 22 and 20 examples leave last batches of 6 and 2.
 MODELS = {
-    "regression": ([["Linear", 5, 16], ["BatchNorm1d", 16], ["Tanh"], ["Linear", 16, 1]], 5, "mse", 8, 22),
-    "classification": ([["Linear", 4, 12], ["BatchNorm1d", 12], ["ReLU"], ["Linear", 12, 3]], 4, "cross_entropy", 6, 20),
+    "regression": (
+        [["Linear", 5, 16], ["BatchNorm1d", 16], ["Tanh"], ["Linear", 16, 1]],
+        5,
+        "mse",
+        8,
+        22,
+    ),
+    "classification": (
+        [["Linear", 4, 12], ["BatchNorm1d", 12], ["ReLU"], ["Linear", 12, 3]],
+        4,
+        "cross_entropy",
+        6,
+        20,
+    ),
 }
 
 
@@ -39,15 +51,32 @@ def make_setup(name, gen, dtype):
     layers, features, loss, batch_size, n = MODELS[name]
     inputs = gen.normal(n, features, dtype=dtype)
     targets = gen.normal(n, 1, dtype=dtype) if loss == "mse" else gen.classes(n, 3)
-    return dict(layers=layers, inputs=inputs, targets=targets, loss=loss, batch_size=batch_size, lr=0.1, momentum=0.9, seed=7, dtype=dtype)
+    return dict(
+        layers=layers,
+        inputs=inputs,
+        targets=targets,
+        loss=loss,
+        batch_size=batch_size,
+        lr=0.1,
+        momentum=0.9,
+        seed=7,
+        dtype=dtype,
+    )
 
 
 def reference_run(function, setup, device, mode):
     """What the probe does, with our own code: a fresh setup, the model in the wrong mode, one call."""
     model, loader, loss_fn, optimizer = training_setup(**setup, device=device)
     model.train(mode != "train")
-    value = function(model, loader, loss_fn, optimizer) if mode == "train" else function(model, loader, loss_fn)
-    return {"value": value, "state": {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}}
+    value = (
+        function(model, loader, loss_fn, optimizer)
+        if mode == "train"
+        else function(model, loader, loss_fn)
+    )
+    return {
+        "value": value,
+        "state": {name: tensor.detach().clone() for name, tensor in model.state_dict().items()},
+    }
 
 
 def labelled(run):
@@ -58,11 +87,13 @@ def check_run(student, expect, memo, setup, device, mode, probe, what):
     got = student.probe(probe, setup=setup)
     entry = "train_epoch" if mode == "train" else "evaluate"
     structured.check(
-        expect, labelled(got), labelled(memo(lambda: reference_run(getattr(ref, entry), setup, device, mode))),
+        expect,
+        labelled(got),
+        labelled(memo(lambda: reference_run(getattr(ref, entry), setup, device, mode))),
         what=what,
         mistakes=catalogue.of(entry),
         recompute=lambda wrong: labelled(reference_run(wrong, setup, device, mode)),
-    )  # fmt: skip
+    )
     return got
 
 
@@ -70,7 +101,8 @@ def describe_setup(entry, name, setup):
     layers, _, loss, batch_size, n = MODELS[name]
     return (
         f"{entry} on the {name} model ({' -> '.join(layer[0] for layer in layers)}, {str(setup['dtype'])[6:]}), "
-        f"{n} examples in batches of {batch_size}, {loss} loss" + (", SGD with lr=0.1, momentum=0.9" if entry == "train_epoch" else "")
+        f"{n} examples in batches of {batch_size}, {loss} loss"
+        + (", SGD with lr=0.1, momentum=0.9" if entry == "train_epoch" else "")
     )
 
 
@@ -80,12 +112,22 @@ def check_placement(expect, got, device, entry, mistake, *, non_blocking):
     for kind, records in (("inputs", got["forward"]), ("targets", got["targets"])):
         for i, record in enumerate(records, start=1):
             if not record["moved"] or record["device"] != wanted:
-                how = "without a .to(...) call" if not record["moved"] else f"through .to() towards {record['device']}"
-                expect.that(False, f"{entry}: the {kind} of batch {i} reached the model {how}; the model is on {wanted}.\n"
-                            + catalogue.find(mistake).explain())  # fmt: skip
+                how = (
+                    "without a .to(...) call"
+                    if not record["moved"]
+                    else f"through .to() towards {record['device']}"
+                )
+                expect.that(
+                    False,
+                    f"{entry}: the {kind} of batch {i} reached the model {how}; the model is on {wanted}.\n"
+                    + catalogue.find(mistake).explain(),
+                )
             if non_blocking and not record["non_blocking"]:
-                expect.that(False, f"{entry}: the {kind} of batch {i} were copied with a blocking .to() call.\n"
-                            + catalogue.find(te_blocking_copies).explain())  # fmt: skip
+                expect.that(
+                    False,
+                    f"{entry}: the {kind} of batch {i} were copied with a blocking .to() call.\n"
+                    + catalogue.find(te_blocking_copies).explain(),
+                )
 
 
 # -- train_epoch ------------------------------------------------------------------------------------------
@@ -95,7 +137,16 @@ def check_placement(expect, got, device, entry, mistake, *, non_blocking):
 @pytest.mark.parametrize("name", MODELS)
 def test_train_epoch_matches_the_reference(student, expect, memo, gen, device, dtype, name):
     setup = make_setup(name, gen, dtype)
-    check_run(student, expect, memo, setup, device, "train", "train_one_epoch", describe_setup("train_epoch", name, setup))
+    check_run(
+        student,
+        expect,
+        memo,
+        setup,
+        device,
+        "train",
+        "train_one_epoch",
+        describe_setup("train_epoch", name, setup),
+    )
 
 
 @pytest.mark.exercise("lesson2.train_epoch", weight=1)
@@ -103,10 +154,21 @@ def test_train_epoch_matches_the_reference(student, expect, memo, gen, device, d
 def test_train_epoch_steps_once_per_batch_in_training_mode(student, expect, gen, name):
     got = student.probe("train_one_epoch", setup=make_setup(name, gen, torch.float64))
     modes = [record["training"] for record in got["forward"]]
-    expect.that(bool(modes) and all(modes), f"train_epoch ran the model in evaluation mode (model.training per batch: {modes}).\n"
-                + catalogue.find(te_no_train_mode).explain())  # fmt: skip
-    expect.equal(got["steps"], got["batches"], what=f"the number of optimizer steps train_epoch took for {got['batches']} batches")
-    expect.equal(len(got["forward"]), got["batches"], what=f"the number of forward passes train_epoch ran for {got['batches']} batches")
+    expect.that(
+        bool(modes) and all(modes),
+        f"train_epoch ran the model in evaluation mode (model.training per batch: {modes}).\n"
+        + catalogue.find(te_no_train_mode).explain(),
+    )
+    expect.equal(
+        got["steps"],
+        got["batches"],
+        what=f"the number of optimizer steps train_epoch took for {got['batches']} batches",
+    )
+    expect.equal(
+        len(got["forward"]),
+        got["batches"],
+        what=f"the number of forward passes train_epoch ran for {got['batches']} batches",
+    )
 
 
 @pytest.mark.exercise("lesson2.train_epoch", weight=1)
@@ -123,10 +185,13 @@ def test_train_epoch_copies_batches_without_blocking(student, expect, gen, devic
 
 @pytest.mark.exercise("lesson2.train_epoch", weight=0.5)
 def test_train_epoch_returns_a_number_without_a_graph(student, expect, gen):
-    value = student.probe("train_one_epoch", setup=make_setup("classification", gen, torch.float32))["value"]
+    value = student.probe(
+        "train_one_epoch", setup=make_setup("classification", gen, torch.float32)
+    )["value"]
     expect.that(
         isinstance(value, float) or (isinstance(value, torch.Tensor) and not value.requires_grad),
-        f"train_epoch returned a {'tensor that requires grad' if isinstance(value, torch.Tensor) else type(value).__name__}, "
+        "train_epoch returned a "
+        f"{'tensor that requires grad' if isinstance(value, torch.Tensor) else type(value).__name__}, "
         f"not a Python float.\n{catalogue.find(te_accumulates_graph).explain()}",
     )
 
@@ -136,9 +201,20 @@ def test_train_epoch_returns_a_number_without_a_graph(student, expect, gen):
 
 @pytest.mark.exercise("lesson2.evaluate", weight=2)
 @pytest.mark.parametrize("name", MODELS)
-def test_evaluate_matches_the_reference_and_changes_nothing(student, expect, memo, gen, device, dtype, name):
+def test_evaluate_matches_the_reference_and_changes_nothing(
+    student, expect, memo, gen, device, dtype, name
+):
     setup = make_setup(name, gen, dtype)
-    check_run(student, expect, memo, setup, device, "evaluate", "evaluate_once", describe_setup("evaluate", name, setup))
+    check_run(
+        student,
+        expect,
+        memo,
+        setup,
+        device,
+        "evaluate",
+        "evaluate_once",
+        describe_setup("evaluate", name, setup),
+    )
 
 
 @pytest.mark.exercise("lesson2.evaluate", weight=1)
@@ -147,10 +223,20 @@ def test_evaluate_runs_in_evaluation_mode_without_a_graph(student, expect, gen, 
     got = student.probe("evaluate_once", setup=make_setup(name, gen, torch.float64))
     for i, record in enumerate(got["forward"], start=1):
         if record["training"]:
-            expect.that(False, f"evaluate ran batch {i} with the model in training mode.\n{catalogue.find(ev_no_eval_mode).explain()}")
+            expect.that(
+                False,
+                f"evaluate ran batch {i} with the model in training mode.\n{catalogue.find(ev_no_eval_mode).explain()}",
+            )
         if record["grad_enabled"]:
-            expect.that(False, f"evaluate ran batch {i} with gradient recording on.\n{catalogue.find(ev_records_graph).explain()}")
-    expect.equal(len(got["forward"]), got["batches"], what=f"the number of forward passes evaluate ran for {got['batches']} batches")
+            expect.that(
+                False,
+                f"evaluate ran batch {i} with gradient recording on.\n{catalogue.find(ev_records_graph).explain()}",
+            )
+    expect.equal(
+        len(got["forward"]),
+        got["batches"],
+        what=f"the number of forward passes evaluate ran for {got['batches']} batches",
+    )
 
 
 @pytest.mark.exercise("lesson2.evaluate", weight=0.5)
@@ -177,11 +263,13 @@ def check_fit(student, expect, memo, X, y, want=None, what="", **kwargs):
     if want is None:
         want = memo(lambda: ref.sgd_linear_regression(X, y, **kwargs))
     structured.check(
-        expect, labelled_fit(student.call(X, y, **kwargs)), labelled_fit(want),
+        expect,
+        labelled_fit(student.call(X, y, **kwargs)),
+        labelled_fit(want),
         what=what or describe_call("sgd_linear_regression", X, y, **kwargs),
         mistakes=catalogue.of("sgd_linear_regression"),
         recompute=lambda wrong: labelled_fit(wrong(X, y, **kwargs)),
-    )  # fmt: skip
+    )
 
 
 RUNS = ((4, 3), (7, 2), (1, 1), (20, 5))
@@ -196,7 +284,9 @@ def test_sgd_linear_regression_trajectory(student, expect, memo, gen, dtype, bat
 
 @pytest.mark.exercise("lesson2.sgd_linear_regression", weight=2)
 @pytest.mark.parametrize("regime", ("full-batch-noisy-data", "minibatch-exact-data"))
-def test_sgd_linear_regression_reaches_the_least_squares_solution(student, expect, memo, gen, regime):
+def test_sgd_linear_regression_reaches_the_least_squares_solution(
+    student, expect, memo, gen, regime
+):
     """Full-batch descent on noisy data, and mini-batches on data a line fits exactly, both end at lstsq's answer."""
     if regime == "full-batch-noisy-data":
         X, y = regression_data(gen, torch.float64, 40, 4, noise=0.3)
@@ -206,5 +296,14 @@ def test_sgd_linear_regression_reaches_the_least_squares_solution(student, expec
         kwargs = dict(lr=0.1, batch_size=8, epochs=80, seed=1)
     design = torch.cat([X, torch.ones_like(X[:, :1])], dim=1)
     solution = torch.linalg.lstsq(design.cpu(), y.cpu()[:, None]).solution[:, 0].to(X.device)
-    check_fit(student, expect, memo, X, y, want=(solution[:-1], solution[-1]), **kwargs,
-              what=describe_call("sgd_linear_regression", X, y, **kwargs) + " against torch.linalg.lstsq's solution")  # fmt: skip
+    check_fit(
+        student,
+        expect,
+        memo,
+        X,
+        y,
+        want=(solution[:-1], solution[-1]),
+        **kwargs,
+        what=describe_call("sgd_linear_regression", X, y, **kwargs)
+        + " against torch.linalg.lstsq's solution",
+    )

@@ -18,8 +18,11 @@ LogSumExp, Swish = _functions.LogSumExp, _functions.Swish
 # -- LogSumExp ----------------------------------------------------------------------------------
 
 
-@catalogue.mistake("LogSumExp", "log(sum(exp(x))) without subtracting the maximum",
-                   "exp(1000) is inf even in float64: subtract the maximum m along dim, m + log(sum(exp(x - m)))")
+@catalogue.mistake(
+    "LogSumExp",
+    "log(sum(exp(x))) without subtracting the maximum",
+    "exp(1000) is inf even in float64: subtract the maximum m along dim, m + log(sum(exp(x - m)))",
+)
 class LseUnstable(LogSumExp):
     @staticmethod
     def forward(ctx, x, dim):
@@ -29,7 +32,11 @@ class LseUnstable(LogSumExp):
         return out
 
 
-@catalogue.mistake("LogSumExp", "the maximum subtracted but not added back", "logsumexp(x) = m + log(sum(exp(x - m))): keep the + m")
+@catalogue.mistake(
+    "LogSumExp",
+    "the maximum subtracted but not added back",
+    "logsumexp(x) = m + log(sum(exp(x - m))): keep the + m",
+)
 class LseForgotMax(LogSumExp):
     @staticmethod
     def forward(ctx, x, dim):
@@ -40,7 +47,11 @@ class LseForgotMax(LogSumExp):
         return out
 
 
-@catalogue.mistake("LogSumExp", "the reduced dimension kept (keepdim=True)", "torch.logsumexp(x, dim) removes dim: squeeze it from the result")
+@catalogue.mistake(
+    "LogSumExp",
+    "the reduced dimension kept (keepdim=True)",
+    "torch.logsumexp(x, dim) removes dim: squeeze it from the result",
+)
 class LseKeepdim(LogSumExp):
     @staticmethod
     def forward(ctx, x, dim):
@@ -55,8 +66,11 @@ class LseKeepdim(LogSumExp):
         return grad_output * (x - out).exp(), None
 
 
-@catalogue.mistake("LogSumExp", "a backward that returns one gradient for two inputs",
-                   "backward returns one value per input of forward, in order: (grad_x, None), None for dim")
+@catalogue.mistake(
+    "LogSumExp",
+    "a backward that returns one gradient for two inputs",
+    "backward returns one value per input of forward, in order: (grad_x, None), None for dim",
+)
 class LseOneGradient(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
@@ -64,8 +78,11 @@ class LseOneGradient(LogSumExp):
         return grad_output.unsqueeze(ctx.dim) * (x - out.unsqueeze(ctx.dim)).exp()
 
 
-@catalogue.mistake("LogSumExp", "the gradient broadcast along the last dimension instead of dim",
-                   "the output lost dimension dim, so put it back there: grad_output.unsqueeze(dim), not unsqueeze(-1)")
+@catalogue.mistake(
+    "LogSumExp",
+    "the gradient broadcast along the last dimension instead of dim",
+    "the output lost dimension dim, so put it back there: grad_output.unsqueeze(dim), not unsqueeze(-1)",
+)
 class LseWrongDimension(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
@@ -73,8 +90,11 @@ class LseWrongDimension(LogSumExp):
         return grad_output.unsqueeze(-1) * (x - out.unsqueeze(ctx.dim)).exp(), None
 
 
-@catalogue.mistake("LogSumExp", "the softmax returned without multiplying by grad_output",
-                   "backward is a vector-Jacobian product: multiply the local derivative (softmax) by the incoming gradient")
+@catalogue.mistake(
+    "LogSumExp",
+    "the softmax returned without multiplying by grad_output",
+    "backward is a vector-Jacobian product: multiply the local derivative (softmax) by the incoming gradient",
+)
 class LseIgnoresGradOutput(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
@@ -82,8 +102,11 @@ class LseIgnoresGradOutput(LogSumExp):
         return (x - out.unsqueeze(ctx.dim)).exp(), None
 
 
-@catalogue.mistake("LogSumExp", "a backward softmax computed as exp(x) / sum(exp(x))",
-                   "exp(x) overflows in backward too: use exp(x - logsumexp(x)) with the saved output")
+@catalogue.mistake(
+    "LogSumExp",
+    "a backward softmax computed as exp(x) / sum(exp(x))",
+    "exp(x) overflows in backward too: use exp(x - logsumexp(x)) with the saved output",
+)
 class LseUnstableBackward(LogSumExp):
     @staticmethod
     def backward(ctx, grad_output):
@@ -95,7 +118,11 @@ class LseUnstableBackward(LogSumExp):
 # -- Swish ---------------------------------------------------------------------------------------
 
 
-@catalogue.mistake("Swish", "beta ignored in the forward pass (x * sigmoid(x))", "the activation is x * sigmoid(beta * x)")
+@catalogue.mistake(
+    "Swish",
+    "beta ignored in the forward pass (x * sigmoid(x))",
+    "the activation is x * sigmoid(beta * x)",
+)
 class SwishIgnoresBeta(Swish):
     @staticmethod
     def forward(ctx, x, beta):
@@ -104,8 +131,11 @@ class SwishIgnoresBeta(Swish):
         return x * s
 
 
-@catalogue.mistake("Swish", "the product rule's second term dropped (d/dx taken as sigmoid(beta x))",
-                   "x * s has two factors that depend on x: d/dx = s + beta * x * s * (1 - s)")
+@catalogue.mistake(
+    "Swish",
+    "the product rule's second term dropped (d/dx taken as sigmoid(beta x))",
+    "x * s has two factors that depend on x: d/dx = s + beta * x * s * (1 - s)",
+)
 class SwishNoProductRule(Swish):
     @staticmethod
     def backward(ctx, grad_output):
@@ -113,7 +143,11 @@ class SwishNoProductRule(Swish):
         return grad_output * s, (grad_output * x * x * s * (1 - s)).sum().reshape(beta.shape)
 
 
-@catalogue.mistake("Swish", "sigmoid's derivative taken as sigmoid itself", "sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z))")
+@catalogue.mistake(
+    "Swish",
+    "sigmoid's derivative taken as sigmoid itself",
+    "sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z))",
+)
 class SwishSigmoidSlope(Swish):
     @staticmethod
     def backward(ctx, grad_output):
@@ -121,24 +155,39 @@ class SwishSigmoidSlope(Swish):
         return grad_output * (s + beta * x * s), (grad_output * x * x * s).sum().reshape(beta.shape)
 
 
-@catalogue.mistake("Swish", "the chain rule through beta * x without its factor beta",
-                   "d sigmoid(beta x)/dx = beta * s * (1 - s): d/dx = s + beta * x * s * (1 - s)")
+@catalogue.mistake(
+    "Swish",
+    "the chain rule through beta * x without its factor beta",
+    "d sigmoid(beta x)/dx = beta * s * (1 - s): d/dx = s + beta * x * s * (1 - s)",
+)
 class SwishNoInnerFactor(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
-        return grad_output * (s + x * s * (1 - s)), (grad_output * x * x * s * (1 - s)).sum().reshape(beta.shape)
+        return grad_output * (s + x * s * (1 - s)), (
+            grad_output * x * x * s * (1 - s)
+        ).sum().reshape(beta.shape)
 
 
-@catalogue.mistake("Swish", "a beta gradient missing one factor of x", "d(x * sigmoid(beta x))/dbeta = x * x * s * (1 - s)")
+@catalogue.mistake(
+    "Swish",
+    "a beta gradient missing one factor of x",
+    "d(x * sigmoid(beta x))/dbeta = x * x * s * (1 - s)",
+)
 class SwishBetaOneX(Swish):
     @staticmethod
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
-        return grad_output * (s + beta * x * s * (1 - s)), (grad_output * x * s * (1 - s)).sum().reshape(beta.shape)
+        return grad_output * (s + beta * x * s * (1 - s)), (
+            grad_output * x * s * (1 - s)
+        ).sum().reshape(beta.shape)
 
 
-@catalogue.mistake("Swish", "None returned for beta's gradient", "beta is trainable: return its gradient, summed over every element")
+@catalogue.mistake(
+    "Swish",
+    "None returned for beta's gradient",
+    "beta is trainable: return its gradient, summed over every element",
+)
 class SwishNoBetaGradient(Swish):
     @staticmethod
     def backward(ctx, grad_output):
@@ -146,8 +195,11 @@ class SwishNoBetaGradient(Swish):
         return grad_output * (s + beta * x * s * (1 - s)), None
 
 
-@catalogue.mistake("Swish", "a backward that returns one gradient for two inputs",
-                   "backward returns one gradient per input of forward, in order: (grad_x, grad_beta)")
+@catalogue.mistake(
+    "Swish",
+    "a backward that returns one gradient for two inputs",
+    "backward returns one gradient per input of forward, in order: (grad_x, grad_beta)",
+)
 class SwishOneGradient(Swish):
     @staticmethod
     def backward(ctx, grad_output):

@@ -16,8 +16,11 @@ catalogue = Catalogue()
 Value = reference.load("lesson4.engine").Value
 
 
-@catalogue.mistake("Value", "gradients assigned (=) instead of accumulated (+=)",
-                   "a node used twice receives one contribution per use: self.grad += ... * out.grad")
+@catalogue.mistake(
+    "Value",
+    "gradients assigned (=) instead of accumulated (+=)",
+    "a node used twice receives one contribution per use: self.grad += ... * out.grad",
+)
 class ValueAssignsGradients(Value):
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
@@ -42,9 +45,12 @@ class ValueAssignsGradients(Value):
         return out
 
 
-@catalogue.mistake("Value", "a backward pass that follows every path from the output instead of a topological order",
-                   "a node must send its gradient on once, after every node that uses it has sent its own: "
-                   "sort the graph topologically and call _backward in reverse order")
+@catalogue.mistake(
+    "Value",
+    "a backward pass that follows every path from the output instead of a topological order",
+    "a node must send its gradient on once, after every node that uses it has sent its own: "
+    "sort the graph topologically and call _backward in reverse order",
+)
 class ValueWalksEveryPath(Value):
     def backward(self):
         def send(node):
@@ -56,8 +62,11 @@ class ValueWalksEveryPath(Value):
         send(self)
 
 
-@catalogue.mistake("Value", "the topological order walked forwards (inputs first) instead of in reverse",
-                   "the output's gradient is known first: call _backward on the nodes in reversed(topological order)")
+@catalogue.mistake(
+    "Value",
+    "the topological order walked forwards (inputs first) instead of in reverse",
+    "the output's gradient is known first: call _backward on the nodes in reversed(topological order)",
+)
 class ValueForwardOrder(Value):
     def backward(self):
         order, visited = [], set()
@@ -75,9 +84,12 @@ class ValueForwardOrder(Value):
             node._backward()
 
 
-@catalogue.mistake("Value", "an iterative depth-first search that marks nodes as visited when pushed, not when expanded",
-                   "a node first pushed as one node's child and reached again through another is then listed too early: "
-                   "the order is not topological; mark a node when it is expanded, or use micrograd's recursive build_topo")
+@catalogue.mistake(
+    "Value",
+    "an iterative depth-first search that marks nodes as visited when pushed, not when expanded",
+    "a node first pushed as one node's child and reached again through another is then listed too early: "
+    "the order is not topological; mark a node when it is expanded, or use micrograd's recursive build_topo",
+)
 class ValueMarkedWhenPushed(Value):
     def backward(self):
         order, seen, stack = [], {self}, [(self, False)]
@@ -96,8 +108,11 @@ class ValueMarkedWhenPushed(Value):
             node._backward()
 
 
-@catalogue.mistake("Value", "an output gradient never seeded with 1",
-                   "backward() starts from d(out)/d(out) = 1: set self.grad = 1.0 before walking the graph")
+@catalogue.mistake(
+    "Value",
+    "an output gradient never seeded with 1",
+    "backward() starts from d(out)/d(out) = 1: set self.grad = 1.0 before walking the graph",
+)
 class ValueUnseeded(Value):
     def backward(self):
         order, visited = [], set()
@@ -114,8 +129,11 @@ class ValueUnseeded(Value):
             node._backward()
 
 
-@catalogue.mistake("Value", "a product whose factors' gradients are not swapped",
-                   "d(a * b)/da is b, not a: self.grad += other.data * out.grad and other.grad += self.data * out.grad")
+@catalogue.mistake(
+    "Value",
+    "a product whose factors' gradients are not swapped",
+    "d(a * b)/da is b, not a: self.grad += other.data * out.grad and other.grad += self.data * out.grad",
+)
 class ValueUnswappedProduct(Value):
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
@@ -129,7 +147,11 @@ class ValueUnswappedProduct(Value):
         return out
 
 
-@catalogue.mistake("Value", "the power rule without lowering the exponent (n * x**n)", "d(x**n)/dx = n * x**(n - 1)")
+@catalogue.mistake(
+    "Value",
+    "the power rule without lowering the exponent (n * x**n)",
+    "d(x**n)/dx = n * x**(n - 1)",
+)
 class ValuePowerRuleExponent(Value):
     def __pow__(self, exponent):
         out = Value(self.data**exponent, (self,), f"**{exponent}")
@@ -141,8 +163,11 @@ class ValuePowerRuleExponent(Value):
         return out
 
 
-@catalogue.mistake("Value", "the tanh derivative written with the input, 1 - x**2",
-                   "d tanh(x)/dx = 1 - tanh(x)**2: use the output t = tanh(x), not x")
+@catalogue.mistake(
+    "Value",
+    "the tanh derivative written with the input, 1 - x**2",
+    "d tanh(x)/dx = 1 - tanh(x)**2: use the output t = tanh(x), not x",
+)
 class ValueTanhOfInput(Value):
     def tanh(self):
         out = Value(math.tanh(self.data), (self,), "tanh")
@@ -154,8 +179,11 @@ class ValueTanhOfInput(Value):
         return out
 
 
-@catalogue.mistake("Value", "a ReLU that passes the gradient through where its input is negative",
-                   "relu sends gradient only where the input is positive: self.grad += (self.data > 0) * out.grad")
+@catalogue.mistake(
+    "Value",
+    "a ReLU that passes the gradient through where its input is negative",
+    "relu sends gradient only where the input is positive: self.grad += (self.data > 0) * out.grad",
+)
 class ValueReluUnmasked(Value):
     def relu(self):
         out = Value(max(self.data, 0.0), (self,), "relu")
@@ -167,7 +195,9 @@ class ValueReluUnmasked(Value):
         return out
 
 
-@catalogue.mistake("Value", "the derivative of exp(x) taken as x", "d exp(x)/dx = exp(x): reuse out.data")
+@catalogue.mistake(
+    "Value", "the derivative of exp(x) taken as x", "d exp(x)/dx = exp(x): reuse out.data"
+)
 class ValueExpDerivativeIsInput(Value):
     def exp(self):
         out = Value(math.exp(self.data), (self,), "exp")

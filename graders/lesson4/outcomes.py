@@ -12,7 +12,7 @@ the sandbox on the student's code and here on the reference and the mistakes.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from graders.compare import Expect, describe_call
 from graders.mistakes import Mistake
@@ -27,10 +27,14 @@ _NODE_NAME = re.compile(r"\b\w+Backward\d*\b")
 def same_error(mine: dict | None, theirs: dict | None) -> bool:
     if not mine or not theirs:
         return False
-    return mine["type"] == theirs["type"] and _NODE_NAME.sub("", mine["message"]) == _NODE_NAME.sub("", theirs["message"])
+    return mine["type"] == theirs["type"] and _NODE_NAME.sub("", mine["message"]) == _NODE_NAME.sub(
+        "", theirs["message"]
+    )
 
 
-def fail_if_raised(outcome: dict, what: str, mistakes: Iterable[Mistake], recompute: Callable[[Callable], dict]) -> None:
+def fail_if_raised(
+    outcome: dict, what: str, mistakes: Iterable[Mistake], recompute: Callable[[Callable], dict]
+) -> None:
     """Fail when the code raised, naming every mistake that raises the same error."""
     raised = outcome.get("raised")
     if not raised:
@@ -52,10 +56,26 @@ def check_value(expect: Expect, got: dict, want: dict, *, what: str, mistakes, r
     """Compare the forward value of a ``differentiate`` outcome."""
     if got["value"] is None:
         fail_if_raised(got, what, mistakes, recompute)
-    expect.close(got["value"], want["value"], what=what, mistakes=mistakes, recompute=lambda wrong: recompute(wrong)["value"])
+    expect.close(
+        got["value"],
+        want["value"],
+        what=what,
+        mistakes=mistakes,
+        recompute=lambda wrong: recompute(wrong)["value"],
+    )
 
 
-def check_gradient(expect: Expect, got: dict, want: dict, index: int, *, what: str, input_name: str, mistakes, recompute) -> None:
+def check_gradient(
+    expect: Expect,
+    got: dict,
+    want: dict,
+    index: int,
+    *,
+    what: str,
+    input_name: str,
+    mistakes,
+    recompute,
+) -> None:
     """Compare the gradient for the ``index``-th differentiated input of a ``differentiate`` outcome."""
     if got.get("nested_backward"):
         raise ForbiddenCall(
@@ -63,15 +83,27 @@ def check_gradient(expect: Expect, got: dict, want: dict, index: int, *, what: s
             "write the gradient by hand"
         )
     fail_if_raised(got, what, mistakes, recompute)
-    if got["grads"] is None:  # the value's shape differs, so no gradient of the right shape could be asked for
-        check_value(expect, got, want, what=f"{what}: the forward value", mistakes=mistakes, recompute=recompute)
+    if (
+        got["grads"] is None
+    ):  # the value's shape differs, so no gradient of the right shape could be asked for
+        check_value(
+            expect,
+            got,
+            want,
+            what=f"{what}: the forward value",
+            mistakes=mistakes,
+            recompute=recompute,
+        )
     expect.close(
-        got["grads"][index], want["grads"][index],
+        got["grads"][index],
+        want["grads"][index],
         what=f"{what}: the gradient with respect to {input_name}",
         mistakes=mistakes,
         recompute=lambda wrong: recompute(wrong)["grads"][index],
-        hint=f"no gradient reached {input_name}: backward returned None for it" if got["grads"][index] is None else "",
-    )  # fmt: skip
+        hint=f"no gradient reached {input_name}: backward returned None for it"
+        if got["grads"][index] is None
+        else "",
+    )
 
 
 def _callable(entry):
@@ -79,7 +111,18 @@ def _callable(entry):
     return entry.apply if isinstance(entry, type) else entry
 
 
-def check_differentiated(student, expect: Expect, gen, reference, args: tuple, *, wrt: tuple, part, mistakes, input_names=("x",)) -> None:
+def check_differentiated(
+    student,
+    expect: Expect,
+    gen,
+    reference,
+    args: tuple,
+    *,
+    wrt: tuple,
+    part,
+    mistakes,
+    input_names=("x",),
+) -> None:
     """Run the student's entry point like ``reference`` on ``args``, and compare its value or one gradient.
 
     ``part`` is "value" (``wrt`` may then be empty) or the position in ``args`` of the input whose
@@ -98,4 +141,13 @@ def check_differentiated(student, expect: Expect, gen, reference, args: tuple, *
     if part == "value":
         check_value(expect, got, want, what=what, mistakes=mistakes, recompute=recompute)
     else:
-        check_gradient(expect, got, want, wrt.index(part), what=what, input_name=input_names[part], mistakes=mistakes, recompute=recompute)
+        check_gradient(
+            expect,
+            got,
+            want,
+            wrt.index(part),
+            what=what,
+            input_name=input_names[part],
+            mistakes=mistakes,
+            recompute=recompute,
+        )

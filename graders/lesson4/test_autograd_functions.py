@@ -1,4 +1,5 @@
-"""Hidden graders for lesson4/autograd_functions.py: custom Functions, checked by their values and vector-Jacobian products.
+"""Hidden graders for lesson4/autograd_functions.py: custom Functions, checked by their values and
+vector-Jacobian products.
 
 Nothing the sandbox computes is taken as a verdict: the probe returns the student's
 forward value and the gradients their backward produces for a grader-chosen, random
@@ -33,7 +34,16 @@ def case_id(case):
 def lse_check(student, expect, gen, x, dim, part):
     """``part``: "value", or 0 for the gradient with respect to x."""
     wrt = () if part == "value" else (0,)
-    check_differentiated(student, expect, gen, ref.LogSumExp, (x, dim), wrt=wrt, part=part, mistakes=catalogue.of("LogSumExp"))
+    check_differentiated(
+        student,
+        expect,
+        gen,
+        ref.LogSumExp,
+        (x, dim),
+        wrt=wrt,
+        part=part,
+        mistakes=catalogue.of("LogSumExp"),
+    )
 
 
 @pytest.mark.exercise("lesson4.LogSumExp", weight=2)
@@ -54,7 +64,9 @@ def test_logsumexp_gradients(student, expect, gen, case):
 @pytest.mark.parametrize("part", ["value", 0], ids=["value", "gradient"])
 @pytest.mark.parametrize("dim", [1, 0])
 def test_logsumexp_is_stable_for_inputs_of_1000(student, expect, gen, dim, part):
-    x = gen.normal(3, 4, scale=3.0) + torch.tensor([[1000.0], [-1000.0], [0.0]], dtype=torch.float64, device=gen.device)
+    x = gen.normal(3, 4, scale=3.0) + torch.tensor(
+        [[1000.0], [-1000.0], [0.0]], dtype=torch.float64, device=gen.device
+    )
     lse_check(student, expect, gen, x, dim, part)
 
 
@@ -64,10 +76,23 @@ SWISH_CASES = [((4, 3), 1.7), ((2, 3, 5), 0.5), ((6,), -1.2)]
 
 
 def swish_check(student, expect, gen, dtype, shape, beta, part):
-    args = (gen.normal(*shape, dtype=dtype, scale=2.0), torch.tensor(beta, dtype=dtype, device=gen.device))
+    args = (
+        gen.normal(*shape, dtype=dtype, scale=2.0),
+        torch.tensor(beta, dtype=dtype, device=gen.device),
+    )
     wrt = () if part == "value" else (0, 1)
     part = {"value": "value", "x": 0, "beta": 1}[part]
-    check_differentiated(student, expect, gen, ref.Swish, args, wrt=wrt, part=part, mistakes=catalogue.of("Swish"), input_names=("x", "beta"))
+    check_differentiated(
+        student,
+        expect,
+        gen,
+        ref.Swish,
+        args,
+        wrt=wrt,
+        part=part,
+        mistakes=catalogue.of("Swish"),
+        input_names=("x", "beta"),
+    )
 
 
 def swish_id(case):

@@ -49,13 +49,17 @@ def test_mlp_forward_values(student, expect, gen, dtype, shape):
     x, params = network(gen, shape, dtype)
     got = student.call(x, params)
     what = f"mlp_forward(x, params)[0] with {sizes(shape)}"
-    expect.that(type(got) is tuple and len(got) == 2, f"mlp_forward must return a pair (out, cache); it returned {describe(got)}")
+    expect.that(
+        type(got) is tuple and len(got) == 2,
+        f"mlp_forward must return a pair (out, cache); it returned {describe(got)}",
+    )
     expect.close(
-        got[0], ref.mlp_forward(x, params)[0],
+        got[0],
+        ref.mlp_forward(x, params)[0],
         what=what,
         mistakes=catalogue.of("mlp_forward"),
         recompute=lambda wrong: wrong(x, params)[0],
-    )  # fmt: skip
+    )
 
 
 # -- mlp_backward -------------------------------------------------------------------------------
@@ -67,26 +71,36 @@ BACKWARD_CASES = [(shape, torch.float64) for shape in SHAPES] + [(SHAPES[0], tor
 
 @pytest.mark.exercise("lesson4.mlp_backward", weight=5)
 @pytest.mark.parametrize("name", PARAMETERS)
-@pytest.mark.parametrize("shape, dtype", BACKWARD_CASES, ids=[f"{shape_id(s)}-{str(d)[6:]}" for s, d in BACKWARD_CASES])
+@pytest.mark.parametrize(
+    "shape, dtype", BACKWARD_CASES, ids=[f"{shape_id(s)}-{str(d)[6:]}" for s, d in BACKWARD_CASES]
+)
 def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
     x, params = network(gen, shape, dtype)
     dout = gen.normal(shape[0], shape[3], dtype=dtype)
     got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
-    expect.that(name in got["grads"], f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}")
+    expect.that(
+        name in got["grads"],
+        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
+    )
     want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
     expect.close(
-        got["grads"][name], want["grads"][name],
+        got["grads"][name],
+        want["grads"][name],
         what=f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}",
         mistakes=catalogue.of("mlp_backward"),
-        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][name],
-    )  # fmt: skip
+        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
+            name
+        ],
+    )
 
 
 @pytest.mark.exercise("lesson4.mlp_backward", weight=1)
 def test_mlp_backward_returns_exactly_the_four_gradients(student, expect, gen):
     x, params = network(gen, SHAPES[0], torch.float64)
     got = student.probe("mlp_backward_of", x=x, params=params, dout=gen.normal(4, 2))
-    expect.equal(sorted(got["grads"]), sorted(PARAMETERS), what="the keys of the dict mlp_backward returns")
+    expect.equal(
+        sorted(got["grads"]), sorted(PARAMETERS), what="the keys of the dict mlp_backward returns"
+    )
 
 
 # -- mlp_train_step -----------------------------------------------------------------------------
@@ -105,15 +119,25 @@ def check_training(student, expect, x, y, params, lr, steps, parts, what):
 
     mistakes = catalogue.of("mlp_train_step")
     if "losses" in parts:
-        expect.close(got["losses"], want["losses"], what=f"the loss mlp_train_step returns at each of {steps} step(s), {what}",
-                     mistakes=mistakes, recompute=recompute("losses"))  # fmt: skip
+        expect.close(
+            got["losses"],
+            want["losses"],
+            what=f"the loss mlp_train_step returns at each of {steps} step(s), {what}",
+            mistakes=mistakes,
+            recompute=recompute("losses"),
+        )
     for part in ("params", "originals"):
         if part not in parts:
             continue
         for name in PARAMETERS:
             holder = "params[{!r}]" if part == "params" else "the tensor passed in as params[{!r}]"
-            expect.close(got[part][name], want[part][name], what=f"{holder.format(name)} after {steps} step(s), {what}",
-                         mistakes=mistakes, recompute=recompute(part, name))  # fmt: skip
+            expect.close(
+                got[part][name],
+                want[part][name],
+                what=f"{holder.format(name)} after {steps} step(s), {what}",
+                mistakes=mistakes,
+                recompute=recompute(part, name),
+            )
 
 
 def classification(gen, shape, dtype):
@@ -125,14 +149,18 @@ def classification(gen, shape, dtype):
 @pytest.mark.parametrize("shape", SHAPES[:2], ids=shape_id)
 def test_mlp_train_step_one_step(student, expect, gen, dtype, shape):
     x, y, params = classification(gen, shape, dtype)
-    check_training(student, expect, x, y, params, 0.3, 1, ("losses", "params"), f"lr=0.3, {sizes(shape)}")
+    check_training(
+        student, expect, x, y, params, 0.3, 1, ("losses", "params"), f"lr=0.3, {sizes(shape)}"
+    )
 
 
 @pytest.mark.exercise("lesson4.mlp_train_step", weight=1)
 @pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[2]], ids=shape_id)
 def test_mlp_train_step_five_steps(student, expect, gen, shape):
     x, y, params = classification(gen, shape, torch.float64)
-    check_training(student, expect, x, y, params, 0.5, 5, ("losses", "params"), f"lr=0.5, {sizes(shape)}")
+    check_training(
+        student, expect, x, y, params, 0.5, 5, ("losses", "params"), f"lr=0.5, {sizes(shape)}"
+    )
 
 
 @pytest.mark.exercise("lesson4.mlp_train_step", weight=0.5)
@@ -146,4 +174,6 @@ def test_mlp_train_step_is_stable_for_huge_scores(student, expect, gen):
     x, y, params = classification(gen, SHAPES[0], torch.float64)
     params["W2"] = params["W2"] * 100.0
     params["b2"] = params["b2"] + 1000.0  # scores of about 1000: exp() overflows even in float64
-    check_training(student, expect, x, y, params, 1e-3, 1, ("losses", "params"), "scores of about 1000")
+    check_training(
+        student, expect, x, y, params, 1e-3, 1, ("losses", "params"), "scores of about 1000"
+    )

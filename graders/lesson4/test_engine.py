@@ -103,33 +103,63 @@ def check_graph(student, expect, expression, leaves, text):
     program, labels = record(expression, leaves)
     got = student.probe("value_graph", program=program)
     want = run_graph(ref.Value, program)
-    shown = labels if len(labels) <= SHOWN_NODES else labels[: SHOWN_NODES - 2] + ["...", labels[-1]]
+    shown = (
+        labels if len(labels) <= SHOWN_NODES else labels[: SHOWN_NODES - 2] + ["...", labels[-1]]
+    )
     given = ", ".join(f"{name}={value:g}" for name, value in leaves.items())
     where = f"`{text}` with {given} (nodes in creation order: {'; '.join(shown)})"
     for part in ("data", "grad"):
         expect.close(
-            got[part], want[part],
+            got[part],
+            want[part],
             what=f"the .{part} of every node after out.backward() for out = {where}",
             mistakes=catalogue.of("Value"),
             recompute=lambda wrong, part=part: run_graph(as_submitted(wrong), program)[part],
-        )  # fmt: skip
+        )
 
 
 # Each operation's value and local derivative: every leaf is used once, by one operation, so
 # its gradient is 1.5 times that operation's local derivative.
 OPERATIONS = [
-    ("add-sub", lambda a, b, c, d, e, f, g: ((a + b) + (c + 2.5) + (2.5 + d) + (e - f) + (3.0 - g)) * 1.5,
-     {"a": 1.5, "b": -2.0, "c": -0.5, "d": 0.75, "e": 0.3, "f": 1.7, "g": -0.2}, "1.5 * ((a + b) + (c + 2.5) + (2.5 + d) + (e - f) + (3 - g))"),
-    ("mul-div", lambda a, b, c, d, e, f, g, h: ((a * b) + (c * -3.0) + (4.0 * d) + (e / f) + (3.0 / g) + (-h)) * 1.5,
-     {"a": 1.5, "b": -2.0, "c": 0.6, "d": -1.1, "e": 2.0, "f": -0.8, "g": 1.6, "h": 0.9}, "1.5 * (a*b + c*(-3) + 4*d + e/f + 3/g + (-h))"),
-    ("pow", lambda a, b, c: (a**3 + b**-2 + c**0.5) * 1.5, {"a": 1.5, "b": -0.7, "c": 2.3}, "1.5 * (a**3 + b**-2 + c**0.5)"),
-    ("exp-tanh", lambda a, b: (a.exp() + b.tanh()) * 1.5, {"a": 0.4, "b": 0.6}, "1.5 * (exp(a) + tanh(b))"),
-    ("relu", lambda a, b: (a.relu() + b.relu()) * 1.5, {"a": 1.3, "b": -0.4}, "1.5 * (relu(a) + relu(b))"),
+    (
+        "add-sub",
+        lambda a, b, c, d, e, f, g: ((a + b) + (c + 2.5) + (2.5 + d) + (e - f) + (3.0 - g)) * 1.5,
+        {"a": 1.5, "b": -2.0, "c": -0.5, "d": 0.75, "e": 0.3, "f": 1.7, "g": -0.2},
+        "1.5 * ((a + b) + (c + 2.5) + (2.5 + d) + (e - f) + (3 - g))",
+    ),
+    (
+        "mul-div",
+        lambda a, b, c, d, e, f, g, h: (
+            ((a * b) + (c * -3.0) + (4.0 * d) + (e / f) + (3.0 / g) + (-h)) * 1.5
+        ),
+        {"a": 1.5, "b": -2.0, "c": 0.6, "d": -1.1, "e": 2.0, "f": -0.8, "g": 1.6, "h": 0.9},
+        "1.5 * (a*b + c*(-3) + 4*d + e/f + 3/g + (-h))",
+    ),
+    (
+        "pow",
+        lambda a, b, c: (a**3 + b**-2 + c**0.5) * 1.5,
+        {"a": 1.5, "b": -0.7, "c": 2.3},
+        "1.5 * (a**3 + b**-2 + c**0.5)",
+    ),
+    (
+        "exp-tanh",
+        lambda a, b: (a.exp() + b.tanh()) * 1.5,
+        {"a": 0.4, "b": 0.6},
+        "1.5 * (exp(a) + tanh(b))",
+    ),
+    (
+        "relu",
+        lambda a, b: (a.relu() + b.relu()) * 1.5,
+        {"a": 1.3, "b": -0.4},
+        "1.5 * (relu(a) + relu(b))",
+    ),
 ]
 
 
 @pytest.mark.exercise("lesson4.Value", weight=3)
-@pytest.mark.parametrize("name, expression, leaves, text", OPERATIONS, ids=[c[0] for c in OPERATIONS])
+@pytest.mark.parametrize(
+    "name, expression, leaves, text", OPERATIONS, ids=[c[0] for c in OPERATIONS]
+)
 def test_value_operations(student, expect, name, expression, leaves, text):
     check_graph(student, expect, expression, leaves, text)
 
@@ -180,7 +210,12 @@ def ladder(a):
 # Intermediate nodes used by several later nodes: backward must wait for all of them.
 ORDERED = [
     ("diamond", diamond, {"a": 0.5}, "b = tanh(a); out = (b * 3) * exp(b)"),
-    ("two-paths", two_paths_of_different_length, {"a": 0.8, "b": -0.6}, "c = a*b; d = tanh(c + 1); out = exp(d * c) + 2c"),
+    (
+        "two-paths",
+        two_paths_of_different_length,
+        {"a": 0.8, "b": -0.6},
+        "c = a*b; d = tanh(c + 1); out = exp(d * c) + 2c",
+    ),
     ("shared-first", shared_factor_first, {"a": 0.8, "b": -0.6}, "c = a*b; out = c * tanh(c)"),
     ("shared-last", shared_factor_last, {"a": 0.8, "b": -0.6}, "c = a*b; out = tanh(c) * c"),
     ("ladder", ladder, {"a": 0.3}, "x <- x * tanh(x) + x, six times"),
@@ -221,9 +256,19 @@ def deep_network(*inputs):
 
 
 WHOLE = [
-    ("neuron", neuron, {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}, "tanh(x1*w1 + x2*w2 + b)"),
+    (
+        "neuron",
+        neuron,
+        {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432},
+        "tanh(x1*w1 + x2*w2 + b)",
+    ),
     ("micrograd", micrograd_sanity, {"a": -4.0, "b": 2.0}, "micrograd's test expression"),
-    ("network", deep_network, {"x1": 0.5, "x2": -1.0, "x3": 2.0, "x4": 0.1}, "a 4-4-4 tanh network and a squared error"),
+    (
+        "network",
+        deep_network,
+        {"x1": 0.5, "x2": -1.0, "x3": 2.0, "x4": 0.1},
+        "a 4-4-4 tanh network and a squared error",
+    ),
 ]
 
 

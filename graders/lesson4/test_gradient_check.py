@@ -34,19 +34,25 @@ def check_numerical_gradient(student, expect, function, x, h=None, part="grad"):
         "x_after": f"x after numerical_gradient(f, x) returned, for f(x) = {function}",
     }[part]
     expect.close(
-        got[part], want[part],
+        got[part],
+        want[part],
         what=what,
         mistakes=catalogue.of("numerical_gradient"),
         recompute=lambda wrong: numerical_gradient_at(wrong, function, x, h)[part],
-    )  # fmt: skip
+    )
 
 
 # Every function on a matrix, two on a vector.
-NUMERICAL_CASES = [(function, (3, 4)) for function in sorted(FUNCTIONS)] + [("sum of squares", (5,)), ("product", (5,))]
+NUMERICAL_CASES = [(function, (3, 4)) for function in sorted(FUNCTIONS)] + [
+    ("sum of squares", (5,)),
+    ("product", (5,)),
+]
 
 
 @pytest.mark.exercise("lesson4.numerical_gradient", weight=3)
-@pytest.mark.parametrize("function, shape", NUMERICAL_CASES, ids=[f"{f}-{shape_id(s)}" for f, s in NUMERICAL_CASES])
+@pytest.mark.parametrize(
+    "function, shape", NUMERICAL_CASES, ids=[f"{f}-{shape_id(s)}" for f, s in NUMERICAL_CASES]
+)
 def test_numerical_gradient_values(student, expect, gen, function, shape):
     check_numerical_gradient(student, expect, function, gen.normal(*shape, scale=0.8))
 
@@ -77,16 +83,20 @@ def exact_gradient(function, x):
 
 
 @pytest.mark.exercise("lesson4.gradient_check", weight=1)
-@pytest.mark.parametrize("function", ["sin(x) * cos(2x)", "tanh layer", "cube of the first two columns"])
+@pytest.mark.parametrize(
+    "function", ["sin(x) * cos(2x)", "tanh layer", "cube of the first two columns"]
+)
 def test_gradient_check_passes_a_correct_gradient(student, expect, gen, function):
     x = gen.normal(3, 4)
-    got = student.probe("gradient_check_of", function=function, x=x, analytic=exact_gradient(function, x))
+    got = student.probe(
+        "gradient_check_of", function=function, x=x, analytic=exact_gradient(function, x)
+    )
     expect.that(
         got["error"] < 1e-6,
         f"gradient_check(f, x, the exact gradient) for f(x) = {function}, x of shape (3, 4): "
         f"reported a maximum relative error of {got['error']:.3g}; a correct gradient is below 1e-7\n"
         "Hint: |a - n| / max(|a| + |n|, 1e-8), with n from central differences; 0 / 0 must not become nan",
-    )  # fmt: skip
+    )
 
 
 def one_element_off(grad):
@@ -121,21 +131,32 @@ PLANTED = [
 
 @pytest.mark.exercise("lesson4.gradient_check", weight=2)
 @pytest.mark.parametrize("function, shape, plant", PLANTED, ids=[p[2].__name__ for p in PLANTED])
-def test_gradient_check_measures_and_locates_a_wrong_gradient(student, expect, gen, function, shape, plant):
+def test_gradient_check_measures_and_locates_a_wrong_gradient(
+    student, expect, gen, function, shape, plant
+):
     x = gen.normal(*shape)
     analytic = exact_gradient(function, x)
     planted = plant(analytic)
     got = student.probe("gradient_check_of", function=function, x=x, analytic=analytic)
     want = gradient_check_at(ref.gradient_check, function, x, analytic)
-    what = f"gradient_check(f, x, analytic) for f(x) = {function}, x of shape {shape}, analytic = the exact gradient with {planted}"
+    what = (
+        f"gradient_check(f, x, analytic) for f(x) = {function}, x of shape {shape}, analytic = the "
+        f"exact gradient with {planted}"
+    )
     mistakes = catalogue.of("gradient_check")
     expect.close(
-        got["error"], want["error"],
+        got["error"],
+        want["error"],
         what=f"the maximum relative error from {what}",
         mistakes=mistakes,
         recompute=lambda wrong: gradient_check_at(wrong, function, x, analytic)["error"],
-    )  # fmt: skip
+    )
     if got["index"] != want["index"]:
-        matched = expect.match(got["index"], want["index"], mistakes, lambda wrong: gradient_check_at(wrong, function, x, analytic)["index"])
+        matched = expect.match(
+            got["index"],
+            want["index"],
+            mistakes,
+            lambda wrong: gradient_check_at(wrong, function, x, analytic)["index"],
+        )
         message = f"the index of the worst element from {what}: got {got['index']!r}, expected {want['index']!r}"
         expect.that(False, "\n".join([message] + [m.explain() for m in matched]))

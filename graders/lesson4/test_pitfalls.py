@@ -6,7 +6,6 @@ probes return those as data so the feedback names the pitfall.
 """
 
 import pytest
-import torch
 
 from graders import reference
 from graders.worker.probes.lesson4 import regression_training
@@ -43,7 +42,13 @@ def test_train_linear_regression(student, expect, gen, case, part):
     mistakes = catalogue.of("train_linear_regression")
     fail_if_raised(got, what, mistakes, recompute)
     words = {"losses": "the returned losses", "w": "the caller's w afterwards"}[part]
-    expect.close(got[part], want[part], what=f"{words}, {what}", mistakes=mistakes, recompute=lambda wrong: recompute(wrong)[part])
+    expect.close(
+        got[part],
+        want[part],
+        what=f"{words}, {what}",
+        mistakes=mistakes,
+        recompute=lambda wrong: recompute(wrong)[part],
+    )
 
 
 @pytest.mark.exercise("lesson4.train_linear_regression", weight=0.5)
@@ -52,7 +57,10 @@ def test_train_linear_regression_losses_hold_no_graph(student, expect, gen):
     fail_if_raised(got, what, catalogue.of("train_linear_regression"), recompute)
     if got["kept_graph"]:
         explanation = catalogue.find(regression_keeps_graphs).explain()
-        expect.that(False, f"{what} returned losses that are tensors still attached to their graphs.\n{explanation}")
+        expect.that(
+            False,
+            f"{what} returned losses that are tensors still attached to their graphs.\n{explanation}",
+        )
 
 
 # -- gated_residual and standardize: values and gradients -------------------------------------------
@@ -60,7 +68,17 @@ def test_train_linear_regression_losses_hold_no_graph(student, expect, gen):
 
 def check_function(student, expect, gen, name, args, wrt, part):
     """Value (part "value") or the gradient w.r.t. args[part] of a pitfalls function."""
-    check_differentiated(student, expect, gen, getattr(ref, name), args, wrt=wrt, part=part, mistakes=catalogue.of(name), input_names=("x", "w"))
+    check_differentiated(
+        student,
+        expect,
+        gen,
+        getattr(ref, name),
+        args,
+        wrt=wrt,
+        part=part,
+        mistakes=catalogue.of(name),
+        input_names=("x", "w"),
+    )
 
 
 GATED_SHAPES = [(4, 3), (1, 5)]

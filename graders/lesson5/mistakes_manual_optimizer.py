@@ -7,9 +7,12 @@ from graders.mistakes import Catalogue
 catalogue = Catalogue()
 
 
-@catalogue.mistake("ManualOptimizer", "the constructor's defaults used for every group, ignoring each group's own settings",
-                   "a group's dict holds its hyperparameters, defaults filled in by Optimizer.__init__: pass "
-                   "{k: v for k, v in group.items() if k != 'params'}")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "the constructor's defaults used for every group, ignoring each group's own settings",
+    "a group's dict holds its hyperparameters, defaults filled in by Optimizer.__init__: pass "
+    "{k: v for k, v in group.items() if k != 'params'}",
+)
 class OptimizerDefaultsOnly(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -28,7 +31,11 @@ class OptimizerDefaultsOnly(torch.optim.Optimizer):
         return loss
 
 
-@catalogue.mistake("ManualOptimizer", "only the first parameter group updated", "loop over every group in self.param_groups")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "only the first parameter group updated",
+    "loop over every group in self.param_groups",
+)
 class OptimizerFirstGroupOnly(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -48,7 +55,11 @@ class OptimizerFirstGroupOnly(torch.optim.Optimizer):
         return loss
 
 
-@catalogue.mistake("ManualOptimizer", "a new, empty state dict on every step", "the state must persist between steps: pass self.state[p], not {}")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "a new, empty state dict on every step",
+    "the state must persist between steps: pass self.state[p], not {}",
+)
 class OptimizerFreshState(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -68,8 +79,12 @@ class OptimizerFreshState(torch.optim.Optimizer):
         return loss
 
 
-@catalogue.mistake("ManualOptimizer", "parameters without a gradient stepped with a zero gradient instead of skipped",
-                   "torch's optimizers skip a parameter whose grad is None (it took no part in the loss): its state and value stay as they are")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "parameters without a gradient stepped with a zero gradient instead of skipped",
+    "torch's optimizers skip a parameter whose grad is None (it took no part in the loss): its "
+    "state and value stay as they are",
+)
 class OptimizerZeroForMissingGrad(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -89,7 +104,11 @@ class OptimizerZeroForMissingGrad(torch.optim.Optimizer):
         return loss
 
 
-@catalogue.mistake("ManualOptimizer", "the closure ignored", "step(closure) first calls closure() under torch.enable_grad() and returns its loss")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "the closure ignored",
+    "step(closure) first calls closure() under torch.enable_grad() and returns its loss",
+)
 class OptimizerIgnoresClosure(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -104,8 +123,11 @@ class OptimizerIgnoresClosure(torch.optim.Optimizer):
                     self.update(p, p.grad, self.state[p], **hyperparameters)
 
 
-@catalogue.mistake("ManualOptimizer", "the state kept in a dict of its own, which state_dict() does not save",
-                   "keep it in self.state[p]: state_dict() and load_state_dict() checkpoint exactly that")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "the state kept in a dict of its own, which state_dict() does not save",
+    "keep it in self.state[p]: state_dict() and load_state_dict() checkpoint exactly that",
+)
 class OptimizerPrivateState(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -126,8 +148,11 @@ class OptimizerPrivateState(torch.optim.Optimizer):
         return loss
 
 
-@catalogue.mistake("ManualOptimizer", "the state keyed by the parameter's position in its group",
-                   "position 0 of every group then shares one state: key the state by the parameter itself, self.state[p]")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "the state keyed by the parameter's position in its group",
+    "position 0 of every group then shares one state: key the state by the parameter itself, self.state[p]",
+)
 class OptimizerStateByPosition(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)
@@ -147,8 +172,11 @@ class OptimizerStateByPosition(torch.optim.Optimizer):
         return loss
 
 
-@catalogue.mistake("ManualOptimizer", "step() running the update with autograd enabled",
-                   "decorate step with @torch.no_grad() (and call the closure under torch.enable_grad()), as torch's optimizers do")
+@catalogue.mistake(
+    "ManualOptimizer",
+    "step() running the update with autograd enabled",
+    "decorate step with @torch.no_grad() (and call the closure under torch.enable_grad()), as torch's optimizers do",
+)
 class OptimizerWithAutograd(torch.optim.Optimizer):
     def __init__(self, params, update, **defaults):
         super().__init__(params, defaults)

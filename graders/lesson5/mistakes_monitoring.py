@@ -11,100 +11,166 @@ catalogue = Catalogue()
 # -- gradient_statistics ---------------------------------------------------------------------------
 
 
-@catalogue.mistake("gradient_statistics", "statistics of the weights instead of their gradients", "read param.grad, not param")
+@catalogue.mistake(
+    "gradient_statistics",
+    "statistics of the weights instead of their gradients",
+    "read param.grad, not param",
+)
 def statistics_of_weights(model):
     result = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         w = p.detach()
-        result[name] = {"grad_norm": w.norm().item(), "grad_mean": w.mean().item(), "grad_std": w.std(correction=0).item(),
-                        "grad_max_abs": w.abs().max().item(), "zero_fraction": (w == 0).double().mean().item(), "grad_to_weight": 1.0}  # fmt: skip
+        result[name] = {
+            "grad_norm": w.norm().item(),
+            "grad_mean": w.mean().item(),
+            "grad_std": w.std(correction=0).item(),
+            "grad_max_abs": w.abs().max().item(),
+            "zero_fraction": (w == 0).double().mean().item(),
+            "grad_to_weight": 1.0,
+        }
     return result
 
 
-@catalogue.mistake("gradient_statistics", "the sample standard deviation (N - 1)", "use the population form over all entries: g.std(correction=0)")
+@catalogue.mistake(
+    "gradient_statistics",
+    "the sample standard deviation (N - 1)",
+    "use the population form over all entries: g.std(correction=0)",
+)
 def statistics_unbiased_std(model):
     result = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         g = p.grad
-        result[name] = {"grad_norm": g.norm().item(), "grad_mean": g.mean().item(), "grad_std": g.std().item(),
-                        "grad_max_abs": g.abs().max().item(), "zero_fraction": (g == 0).double().mean().item(),
-                        "grad_to_weight": (g.norm() / p.detach().norm()).item()}  # fmt: skip
+        result[name] = {
+            "grad_norm": g.norm().item(),
+            "grad_mean": g.mean().item(),
+            "grad_std": g.std().item(),
+            "grad_max_abs": g.abs().max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (g.norm() / p.detach().norm()).item(),
+        }
     return result
 
 
-@catalogue.mistake("gradient_statistics", "the squared norm", "the norm is the square root of the sum of squares: g.norm()")
+@catalogue.mistake(
+    "gradient_statistics",
+    "the squared norm",
+    "the norm is the square root of the sum of squares: g.norm()",
+)
 def statistics_squared_norm(model):
     result = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         g = p.grad
-        result[name] = {"grad_norm": g.pow(2).sum().item(), "grad_mean": g.mean().item(), "grad_std": g.std(correction=0).item(),
-                        "grad_max_abs": g.abs().max().item(), "zero_fraction": (g == 0).double().mean().item(),
-                        "grad_to_weight": (g.pow(2).sum() / p.detach().pow(2).sum()).item()}  # fmt: skip
+        result[name] = {
+            "grad_norm": g.pow(2).sum().item(),
+            "grad_mean": g.mean().item(),
+            "grad_std": g.std(correction=0).item(),
+            "grad_max_abs": g.abs().max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (g.pow(2).sum() / p.detach().pow(2).sum()).item(),
+        }
     return result
 
 
-@catalogue.mistake("gradient_statistics", "the mean of |g| instead of the mean of g", "grad_mean is the signed mean; |g| goes into grad_max_abs only")
+@catalogue.mistake(
+    "gradient_statistics",
+    "the mean of |g| instead of the mean of g",
+    "grad_mean is the signed mean; |g| goes into grad_max_abs only",
+)
 def statistics_mean_abs(model):
     result = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         g = p.grad
-        result[name] = {"grad_norm": g.norm().item(), "grad_mean": g.abs().mean().item(), "grad_std": g.std(correction=0).item(),
-                        "grad_max_abs": g.abs().max().item(), "zero_fraction": (g == 0).double().mean().item(),
-                        "grad_to_weight": (g.norm() / p.detach().norm()).item()}  # fmt: skip
+        result[name] = {
+            "grad_norm": g.norm().item(),
+            "grad_mean": g.abs().mean().item(),
+            "grad_std": g.std(correction=0).item(),
+            "grad_max_abs": g.abs().max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (g.norm() / p.detach().norm()).item(),
+        }
     return result
 
 
-@catalogue.mistake("gradient_statistics", "the largest entry instead of the largest absolute entry", "a large negative gradient counts too: g.abs().max()")
+@catalogue.mistake(
+    "gradient_statistics",
+    "the largest entry instead of the largest absolute entry",
+    "a large negative gradient counts too: g.abs().max()",
+)
 def statistics_signed_max(model):
     result = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         g = p.grad
-        result[name] = {"grad_norm": g.norm().item(), "grad_mean": g.mean().item(), "grad_std": g.std(correction=0).item(),
-                        "grad_max_abs": g.max().item(), "zero_fraction": (g == 0).double().mean().item(),
-                        "grad_to_weight": (g.norm() / p.detach().norm()).item()}  # fmt: skip
+        result[name] = {
+            "grad_norm": g.norm().item(),
+            "grad_mean": g.mean().item(),
+            "grad_std": g.std(correction=0).item(),
+            "grad_max_abs": g.max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (g.norm() / p.detach().norm()).item(),
+        }
     return result
 
 
-@catalogue.mistake("gradient_statistics", "parameters without a gradient reported (as zeros)",
-                   "a parameter whose grad is None took no part in the loss: leave it out")
+@catalogue.mistake(
+    "gradient_statistics",
+    "parameters without a gradient reported (as zeros)",
+    "a parameter whose grad is None took no part in the loss: leave it out",
+)
 def statistics_includes_unused(model):
     result = {}
     for name, p in model.named_parameters():
         g = p.grad if p.grad is not None else torch.zeros_like(p)
-        result[name] = {"grad_norm": g.norm().item(), "grad_mean": g.mean().item(), "grad_std": g.std(correction=0).item(),
-                        "grad_max_abs": g.abs().max().item(), "zero_fraction": (g == 0).double().mean().item(),
-                        "grad_to_weight": (g.norm() / p.detach().norm()).item()}  # fmt: skip
+        result[name] = {
+            "grad_norm": g.norm().item(),
+            "grad_mean": g.mean().item(),
+            "grad_std": g.std(correction=0).item(),
+            "grad_max_abs": g.abs().max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (g.norm() / p.detach().norm()).item(),
+        }
     return result
 
 
-@catalogue.mistake("gradient_statistics", "the ratio upside down (weight norm over gradient norm)", "grad_to_weight = ||grad|| / ||param||")
+@catalogue.mistake(
+    "gradient_statistics",
+    "the ratio upside down (weight norm over gradient norm)",
+    "grad_to_weight = ||grad|| / ||param||",
+)
 def statistics_inverted_ratio(model):
     result = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         g = p.grad
-        result[name] = {"grad_norm": g.norm().item(), "grad_mean": g.mean().item(), "grad_std": g.std(correction=0).item(),
-                        "grad_max_abs": g.abs().max().item(), "zero_fraction": (g == 0).double().mean().item(),
-                        "grad_to_weight": (p.detach().norm() / g.norm()).item()}  # fmt: skip
+        result[name] = {
+            "grad_norm": g.norm().item(),
+            "grad_mean": g.mean().item(),
+            "grad_std": g.std(correction=0).item(),
+            "grad_max_abs": g.abs().max().item(),
+            "zero_fraction": (g == 0).double().mean().item(),
+            "grad_to_weight": (p.detach().norm() / g.norm()).item(),
+        }
     return result
 
 
 # -- diagnose_learning_curve -------------------------------------------------------------------------
 
 
-@catalogue.mistake("diagnose_learning_curve", "nan losses not detected (every comparison with nan is False)",
-                   "check math.isfinite on every training loss before anything else")
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "nan losses not detected (every comparison with nan is False)",
+    "check math.isfinite on every training loss before anything else",
+)
 def diagnose_ignores_nan(train_losses, val_losses, patience=5, threshold=0.01):
     if train_losses[-1] > train_losses[0]:
         return "diverging"
@@ -120,8 +186,11 @@ def diagnose_ignores_nan(train_losses, val_losses, patience=5, threshold=0.01):
     return "plateau" if bad >= patience else "healthy"
 
 
-@catalogue.mistake("diagnose_learning_curve", "a validation loss above the training loss taken for overfitting",
-                   "some gap is normal; overfitting shows as the validation loss rising again while the training loss falls")
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "a validation loss above the training loss taken for overfitting",
+    "some gap is normal; overfitting shows as the validation loss rising again while the training loss falls",
+)
 def diagnose_gap_is_overfitting(train_losses, val_losses, patience=5, threshold=0.01):
     if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
         return "diverging"
@@ -136,8 +205,12 @@ def diagnose_gap_is_overfitting(train_losses, val_losses, patience=5, threshold=
     return "plateau" if bad >= patience else "healthy"
 
 
-@catalogue.mistake("diagnose_learning_curve", "an absolute improvement threshold instead of a relative one",
-                   "improving means loss < best * (1 - threshold): relative to the loss's own scale, as ReduceLROnPlateau's 'rel' mode")
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "an absolute improvement threshold instead of a relative one",
+    "improving means loss < best * (1 - threshold): relative to the loss's own scale, as "
+    "ReduceLROnPlateau's 'rel' mode",
+)
 def diagnose_absolute_threshold(train_losses, val_losses, patience=5, threshold=0.01):
     if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
         return "diverging"
@@ -153,8 +226,12 @@ def diagnose_absolute_threshold(train_losses, val_losses, patience=5, threshold=
     return "plateau" if bad >= patience else "healthy"
 
 
-@catalogue.mistake("diagnose_learning_curve", "plateau tested before overfitting",
-                   "the checks go in order: diverging, overfitting, plateau; a flat training loss with a rising validation loss is overfitting")
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "plateau tested before overfitting",
+    "the checks go in order: diverging, overfitting, plateau; a flat training loss with a rising "
+    "validation loss is overfitting",
+)
 def diagnose_plateau_first(train_losses, val_losses, patience=5, threshold=0.01):
     if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
         return "diverging"
@@ -172,8 +249,11 @@ def diagnose_plateau_first(train_losses, val_losses, patience=5, threshold=0.01)
     return "healthy"
 
 
-@catalogue.mistake("diagnose_learning_curve", "improvement measured against the previous epoch instead of the best so far",
-                   "an oscillating loss keeps 'improving' on its previous value without ever beating its best: compare with the best")
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "improvement measured against the previous epoch instead of the best so far",
+    "an oscillating loss keeps 'improving' on its previous value without ever beating its best: compare with the best",
+)
 def diagnose_previous_epoch(train_losses, val_losses, patience=5, threshold=0.01):
     if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
         return "diverging"
@@ -186,10 +266,15 @@ def diagnose_previous_epoch(train_losses, val_losses, patience=5, threshold=0.01
     return "plateau" if bad >= patience else "healthy"
 
 
-@catalogue.mistake("diagnose_learning_curve", "any rise between two epochs taken for divergence",
-                   "noisy losses go up now and then; diverging means non-finite, or ending above where it started")
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "any rise between two epochs taken for divergence",
+    "noisy losses go up now and then; diverging means non-finite, or ending above where it started",
+)
 def diagnose_any_rise_diverges(train_losses, val_losses, patience=5, threshold=0.01):
-    if not all(math.isfinite(v) for v in train_losses) or any(b > a for a, b in zip(train_losses, train_losses[1:])):
+    if not all(math.isfinite(v) for v in train_losses) or any(
+        b > a for a, b in zip(train_losses, train_losses[1:])
+    ):
         return "diverging"
     e = min(range(len(val_losses)), key=lambda i: val_losses[i])
     if val_losses[-1] > val_losses[e] * (1 + threshold) and train_losses[-1] < train_losses[e]:
@@ -206,8 +291,12 @@ def diagnose_any_rise_diverges(train_losses, val_losses, patience=5, threshold=0
 # -- loss_landscape_1d ------------------------------------------------------------------------------
 
 
-@catalogue.mistake("loss_landscape_1d", "the direction used without filter normalisation",
-                   "rescale each filter d[i] to the norm of the weights' filter theta[i] (Li et al., 2018), and zero the biases' direction")
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "the direction used without filter normalisation",
+    "rescale each filter d[i] to the norm of the weights' filter theta[i] (Li et al., 2018), and "
+    "zero the biases' direction",
+)
 def landscape_unnormalised(model, loss_fn, inputs, targets, direction, alphas):
     params = list(model.parameters())
     start = [p.detach().clone() for p in params]
@@ -222,12 +311,18 @@ def landscape_unnormalised(model, loss_fn, inputs, targets, direction, alphas):
     return torch.stack(losses)
 
 
-@catalogue.mistake("loss_landscape_1d", "each direction tensor normalised as a whole instead of filter by filter",
-                   "normalise every filter (slice d[i] along the first dimension) to the matching filter of the weights")
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "each direction tensor normalised as a whole instead of filter by filter",
+    "normalise every filter (slice d[i] along the first dimension) to the matching filter of the weights",
+)
 def landscape_per_tensor(model, loss_fn, inputs, targets, direction, alphas):
     params = list(model.parameters())
     start = [p.detach().clone() for p in params]
-    scaled = [torch.zeros_like(d) if p.dim() <= 1 else d * (p.detach().norm() / d.norm()) for p, d in zip(params, direction)]
+    scaled = [
+        torch.zeros_like(d) if p.dim() <= 1 else d * (p.detach().norm() / d.norm())
+        for p, d in zip(params, direction)
+    ]
     losses = []
     with torch.no_grad():
         for alpha in alphas:
@@ -239,7 +334,11 @@ def landscape_per_tensor(model, loss_fn, inputs, targets, direction, alphas):
     return torch.stack(losses)
 
 
-@catalogue.mistake("loss_landscape_1d", "biases perturbed too", "as Li et al., leave one-dimensional parameters (biases) where they are: their direction is zero")
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "biases perturbed too",
+    "as Li et al., leave one-dimensional parameters (biases) where they are: their direction is zero",
+)
 def landscape_moves_biases(model, loss_fn, inputs, targets, direction, alphas):
     params = list(model.parameters())
     start = [p.detach().clone() for p in params]
@@ -248,7 +347,12 @@ def landscape_moves_biases(model, loss_fn, inputs, targets, direction, alphas):
         if p.dim() <= 1:
             scaled.append(d * (p.detach().norm() / d.norm()))
         else:
-            scaled.append(d * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(-1, *([1] * (d.dim() - 1))))
+            scaled.append(
+                d
+                * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(
+                    -1, *([1] * (d.dim() - 1))
+                )
+            )
     losses = []
     with torch.no_grad():
         for alpha in alphas:
@@ -260,14 +364,23 @@ def landscape_moves_biases(model, loss_fn, inputs, targets, direction, alphas):
     return torch.stack(losses)
 
 
-@catalogue.mistake("loss_landscape_1d", "the parameters left at the last alpha instead of restored",
-                   "copy the original values back after the last evaluation: the caller's model must be unchanged")
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "the parameters left at the last alpha instead of restored",
+    "copy the original values back after the last evaluation: the caller's model must be unchanged",
+)
 def landscape_not_restored(model, loss_fn, inputs, targets, direction, alphas):
     params = list(model.parameters())
     start = [p.detach().clone() for p in params]
-    scaled = [torch.zeros_like(d) if p.dim() <= 1 else
-              d * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(-1, *([1] * (d.dim() - 1)))
-              for p, d in zip(params, direction)]  # fmt: skip
+    scaled = [
+        torch.zeros_like(d)
+        if p.dim() <= 1
+        else d
+        * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(
+            -1, *([1] * (d.dim() - 1))
+        )
+        for p, d in zip(params, direction)
+    ]
     losses = []
     with torch.no_grad():
         for alpha in alphas:
@@ -277,14 +390,23 @@ def landscape_not_restored(model, loss_fn, inputs, targets, direction, alphas):
     return torch.stack(losses)
 
 
-@catalogue.mistake("loss_landscape_1d", "steps accumulated (theta += alpha * d each time) instead of starting from theta each time",
-                   "each point is theta + alpha * d from the original theta: set the parameters, do not add to them")
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "steps accumulated (theta += alpha * d each time) instead of starting from theta each time",
+    "each point is theta + alpha * d from the original theta: set the parameters, do not add to them",
+)
 def landscape_accumulates(model, loss_fn, inputs, targets, direction, alphas):
     params = list(model.parameters())
     start = [p.detach().clone() for p in params]
-    scaled = [torch.zeros_like(d) if p.dim() <= 1 else
-              d * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(-1, *([1] * (d.dim() - 1)))
-              for p, d in zip(params, direction)]  # fmt: skip
+    scaled = [
+        torch.zeros_like(d)
+        if p.dim() <= 1
+        else d
+        * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(
+            -1, *([1] * (d.dim() - 1))
+        )
+        for p, d in zip(params, direction)
+    ]
     losses = []
     with torch.no_grad():
         for alpha in alphas:

@@ -9,13 +9,20 @@ catalogue = Catalogue()
 # -- adam_step -------------------------------------------------------------------------------
 
 
-@catalogue.mistake("adam_step", "Adam without bias correction",
-                   "the moments start at 0, so divide exp_avg by 1 - beta1**t and exp_avg_sq by 1 - beta2**t")
-def adam_no_bias_correction(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "Adam without bias correction",
+    "the moments start at 0, so divide exp_avg by 1 - beta1**t and exp_avg_sq by 1 - beta2**t",
+)
+def adam_no_bias_correction(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+            state.update(
+                step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
@@ -23,12 +30,20 @@ def adam_no_bias_correction(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), 
         param.addcdiv_(state["exp_avg"], state["exp_avg_sq"].sqrt() + eps, value=-lr)
 
 
-@catalogue.mistake("adam_step", "eps inside the square root", "the denominator is sqrt(exp_avg_sq / bias_correction2) + eps: add eps after the root")
-def adam_eps_inside_sqrt(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "eps inside the square root",
+    "the denominator is sqrt(exp_avg_sq / bias_correction2) + eps: add eps after the root",
+)
+def adam_eps_inside_sqrt(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+            state.update(
+                step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
         state["step"] += 1
         t = state["step"]
         grad = grad + weight_decay * param
@@ -38,13 +53,21 @@ def adam_eps_inside_sqrt(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps
         param.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - beta1**t))
 
 
-@catalogue.mistake("adam_step", "decoupled (AdamW) weight decay",
-                   "torch.optim.Adam adds weight_decay * param to the gradient before the moments; shrinking the parameter directly is AdamW")
-def adam_decoupled_weight_decay(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "decoupled (AdamW) weight decay",
+    "torch.optim.Adam adds weight_decay * param to the gradient before the moments; shrinking the "
+    "parameter directly is AdamW",
+)
+def adam_decoupled_weight_decay(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+            state.update(
+                step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
         state["step"] += 1
         t = state["step"]
         param.mul_(1 - lr * weight_decay)
@@ -54,13 +77,20 @@ def adam_decoupled_weight_decay(param, grad, state, *, lr=1e-3, betas=(0.9, 0.99
         param.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - beta1**t))
 
 
-@catalogue.mistake("adam_step", "an off-by-one step counter (t = 2 on the first step)",
-                   "start state['step'] at 0 and add 1 before the bias corrections, so the first step uses t = 1")
-def adam_counter_starts_at_one(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "an off-by-one step counter (t = 2 on the first step)",
+    "start state['step'] at 0 and add 1 before the bias corrections, so the first step uses t = 1",
+)
+def adam_counter_starts_at_one(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state.update(step=1, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+            state.update(
+                step=1, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
         state["step"] += 1
         t = state["step"]
         grad = grad + weight_decay * param
@@ -70,13 +100,20 @@ def adam_counter_starts_at_one(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999
         param.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - beta1**t))
 
 
-@catalogue.mistake("adam_step", "bias corrections computed before the step counter is incremented (t = 0 on the first step)",
-                   "1 - beta**0 is 0, a division by zero: increment state['step'] first, then compute the corrections")
-def adam_counter_incremented_late(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "bias corrections computed before the step counter is incremented (t = 0 on the first step)",
+    "1 - beta**0 is 0, a division by zero: increment state['step'] first, then compute the corrections",
+)
+def adam_counter_incremented_late(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+            state.update(
+                step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
         t = state["step"]
         grad = grad + weight_decay * param
         state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
@@ -86,13 +123,21 @@ def adam_counter_incremented_late(param, grad, state, *, lr=1e-3, betas=(0.9, 0.
         state["step"] += 1
 
 
-@catalogue.mistake("adam_step", "a new tensor returned instead of updating the parameter in place",
-                   "the caller keeps using its own tensor and ignores the return value: change it in place (param.addcdiv_(...)) under torch.no_grad()")
-def adam_returns_new_tensor(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "a new tensor returned instead of updating the parameter in place",
+    "the caller keeps using its own tensor and ignores the return value: change it in place "
+    "(param.addcdiv_(...)) under torch.no_grad()",
+)
+def adam_returns_new_tensor(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+            state.update(
+                step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
         state["step"] += 1
         t = state["step"]
         grad = grad + weight_decay * param
@@ -102,14 +147,23 @@ def adam_returns_new_tensor(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), 
         return param - lr / (1 - beta1**t) * state["exp_avg"] / denom
 
 
-@catalogue.mistake("adam_step", "a state dict rebound instead of filled (state = {...})",
-                   "assigning to the name state makes a new local dict the caller never sees, so every step is the first: "
-                   "fill the caller's dict (state['exp_avg'] = ...)")
-def adam_rebinds_state(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "a state dict rebound instead of filled (state = {...})",
+    "assigning to the name state makes a new local dict the caller never sees, so every step is the first: "
+    "fill the caller's dict (state['exp_avg'] = ...)",
+)
+def adam_rebinds_state(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     with torch.no_grad():
         if not state:
-            state = {"step": 0, "exp_avg": torch.zeros_like(param), "exp_avg_sq": torch.zeros_like(param)}
+            state = {
+                "step": 0,
+                "exp_avg": torch.zeros_like(param),
+                "exp_avg_sq": torch.zeros_like(param),
+            }
         state["step"] += 1
         t = state["step"]
         grad = grad + weight_decay * param
@@ -119,9 +173,14 @@ def adam_rebinds_state(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1
         param.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - beta1**t))
 
 
-@catalogue.mistake("adam_step", "an in-place update outside torch.no_grad()",
-                   "autograd refuses in-place changes of a leaf that requires grad: put the update inside with torch.no_grad():")
-def adam_without_no_grad(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "an in-place update outside torch.no_grad()",
+    "autograd refuses in-place changes of a leaf that requires grad: put the update inside with torch.no_grad():",
+)
+def adam_without_no_grad(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     if not state:
         state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
@@ -134,10 +193,15 @@ def adam_without_no_grad(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps
     param.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - beta1**t))
 
 
-@catalogue.mistake("adam_step", "param.data rebound to a new tensor instead of an in-place update",
-                   "param.data = ... swaps the storage under the parameter, breaking views and anything holding the old storage: "
-                   "update in place, param.addcdiv_(...) under torch.no_grad()")
-def adam_rebinds_data(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+@catalogue.mistake(
+    "adam_step",
+    "param.data rebound to a new tensor instead of an in-place update",
+    "param.data = ... swaps the storage under the parameter, breaking views and anything holding the old storage: "
+    "update in place, param.addcdiv_(...) under torch.no_grad()",
+)
+def adam_rebinds_data(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
     beta1, beta2 = betas
     if not state:
         state.update(step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
@@ -153,11 +217,31 @@ def adam_rebinds_data(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e
 # -- rmsprop_step ----------------------------------------------------------------------------
 
 
-@catalogue.mistake("rmsprop_step", "eps inside the square root", "the denominator is sqrt(square_avg) + eps: add eps after the root")
-def rmsprop_eps_inside_sqrt(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "eps inside the square root",
+    "the denominator is sqrt(square_avg) + eps: add eps after the root",
+)
+def rmsprop_eps_inside_sqrt(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0,
+                square_avg=torch.zeros_like(param),
+                momentum_buffer=torch.zeros_like(param),
+                grad_avg=torch.zeros_like(param),
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -173,11 +257,28 @@ def rmsprop_eps_inside_sqrt(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8
             param.addcdiv_(grad, avg, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "centered ignored", "with centered=True keep grad_avg, the running mean of g, and divide by sqrt(square_avg - grad_avg**2) + eps")
-def rmsprop_ignores_centered(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "centered ignored",
+    "with centered=True keep grad_avg, the running mean of g, and divide by sqrt(square_avg - grad_avg**2) + eps",
+)
+def rmsprop_ignores_centered(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param))
+            state.update(
+                step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param)
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -189,11 +290,28 @@ def rmsprop_ignores_centered(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-
             param.addcdiv_(grad, avg, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "momentum ignored", "with momentum > 0 keep momentum_buffer = momentum * momentum_buffer + g / avg and step by -lr * momentum_buffer")
-def rmsprop_ignores_momentum(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "momentum ignored",
+    "with momentum > 0 keep momentum_buffer = momentum * momentum_buffer + g / avg and step by -lr * momentum_buffer",
+)
+def rmsprop_ignores_momentum(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0, square_avg=torch.zeros_like(param), grad_avg=torch.zeros_like(param)
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -204,12 +322,31 @@ def rmsprop_ignores_momentum(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-
         param.addcdiv_(grad, variance.sqrt() + eps, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "alpha and 1 - alpha swapped",
-                   "alpha weighs the old average: square_avg = alpha * square_avg + (1 - alpha) * g * g")
-def rmsprop_swapped_alpha(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "alpha and 1 - alpha swapped",
+    "alpha weighs the old average: square_avg = alpha * square_avg + (1 - alpha) * g * g",
+)
+def rmsprop_swapped_alpha(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0,
+                square_avg=torch.zeros_like(param),
+                momentum_buffer=torch.zeros_like(param),
+                grad_avg=torch.zeros_like(param),
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(1 - alpha).addcmul_(grad, grad, value=alpha)
@@ -225,11 +362,31 @@ def rmsprop_swapped_alpha(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, 
             param.addcdiv_(grad, avg, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "an Adam-style bias correction of square_avg", "torch's RMSprop has no bias correction: divide by sqrt(square_avg) + eps as it is")
-def rmsprop_bias_corrected(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "an Adam-style bias correction of square_avg",
+    "torch's RMSprop has no bias correction: divide by sqrt(square_avg) + eps as it is",
+)
+def rmsprop_bias_corrected(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0,
+                square_avg=torch.zeros_like(param),
+                momentum_buffer=torch.zeros_like(param),
+                grad_avg=torch.zeros_like(param),
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -245,12 +402,31 @@ def rmsprop_bias_corrected(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8,
             param.addcdiv_(grad, avg, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "decoupled weight decay (param shrunk directly)",
-                   "torch.optim.RMSprop adds weight_decay * param to the gradient, before square_avg")
-def rmsprop_decoupled_weight_decay(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "decoupled weight decay (param shrunk directly)",
+    "torch.optim.RMSprop adds weight_decay * param to the gradient, before square_avg",
+)
+def rmsprop_decoupled_weight_decay(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0,
+                square_avg=torch.zeros_like(param),
+                momentum_buffer=torch.zeros_like(param),
+                grad_avg=torch.zeros_like(param),
+            )
         state["step"] += 1
         param.mul_(1 - lr * weight_decay)
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -266,12 +442,31 @@ def rmsprop_decoupled_weight_decay(param, grad, state, *, lr=1e-2, alpha=0.99, e
             param.addcdiv_(grad, avg, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "the centered variance without squaring the mean gradient",
-                   "the running variance is square_avg - grad_avg ** 2 (a mean of squares minus a squared mean)")
-def rmsprop_centered_unsquared(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "the centered variance without squaring the mean gradient",
+    "the running variance is square_avg - grad_avg ** 2 (a mean of squares minus a squared mean)",
+)
+def rmsprop_centered_unsquared(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0,
+                square_avg=torch.zeros_like(param),
+                momentum_buffer=torch.zeros_like(param),
+                grad_avg=torch.zeros_like(param),
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -287,12 +482,31 @@ def rmsprop_centered_unsquared(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1
             param.addcdiv_(grad, avg, value=-lr)
 
 
-@catalogue.mistake("rmsprop_step", "a new tensor returned instead of updating the parameter in place",
-                   "the caller keeps using its own tensor and ignores the return value: change it in place under torch.no_grad()")
-def rmsprop_returns_new_tensor(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+@catalogue.mistake(
+    "rmsprop_step",
+    "a new tensor returned instead of updating the parameter in place",
+    "the caller keeps using its own tensor and ignores the return value: change it in place under torch.no_grad()",
+)
+def rmsprop_returns_new_tensor(
+    param,
+    grad,
+    state,
+    *,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+):
     with torch.no_grad():
         if not state:
-            state.update(step=0, square_avg=torch.zeros_like(param), momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+            state.update(
+                step=0,
+                square_avg=torch.zeros_like(param),
+                momentum_buffer=torch.zeros_like(param),
+                grad_avg=torch.zeros_like(param),
+            )
         state["step"] += 1
         grad = grad + weight_decay * param
         state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -305,4 +519,3 @@ def rmsprop_returns_new_tensor(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1
             state["momentum_buffer"].mul_(momentum).addcdiv_(grad, avg)
             return param - lr * state["momentum_buffer"]
         return param - lr * grad / avg
-

@@ -12,8 +12,11 @@ catalogue = Catalogue()
 # -- grid_search ------------------------------------------------------------------------------
 
 
-@catalogue.mistake("grid_search", "the lists zipped together instead of combined (itertools.product)",
-                   "zip pairs the i-th values only; a grid tries every combination: itertools.product(*lists)")
+@catalogue.mistake(
+    "grid_search",
+    "the lists zipped together instead of combined (itertools.product)",
+    "zip pairs the i-th values only; a grid tries every combination: itertools.product(*lists)",
+)
 def grid_zipped(objective, grid):
     names = list(grid)
     best, best_loss = None, math.inf
@@ -25,7 +28,11 @@ def grid_zipped(objective, grid):
     return best, best_loss
 
 
-@catalogue.mistake("grid_search", "the highest loss kept instead of the lowest", "the objective is a loss: lower is better")
+@catalogue.mistake(
+    "grid_search",
+    "the highest loss kept instead of the lowest",
+    "the objective is a loss: lower is better",
+)
 def grid_maximises(objective, grid):
     names = list(grid)
     best, best_loss = None, -math.inf
@@ -37,7 +44,11 @@ def grid_maximises(objective, grid):
     return best, best_loss
 
 
-@catalogue.mistake("grid_search", "the last of equal losses kept (<= instead of <)", "replace the best only on a strictly lower loss, so the first one stays")
+@catalogue.mistake(
+    "grid_search",
+    "the last of equal losses kept (<= instead of <)",
+    "replace the best only on a strictly lower loss, so the first one stays",
+)
 def grid_last_tie(objective, grid):
     names = list(grid)
     best, best_loss = None, math.inf
@@ -49,7 +60,11 @@ def grid_last_tie(objective, grid):
     return best, best_loss
 
 
-@catalogue.mistake("grid_search", "the last value of each list skipped (range(len(values) - 1))", "every value of every list is part of the grid")
+@catalogue.mistake(
+    "grid_search",
+    "the last value of each list skipped (range(len(values) - 1))",
+    "every value of every list is part of the grid",
+)
 def grid_skips_last(objective, grid):
     names = list(grid)
     best, best_loss = None, math.inf
@@ -61,8 +76,11 @@ def grid_skips_last(objective, grid):
     return best, best_loss
 
 
-@catalogue.mistake("grid_search", "one hyperparameter varied at a time, the others held at their first value",
-                   "that is a line search along each axis; a grid evaluates every combination")
+@catalogue.mistake(
+    "grid_search",
+    "one hyperparameter varied at a time, the others held at their first value",
+    "that is a line search along each axis; a grid evaluates every combination",
+)
 def grid_one_at_a_time(objective, grid):
     names = list(grid)
     base = {n: grid[n][0] for n in names}
@@ -79,8 +97,11 @@ def grid_one_at_a_time(objective, grid):
     return best, best_loss
 
 
-@catalogue.mistake("grid_search", "the loss of the last combination returned with the best parameters",
-                   "keep the best loss together with the best parameters")
+@catalogue.mistake(
+    "grid_search",
+    "the loss of the last combination returned with the best parameters",
+    "keep the best loss together with the best parameters",
+)
 def grid_last_loss(objective, grid):
     names = list(grid)
     best, best_loss, loss = None, math.inf, math.inf
@@ -95,8 +116,12 @@ def grid_last_loss(objective, grid):
 # -- random_search ------------------------------------------------------------------------------
 
 
-@catalogue.mistake("random_search", "log-uniform hyperparameters drawn uniformly",
-                   "draw log_uniform ones as exp(log(low) + u * (log(high) - log(low))): uniformly, nearly every draw of 1e-5..1e-1 lands above 1e-2")
+@catalogue.mistake(
+    "random_search",
+    "log-uniform hyperparameters drawn uniformly",
+    "draw log_uniform ones as exp(log(low) + u * (log(high) - log(low))): uniformly, nearly every "
+    "draw of 1e-5..1e-1 lands above 1e-2",
+)
 def random_log_as_uniform(objective, space, n_trials, seed=0):
     generator = torch.Generator().manual_seed(seed)
     best, best_loss = None, math.inf
@@ -116,7 +141,11 @@ def random_log_as_uniform(objective, space, n_trials, seed=0):
     return best, best_loss
 
 
-@catalogue.mistake("random_search", "integers drawn without their upper bound", "('int', low, high) includes high: low + floor(u * (high - low + 1))")
+@catalogue.mistake(
+    "random_search",
+    "integers drawn without their upper bound",
+    "('int', low, high) includes high: low + floor(u * (high - low + 1))",
+)
 def random_int_exclusive(objective, space, n_trials, seed=0):
     generator = torch.Generator().manual_seed(seed)
     best, best_loss = None, math.inf
@@ -127,7 +156,9 @@ def random_int_exclusive(objective, space, n_trials, seed=0):
             if kind == "uniform":
                 params[name] = bounds[0] + u * (bounds[1] - bounds[0])
             elif kind == "log_uniform":
-                params[name] = math.exp(math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0])))
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
             elif kind == "int":
                 params[name] = bounds[0] + math.floor(u * (bounds[1] - bounds[0]))
             else:
@@ -138,8 +169,11 @@ def random_int_exclusive(objective, space, n_trials, seed=0):
     return best, best_loss
 
 
-@catalogue.mistake("random_search", "choices picked by rounding u * (len - 1)",
-                   "rounding gives the first and last options half the chance of the others: options[floor(u * len(options))]")
+@catalogue.mistake(
+    "random_search",
+    "choices picked by rounding u * (len - 1)",
+    "rounding gives the first and last options half the chance of the others: options[floor(u * len(options))]",
+)
 def random_rounded_choice(objective, space, n_trials, seed=0):
     generator = torch.Generator().manual_seed(seed)
     best, best_loss = None, math.inf
@@ -150,7 +184,9 @@ def random_rounded_choice(objective, space, n_trials, seed=0):
             if kind == "uniform":
                 params[name] = bounds[0] + u * (bounds[1] - bounds[0])
             elif kind == "log_uniform":
-                params[name] = math.exp(math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0])))
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
             elif kind == "int":
                 params[name] = bounds[0] + round(u * (bounds[1] - bounds[0]))
             else:
@@ -161,8 +197,11 @@ def random_rounded_choice(objective, space, n_trials, seed=0):
     return best, best_loss
 
 
-@catalogue.mistake("random_search", "the generator re-seeded for every trial, so every trial draws the same configuration",
-                   "make the generator once, before the loop over trials")
+@catalogue.mistake(
+    "random_search",
+    "the generator re-seeded for every trial, so every trial draws the same configuration",
+    "make the generator once, before the loop over trials",
+)
 def random_reseeded(objective, space, n_trials, seed=0):
     best, best_loss = None, math.inf
     for _ in range(n_trials):
@@ -173,7 +212,9 @@ def random_reseeded(objective, space, n_trials, seed=0):
             if kind == "uniform":
                 params[name] = bounds[0] + u * (bounds[1] - bounds[0])
             elif kind == "log_uniform":
-                params[name] = math.exp(math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0])))
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
             elif kind == "int":
                 params[name] = bounds[0] + math.floor(u * (bounds[1] - bounds[0] + 1))
             else:
@@ -184,8 +225,11 @@ def random_reseeded(objective, space, n_trials, seed=0):
     return best, best_loss
 
 
-@catalogue.mistake("random_search", "the global random generator instead of a seeded torch.Generator",
-                   "torch.rand without generator= depends on whatever ran before: use torch.Generator().manual_seed(seed)")
+@catalogue.mistake(
+    "random_search",
+    "the global random generator instead of a seeded torch.Generator",
+    "torch.rand without generator= depends on whatever ran before: use torch.Generator().manual_seed(seed)",
+)
 def random_global_generator(objective, space, n_trials, seed=0):
     best, best_loss = None, math.inf
     for _ in range(n_trials):
@@ -195,7 +239,9 @@ def random_global_generator(objective, space, n_trials, seed=0):
             if kind == "uniform":
                 params[name] = bounds[0] + u * (bounds[1] - bounds[0])
             elif kind == "log_uniform":
-                params[name] = math.exp(math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0])))
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
             elif kind == "int":
                 params[name] = bounds[0] + math.floor(u * (bounds[1] - bounds[0] + 1))
             else:
@@ -206,7 +252,11 @@ def random_global_generator(objective, space, n_trials, seed=0):
     return best, best_loss
 
 
-@catalogue.mistake("random_search", "the highest loss kept instead of the lowest", "the objective is a loss: lower is better")
+@catalogue.mistake(
+    "random_search",
+    "the highest loss kept instead of the lowest",
+    "the objective is a loss: lower is better",
+)
 def random_maximises(objective, space, n_trials, seed=0):
     generator = torch.Generator().manual_seed(seed)
     best, best_loss = None, -math.inf
@@ -217,7 +267,9 @@ def random_maximises(objective, space, n_trials, seed=0):
             if kind == "uniform":
                 params[name] = bounds[0] + u * (bounds[1] - bounds[0])
             elif kind == "log_uniform":
-                params[name] = math.exp(math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0])))
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
             elif kind == "int":
                 params[name] = bounds[0] + math.floor(u * (bounds[1] - bounds[0] + 1))
             else:
@@ -231,8 +283,11 @@ def random_maximises(objective, space, n_trials, seed=0):
 # -- cross_validate_ridge --------------------------------------------------------------------------
 
 
-@catalogue.mistake("cross_validate_ridge", "the model fitted on all the rows, validation fold included (leakage)",
-                   "fit each fold's model on the other k - 1 folds only: a model that has seen its validation rows scores too well")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "the model fitted on all the rows, validation fold included (leakage)",
+    "fit each fold's model on the other k - 1 folds only: a model that has seen its validation rows scores too well",
+)
 def cv_leaks(x, y, penalties, k=5):
     n = x.shape[0]
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -241,12 +296,20 @@ def cv_leaks(x, y, penalties, k=5):
     means = []
     for penalty in penalties:
         w = torch.linalg.solve(x.T @ x + penalty * eye, x.T @ y)
-        means.append(torch.stack([((x[a:b] @ w - y[a:b]) ** 2).mean() for a, b in zip(bounds, bounds[1:])]).mean())
+        means.append(
+            torch.stack(
+                [((x[a:b] @ w - y[a:b]) ** 2).mean() for a, b in zip(bounds, bounds[1:])]
+            ).mean()
+        )
     means = torch.stack(means)
     return penalties[int(means.argmin())], means
 
 
-@catalogue.mistake("cross_validate_ridge", "the loss measured on the training folds", "score each fold's model on the held-out fold")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "the loss measured on the training folds",
+    "score each fold's model on the held-out fold",
+)
 def cv_training_loss(x, y, penalties, k=5):
     n = x.shape[0]
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -265,8 +328,11 @@ def cv_training_loss(x, y, penalties, k=5):
     return penalties[int(means.argmin())], means
 
 
-@catalogue.mistake("cross_validate_ridge", "folds of N // k rows, the last N % k rows never validated",
-                   "spread the remainder: the first N % k folds get one extra row, so every row is held out once")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "folds of N // k rows, the last N % k rows never validated",
+    "spread the remainder: the first N % k folds get one extra row, so every row is held out once",
+)
 def cv_drops_remainder(x, y, penalties, k=5):
     n = x.shape[0]
     size = n // k
@@ -284,8 +350,11 @@ def cv_drops_remainder(x, y, penalties, k=5):
     return penalties[int(means.argmin())], means
 
 
-@catalogue.mistake("cross_validate_ridge", "the remainder put into the last fold",
-                   "as sklearn's KFold: the first N % k folds are one row longer, the last ones N // k")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "the remainder put into the last fold",
+    "as sklearn's KFold: the first N % k folds are one row longer, the last ones N // k",
+)
 def cv_remainder_last(x, y, penalties, k=5):
     n = x.shape[0]
     size = n // k
@@ -304,7 +373,11 @@ def cv_remainder_last(x, y, penalties, k=5):
     return penalties[int(means.argmin())], means
 
 
-@catalogue.mistake("cross_validate_ridge", "the fold losses summed instead of averaged", "a penalty's score is the mean of its k fold losses")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "the fold losses summed instead of averaged",
+    "a penalty's score is the mean of its k fold losses",
+)
 def cv_summed(x, y, penalties, k=5):
     n = x.shape[0]
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -323,8 +396,11 @@ def cv_summed(x, y, penalties, k=5):
     return penalties[int(means.argmin())], means
 
 
-@catalogue.mistake("cross_validate_ridge", "the squared errors pooled over all folds (weighting folds by size)",
-                   "average the k fold losses, each the mean over its own fold, as cross_val_score does")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "the squared errors pooled over all folds (weighting folds by size)",
+    "average the k fold losses, each the mean over its own fold, as cross_val_score does",
+)
 def cv_pooled(x, y, penalties, k=5):
     n = x.shape[0]
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -343,8 +419,11 @@ def cv_pooled(x, y, penalties, k=5):
     return penalties[int(means.argmin())], means
 
 
-@catalogue.mistake("cross_validate_ridge", "the penalty multiplied by the number of training rows",
-                   "this ridge is (X^T X + lam I) w = X^T y: the penalty is added as given")
+@catalogue.mistake(
+    "cross_validate_ridge",
+    "the penalty multiplied by the number of training rows",
+    "this ridge is (X^T X + lam I) w = X^T y: the penalty is added as given",
+)
 def cv_scaled_penalty(x, y, penalties, k=5):
     n = x.shape[0]
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -356,7 +435,9 @@ def cv_scaled_penalty(x, y, penalties, k=5):
         for a, b in zip(bounds, bounds[1:]):
             keep = torch.ones(n, dtype=torch.bool, device=x.device)
             keep[a:b] = False
-            w = torch.linalg.solve(x[keep].T @ x[keep] + penalty * int(keep.sum()) * eye, x[keep].T @ y[keep])
+            w = torch.linalg.solve(
+                x[keep].T @ x[keep] + penalty * int(keep.sum()) * eye, x[keep].T @ y[keep]
+            )
             losses.append(((x[~keep] @ w - y[~keep]) ** 2).mean())
         means.append(torch.stack(losses).mean())
     means = torch.stack(means)
@@ -366,27 +447,42 @@ def cv_scaled_penalty(x, y, penalties, k=5):
 # -- expected_improvement -------------------------------------------------------------------------
 
 
-@catalogue.mistake("expected_improvement", "the improvement for maximisation (mean - best)", "the loss is minimised: the improvement is best - xi - mean")
+@catalogue.mistake(
+    "expected_improvement",
+    "the improvement for maximisation (mean - best)",
+    "the loss is minimised: the improvement is best - xi - mean",
+)
 def ei_maximises(mean, std, best, xi=0.0):
     improvement = mean - best - xi
     safe = torch.where(std > 0, std, torch.ones_like(std))
     z = improvement / safe
-    ei = improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + std * torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    ei = improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + std * torch.exp(
+        -0.5 * z**2
+    ) / math.sqrt(2 * math.pi)
     return torch.where(std > 0, ei, improvement.clamp(min=0))
 
 
-@catalogue.mistake("expected_improvement", "the variance used where the standard deviation belongs", "z divides by std, and the exploration term is std * phi(z)")
+@catalogue.mistake(
+    "expected_improvement",
+    "the variance used where the standard deviation belongs",
+    "z divides by std, and the exploration term is std * phi(z)",
+)
 def ei_variance(mean, std, best, xi=0.0):
     variance = std**2
     improvement = best - xi - mean
     safe = torch.where(variance > 0, variance, torch.ones_like(variance))
     z = improvement / safe
-    ei = improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + variance * torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    ei = improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + variance * torch.exp(
+        -0.5 * z**2
+    ) / math.sqrt(2 * math.pi)
     return torch.where(variance > 0, ei, improvement.clamp(min=0))
 
 
-@catalogue.mistake("expected_improvement", "the probability of improvement Phi(z) instead of the expected improvement",
-                   "EI weighs the improvement by its size: (best - xi - mean) * Phi(z) + std * phi(z)")
+@catalogue.mistake(
+    "expected_improvement",
+    "the probability of improvement Phi(z) instead of the expected improvement",
+    "EI weighs the improvement by its size: (best - xi - mean) * Phi(z) + std * phi(z)",
+)
 def ei_probability(mean, std, best, xi=0.0):
     improvement = best - xi - mean
     safe = torch.where(std > 0, std, torch.ones_like(std))
@@ -394,7 +490,11 @@ def ei_probability(mean, std, best, xi=0.0):
     return torch.where(std > 0, pi, (improvement > 0).to(mean.dtype))
 
 
-@catalogue.mistake("expected_improvement", "the exploration term std * phi(z) left out", "EI = (best - xi - mean) * Phi(z) + std * phi(z): keep both terms")
+@catalogue.mistake(
+    "expected_improvement",
+    "the exploration term std * phi(z) left out",
+    "EI = (best - xi - mean) * Phi(z) + std * phi(z): keep both terms",
+)
 def ei_exploitation_only(mean, std, best, xi=0.0):
     improvement = best - xi - mean
     safe = torch.where(std > 0, std, torch.ones_like(std))
@@ -402,26 +502,44 @@ def ei_exploitation_only(mean, std, best, xi=0.0):
     return torch.where(std > 0, ei, improvement.clamp(min=0))
 
 
-@catalogue.mistake("expected_improvement", "nan where std is 0 (0 / 0)", "where std is 0 the outcome is certain: return max(best - xi - mean, 0) there (torch.where)")
+@catalogue.mistake(
+    "expected_improvement",
+    "nan where std is 0 (0 / 0)",
+    "where std is 0 the outcome is certain: return max(best - xi - mean, 0) there (torch.where)",
+)
 def ei_nan_at_zero_std(mean, std, best, xi=0.0):
     improvement = best - xi - mean
     z = improvement / std
-    return improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + std * torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    return improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + std * torch.exp(
+        -0.5 * z**2
+    ) / math.sqrt(2 * math.pi)
 
 
-@catalogue.mistake("expected_improvement", "xi added to the improvement instead of subtracted", "xi is a margin the improvement must beat: best - xi - mean")
+@catalogue.mistake(
+    "expected_improvement",
+    "xi added to the improvement instead of subtracted",
+    "xi is a margin the improvement must beat: best - xi - mean",
+)
 def ei_xi_sign(mean, std, best, xi=0.0):
     improvement = best + xi - mean
     safe = torch.where(std > 0, std, torch.ones_like(std))
     z = improvement / safe
-    ei = improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + std * torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    ei = improvement * 0.5 * torch.erfc(-z / math.sqrt(2)) + std * torch.exp(
+        -0.5 * z**2
+    ) / math.sqrt(2 * math.pi)
     return torch.where(std > 0, ei, improvement.clamp(min=0))
 
 
-@catalogue.mistake("expected_improvement", "the normal CDF as (1 + erf(z)) / 2, without the sqrt(2)", "Phi(z) = (1 + erf(z / sqrt(2))) / 2")
+@catalogue.mistake(
+    "expected_improvement",
+    "the normal CDF as (1 + erf(z)) / 2, without the sqrt(2)",
+    "Phi(z) = (1 + erf(z / sqrt(2))) / 2",
+)
 def ei_erf_unscaled(mean, std, best, xi=0.0):
     improvement = best - xi - mean
     safe = torch.where(std > 0, std, torch.ones_like(std))
     z = improvement / safe
-    ei = improvement * 0.5 * (1 + torch.erf(z)) + std * torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    ei = improvement * 0.5 * (1 + torch.erf(z)) + std * torch.exp(-0.5 * z**2) / math.sqrt(
+        2 * math.pi
+    )
     return torch.where(std > 0, ei, improvement.clamp(min=0))

@@ -28,17 +28,28 @@ def torch_trajectory(optimizer_class, start, grads, hyperparameters):
     return torch.stack(trajectory), optimizer.state[param]
 
 
-def expect_trajectory(expect, got, want, *, what, mistakes=(), recompute=None, hint="", unit="step"):
-    """Like ``expect.close`` for a tensor whose first dimension counts steps; the message names the first differing step."""
+def expect_trajectory(
+    expect, got, want, *, what, mistakes=(), recompute=None, hint="", unit="step"
+):
+    """``expect.close`` for a tensor whose first dimension counts steps, naming the first step that differs."""
     tolerance = expect.tolerance(want)
     problem = difference(got, want, tolerance)
     if problem is None:
         return
-    if isinstance(got, torch.Tensor) and got.shape == want.shape and got.dtype == want.dtype and got.device == want.device:
-        first = next(k for k in range(len(want)) if difference(got[k], want[k], tolerance) is not None)
+    if (
+        isinstance(got, torch.Tensor)
+        and got.shape == want.shape
+        and got.dtype == want.dtype
+        and got.device == want.device
+    ):
+        first = next(
+            k for k in range(len(want)) if difference(got[k], want[k], tolerance) is not None
+        )
         agreed = f"the same as the reference for {first} {unit}(s), then different at {unit} {first + 1} of {len(want)}"
         problem = f"{agreed}: {difference(got[first], want[first], tolerance)}"
-    raise AssertionError(explain(f"{what}: {problem}", expect.match(got, want, mistakes, recompute), hint))
+    raise AssertionError(
+        explain(f"{what}: {problem}", expect.match(got, want, mistakes, recompute), hint)
+    )
 
 
 def expect_same_calls(expect, got, want, *, what, mistakes=(), recompute=None):
@@ -51,7 +62,9 @@ def expect_same_calls(expect, got, want, *, what, mistakes=(), recompute=None):
         problem = f"{len(got)} calls, expected {len(want)}"
     else:
         index = next(i for i, (g, w) in enumerate(zip(got, want)) if g != w)
-        problem = f"call {index + 1} of {len(want)} differs: {record_difference(got[index], want[index])}"
+        problem = (
+            f"call {index + 1} of {len(want)} differs: {record_difference(got[index], want[index])}"
+        )
     matched = []
     for mistake in mistakes if recompute else ():
         try:
@@ -67,8 +80,13 @@ def record_difference(got, want) -> str:
     if not isinstance(got, dict) or not isinstance(want, dict):
         return f"got {got!r}, expected {want!r}"
     which = ", ".join(f"{key} {want[key]}" for key in ("step", "param") if key in want)
-    fields = [key for key in want if got.get(key, KeyError) != want[key]] + [key for key in got if key not in want]
-    details = "; ".join(f"{key}: got {got.get(key, '(missing)')!r}, expected {want.get(key, '(none)')!r}" for key in fields)
+    fields = [key for key in want if got.get(key, KeyError) != want[key]] + [
+        key for key in got if key not in want
+    ]
+    details = "; ".join(
+        f"{key}: got {got.get(key, '(missing)')!r}, expected {want.get(key, '(none)')!r}"
+        for key in fields
+    )
     return f"({which}) {details}" if which else details
 
 
@@ -95,7 +113,7 @@ def remembered(cache: dict, run):
 
 
 def mistakes_where(mistakes, run, predicate) -> list:
-    """The mistakes whose run (``run(function)``) satisfies ``predicate``; a run that raises is passed as the exception."""
+    """The mistakes whose run (``run(function)``) satisfies ``predicate``; a run that raises passes its exception."""
     found = []
     for mistake in mistakes:
         try:
@@ -114,9 +132,13 @@ def reraise_with_mistakes(failure: StudentFailure, mistakes, run, words: str):
     """Re-raise a student failure whose message contains ``words``, naming the mistakes that fail the same way."""
     if words not in failure.message:
         raise failure
-    matched = mistakes_where(mistakes, run, lambda outcome: isinstance(outcome, Exception) and words in str(outcome))
+    matched = mistakes_where(
+        mistakes, run, lambda outcome: isinstance(outcome, Exception) and words in str(outcome)
+    )
     if matched:
-        raise type(failure)(failure.message + "\n" + "\n".join(m.explain() for m in matched), failure.output) from None
+        raise type(failure)(
+            failure.message + "\n" + "\n".join(m.explain() for m in matched), failure.output
+        ) from None
     raise failure
 
 

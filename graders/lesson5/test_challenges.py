@@ -38,39 +38,183 @@ def at_origin(spec, gen, dtype):
 
 # (id, make(gen, dtype) -> (objective, point), tol, dtypes)
 CRITICAL_POINTS = [
-    ("bowl-2d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 3.0), dt)), gen, dt), 1e-6, BOTH),
-    ("minimum-4d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (0.5, 1.0, 2.0, 3.0), dt)), gen, dt), 1e-6, DOUBLE),
-    ("dome-3d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, -3.0), dt)), gen, dt), 1e-6, DOUBLE),
-    ("dome-with-cubic", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-2.0, -3.0), dt), cubic=gen.normal(2, dtype=dt)), gen, dt), 1e-6, DOUBLE),
-    ("saddle-2d", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (3.0, -1.0), dt)), gen, dt), 1e-6, DOUBLE),
-    ("saddle-positive-diagonal", lambda gen, dt: at_origin(polynomial(torch.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=dt, device=gen.device)), gen, dt), 1e-6, DOUBLE),
-    ("saddle-3d-positive-determinant", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, 4.0), dt)), gen, dt), 1e-6, BOTH),
-    ("saddle-with-a-flat-direction", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 2.0, -2.0, 0.0), quartic=vector(gen, dt, 0.0, 0.0, 1.0)), gen, dt), 1e-6, DOUBLE),
-    ("flat-quartic", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 0.0, 2.0), quartic=vector(gen, dt, 1.0, 0.0)), gen, dt), 1e-6, BOTH),
-    ("inflection-1d", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 0.0), cubic=vector(gen, dt, 1.0)), gen, dt), 1e-6, DOUBLE),
-    ("small-curvature-within-tol", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1e-3, 1.0), dt)), gen, dt), 1e-2, DOUBLE),
-    ("not-critical-quadratic", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 2.0), dt), b=gen.normal(2, dtype=dt)), gen, dt), 1e-6, DOUBLE),
-    ("rosenbrock-slope", lambda gen, dt: ({"kind": "rosenbrock"}, torch.zeros(2, dtype=dt, device=gen.device)), 1e-6, DOUBLE),
-    ("rosenbrock-minimum", lambda gen, dt: ({"kind": "rosenbrock"}, torch.ones(2, dtype=dt, device=gen.device)), 1e-6, DOUBLE),
+    (
+        "bowl-2d",
+        lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 3.0), dt)), gen, dt),
+        1e-6,
+        BOTH,
+    ),
+    (
+        "minimum-4d",
+        lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (0.5, 1.0, 2.0, 3.0), dt)), gen, dt),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "dome-3d",
+        lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, -3.0), dt)), gen, dt),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "dome-with-cubic",
+        lambda gen, dt: at_origin(
+            polynomial(spd_matrix(gen, (-2.0, -3.0), dt), cubic=gen.normal(2, dtype=dt)), gen, dt
+        ),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "saddle-2d",
+        lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (3.0, -1.0), dt)), gen, dt),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "saddle-positive-diagonal",
+        lambda gen, dt: at_origin(
+            polynomial(torch.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=dt, device=gen.device)), gen, dt
+        ),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "saddle-3d-positive-determinant",
+        lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (-1.0, -2.0, 4.0), dt)), gen, dt),
+        1e-6,
+        BOTH,
+    ),
+    (
+        "saddle-with-a-flat-direction",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 2.0, -2.0, 0.0), quartic=vector(gen, dt, 0.0, 0.0, 1.0)),
+            gen,
+            dt,
+        ),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "flat-quartic",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 0.0, 2.0), quartic=vector(gen, dt, 1.0, 0.0)), gen, dt
+        ),
+        1e-6,
+        BOTH,
+    ),
+    (
+        "inflection-1d",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 0.0), cubic=vector(gen, dt, 1.0)), gen, dt
+        ),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "small-curvature-within-tol",
+        lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1e-3, 1.0), dt)), gen, dt),
+        1e-2,
+        DOUBLE,
+    ),
+    (
+        "not-critical-quadratic",
+        lambda gen, dt: at_origin(
+            polynomial(spd_matrix(gen, (1.0, 2.0), dt), b=gen.normal(2, dtype=dt)), gen, dt
+        ),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "rosenbrock-slope",
+        lambda gen, dt: ({"kind": "rosenbrock"}, torch.zeros(2, dtype=dt, device=gen.device)),
+        1e-6,
+        DOUBLE,
+    ),
+    (
+        "rosenbrock-minimum",
+        lambda gen, dt: ({"kind": "rosenbrock"}, torch.ones(2, dtype=dt, device=gen.device)),
+        1e-6,
+        DOUBLE,
+    ),
 ]
 
 
-@pytest.mark.parametrize("case, dtype", with_dtypes(CRITICAL_POINTS, "lesson5.classify_critical_point"))
+@pytest.mark.parametrize(
+    "case, dtype", with_dtypes(CRITICAL_POINTS, "lesson5.classify_critical_point")
+)
 def test_classify_critical_point(student, expect, gen, memo, case, dtype):
     name, make, tol, _ = case
     objective, x = make(gen, dtype)
-    check_on_objective(student, expect, memo, ref.classify_critical_point, catalogue.of("classify_critical_point"), name, objective, x, tol=tol)
+    check_on_objective(
+        student,
+        expect,
+        memo,
+        ref.classify_critical_point,
+        catalogue.of("classify_critical_point"),
+        name,
+        objective,
+        x,
+        tol=tol,
+    )
 
 
 # -- escape_saddle ----------------------------------------------------------------------------
 
 # (id, make(gen, dtype) -> (objective, point), radius, dtypes); cubic terms make one side of each saddle lower.
 SADDLES = [
-    ("saddle-2d", lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 2.0, -1.0), cubic=vector(gen, dt, 0.0, 0.5)), gen, dt), 0.1, DOUBLE),
-    ("saddle-3d-rotated", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (3.0, -2.0, -0.5), dt), cubic=gen.normal(3, dtype=dt, scale=0.5)), gen, dt), 0.1, BOTH),
-    ("saddle-4d-with-flat-direction", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (2.0, 0.0, -1.0, 1.0), dt), cubic=gen.normal(4, dtype=dt, scale=0.5)), gen, dt), 0.1, DOUBLE),
-    ("saddle-5d-radius-0.5", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, -3.0, 2.0, -0.5, 4.0), dt), cubic=gen.normal(5, dtype=dt, scale=0.5)), gen, dt), 0.5, DOUBLE),
-    ("minimum", lambda gen, dt: at_origin(polynomial(spd_matrix(gen, (1.0, 2.0, 3.0), dt), cubic=gen.normal(3, dtype=dt)), gen, dt), 0.1, BOTH),
+    (
+        "saddle-2d",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 2.0, -1.0), cubic=vector(gen, dt, 0.0, 0.5)), gen, dt
+        ),
+        0.1,
+        DOUBLE,
+    ),
+    (
+        "saddle-3d-rotated",
+        lambda gen, dt: at_origin(
+            polynomial(
+                spd_matrix(gen, (3.0, -2.0, -0.5), dt), cubic=gen.normal(3, dtype=dt, scale=0.5)
+            ),
+            gen,
+            dt,
+        ),
+        0.1,
+        BOTH,
+    ),
+    (
+        "saddle-4d-with-flat-direction",
+        lambda gen, dt: at_origin(
+            polynomial(
+                spd_matrix(gen, (2.0, 0.0, -1.0, 1.0), dt), cubic=gen.normal(4, dtype=dt, scale=0.5)
+            ),
+            gen,
+            dt,
+        ),
+        0.1,
+        DOUBLE,
+    ),
+    (
+        "saddle-5d-radius-0.5",
+        lambda gen, dt: at_origin(
+            polynomial(
+                spd_matrix(gen, (1.0, -3.0, 2.0, -0.5, 4.0), dt),
+                cubic=gen.normal(5, dtype=dt, scale=0.5),
+            ),
+            gen,
+            dt,
+        ),
+        0.5,
+        DOUBLE,
+    ),
+    (
+        "minimum",
+        lambda gen, dt: at_origin(
+            polynomial(spd_matrix(gen, (1.0, 2.0, 3.0), dt), cubic=gen.normal(3, dtype=dt)), gen, dt
+        ),
+        0.1,
+        BOTH,
+    ),
 ]
 
 
@@ -79,23 +223,49 @@ def test_escape_saddle(student, expect, gen, memo, case, dtype):
     name, make, radius, _ = case
     objective, x = make(gen, dtype)
     hint = "of the two points x +- radius * v, return the one with the lower f"
-    check_on_objective(student, expect, memo, ref.escape_saddle, catalogue.of("escape_saddle"), name, objective, x, hint, radius=radius)
+    check_on_objective(
+        student,
+        expect,
+        memo,
+        ref.escape_saddle,
+        catalogue.of("escape_saddle"),
+        name,
+        objective,
+        x,
+        hint,
+        radius=radius,
+    )
 
 
 # -- gradient_noise_scale -----------------------------------------------------------------------
 
-NOISE_SHAPES = [("n2-p3", 2, 3, BOTH), ("n16-p5", 16, 5, BOTH), ("n64-p1", 64, 1, BOTH), ("n10-p40", 10, 40, BOTH)]
+NOISE_SHAPES = [
+    ("n2-p3", 2, 3, BOTH),
+    ("n16-p5", 16, 5, BOTH),
+    ("n64-p1", 64, 1, BOTH),
+    ("n10-p40", 10, 40, BOTH),
+]
 NOISE_KEYS = ("mean", "variance", "noise_scale")
 
 
 @pytest.mark.parametrize("case, dtype", with_dtypes(NOISE_SHAPES, "lesson5.gradient_noise_scale"))
 def test_gradient_noise_scale(student, expect, gen, case, dtype):
     _, n, p, _ = case
-    grads = gen.normal(p, dtype=dtype) + gen.normal(n, p, dtype=dtype, scale=float(gen.choice((0.5, 3.0))))
+    grads = gen.normal(p, dtype=dtype) + gen.normal(
+        n, p, dtype=dtype, scale=float(gen.choice((0.5, 3.0)))
+    )
     got = student.call(grads)
     want = ref.gradient_noise_scale(grads)
     what = describe_call("gradient_noise_scale", grads)
-    expect.that(isinstance(got, dict) and all(key in got for key in NOISE_KEYS), f"{what}: returned {describe(got)}; expected a dict with keys {list(NOISE_KEYS)}")
+    expect.that(
+        isinstance(got, dict) and all(key in got for key in NOISE_KEYS),
+        f"{what}: returned {describe(got)}; expected a dict with keys {list(NOISE_KEYS)}",
+    )
     for key in NOISE_KEYS:
-        expect.close(got[key], want[key], what=f"{what}[{key!r}]", mistakes=catalogue.of("gradient_noise_scale"),
-                     recompute=lambda wrong: wrong(grads)[key])  # fmt: skip
+        expect.close(
+            got[key],
+            want[key],
+            what=f"{what}[{key!r}]",
+            mistakes=catalogue.of("gradient_noise_scale"),
+            recompute=lambda wrong, key=key: wrong(grads)[key],
+        )

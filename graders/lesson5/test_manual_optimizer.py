@@ -18,8 +18,8 @@ from graders import reference
 from graders.worker.probes.lesson5 import train
 
 from .mistakes_manual_optimizer import catalogue
-from .specs import network, regression_data
 from .runs import expect_same_calls, expect_trajectory, explain, mistakes_where, remembered
+from .specs import network, regression_data
 
 ref = reference.load("lesson5.manual_optimizer")
 EXERCISE = "lesson5.ManualOptimizer"
@@ -39,15 +39,27 @@ TORCH = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
 
 def training(gen, dtype, update, **changes):
     x, y = regression_data(gen, dtype, 12, SIZES)
-    spec = {"net": network(gen, dtype, SIZES), "x": x, "y": y, "steps": 12, "extra_every": 3, "update": update,
-            "groups": GROUPS, "defaults": DEFAULTS[update], "closure": False, "resume_at": None}  # fmt: skip
+    spec = {
+        "net": network(gen, dtype, SIZES),
+        "x": x,
+        "y": y,
+        "steps": 12,
+        "extra_every": 3,
+        "update": update,
+        "groups": GROUPS,
+        "defaults": DEFAULTS[update],
+        "closure": False,
+        "resume_at": None,
+    }
     spec.update(changes)
     return spec
 
 
 def with_torch(spec):
     optimizer_class = TORCH[spec["update"]]
-    return train(lambda groups, _, defaults: optimizer_class(groups, foreach=False, **defaults), spec)
+    return train(
+        lambda groups, _, defaults: optimizer_class(groups, foreach=False, **defaults), spec
+    )
 
 
 def with_class(cls, spec):
@@ -55,8 +67,10 @@ def with_class(cls, spec):
 
 
 def describe(spec, extra=""):
-    return (f"training the network ({len(GROUPS)} parameter groups, extra head every 3rd step) for {spec['steps']} steps "
-            f"with ManualOptimizer(groups, <torch's {spec['update']} step>, **{spec['defaults']}){extra}")  # fmt: skip
+    return (
+        f"training the network ({len(GROUPS)} parameter groups, extra head every 3rd step) for {spec['steps']} steps "
+        f"with ManualOptimizer(groups, <torch's {spec['update']} step>, **{spec['defaults']}){extra}"
+    )
 
 
 @pytest.mark.exercise(EXERCISE, weight=3)
@@ -67,11 +81,14 @@ def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update
     runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_trajectory(
-        expect, got["trajectory"], want["trajectory"],
-        what=f"all the parameters after each step of {describe(spec)}, compared with torch.optim.{TORCH[update].__name__}",
+        expect,
+        got["trajectory"],
+        want["trajectory"],
+        what=f"all the parameters after each step of {describe(spec)}, compared with "
+        f"torch.optim.{TORCH[update].__name__}",
         mistakes=catalogue.of("ManualOptimizer"),
         recompute=lambda wrong: runs(wrong)["trajectory"],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise(EXERCISE, weight=1.5)
@@ -82,13 +99,15 @@ def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, 
     runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_same_calls(
-        expect, got["calls"], want["calls"],
+        expect,
+        got["calls"],
+        want["calls"],
         what=f"the calls of update(param, grad, state, **hyperparameters) while {describe(spec)} "
         "(each: step, parameter, hyperparameters, state: the number of its state dict in order of first use, "
         "grad_is_param_grad, grad_enabled)",
         mistakes=catalogue.of("ManualOptimizer"),
         recompute=lambda wrong: runs(wrong)["calls"],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise(EXERCISE, weight=1)
@@ -99,12 +118,31 @@ def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     got = student.probe("train_with_optimizer_class", spec=spec)
     what = describe(spec, ", each step given a closure that recomputes the loss and its gradients")
     if not all(isinstance(loss, torch.Tensor) for loss in got["losses"]):
-        matched = mistakes_where(catalogue.of("ManualOptimizer"), runs, lambda run: run["losses"][0] is None)
-        expect.that(False, explain(f"{what}: step(closure) returned {got['losses'][0]!r}, not the closure's loss", matched))
-    expect.close(torch.stack(got["losses"]), torch.stack(want["losses"]), what=f"{what}: the losses step(closure) returned",
-                 mistakes=catalogue.of("ManualOptimizer"), recompute=lambda wrong: torch.stack(runs(wrong)["losses"]))  # fmt: skip
-    expect_trajectory(expect, got["trajectory"], want["trajectory"], what=f"{what}: the parameters after each step",
-                      mistakes=catalogue.of("ManualOptimizer"), recompute=lambda wrong: runs(wrong)["trajectory"])  # fmt: skip
+        matched = mistakes_where(
+            catalogue.of("ManualOptimizer"), runs, lambda run: run["losses"][0] is None
+        )
+        expect.that(
+            False,
+            explain(
+                f"{what}: step(closure) returned {got['losses'][0]!r}, not the closure's loss",
+                matched,
+            ),
+        )
+    expect.close(
+        torch.stack(got["losses"]),
+        torch.stack(want["losses"]),
+        what=f"{what}: the losses step(closure) returned",
+        mistakes=catalogue.of("ManualOptimizer"),
+        recompute=lambda wrong: torch.stack(runs(wrong)["losses"]),
+    )
+    expect_trajectory(
+        expect,
+        got["trajectory"],
+        want["trajectory"],
+        what=f"{what}: the parameters after each step",
+        mistakes=catalogue.of("ManualOptimizer"),
+        recompute=lambda wrong: runs(wrong)["trajectory"],
+    )
 
 
 @pytest.mark.exercise(EXERCISE, weight=1)
@@ -114,9 +152,14 @@ def test_a_checkpoint_resumes_training_exactly(student, expect, gen, memo):
     runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_trajectory(
-        expect, got["trajectory"], want["trajectory"],
-        what=describe(spec, "; before step 6 the optimizer is saved with state_dict() and a new one resumes from it "
-                      "with load_state_dict(), compared with torch.optim.Adam trained without interruption"),
+        expect,
+        got["trajectory"],
+        want["trajectory"],
+        what=describe(
+            spec,
+            "; before step 6 the optimizer is saved with state_dict() and a new one resumes from it "
+            "with load_state_dict(), compared with torch.optim.Adam trained without interruption",
+        ),
         mistakes=catalogue.of("ManualOptimizer"),
         recompute=lambda wrong: runs(wrong)["trajectory"],
-    )  # fmt: skip
+    )

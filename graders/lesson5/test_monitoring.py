@@ -16,11 +16,18 @@ from graders.compare import describe
 from graders.worker.probes.lesson5 import backward_pass, build_network
 
 from .mistakes_monitoring import catalogue
-from .specs import network, regression_data
 from .runs import explain, mistakes_where, remembered
+from .specs import network, regression_data
 
 ref = reference.load("lesson5.monitoring")
-STATISTICS = ("grad_norm", "grad_mean", "grad_std", "grad_max_abs", "zero_fraction", "grad_to_weight")
+STATISTICS = (
+    "grad_norm",
+    "grad_mean",
+    "grad_std",
+    "grad_max_abs",
+    "zero_fraction",
+    "grad_to_weight",
+)
 SIZES = (4, 6, 3)
 
 
@@ -31,7 +38,7 @@ def statistics_spec(gen, dtype, activation):
 
 
 def as_tensor(value, dtype):
-    """A student's statistic as a 0-dim tensor of the network's dtype (so its tolerance applies), or the value itself."""
+    """A student's statistic as a 0-dim tensor of the network's dtype (its tolerance applies), or the value itself."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         return value.detach().reshape(()).to(device="cpu", dtype=dtype)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -50,17 +57,28 @@ def test_gradient_statistics_values(student, expect, gen, memo, dtype, activatio
     runs = remembered(memo(dict), lambda wrong: wrong(backward_pass(spec)))
     got = student.probe("statistics_after_backward", spec=spec)
     what = f"gradient_statistics(model) of a {activation} network {SIZES} ({str(dtype)[6:]}) after one backward pass"
-    expect.that(isinstance(got, dict), f"{what}: returned {describe(got)}, expected a dict {{parameter name: {{statistic: float}}}}")
+    expect.that(
+        isinstance(got, dict),
+        f"{what}: returned {describe(got)}, expected a dict {{parameter name: {{statistic: float}}}}",
+    )
     for name, statistics in want.items():
-        expect.that(isinstance(got.get(name), dict), f"{what}: no dict of statistics for {name!r} (got keys {sorted(map(str, got))[:8]})")
+        expect.that(
+            isinstance(got.get(name), dict),
+            f"{what}: no dict of statistics for {name!r} (got keys {sorted(map(str, got))[:8]})",
+        )
         for key, value in statistics.items():
-            expect.that(key in got[name], f"{what}: {name!r} has no {key!r} (it has {sorted(got[name])})")
+            expect.that(
+                key in got[name], f"{what}: {name!r} has no {key!r} (it has {sorted(got[name])})"
+            )
             expect.close(
-                as_tensor(got[name][key], dtype), torch.tensor(value, dtype=dtype),
+                as_tensor(got[name][key], dtype),
+                torch.tensor(value, dtype=dtype),
                 what=f"{what}[{name!r}][{key!r}]",
                 mistakes=catalogue.of("gradient_statistics"),
-                recompute=lambda wrong: as_tensor(runs(wrong).get(name, {}).get(key), dtype),
-            )  # fmt: skip
+                recompute=lambda wrong, name=name, key=key: as_tensor(
+                    runs(wrong).get(name, {}).get(key), dtype
+                ),
+            )
 
 
 @pytest.mark.exercise("lesson5.gradient_statistics", weight=1)
@@ -70,10 +88,19 @@ def test_gradient_statistics_leaves_out_parameters_without_gradients(student, ex
     want = list(ref.gradient_statistics(backward_pass(spec)))
     if not isinstance(got, dict) or sorted(got) != sorted(want):
         keys = sorted(got) if isinstance(got, dict) else describe(got)
-        matched = mistakes_where(catalogue.of("gradient_statistics"), lambda wrong: wrong(backward_pass(spec)),
-                                 lambda outcome: isinstance(got, dict) and sorted(outcome) == sorted(got))  # fmt: skip
-        expect.that(False, explain(f"the parameters gradient_statistics(model) reports, when the 'extra' head took no part "
-                                   f"in the loss: got {keys}, expected {want}", matched))  # fmt: skip
+        matched = mistakes_where(
+            catalogue.of("gradient_statistics"),
+            lambda wrong: wrong(backward_pass(spec)),
+            lambda outcome: isinstance(got, dict) and sorted(outcome) == sorted(got),
+        )
+        expect.that(
+            False,
+            explain(
+                f"the parameters gradient_statistics(model) reports, when the 'extra' head took no part "
+                f"in the loss: got {keys}, expected {want}",
+                matched,
+            ),
+        )
 
 
 # -- diagnose_learning_curve -------------------------------------------------------------------------
@@ -91,32 +118,75 @@ def plus(losses, offset):
 CURVES = [
     ("healthy", geometric(2.0, 0.2, 20), plus(geometric(2.2, 0.25, 20), 0.05), {}),
     ("a-gap-is-not-overfitting", geometric(1.0, 0.1, 15), plus(geometric(1.0, 0.1, 15), 0.5), {}),
-    ("overfitting", geometric(1.0, 0.05, 20), geometric(1.0, 0.4, 11) + [0.42, 0.45, 0.47, 0.5, 0.52, 0.55, 0.57, 0.58, 0.6], {}),
-    ("overfitting-while-training-flattens", geometric(1.0, 0.1, 9) + [0.1 * 0.9995**k for k in range(1, 10)],
-     geometric(1.0, 0.3, 9) + [0.3 + 0.03 * k for k in range(1, 10)], {}),
-    ("plateau", [1.0, 0.6, 0.5] + [0.5 * 0.9995**k for k in range(1, 9)], [1.1, 0.7, 0.6] + [0.6] * 8, {}),
-    ("plateau-at-a-large-scale", [1500.0, 1200.0, 1000.0] + [1000.0 - 0.5 * k for k in range(1, 8)], [1600.0, 1300.0, 1100.0] + [1100.0] * 7, {}),
-    ("healthy-at-a-small-scale", [1e-3 * 0.95**k for k in range(12)], [1.2e-3 * 0.95**k for k in range(12)], {}),
+    (
+        "overfitting",
+        geometric(1.0, 0.05, 20),
+        geometric(1.0, 0.4, 11) + [0.42, 0.45, 0.47, 0.5, 0.52, 0.55, 0.57, 0.58, 0.6],
+        {},
+    ),
+    (
+        "overfitting-while-training-flattens",
+        geometric(1.0, 0.1, 9) + [0.1 * 0.9995**k for k in range(1, 10)],
+        geometric(1.0, 0.3, 9) + [0.3 + 0.03 * k for k in range(1, 10)],
+        {},
+    ),
+    (
+        "plateau",
+        [1.0, 0.6, 0.5] + [0.5 * 0.9995**k for k in range(1, 9)],
+        [1.1, 0.7, 0.6] + [0.6] * 8,
+        {},
+    ),
+    (
+        "plateau-at-a-large-scale",
+        [1500.0, 1200.0, 1000.0] + [1000.0 - 0.5 * k for k in range(1, 8)],
+        [1600.0, 1300.0, 1100.0] + [1100.0] * 7,
+        {},
+    ),
+    (
+        "healthy-at-a-small-scale",
+        [1e-3 * 0.95**k for k in range(12)],
+        [1.2e-3 * 0.95**k for k in range(12)],
+        {},
+    ),
     ("oscillating-plateau", [1.0, 0.5, 0.6, 0.5, 0.6, 0.5, 0.6, 0.5], [0.7] * 8, {}),
-    ("noisy-but-healthy", [1.0, 0.8, 0.85, 0.6, 0.5, 0.45, 0.35, 0.3], [1.1, 0.9, 0.95, 0.7, 0.6, 0.55, 0.45, 0.4], {}),
+    (
+        "noisy-but-healthy",
+        [1.0, 0.8, 0.85, 0.6, 0.5, 0.45, 0.35, 0.3],
+        [1.1, 0.9, 0.95, 0.7, 0.6, 0.55, 0.45, 0.4],
+        {},
+    ),
     ("diverging-to-infinity", [1.0, 3.0, 50.0, 1e4, math.inf], [1.0, 3.0, 50.0, 1e4, math.inf], {}),
-    ("nan-in-the-middle", [1.0, 0.8, math.nan, 0.7, 0.6, 0.5], [1.0, 0.9, math.nan, 0.8, 0.7, 0.6], {}),
+    (
+        "nan-in-the-middle",
+        [1.0, 0.8, math.nan, 0.7, 0.6, 0.5],
+        [1.0, 0.9, math.nan, 0.8, 0.7, 0.6],
+        {},
+    ),
     ("rising-slowly", [1.0, 0.9, 0.95, 1.0, 1.05, 1.1], [1.1, 1.0, 1.05, 1.1, 1.15, 1.2], {}),
     ("patience-3", [1.0, 0.5, 0.3, 0.3, 0.3, 0.3], [1.1, 0.6, 0.4, 0.4, 0.4, 0.4], {"patience": 3}),
-    ("threshold-0.1", [0.985**k for k in range(7)], [1.1 * 0.985**k for k in range(7)], {"threshold": 0.1}),
+    (
+        "threshold-0.1",
+        [0.985**k for k in range(7)],
+        [1.1 * 0.985**k for k in range(7)],
+        {"threshold": 0.1},
+    ),
 ]
 
 
 @pytest.mark.exercise("lesson5.diagnose_learning_curve")
-@pytest.mark.parametrize("train, val, kwargs", [pytest.param(*case[1:], id=case[0]) for case in CURVES])
+@pytest.mark.parametrize(
+    "train, val, kwargs", [pytest.param(*case[1:], id=case[0]) for case in CURVES]
+)
 def test_diagnose_learning_curve(student, expect, train, val, kwargs):
     shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
     expect.close(
-        student.call(train, val, **kwargs), ref.diagnose_learning_curve(train, val, **kwargs),
-        what=f"diagnose_learning_curve(train={[round(v, 4) for v in train]}, val={[round(v, 4) for v in val]}{', ' + shown if shown else ''})",
+        student.call(train, val, **kwargs),
+        ref.diagnose_learning_curve(train, val, **kwargs),
+        what=f"diagnose_learning_curve(train={[round(v, 4) for v in train]}, "
+        f"val={[round(v, 4) for v in val]}{', ' + shown if shown else ''})",
         mistakes=catalogue.of("diagnose_learning_curve"),
         recompute=lambda wrong: wrong(train, val, **kwargs),
-    )  # fmt: skip
+    )
 
 
 # -- loss_landscape_1d ------------------------------------------------------------------------------
@@ -128,31 +198,38 @@ def landscape_spec(gen, dtype):
     # Filters of wildly different sizes: only filter-wise normalisation makes them comparable.
     direction = []
     for value in spec["net"]["state"].values():
-        scale = 10.0 ** gen.uniform(value.shape[0], low=-2.0, high=2.0, dtype=dtype).reshape(-1, *([1] * (value.dim() - 1)))
+        scale = 10.0 ** gen.uniform(value.shape[0], low=-2.0, high=2.0, dtype=dtype).reshape(
+            -1, *([1] * (value.dim() - 1))
+        )
         direction.append(gen.normal(*value.shape, dtype=dtype) * scale)
     return spec, direction
 
 
 def landscape(function, spec, direction, alphas):
     net = build_network(spec["net"])
-    losses = function(net, F.mse_loss, spec["x"], spec["y"], [d.clone() for d in direction], list(alphas))
+    losses = function(
+        net, F.mse_loss, spec["x"], spec["y"], [d.clone() for d in direction], list(alphas)
+    )
     return {"losses": losses, "after": [p.detach().clone() for p in net.parameters()]}
 
 
 @pytest.mark.exercise("lesson5.loss_landscape_1d", weight=3)
-@pytest.mark.parametrize("alphas", [[-1.0, -0.5, 0.0, 0.5, 1.0], [0.25, 2.0, -3.0]], ids=["symmetric", "uneven"])
+@pytest.mark.parametrize(
+    "alphas", [[-1.0, -0.5, 0.0, 0.5, 1.0], [0.25, 2.0, -3.0]], ids=["symmetric", "uneven"]
+)
 def test_loss_landscape_values(student, expect, gen, memo, dtype, alphas):
     spec, direction = landscape_spec(gen, dtype)
     want = memo(lambda: landscape(ref.loss_landscape_1d, spec, direction, alphas)["losses"])
     runs = remembered(memo(dict), lambda wrong: landscape(wrong, spec, direction, alphas))
     got = student.probe("loss_along_direction", spec=spec, direction=direction, alphas=alphas)
     expect.close(
-        got["losses"], want,
+        got["losses"],
+        want,
         what=f"loss_landscape_1d(model, mse_loss, x, y, direction, alphas={alphas}) on a tanh network (4, 5, 3) "
         f"({str(dtype)[6:]}), direction filters scaled from 1e-2 to 1e2",
         mistakes=catalogue.of("loss_landscape_1d"),
         recompute=lambda wrong: runs(wrong)["losses"],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson5.loss_landscape_1d", weight=1)
@@ -163,9 +240,12 @@ def test_loss_landscape_leaves_the_model_unchanged(student, expect, gen):
     before = torch.cat([value.reshape(-1) for value in spec["net"]["state"].values()])
     after = torch.cat([p.reshape(-1) for p in got["after"]])
     expect.close(
-        after, before,
+        after,
+        before,
         what=f"the model's parameters (all of them, flattened) after loss_landscape_1d(..., alphas={alphas})",
         mistakes=catalogue.of("loss_landscape_1d"),
-        recompute=lambda wrong: torch.cat([p.reshape(-1) for p in landscape(wrong, spec, direction, alphas)["after"]]),
+        recompute=lambda wrong: torch.cat(
+            [p.reshape(-1) for p in landscape(wrong, spec, direction, alphas)["after"]]
+        ),
         hint="copy every parameter's original values back when you are done",
-    )  # fmt: skip
+    )

@@ -14,8 +14,14 @@ from graders.student import StudentFailure
 from graders.worker.probes.lesson5 import run_steps
 
 from .mistakes_optimizers import catalogue
+from .runs import (
+    expect_trajectory,
+    mistakes_where,
+    remembered,
+    reraise_with_mistakes,
+    torch_trajectory,
+)
 from .specs import mixed_scale_gradients
-from .runs import expect_trajectory, mistakes_where, remembered, reraise_with_mistakes, torch_trajectory
 
 STEPS = 30
 OPTIMIZERS = {"adam_step": torch.optim.Adam, "rmsprop_step": torch.optim.RMSprop}
@@ -26,26 +32,43 @@ SETTINGS = {
         ("lr-betas", {"lr": 0.05, "betas": (0.8, 0.99)}, (4, 3)),
         ("weight-decay", {"lr": 0.01, "weight_decay": 0.1}, (2, 3, 5)),
         ("large-eps", {"lr": 0.01, "eps": 1e-3}, (4, 3)),
-        ("everything", {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-4, "weight_decay": 0.05}, (2, 3, 5)),
+        (
+            "everything",
+            {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-4, "weight_decay": 0.05},
+            (2, 3, 5),
+        ),
     ],
     "rmsprop_step": [
         ("defaults", {}, (7,)),
         ("centered", {"lr": 0.005, "centered": True}, (4, 3)),
         ("momentum", {"lr": 0.005, "momentum": 0.9}, (2, 3, 5)),
-        ("centered-momentum-decay", {"lr": 0.005, "centered": True, "momentum": 0.5, "weight_decay": 0.1}, (4, 3)),
+        (
+            "centered-momentum-decay",
+            {"lr": 0.005, "centered": True, "momentum": 0.5, "weight_decay": 0.1},
+            (4, 3),
+        ),
         ("alpha-eps", {"lr": 0.01, "alpha": 0.9, "eps": 1e-2}, (2, 3, 5)),
     ],
 }
 # The setting whose final state is compared key by key, and the keys torch keeps for it.
 STATE_SETTING = {"adam_step": "everything", "rmsprop_step": "centered-momentum-decay"}
-STATE_KEYS = {"adam_step": ("step", "exp_avg", "exp_avg_sq"), "rmsprop_step": ("step", "square_avg", "momentum_buffer", "grad_avg")}
+STATE_KEYS = {
+    "adam_step": ("step", "exp_avg", "exp_avg_sq"),
+    "rmsprop_step": ("step", "square_avg", "momentum_buffer", "grad_avg"),
+}
 NO_GRAD_ERROR = "leaf Variable that requires grad"
 
 
 def cases(weight, only=None):
     """(entry, hyperparameters, shape) per optimizer setting, each counted towards its own exercise."""
     return [
-        pytest.param(entry, hp, shape, id=f"{entry}-{name}", marks=pytest.mark.exercise(f"lesson5.{entry}", weight=weight))
+        pytest.param(
+            entry,
+            hp,
+            shape,
+            id=f"{entry}-{name}",
+            marks=pytest.mark.exercise(f"lesson5.{entry}", weight=weight),
+        )
         for entry, settings in SETTINGS.items()
         for name, hp, shape in settings
         if only is None or only[entry] == name
@@ -53,19 +76,29 @@ def cases(weight, only=None):
 
 
 def describe_run(entry, shape, dtype, hyperparameters, steps=STEPS):
-    settings = ", ".join(f"{k}={v}" for k, v in hyperparameters.items()) or "default hyperparameters"
+    settings = (
+        ", ".join(f"{k}={v}" for k, v in hyperparameters.items()) or "default hyperparameters"
+    )
     return f"{entry} on a {str(dtype).replace('torch.', '')} parameter {tuple(shape)} over {steps} steps ({settings})"
 
 
 def runs_of(memo, start, grads, hyperparameters, state=None):
     """``run(mistake)``: the mistake's run on the case's inputs, computed once per case for all students."""
-    return remembered(memo(dict), lambda wrong: run_steps(wrong, start, grads, hyperparameters, state))
+    return remembered(
+        memo(dict), lambda wrong: run_steps(wrong, start, grads, hyperparameters, state)
+    )
 
 
 def student_run(student, entry, runs, start, grads, hyperparameters, state=None):
     """The student's run in the sandbox; an update outside no_grad is named when it is the reason it failed."""
     try:
-        return student.probe("optimizer_step_trajectory", start=start, grads=grads, hyperparameters=hyperparameters, state=state)
+        return student.probe(
+            "optimizer_step_trajectory",
+            start=start,
+            grads=grads,
+            hyperparameters=hyperparameters,
+            state=state,
+        )
     except StudentFailure as failure:
         reraise_with_mistakes(failure, catalogue.of(entry), runs, NO_GRAD_ERROR)
 
@@ -77,23 +110,29 @@ def as_number(value):
 
 
 @pytest.mark.parametrize("entry, hyperparameters, shape", cases(weight=4))
-def test_trajectory_follows_torch_optim(student, expect, gen, memo, dtype, entry, hyperparameters, shape):
+def test_trajectory_follows_torch_optim(
+    student, expect, gen, memo, dtype, entry, hyperparameters, shape
+):
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
     want, _ = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
     runs = runs_of(memo, start, grads, hyperparameters)
     got = student_run(student, entry, runs, start, grads, hyperparameters)
     expect_trajectory(
-        expect, got["trajectory"], want,
+        expect,
+        got["trajectory"],
+        want,
         what=f"the parameter after each step of {describe_run(entry, shape, dtype, hyperparameters)}, "
         f"compared with torch.optim.{OPTIMIZERS[entry].__name__}",
         mistakes=catalogue.of(entry),
         recompute=lambda wrong: runs(wrong)["trajectory"],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("entry, hyperparameters, shape", cases(weight=1.5, only=STATE_SETTING))
-def test_state_dict_holds_torchs_state(student, expect, gen, memo, dtype, entry, hyperparameters, shape):
+def test_state_dict_holds_torchs_state(
+    student, expect, gen, memo, dtype, entry, hyperparameters, shape
+):
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
     _, want = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
@@ -104,50 +143,98 @@ def test_state_dict_holds_torchs_state(student, expect, gen, memo, dtype, entry,
     what = f"the caller's state dict after {describe_run(entry, shape, dtype, hyperparameters)}"
     if not isinstance(got, dict) or not got:
         matched = mistakes_where(mistakes, run, lambda state: state == {})
-        expect.that(False, f"{what}: it is still empty: store the state in the dict you are given, it is how the next step finds it"
-                    + "".join("\n" + m.explain() for m in matched))  # fmt: skip
+        expect.that(
+            False,
+            f"{what}: it is still empty: store the state in the dict you are given, it is how the next step finds it"
+            + "".join("\n" + m.explain() for m in matched),
+        )
     missing = [key for key in STATE_KEYS[entry] if key not in got]
-    expect.that(not missing, f"{what}: no {missing} (it holds {sorted(got)}); use torch's names so the state can be compared and checkpointed")
-    expect.close(as_number(got["step"]), float(want["step"]), what=f"{what}: state['step']",
-                 hint="count the steps taken: after the first step state['step'] is 1")  # fmt: skip
+    expect.that(
+        not missing,
+        f"{what}: no {missing} (it holds {sorted(got)}); use torch's names so the state can be "
+        "compared and checkpointed",
+    )
+    expect.close(
+        as_number(got["step"]),
+        float(want["step"]),
+        what=f"{what}: state['step']",
+        hint="count the steps taken: after the first step state['step'] is 1",
+    )
     for key in STATE_KEYS[entry][1:]:
-        expect.close(got[key], want[key], what=f"{what}: state[{key!r}]", mistakes=mistakes, recompute=lambda wrong: run(wrong).get(key))
+        expect.close(
+            got[key],
+            want[key],
+            what=f"{what}: state[{key!r}]",
+            mistakes=mistakes,
+            recompute=lambda wrong, key=key: run(wrong).get(key),
+        )
 
 
 @pytest.mark.parametrize("entry, hyperparameters, shape", cases(weight=1.5, only=STATE_SETTING))
-def test_resumes_from_the_state_it_is_given(student, expect, gen, memo, dtype, entry, hyperparameters, shape):
+def test_resumes_from_the_state_it_is_given(
+    student, expect, gen, memo, dtype, entry, hyperparameters, shape
+):
     """Steps 11 to 30, from torch's parameter and state after step 10: everything must come from the dict."""
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
     want, _ = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
-    first, torch_state = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads[:10], hyperparameters))
-    state = {key: int(value) if key == "step" else value.clone() for key, value in torch_state.items()}
+    first, torch_state = memo(
+        lambda: torch_trajectory(OPTIMIZERS[entry], start, grads[:10], hyperparameters)
+    )
+    state = {
+        key: int(value) if key == "step" else value.clone() for key, value in torch_state.items()
+    }
     runs = runs_of(memo, first[-1], grads[10:], hyperparameters, state)
     got = student_run(student, entry, runs, first[-1], grads[10:], hyperparameters, state)
     expect_trajectory(
-        expect, got["trajectory"], want[10:],
-        what=f"{describe_run(entry, shape, dtype, hyperparameters, STEPS - 10)}, resumed from torch's state after 10 steps "
+        expect,
+        got["trajectory"],
+        want[10:],
+        what=f"{describe_run(entry, shape, dtype, hyperparameters, STEPS - 10)}, resumed from "
+        "torch's state after 10 steps "
         f"(a dict with {sorted(state)}; 'step' an int)",
         mistakes=catalogue.of(entry),
         recompute=lambda wrong: runs(wrong)["trajectory"],
         hint="read everything from the state dict you are given (nothing kept elsewhere between calls)",
-    )  # fmt: skip
+    )
 
 
-@pytest.mark.parametrize("entry", [pytest.param(e, marks=pytest.mark.exercise(f"lesson5.{e}", weight=1)) for e in OPTIMIZERS])
+@pytest.mark.parametrize(
+    "entry",
+    [pytest.param(e, marks=pytest.mark.exercise(f"lesson5.{e}", weight=1)) for e in OPTIMIZERS],
+)
 def test_updates_the_parameter_in_place_without_history(student, expect, gen, memo, entry):
-    start, grads, hyperparameters = gen.normal(3, 4, dtype=torch.float32), mixed_scale_gradients(gen, (3, 4), 3, torch.float32), {"lr": 0.1}
+    start, grads, hyperparameters = (
+        gen.normal(3, 4, dtype=torch.float32),
+        mixed_scale_gradients(gen, (3, 4), 3, torch.float32),
+        {"lr": 0.1},
+    )
     run = runs_of(memo, start, grads, hyperparameters)
     got = student_run(student, entry, run, start, grads, hyperparameters)
     mistakes = catalogue.of(entry)
     what = f"{entry}(param, grad, state, lr=0.1) on an nn.Parameter (3, 4), 3 steps"
     if torch.equal(got["trajectory"][-1].cpu(), start.cpu()):
-        returned = f" ({entry} returned a {got['returned']}, which the caller ignores)" if got["returned"] else ""
-        matched = mistakes_where(mistakes, run, lambda outcome: torch.equal(outcome["trajectory"][-1].cpu(), start.cpu()))
-        expect.that(False, f"{what}: the parameter the caller holds never changed{returned}"
-                    + "".join("\n" + m.explain() for m in matched))  # fmt: skip
+        returned = (
+            f" ({entry} returned a {got['returned']}, which the caller ignores)"
+            if got["returned"]
+            else ""
+        )
+        matched = mistakes_where(
+            mistakes, run, lambda outcome: torch.equal(outcome["trajectory"][-1].cpu(), start.cpu())
+        )
+        expect.that(
+            False,
+            f"{what}: the parameter the caller holds never changed{returned}"
+            + "".join("\n" + m.explain() for m in matched),
+        )
     if not got["same_storage"]:
         matched = mistakes_where(mistakes, run, lambda outcome: not outcome["same_storage"])
-        expect.that(False, f"{what}: the parameter now lives in new storage, so views of it and anything holding its old "
-                    "storage no longer see the updates" + "".join("\n" + m.explain() for m in matched))  # fmt: skip
-    expect.that(not got["has_grad_fn"], f"{what}: the parameter gained autograd history (a grad_fn): do the update under torch.no_grad()")
+        expect.that(
+            False,
+            f"{what}: the parameter now lives in new storage, so views of it and anything holding its old "
+            "storage no longer see the updates" + "".join("\n" + m.explain() for m in matched),
+        )
+    expect.that(
+        not got["has_grad_fn"],
+        f"{what}: the parameter gained autograd history (a grad_fn): do the update under torch.no_grad()",
+    )

@@ -26,29 +26,51 @@ ref = reference.load("lesson5.second_order")
 
 def quadratic(gen, dtype, eigenvalues):
     n = len(eigenvalues)
-    spec = {"kind": "polynomial", "A": spd_matrix(gen, eigenvalues, dtype), "b": gen.normal(n, dtype=dtype)}
+    spec = {
+        "kind": "polynomial",
+        "A": spd_matrix(gen, eigenvalues, dtype),
+        "b": gen.normal(n, dtype=dtype),
+    }
     return spec, gen.normal(n, dtype=dtype, scale=2.0)
 
 
 def logistic(gen, dtype):
-    spec = {"kind": "logistic", "X": gen.normal(20, 4, dtype=dtype), "y": gen.binary(20, dtype=dtype), "l2": 0.1}
+    spec = {
+        "kind": "logistic",
+        "X": gen.normal(20, 4, dtype=dtype),
+        "y": gen.binary(20, dtype=dtype),
+        "l2": 0.1,
+    }
     return spec, gen.normal(4, dtype=dtype, scale=0.5)
 
 
 def nonconvex(gen, dtype):
-    spec = {"kind": "polynomial", "A": spd_matrix(gen, (-1.0, 2.0, 3.0), dtype), "quartic": torch.full((3,), 0.25, dtype=dtype, device=gen.device)}
+    spec = {
+        "kind": "polynomial",
+        "A": spd_matrix(gen, (-1.0, 2.0, 3.0), dtype),
+        "quartic": torch.full((3,), 0.25, dtype=dtype, device=gen.device),
+    }
     return spec, gen.normal(3, dtype=dtype)
 
 
 def rosenbrock(gen, dtype, n):
-    point = torch.tensor([-1.2, 1.0], dtype=dtype, device=gen.device) if n == 2 else gen.normal(n, dtype=dtype, scale=0.5)
+    point = (
+        torch.tensor([-1.2, 1.0], dtype=dtype, device=gen.device)
+        if n == 2
+        else gen.normal(n, dtype=dtype, scale=0.5)
+    )
     return {"kind": "rosenbrock"}, point
 
 
 # (id, make(gen, dtype) -> (objective, x), damping, dtypes)
 NEWTON_CASES = [
     ("quadratic", lambda gen, dtype: quadratic(gen, dtype, (1.0, 2.0, 5.0)), 0.0, BOTH),
-    ("quadratic-damped", lambda gen, dtype: quadratic(gen, dtype, (0.5, 1.0, 2.0, 4.0, 8.0)), 0.5, DOUBLE),
+    (
+        "quadratic-damped",
+        lambda gen, dtype: quadratic(gen, dtype, (0.5, 1.0, 2.0, 4.0, 8.0)),
+        0.5,
+        DOUBLE,
+    ),
     ("logistic-regression", logistic, 0.0, DOUBLE),
     ("nonconvex-quartic-damped", nonconvex, 5.0, BOTH),
     ("rosenbrock-2d", lambda gen, dtype: rosenbrock(gen, dtype, 2), 0.0, DOUBLE),
@@ -60,8 +82,23 @@ NEWTON_CASES = [
 def test_newton_step(student, expect, gen, memo, case, dtype):
     name, make, damping, _ = case
     objective, x = make(gen, dtype)
-    hint = "on a quadratic one Newton step lands exactly on the minimum, A^-1 b" if name == "quadratic" else ""
-    check_on_objective(student, expect, memo, ref.newton_step, catalogue.of("newton_step"), name, objective, x, hint, damping=damping)
+    hint = (
+        "on a quadratic one Newton step lands exactly on the minimum, A^-1 b"
+        if name == "quadratic"
+        else ""
+    )
+    check_on_objective(
+        student,
+        expect,
+        memo,
+        ref.newton_step,
+        catalogue.of("newton_step"),
+        name,
+        objective,
+        x,
+        hint,
+        damping=damping,
+    )
 
 
 # -- bfgs_update ----------------------------------------------------------------------------
@@ -76,11 +113,12 @@ def curvature_pair(gen, dtype, n):
 
 def check_bfgs(student, expect, H, s, y):
     expect.close(
-        student.call(H, s, y), ref.bfgs_update(H, s, y),
+        student.call(H, s, y),
+        ref.bfgs_update(H, s, y),
         what=describe_call("bfgs_update", H, s, y) + f" with y.s = {float(y @ s):.4g}",
         mistakes=catalogue.of("bfgs_update"),
         recompute=lambda wrong: wrong(H, s, y),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.exercise("lesson5.bfgs_update", weight=3)
@@ -96,7 +134,10 @@ def test_bfgs_update_is_skipped_without_positive_curvature(student, expect, gen,
     if curvature == "negative":
         y = -y
     else:
-        s, y = torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64, device=gen.device), torch.tensor([0.0, 2.0, -1.0], dtype=torch.float64, device=gen.device)
+        s, y = (
+            torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64, device=gen.device),
+            torch.tensor([0.0, 2.0, -1.0], dtype=torch.float64, device=gen.device),
+        )
     check_bfgs(student, expect, H, s, y)
 
 
@@ -108,13 +149,15 @@ def test_bfgs_finds_the_inverse_hessian_of_a_quadratic(student, expect, gen, mem
     runs = remembered(memo(dict), lambda wrong: bfgs_on_quadratic(wrong, A, b, x0, 4))
     got = student.probe("bfgs_on_quadratic_run", A=A, b=b, x0=x0, steps=4)
     expect_trajectory(
-        expect, got["matrices"], want["matrices"],
+        expect,
+        got["matrices"],
+        want["matrices"],
         what="H after each BFGS update while minimising x.A.x/2 - b.x (4 x 4, exact line searches, H = I at the start)",
         mistakes=catalogue.of("bfgs_update"),
         recompute=lambda wrong: runs(wrong)["matrices"],
         hint="after n updates with exact line searches, BFGS's H equals A^-1",
         unit="update",
-    )  # fmt: skip
+    )
 
 
 # -- natural_gradient_step ---------------------------------------------------------------------
@@ -132,11 +175,16 @@ NATURAL_CASES = [
 @pytest.mark.parametrize("case, dtype", with_dtypes(NATURAL_CASES, "lesson5.natural_gradient_step"))
 def test_natural_gradient_step(student, expect, gen, memo, case, dtype):
     _, n, d, lr, damping, _ = case
-    w, x, y = gen.normal(d, dtype=dtype, scale=0.5), gen.normal(n, d, dtype=dtype), gen.binary(n, dtype=dtype)
+    w, x, y = (
+        gen.normal(d, dtype=dtype, scale=0.5),
+        gen.normal(n, d, dtype=dtype),
+        gen.binary(n, dtype=dtype),
+    )
     want = memo(lambda: ref.natural_gradient_step(w, x, y, lr=lr, damping=damping))
     expect.close(
-        student.call(w, x, y, lr=lr, damping=damping), want,
+        student.call(w, x, y, lr=lr, damping=damping),
+        want,
         what=describe_call("natural_gradient_step", w, x, y, lr=lr, damping=damping),
         mistakes=catalogue.of("natural_gradient_step"),
         recompute=lambda wrong: wrong(w, x, y, lr=lr, damping=damping),
-    )  # fmt: skip
+    )

@@ -22,32 +22,62 @@ BOTH = (torch.float32, torch.float64)
 
 
 def same_value(a, b) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+    if (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return type(a) is type(b) and a == b
 
 
 def same_configuration(a, b) -> bool:
-    return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return (
+        isinstance(a, dict)
+        and isinstance(b, dict)
+        and a.keys() == b.keys()
+        and all(same_value(a[k], b[k]) for k in a)
+    )
 
 
 def same_result(got, want) -> bool:
-    return isinstance(got, (tuple, list)) and len(got) == 2 and same_configuration(got[0], want[0]) and same_value(got[1], want[1])
+    return (
+        isinstance(got, (tuple, list))
+        and len(got) == 2
+        and same_configuration(got[0], want[0])
+        and same_value(got[1], want[1])
+    )
 
 
 def expect_result(expect, got, want, what, mistakes, run):
     """``got`` must be ``(best_params, best_loss)`` equal to ``want``; mistakes that return the same are named."""
     if same_result(got, want):
         return
-    shown = f"({got[0]}, {got[1]!r})" if isinstance(got, (tuple, list)) and len(got) == 2 else describe(got)
-    matched = mistakes_where(mistakes, run, lambda outcome: same_result(got, outcome["result"]) and not same_result(want, outcome["result"]))
-    expect.that(False, explain(f"{what}: returned {shown}, expected ({want[0]}, {want[1]!r})", matched))
+    shown = (
+        f"({got[0]}, {got[1]!r})"
+        if isinstance(got, (tuple, list)) and len(got) == 2
+        else describe(got)
+    )
+    matched = mistakes_where(
+        mistakes,
+        run,
+        lambda outcome: (
+            same_result(got, outcome["result"]) and not same_result(want, outcome["result"])
+        ),
+    )
+    expect.that(
+        False, explain(f"{what}: returned {shown}, expected ({want[0]}, {want[1]!r})", matched)
+    )
 
 
 def expect_calls(expect, got, want, what, mistakes, run, ordered):
     """The configurations evaluated: the same list (``ordered``) or the same collection, each once."""
     key = (lambda calls: calls) if ordered else (lambda calls: sorted(calls, key=repr))
-    same = lambda a, b: len(a) == len(b) and all(same_configuration(x, y) for x, y in zip(key(a), key(b)))  # noqa: E731
+
+    def same(a, b):
+        return len(a) == len(b) and all(same_configuration(x, y) for x, y in zip(key(a), key(b)))
+
     if same(got, want):
         return
     if len(got) != len(want):
@@ -57,8 +87,16 @@ def expect_calls(expect, got, want, what, mistakes, run, ordered):
         problem = f"trial {index + 1} evaluated {got[index]}, expected {want[index]}"
     else:
         missing = [w for w in want if not any(same_configuration(w, g) for g in got)]
-        problem = f"never evaluated {missing[:3]}" if missing else "some combinations were evaluated more than once"
-    matched = mistakes_where(mistakes, run, lambda outcome: same(got, outcome["calls"]) and not same(want, outcome["calls"]))
+        problem = (
+            f"never evaluated {missing[:3]}"
+            if missing
+            else "some combinations were evaluated more than once"
+        )
+    matched = mistakes_where(
+        mistakes,
+        run,
+        lambda outcome: same(got, outcome["calls"]) and not same(want, outcome["calls"]),
+    )
     expect.that(False, explain(f"{what}: {problem}", matched))
 
 
@@ -66,17 +104,40 @@ def expect_calls(expect, got, want, what, mistakes, run, ordered):
 
 # (id, grid, objective description)
 GRIDS = [
-    ("lr-by-layers", {"lr": [1e-4, 1e-3, 1e-2, 1e-1], "layers": [1, 2, 3]}, {"targets": {"lr": -2.3, "layers": 2}, "log": ["lr"], "weights": {"layers": 0.1}}),
-    ("with-a-categorical", {"lr": [1e-3, 1e-2], "activation": ["relu", "tanh", "gelu"], "dropout": [0.0, 0.25, 0.5]},
-     {"targets": {"lr": -2.0, "dropout": 0.25}, "log": ["lr"], "costs": {"activation": {"relu": 0.3, "tanh": 0.1, "gelu": 0.2}}}),
+    (
+        "lr-by-layers",
+        {"lr": [1e-4, 1e-3, 1e-2, 1e-1], "layers": [1, 2, 3]},
+        {"targets": {"lr": -2.3, "layers": 2}, "log": ["lr"], "weights": {"layers": 0.1}},
+    ),
+    (
+        "with-a-categorical",
+        {"lr": [1e-3, 1e-2], "activation": ["relu", "tanh", "gelu"], "dropout": [0.0, 0.25, 0.5]},
+        {
+            "targets": {"lr": -2.0, "dropout": 0.25},
+            "log": ["lr"],
+            "costs": {"activation": {"relu": 0.3, "tanh": 0.1, "gelu": 0.2}},
+        },
+    ),
     ("best-is-the-last", {"a": [1, 2, 3], "b": [10, 20]}, {"targets": {"a": 3, "b": 20}}),
     ("all-equally-good", {"a": [1, 2], "b": [3, 4, 5]}, {"constant": 1.5}),
-    ("one-hyperparameter", {"weight_decay": [0.0, 1e-4, 1e-3, 1e-2]}, {"targets": {"weight_decay": 0.001}}),
+    (
+        "one-hyperparameter",
+        {"weight_decay": [0.0, 1e-4, 1e-3, 1e-2]},
+        {"targets": {"weight_decay": 0.001}},
+    ),
 ]
 
 
 def grid_cases(weight):
-    return [pytest.param(grid, objective, id=name, marks=pytest.mark.exercise("lesson5.grid_search", weight=weight)) for name, grid, objective in GRIDS]
+    return [
+        pytest.param(
+            grid,
+            objective,
+            id=name,
+            marks=pytest.mark.exercise("lesson5.grid_search", weight=weight),
+        )
+        for name, grid, objective in GRIDS
+    ]
 
 
 def search(student, memo, seed, reference, objective, args, kwargs=None):
@@ -99,14 +160,28 @@ def search(student, memo, seed, reference, objective, args, kwargs=None):
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=2))
 def test_grid_search_returns_the_best_combination(student, expect, memo, seed, grid, objective):
     got, want, runs = search(student, memo, seed, ref.grid_search, objective, (grid,))
-    expect_result(expect, got["result"], want["result"], f"grid_search(objective, {grid})", catalogue.of("grid_search"), runs)
+    expect_result(
+        expect,
+        got["result"],
+        want["result"],
+        f"grid_search(objective, {grid})",
+        catalogue.of("grid_search"),
+        runs,
+    )
 
 
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=1))
 def test_grid_search_evaluates_every_combination_once(student, expect, memo, seed, grid, objective):
     got, want, runs = search(student, memo, seed, ref.grid_search, objective, (grid,))
-    expect_calls(expect, got["calls"], want["calls"], f"the configurations grid_search(objective, {grid}) evaluated",
-                 catalogue.of("grid_search"), runs, ordered=False)  # fmt: skip
+    expect_calls(
+        expect,
+        got["calls"],
+        want["calls"],
+        f"the configurations grid_search(objective, {grid}) evaluated",
+        catalogue.of("grid_search"),
+        runs,
+        ordered=False,
+    )
 
 
 # -- random_search -------------------------------------------------------------------------------
@@ -114,42 +189,98 @@ def test_grid_search_evaluates_every_combination_once(student, expect, memo, see
 ACTIVATION_COSTS = {"activation": {"relu": 0.3, "tanh": 0.1, "gelu": 0.2}}
 # (id, space, n_trials, seed, objective description)
 SPACES = [
-    ("lr-and-momentum", {"lr": ("log_uniform", 1e-5, 1e-1), "momentum": ("uniform", 0.5, 0.99)}, 20, 0,
-     {"targets": {"lr": -3.0, "momentum": 0.9}, "log": ["lr"]}),
-    ("layers-and-activation", {"layers": ("int", 1, 4), "activation": ("choice", ["relu", "tanh", "gelu"])}, 15, 5,
-     {"targets": {"layers": 4}, "costs": ACTIVATION_COSTS}),
-    ("every-kind", {"lr": ("log_uniform", 1e-4, 1.0), "layers": ("int", 2, 5), "dropout": ("uniform", 0.0, 0.5),
-                    "activation": ("choice", ["relu", "tanh", "gelu"])}, 25, 123,
-     {"targets": {"lr": -1.5, "layers": 3, "dropout": 0.1}, "log": ["lr"], "costs": ACTIVATION_COSTS}),
+    (
+        "lr-and-momentum",
+        {"lr": ("log_uniform", 1e-5, 1e-1), "momentum": ("uniform", 0.5, 0.99)},
+        20,
+        0,
+        {"targets": {"lr": -3.0, "momentum": 0.9}, "log": ["lr"]},
+    ),
+    (
+        "layers-and-activation",
+        {"layers": ("int", 1, 4), "activation": ("choice", ["relu", "tanh", "gelu"])},
+        15,
+        5,
+        {"targets": {"layers": 4}, "costs": ACTIVATION_COSTS},
+    ),
+    (
+        "every-kind",
+        {
+            "lr": ("log_uniform", 1e-4, 1.0),
+            "layers": ("int", 2, 5),
+            "dropout": ("uniform", 0.0, 0.5),
+            "activation": ("choice", ["relu", "tanh", "gelu"]),
+        },
+        25,
+        123,
+        {
+            "targets": {"lr": -1.5, "layers": 3, "dropout": 0.1},
+            "log": ["lr"],
+            "costs": ACTIVATION_COSTS,
+        },
+    ),
     ("all-equally-good", {"x": ("uniform", 0.0, 1.0)}, 5, 9, {"constant": 2.0}),
 ]
 
 
 def random_cases(weight):
     return [
-        pytest.param(space, n, seed, objective, id=name, marks=pytest.mark.exercise("lesson5.random_search", weight=weight))
+        pytest.param(
+            space,
+            n,
+            seed,
+            objective,
+            id=name,
+            marks=pytest.mark.exercise("lesson5.random_search", weight=weight),
+        )
         for name, space, n, seed, objective in SPACES
     ]
 
 
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=2))
-def test_random_search_draws_the_seeded_configurations(student, expect, memo, seed, space, n_trials, search_seed, objective):
-    got, want, runs = search(student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed})
-    expect_calls(expect, got["calls"], want["calls"], f"the configurations random_search(objective, {space}, {n_trials}, seed={search_seed}) evaluated",
-                 catalogue.of("random_search"), runs, ordered=True)  # fmt: skip
+def test_random_search_draws_the_seeded_configurations(
+    student, expect, memo, seed, space, n_trials, search_seed, objective
+):
+    got, want, runs = search(
+        student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed}
+    )
+    expect_calls(
+        expect,
+        got["calls"],
+        want["calls"],
+        f"the configurations random_search(objective, {space}, {n_trials}, seed={search_seed}) evaluated",
+        catalogue.of("random_search"),
+        runs,
+        ordered=True,
+    )
 
 
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=1))
-def test_random_search_returns_the_best_trial(student, expect, memo, seed, space, n_trials, search_seed, objective):
-    got, want, runs = search(student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed})
-    expect_result(expect, got["result"], want["result"], f"random_search(objective, {space}, {n_trials}, seed={search_seed})",
-                  catalogue.of("random_search"), runs)  # fmt: skip
+def test_random_search_returns_the_best_trial(
+    student, expect, memo, seed, space, n_trials, search_seed, objective
+):
+    got, want, runs = search(
+        student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed}
+    )
+    expect_result(
+        expect,
+        got["result"],
+        want["result"],
+        f"random_search(objective, {space}, {n_trials}, seed={search_seed})",
+        catalogue.of("random_search"),
+        runs,
+    )
 
 
 # -- cross_validate_ridge --------------------------------------------------------------------------
 
 PENALTIES = [0.0, 0.1, 1.0, 10.0, 100.0]
-FOLDS = [("n10-k3", 10, 2, 3), ("n23-k5", 23, 4, 5), ("n12-k4", 12, 3, 4), ("leave-one-out-n7", 7, 2, 7)]
+FOLDS = [
+    ("n10-k3", 10, 2, 3),
+    ("n23-k5", 23, 4, 5),
+    ("n12-k4", 12, 3, 4),
+    ("leave-one-out-n7", 7, 2, 7),
+]
 
 
 @pytest.mark.exercise("lesson5.cross_validate_ridge")
@@ -160,20 +291,39 @@ def test_cross_validate_ridge(student, expect, gen, memo, dtype, n, d, k):
     want = memo(lambda: ref.cross_validate_ridge(x, y, PENALTIES, k=k))
     got = student.call(x, y, PENALTIES, k=k)
     what = describe_call("cross_validate_ridge", x, y, PENALTIES, k=k)
-    expect.that(isinstance(got, (tuple, list)) and len(got) == 2, f"{what}: returned {describe(got)}, expected (best_penalty, mean_losses)")
-    expect.close(got[1], want[1], what=f"{what}: the mean validation loss of each penalty", mistakes=catalogue.of("cross_validate_ridge"),
-                 recompute=lambda wrong: wrong(x, y, PENALTIES, k=k)[1])  # fmt: skip
-    expect.close(got[0], want[0], what=f"{what}: the chosen penalty", hint="return the penalty whose mean loss is lowest")
+    expect.that(
+        isinstance(got, (tuple, list)) and len(got) == 2,
+        f"{what}: returned {describe(got)}, expected (best_penalty, mean_losses)",
+    )
+    expect.close(
+        got[1],
+        want[1],
+        what=f"{what}: the mean validation loss of each penalty",
+        mistakes=catalogue.of("cross_validate_ridge"),
+        recompute=lambda wrong: wrong(x, y, PENALTIES, k=k)[1],
+    )
+    expect.close(
+        got[0],
+        want[0],
+        what=f"{what}: the chosen penalty",
+        hint="return the penalty whose mean loss is lowest",
+    )
 
 
 # -- expected_improvement -------------------------------------------------------------------------
 
 # (id, shape, best, xi); a quarter of the std entries are exactly 0, the first one where mean = best - xi.
-EI_CASES = [("vector", (8,), 0.3, 0.0), ("matrix-with-xi", (3, 4), -0.5, 0.1), ("3d", (2, 3, 5), 1.0, 0.01)]
+EI_CASES = [
+    ("vector", (8,), 0.3, 0.0),
+    ("matrix-with-xi", (3, 4), -0.5, 0.1),
+    ("3d", (2, 3, 5), 1.0, 0.01),
+]
 
 
 @pytest.mark.exercise("lesson5.expected_improvement", weight=3)
-@pytest.mark.parametrize("shape, best, xi", [pytest.param(*case[1:], id=case[0]) for case in EI_CASES])
+@pytest.mark.parametrize(
+    "shape, best, xi", [pytest.param(*case[1:], id=case[0]) for case in EI_CASES]
+)
 def test_expected_improvement(student, expect, gen, dtype, shape, best, xi):
     mean = gen.normal(*shape, dtype=dtype, scale=2.0)
     std = gen.uniform(*shape, low=0.05, high=2.0, dtype=dtype)
@@ -184,7 +334,7 @@ def test_expected_improvement(student, expect, gen, dtype, shape, best, xi):
 
 @pytest.mark.exercise("lesson5.expected_improvement", weight=1)
 def test_expected_improvement_far_from_the_best(student, expect, gen, dtype):
-    """Means many standard deviations above or below the best: tiny or nearly certain improvements, never nan or negative."""
+    """Means many standard deviations from the best: tiny or nearly certain improvements, never nan or negative."""
     std = gen.uniform(10, low=0.1, high=1.0, dtype=dtype)
     mean = 0.5 + std * torch.linspace(-12, 12, 10, dtype=dtype, device=gen.device)
     check_expected_improvement(student, expect, mean, std, 0.5, 0.0)
@@ -192,8 +342,10 @@ def test_expected_improvement_far_from_the_best(student, expect, gen, dtype):
 
 def check_expected_improvement(student, expect, mean, std, best, xi):
     expect.close(
-        student.call(mean, std, best, xi=xi), ref.expected_improvement(mean, std, best, xi=xi),
-        what=describe_call("expected_improvement", mean, std, best, xi=xi) + f" ({int((std == 0).sum())} std entries are 0)",
+        student.call(mean, std, best, xi=xi),
+        ref.expected_improvement(mean, std, best, xi=xi),
+        what=describe_call("expected_improvement", mean, std, best, xi=xi)
+        + f" ({int((std == 0).sum())} std entries are 0)",
         mistakes=catalogue.of("expected_improvement"),
         recompute=lambda wrong: wrong(mean, std, best, xi=xi),
-    )  # fmt: skip
+    )

@@ -17,7 +17,6 @@ from .codec import BadRequest, decode_request
 from .loader import PREFIX, SubmissionFinder
 from .probe import PROBES, Context, EntryMissing, ProbeError
 
-
 EXIT_SETUP_FAILED = 71  # the walls could not be raised: a harness problem, never the student's
 
 
@@ -28,16 +27,24 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
         in_cgroup = bool(cgroup_fds)
         isolation.join_cgroups(cgroup_fds)
         if namespaces:
-            isolation.enter_namespaces(int(limits_config.get("memory_mb", 256)) * 2**20, config.get("seal"))  # the keeper stays inside
+            isolation.enter_namespaces(
+                int(limits_config.get("memory_mb", 256)) * 2**20, config.get("seal")
+            )  # the keeper stays inside
         elif config.get("run_as"):  # no namespaces, and the grader is root: never serve as root
             isolation.become(*config["run_as"])
         isolation.drop_capabilities()
         os.setsid()
         for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
-        limits.confine(limits_config, tasks_outside=1 if namespaces else limits.tasks_of_this_user() - 1, cgroup=in_cgroup)
+        limits.confine(
+            limits_config,
+            tasks_outside=1 if namespaces else limits.tasks_of_this_user() - 1,
+            cgroup=in_cgroup,
+        )
         redirect_output(output_fd)
-        if config.get("cpu") is not None:  # the grader's CPU, now that the walls are up (graders/cpus.py)
+        if (
+            config.get("cpu") is not None
+        ):  # the grader's CPU, now that the walls are up (graders/cpus.py)
             limits.run_on({int(config["cpu"])})
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
@@ -76,7 +83,10 @@ class Child:
             try:
                 request = codec.recv_request(self.sock)
             except codec.BadRequest as exc:
-                response = {"ok": False, "error": {"type": "BadRequest", "message": str(exc), "phase": "worker"}}
+                response = {
+                    "ok": False,
+                    "error": {"type": "BadRequest", "message": str(exc), "phase": "worker"},
+                }
             except (codec.Closed, codec.ProtocolError):
                 return
             else:
@@ -96,7 +106,14 @@ class Child:
                 return self.probe(request)
             if op == "ahead":  # several requests, answered in one turn (graders/lookahead.py)
                 return {"ok": True, "replies": [self.answer(body) for body in request["requests"]]}
-            return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "phase": "worker"}}
+            return {
+                "ok": False,
+                "error": {
+                    "type": "ProtocolError",
+                    "message": f"unknown op {op!r}",
+                    "phase": "worker",
+                },
+            }
         except BaseException as exc:  # the worker itself must survive anything student code raises
             return {"ok": False, "error": describe(exc, "call")}
 
@@ -106,7 +123,10 @@ class Child:
         try:
             response = self.handle(decode_request(body))
         except BadRequest as exc:
-            response = {"ok": False, "error": {"type": "BadRequest", "message": str(exc), "phase": "worker"}}
+            response = {
+                "ok": False,
+                "error": {"type": "BadRequest", "message": str(exc), "phase": "worker"},
+            }
         flush_output()
         try:
             response["printed"] = os.lseek(1, 0, os.SEEK_CUR)
@@ -136,9 +156,15 @@ class Child:
             value = PROBES[request["probe"]](context, **params)
             response = {"ok": True, "value": codec.pack(value)}
         except EntryMissing as exc:
-            response = {"ok": False, "error": {"type": "EntryMissing", "message": str(exc), "phase": "entry"}}
+            response = {
+                "ok": False,
+                "error": {"type": "EntryMissing", "message": str(exc), "phase": "entry"},
+            }
         except ProbeError as exc:
-            response = {"ok": False, "error": {"type": "ProbeError", "message": str(exc), "phase": "probe"}}
+            response = {
+                "ok": False,
+                "error": {"type": "ProbeError", "message": str(exc), "phase": "probe"},
+            }
         except BaseException as exc:
             response = {"ok": False, "error": describe(exc, "call")}
         response["forbidden"] = list(context.hits)
@@ -175,7 +201,7 @@ def describe(exc: BaseException, phase: str) -> dict:
     try:
         for frame in traceback.extract_tb(exc.__traceback__):
             if frame.filename.startswith(PREFIX):
-                where = f"{frame.filename[len(PREFIX):]}:{frame.lineno} in {frame.name}"
+                where = f"{frame.filename[len(PREFIX) :]}:{frame.lineno} in {frame.name}"
                 frames.append(where + (f": {frame.line.strip()}" if frame.line else ""))
     except Exception:
         pass

@@ -48,14 +48,26 @@ _HEADER_LENGTH = struct.Struct("!I")
 MAX_MESSAGE = 256 * 2**20
 _DEVICE = re.compile(r"(cpu|cuda|mps|meta)(:[0-9]{1,2})?\Z")
 _PLAIN = (bool, int, float, complex, str, type(None))
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")  # addresses differ from run to run; descriptions must not
+_ADDRESS = re.compile(
+    r"0x[0-9a-fA-F]{6,}"
+)  # addresses differ from run to run; descriptions must not
 DTYPES = {
     name: getattr(torch, name)
     for name in (
-        "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
-        "uint8", "int8", "int16", "int32", "int64", "bool",
+        "float16",
+        "bfloat16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+        "uint8",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "bool",
     )
-}  # fmt: skip
+}
 _DTYPE_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
 
@@ -96,7 +108,12 @@ def _to_json(value, buffers: list):
     if kind is dict:
         for key in value:
             if type(key) is not str or key == "$":
-                return {"$": "dict", "items": [[_to_json(k, buffers), _to_json(v, buffers)] for k, v in value.items()]}
+                return {
+                    "$": "dict",
+                    "items": [
+                        [_to_json(k, buffers), _to_json(v, buffers)] for k, v in value.items()
+                    ],
+                }
         return {k: _to_json(v, buffers) for k, v in value.items()}
     if kind is list:
         return [_to_json(v, buffers) for v in value]
@@ -129,7 +146,11 @@ def _tensor_bytes(value: torch.Tensor) -> tuple[str, list[int], memoryview | byt
     tensor = value.detach()
     if tensor.is_conj() or tensor.is_neg() or not tensor.is_contiguous():
         tensor = tensor.resolve_conj().resolve_neg().contiguous()
-    return name, list(tensor.shape), tensor.reshape(-1).view(torch.uint8).numpy().data if tensor.numel() else b""
+    return (
+        name,
+        list(tensor.shape),
+        tensor.reshape(-1).view(torch.uint8).numpy().data if tensor.numel() else b"",
+    )
 
 
 # -- requests: the grader's pickles ------------------------------------------------------------
@@ -145,11 +166,19 @@ class _RequestPickler(pickle.Pickler):
         return NotImplemented
 
 
-def _tensor_from_bytes(name: str, shape: list[int], data: bytearray, requires_grad: bool) -> torch.Tensor:
+def _tensor_from_bytes(
+    name: str, shape: list[int], data: bytearray, requires_grad: bool
+) -> torch.Tensor:
     dtype = DTYPES[name]
-    if not isinstance(data, bytearray):  # the bytes of a read-only tensor: the child's copy must be writable
+    if not isinstance(
+        data, bytearray
+    ):  # the bytes of a read-only tensor: the child's copy must be writable
         data = bytearray(data)
-    tensor = torch.frombuffer(data, dtype=dtype).reshape(shape) if data else torch.empty(shape, dtype=dtype)
+    tensor = (
+        torch.frombuffer(data, dtype=dtype).reshape(shape)
+        if data
+        else torch.empty(shape, dtype=dtype)
+    )
     return tensor.requires_grad_(True) if requires_grad else tensor
 
 
@@ -171,7 +200,8 @@ def send_request_body(sock: socket.socket, body: bytes, deadline: float | None =
 
 
 class _RequestUnpickler(pickle.Unpickler):
-    """Rebuilds only what requests hold: the grader imports this module as graders.worker.codec, the child as worker.codec."""
+    """Rebuilds only what requests hold (the grader imports this module as graders.worker.codec, the child
+    as worker.codec)."""
 
     def find_class(self, module: str, name: str):
         if module.endswith("worker.codec") and name == "_tensor_from_bytes":
@@ -214,7 +244,16 @@ def decode(data) -> object:
         return value
     except ProtocolError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, RecursionError, struct.error, UnicodeDecodeError, RuntimeError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        RecursionError,
+        struct.error,
+        UnicodeDecodeError,
+        RuntimeError,
+    ) as exc:
         raise ProtocolError(f"undecodable message ({type(exc).__name__})") from None
 
 
@@ -227,7 +266,11 @@ class _Tensors:
     def take(self, entry: dict) -> torch.Tensor:
         dtype = DTYPES.get(entry.get("dtype"))
         shape = entry.get("shape")
-        if dtype is None or not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+        if (
+            dtype is None
+            or not isinstance(shape, list)
+            or not all(type(s) is int and s >= 0 for s in shape)
+        ):
             raise ProtocolError("malformed tensor header")
         if entry.get("index") != self.next:
             raise ProtocolError("tensor bytes out of order")
@@ -240,7 +283,9 @@ class _Tensors:
             raise ProtocolError("tensor bytes run past the end of the message")
         if numel == 0:
             return torch.empty(shape, dtype=dtype)
-        tensor = torch.frombuffer(self.data, dtype=dtype, count=numel, offset=self.offset).reshape(shape)
+        tensor = torch.frombuffer(self.data, dtype=dtype, count=numel, offset=self.offset).reshape(
+            shape
+        )
         self.offset += nbytes
         return tensor
 
@@ -269,7 +314,10 @@ def _from_json(value, tensors: _Tensors, depth: int):
     if tag == "set":
         return set(_from_json(v, tensors, depth + 1) for v in value["items"])
     if tag == "dict":
-        return {_from_json(k, tensors, depth + 1): _from_json(v, tensors, depth + 1) for k, v in value["items"]}
+        return {
+            _from_json(k, tensors, depth + 1): _from_json(v, tensors, depth + 1)
+            for k, v in value["items"]
+        }
     if tag == "complex":
         return complex(float(value["re"]), float(value["im"]))
     if tag == "dtype":
@@ -409,7 +457,9 @@ def pack(value, depth: int = 0):
         packed = [pack(v, depth + 1) for v in value]
         return packed if kind is list else tuple(packed)
     if kind is dict:
-        return {(k if type(k) in (str, int) else repr(k)): pack(v, depth + 1) for k, v in value.items()}
+        return {
+            (k if type(k) in (str, int) else repr(k)): pack(v, depth + 1) for k, v in value.items()
+        }
     if isinstance(value, (torch.dtype, torch.device)):
         return value
     return {OPAQUE: f"{kind.__module__}.{kind.__qualname__}", "repr": _safe_repr(value)}
@@ -425,7 +475,9 @@ def _pack_tensor(tensor: torch.Tensor):
             plain = plain.to_dense()
         if plain.dtype not in _DTYPE_NAMES:
             raise TypeError(f"dtype {plain.dtype} is not supported")
-        if plain.device.type == "meta":  # the fake device has shapes but no data: send zeros as placeholders
+        if (
+            plain.device.type == "meta"
+        ):  # the fake device has shapes but no data: send zeros as placeholders
             plain = torch.zeros(plain.shape, dtype=plain.dtype)
         return {
             TENSOR: plain.to("cpu", copy=True).contiguous(),
@@ -433,7 +485,10 @@ def _pack_tensor(tensor: torch.Tensor):
             "requires_grad": bool(tensor.requires_grad),
         }
     except Exception as exc:
-        return {OPAQUE: "torch.Tensor", "repr": f"a tensor that cannot be copied ({type(exc).__name__}: {exc})"}
+        return {
+            OPAQUE: "torch.Tensor",
+            "repr": f"a tensor that cannot be copied ({type(exc).__name__}: {exc})",
+        }
 
 
 def _safe_repr(value) -> str:
@@ -471,7 +526,10 @@ def unpack(value, *, device: str | None = None, depth: int = 0):
         if TENSOR in value:
             return _unpack_tensor(value, device)
         if OPAQUE in value:
-            return Opaque(_ADDRESS.sub("0x...", str(value.get(OPAQUE))[:200]), _ADDRESS.sub("0x...", str(value.get("repr", ""))[:300]))
+            return Opaque(
+                _ADDRESS.sub("0x...", str(value.get(OPAQUE))[:200]),
+                _ADDRESS.sub("0x...", str(value.get("repr", ""))[:300]),
+            )
         return {k: unpack(v, device=device, depth=depth + 1) for k, v in value.items()}
     if isinstance(value, torch.Tensor):  # a bare tensor, e.g. inside the grader's own requests
         return value
@@ -481,7 +539,11 @@ def unpack(value, *, device: str | None = None, depth: int = 0):
 def _unpack_tensor(value: dict, device: str | None) -> torch.Tensor:
     tensor = value.get(TENSOR)
     recorded = value.get("device", "cpu")
-    if type(tensor) is not torch.Tensor or not isinstance(recorded, str) or not _DEVICE.match(recorded):
+    if (
+        type(tensor) is not torch.Tensor
+        or not isinstance(recorded, str)
+        or not _DEVICE.match(recorded)
+    ):
         raise ProtocolError("malformed tensor in message")
     target = device or recorded
     if target != "cpu":

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -127,7 +127,11 @@ def watch(names: list[str] | tuple[str, ...]) -> Iterator[list[str]]:
         else:
             owner = resolve(name.rsplit(".", 1)[0])
             attribute = name.rsplit(".", 1)[1]
-            defining = importlib.import_module(obj.__module__) if getattr(obj, "__module__", None) else None
+            defining = (
+                importlib.import_module(obj.__module__)
+                if getattr(obj, "__module__", None)
+                else None
+            )
             for module in {id(m): m for m in (owner, defining) if m is not None}.values():
                 if getattr(module, attribute, None) is obj:
                     restore.append((module, attribute, obj))
@@ -149,11 +153,15 @@ def watch(names: list[str] | tuple[str, ...]) -> Iterator[list[str]]:
     try:
         yield hits
     finally:
-        if any(mode not in stack() for mode, stack in modes) or any(getattr(o, a, None) is not w for o, a, w in installed):
+        if any(mode not in stack() for mode, stack in modes) or any(
+            getattr(o, a, None) is not w for o, a, w in installed
+        ):
             hit(TAMPERED)
         for mode, stack in reversed(modes):
             current = stack()
-            if current and current[-1] is mode:  # code that popped ours has to live with the stack it left
+            if (
+                current and current[-1] is mode
+            ):  # code that popped ours has to live with the stack it left
                 mode.__exit__(None, None, None)
         for owner, attribute, original in reversed(restore):
             setattr(owner, attribute, original)

@@ -31,9 +31,25 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    0x1,
+    0x2,
+    0x4,
+    0x8,
+    0x20,
+    0x1000,
+    0x4000,
+    0x40000,
+)
 # statvfs flags -> the mount flags a remount must repeat (the kernel refuses to clear them in a child namespace)
-_KEPT_FLAGS = {0x2: MS_NOSUID, 0x4: MS_NODEV, 0x8: MS_NOEXEC, 0x400: 0x400, 0x800: 0x800, 0x1000: 1 << 21}
+_KEPT_FLAGS = {
+    0x2: MS_NOSUID,
+    0x4: MS_NODEV,
+    0x8: MS_NOEXEC,
+    0x400: 0x400,
+    0x800: 0x800,
+    0x1000: 1 << 21,
+}
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
@@ -67,8 +83,13 @@ def enter_namespaces(tmp_bytes: int, seal: dict | None = None) -> None:
     """
     uid, gid = os.getuid(), os.getgid()
     os.setsid()  # the keeper leads its own session: the zygote's process group stays its own
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")  # dies with the zygote
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
+    _check(
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)"
+    )  # dies with the zygote
+    _check(
+        _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET),
+        "unshare",
+    )
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
@@ -82,7 +103,10 @@ def enter_namespaces(tmp_bytes: int, seal: dict | None = None) -> None:
     for folder in PRIVATE_FOLDERS:
         if os.path.isdir(folder):
             options = f"size={tmp_bytes},nr_inodes={TMP_INODES},mode=1777".encode()
-            _check(_libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mounting {folder}")
+            _check(
+                _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+                f"mounting {folder}",
+            )
     os.chdir("/tmp")  # the fresh one, not the folder it covers
 
 
@@ -106,14 +130,25 @@ def seal_files(hide: list[str], visible: list[str]) -> None:
 def _cover(path: str, visible: list[str]) -> None:
     if not os.path.lexists(path):
         return
-    if any(v == path or v.startswith(path.rstrip("/") + "/") for v in visible):  # cover around what must stay
+    if any(
+        v == path or v.startswith(path.rstrip("/") + "/") for v in visible
+    ):  # cover around what must stay
         if any(v == path for v in visible):
             return
         for entry in os.listdir(path):
             _cover(os.path.join(path, entry), visible)
         return
     if os.path.isdir(path) and not os.path.islink(path):
-        _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=0555"), f"hiding {path}")
+        _check(
+            _libc.mount(
+                b"tmpfs",
+                path.encode(),
+                b"tmpfs",
+                MS_RDONLY | MS_NOSUID | MS_NODEV,
+                b"size=4k,mode=0555",
+            ),
+            f"hiding {path}",
+        )
     elif os.path.isfile(path):
         _check(_libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), f"hiding {path}")
 
@@ -156,8 +191,13 @@ def drop_capabilities() -> None:
     """No capability left, in any set, and none to gain from exec (setuid files, file capabilities, root)."""
     last = _last_capability()
     for capability in range(last + 1):
-        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 and ctypes.get_errno() not in (1, 22):
-            _check(-1, "prctl(PR_CAPBSET_DROP)")  # EPERM: not ours to drop (none held); EINVAL: unknown
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 and ctypes.get_errno() not in (
+            1,
+            22,
+        ):
+            _check(
+                -1, "prctl(PR_CAPBSET_DROP)"
+            )  # EPERM: not ours to drop (none held); EINVAL: unknown
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     header = _CapHeader(CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()
@@ -207,4 +247,8 @@ class _CapHeader(ctypes.Structure):
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]

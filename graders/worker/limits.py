@@ -43,7 +43,9 @@ def confine(limits: dict, *, tasks_outside: int = 0, cgroup: bool = False) -> No
     child's processes together, and an address-space limit would also count reservations
     that use no memory (CUDA reserves tens of gigabytes of addresses when it starts).
     """
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote's (or keeper's) death takes the child along
+    prctl(
+        PR_SET_PDEATHSIG, signal.SIGKILL
+    )  # the zygote's (or keeper's) death takes the child along
     prctl(PR_SET_DUMPABLE, 0)  # no core dumps, no ptrace or /proc/pid/mem from siblings
     _set(resource.RLIMIT_CORE, 0)
     _prefer_as_oom_victim()
@@ -51,7 +53,9 @@ def confine(limits: dict, *, tasks_outside: int = 0, cgroup: bool = False) -> No
         memory = int(limits["memory_mb"]) * 2**20
         if not cgroup:
             _set(resource.RLIMIT_AS, _address_space() + memory)
-        _set(resource.RLIMIT_FSIZE, memory)  # no file bigger than the memory limit (output has its own)
+        _set(
+            resource.RLIMIT_FSIZE, memory
+        )  # no file bigger than the memory limit (output has its own)
     if limits.get("cpu_seconds"):
         seconds = int(limits["cpu_seconds"])
         _set(resource.RLIMIT_CPU, seconds)  # soft = hard: SIGKILL when it is used up
@@ -118,7 +122,9 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def kill_descendants(root: int, rounds: int = 50, spare: frozenset[int] | set[int] = frozenset()) -> dict[int, tuple[int, float]]:
+def kill_descendants(
+    root: int, rounds: int = 50, spare: frozenset[int] | set[int] = frozenset()
+) -> dict[int, tuple[int, float]]:
     """SIGKILL everything below ``root`` but the processes in ``spare``, until nothing else is left
     (processes may fork meanwhile).
 

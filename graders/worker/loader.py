@@ -27,13 +27,25 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         relative = fullname.replace(".", "/")
         if relative in self.packages:
-            filename, source, package = PREFIX + relative + "/__init__.py", self.files.get(relative + "/__init__.py", ""), True
+            filename, source, package = (
+                PREFIX + relative + "/__init__.py",
+                self.files.get(relative + "/__init__.py", ""),
+                True,
+            )
         elif relative + ".py" in self.files:
-            filename, source, package = PREFIX + relative + ".py", self.files[relative + ".py"], False
+            filename, source, package = (
+                PREFIX + relative + ".py",
+                self.files[relative + ".py"],
+                False,
+            )
         else:
             return None
-        spec = importlib.util.spec_from_loader(fullname, SourceLoader(fullname, filename, source), origin=filename, is_package=package)
-        spec.has_location = True  # sets __file__, which students use; the name stays outside any real folder
+        spec = importlib.util.spec_from_loader(
+            fullname, SourceLoader(fullname, filename, source), origin=filename, is_package=package
+        )
+        spec.has_location = (
+            True  # sets __file__, which students use; the name stays outside any real folder
+        )
         return spec
 
     def install(self) -> None:

@@ -9,7 +9,7 @@ compute nothing that decides a score: comparisons happen in the grader.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable
+from collections.abc import Callable
 
 from . import forbidden
 
@@ -30,7 +30,9 @@ REPLIES: dict[str, object] = {}
 LENGTHS: dict[str, dict[str | None, str]] = {}
 
 
-def probe(function: Callable | None = None, *, reply=ANY, lengths: dict[str | None, str] | None = None):
+def probe(
+    function: Callable | None = None, *, reply=ANY, lengths: dict[str | None, str] | None = None
+):
     """Register a probe under its function name, with the shape of its reply.
 
     ``@probe``, or ``@probe(reply={"value": ANY, "grads": list}, lengths={"grads": "wrt"})``:
@@ -104,7 +106,9 @@ class Context:
         except Exception as exc:  # a module __getattr__ of the student's that raises
             raise EntryMissing(f"looking up {name!r} raised {type(exc).__name__}: {exc}") from None
         if not callable(value):
-            raise EntryMissing(f"{name!r} in {self.module.__name__} is a {type(value).__name__}, not a function or class")
+            raise EntryMissing(
+                f"{name!r} in {self.module.__name__} is a {type(value).__name__}, not a function or class"
+            )
         return value
 
     @contextlib.contextmanager

@@ -43,20 +43,24 @@ def warm_up() -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     import numpy  # noqa: F401  students may use it
+    import torch._dynamo  # noqa: F401  every torch.optim optimizer imports it when first built: ~2 s per child otherwise
     import torch.nn.functional  # noqa: F401
     import torch.utils._python_dispatch  # noqa: F401
-    import torch._dynamo  # noqa: F401  every torch.optim optimizer imports it when first built: ~2 s per child otherwise
 
     from . import child, codec, forbidden, probes  # noqa: F401  (probes registers every probe)
 
     # Pay torch's lazy initialisation once here, not in every child: the first dispatch
     # mode alone costs about a second.
     x = torch.ones(2, 2, requires_grad=True)
-    with forbidden.watch(["aten::mse_loss", "torch.nn.functional.mse_loss", "torch.nn.MSELoss", "autograd"]):
+    with forbidden.watch(
+        ["aten::mse_loss", "torch.nn.functional.mse_loss", "torch.nn.MSELoss", "autograd"]
+    ):
         loss = torch.nn.functional.mse_loss(x @ x, torch.zeros(2, 2))
         torch.autograd.grad(loss, x)
     codec.unpack(codec.decode(codec.encode(codec.pack({"x": x, "y": [1.0, "a"]}))))
-    codec.unpack(codec.decode_request(codec.encode_request({"params": codec.pack({"x": x})}))["params"])
+    codec.unpack(
+        codec.decode_request(codec.encode_request({"params": codec.pack({"x": x})}))["params"]
+    )
 
 
 def main() -> None:
@@ -68,9 +72,9 @@ def main() -> None:
     # until it is frozen: full collections during torch's import cost the start some 0.4 s.
     gc.disable()
     warm_up()
-    from . import child, isolation
-
     import torch
+
+    from . import child, isolation
 
     # Every object that exists now is shared with the children copy-on-write: kept out of the
     # collector's reach, a collection in a child does not touch (and so copy) all of them.
@@ -78,17 +82,25 @@ def main() -> None:
     gc.enable()
     limits.become_subreaper()
     limits.prctl(limits.PR_SET_DUMPABLE, 0)
-    isolated = isolation.probe() if "--no-namespaces" not in sys.argv else "switched off by the grader"
+    isolated = (
+        isolation.probe() if "--no-namespaces" not in sys.argv else "switched off by the grader"
+    )
     statuses: dict[int, tuple[int, float]] = {}
     serving: set[int] = set()  # children spawned and not yet released
     reply(
         control,
         {
-            "op": "ready", "pid": os.getpid(), "cuda": torch.cuda.is_available(), "torch": torch.__version__,
-            "namespaces": isolated is None, "namespaces_problem": isolated or "",
+            "op": "ready",
+            "pid": os.getpid(),
+            "cuda": torch.cuda.is_available(),
+            "torch": torch.__version__,
+            "namespaces": isolated is None,
+            "namespaces_problem": isolated or "",
         },
-    )  # fmt: skip
-    if "--fold-memory" in sys.argv:  # while the grader collects its tests; every fork from here on copies less
+    )
+    if (
+        "--fold-memory" in sys.argv
+    ):  # while the grader collects its tests; every fork from here on copies less
         hugepages.collapse()
     # Only where children get namespaces: without them a submission could signal the spare.
     spare = Spare(control) if isolated is None else None
@@ -121,7 +133,9 @@ def main() -> None:
             pid = message["pid"]
             serving.discard(pid)
             kill_tree(pid)
-            if isolated is None:  # the namespace dies with the child: nothing can have escaped, nothing to answer
+            if (
+                isolated is None
+            ):  # the namespace dies with the child: nothing can have escaped, nothing to answer
                 continue
             spared = [tree for other in serving for tree in (other, *limits.descendants(other))]
             statuses.update(limits.kill_descendants(os.getpid(), spare=set(spared)))
@@ -160,7 +174,9 @@ class Spare:
             if not data:  # the zygote is gone, or is stopping
                 os._exit(0)
             theirs.close()
-            child.main(fds[0], fds[1], fds[2:], json.loads(data), namespaces=True)  # spares exist only then
+            child.main(
+                fds[0], fds[1], fds[2:], json.loads(data), namespaces=True
+            )  # spares exist only then
         theirs.close()
         self.sock = mine
 

@@ -3,8 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
 from checks import check_close, check_raises
+
 from lesson1 import losses
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -19,28 +19,43 @@ CLASSES = torch.tensor([0, 2, 1, 1])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_mse_matches_torch(reduction):
     got = losses.mse(PREDICTIONS, VALUES, reduction=reduction)
-    check_close(got, F.mse_loss(PREDICTIONS, VALUES, reduction=reduction), f"mse(reduction={reduction!r})")
+    check_close(
+        got, F.mse_loss(PREDICTIONS, VALUES, reduction=reduction), f"mse(reduction={reduction!r})"
+    )
 
 
 def test_mse_default_reduction_is_mean():
-    check_close(losses.mse(PREDICTIONS, VALUES), F.mse_loss(PREDICTIONS, VALUES), "mse() with no reduction")
+    check_close(
+        losses.mse(PREDICTIONS, VALUES), F.mse_loss(PREDICTIONS, VALUES), "mse() with no reduction"
+    )
 
 
 def test_mse_gradient_matches_torch():
     x = PREDICTIONS.clone().requires_grad_(True)
     losses.mse(x, VALUES).backward()
-    check_close(x.grad, 2 * (PREDICTIONS - VALUES) / PREDICTIONS.numel(), "gradient of mse w.r.t. input")
+    check_close(
+        x.grad, 2 * (PREDICTIONS - VALUES) / PREDICTIONS.numel(), "gradient of mse w.r.t. input"
+    )
 
 
 def test_mse_rejects_unknown_reduction():
-    check_raises(lambda: losses.mse(PREDICTIONS, VALUES, reduction="average"), ValueError, "mse(reduction='average')")
+    check_raises(
+        lambda: losses.mse(PREDICTIONS, VALUES, reduction="average"),
+        ValueError,
+        "mse(reduction='average')",
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_matches_torch(reduction):
     got = losses.binary_cross_entropy(PROBABILITIES, TARGETS, reduction=reduction)
     want = F.binary_cross_entropy(PROBABILITIES, TARGETS, reduction=reduction)
-    check_close(got, want, f"binary_cross_entropy(reduction={reduction!r})", hint="clamp each log term at -100")
+    check_close(
+        got,
+        want,
+        f"binary_cross_entropy(reduction={reduction!r})",
+        hint="clamp each log term at -100",
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -56,16 +71,32 @@ def test_binary_cross_entropy_with_logits_is_stable_for_huge_logits():
     targets = torch.tensor([0.0, 1.0, 1.0], dtype=torch.float64)
     got = losses.binary_cross_entropy_with_logits(logits, targets, reduction="none")
     want = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    check_close(got, want, "binary_cross_entropy_with_logits on logits of +-1000", hint="never compute exp(x) for large x")
+    check_close(
+        got,
+        want,
+        "binary_cross_entropy_with_logits on logits of +-1000",
+        hint="never compute exp(x) for large x",
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_matches_torch(reduction):
     got = losses.cross_entropy(LOGITS, CLASSES, reduction=reduction)
-    check_close(got, F.cross_entropy(LOGITS, CLASSES, reduction=reduction), f"cross_entropy(reduction={reduction!r})")
+    check_close(
+        got,
+        F.cross_entropy(LOGITS, CLASSES, reduction=reduction),
+        f"cross_entropy(reduction={reduction!r})",
+    )
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
-    logits = LOGITS.double() * 1000  # float64 still overflows exp(4000), and keeps the comparison exact
+    logits = (
+        LOGITS.double() * 1000
+    )  # float64 still overflows exp(4000), and keeps the comparison exact
     got = losses.cross_entropy(logits, CLASSES)
-    check_close(got, F.cross_entropy(logits, CLASSES), "cross_entropy on logits in the thousands", hint="subtract each row's maximum")
+    check_close(
+        got,
+        F.cross_entropy(logits, CLASSES),
+        "cross_entropy on logits in the thousands",
+        hint="subtract each row's maximum",
+    )

@@ -2,28 +2,40 @@
 
 import pytest
 import torch
-
 from checks import check_close
+
 from lesson4.autograd_functions import LogSumExp, Swish
 
 CASES = [((4, 5), 1), ((4, 5), 0), ((2, 3, 4), -2)]
 
 
-@pytest.mark.parametrize("shape, dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES])
+@pytest.mark.parametrize(
+    "shape, dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES]
+)
 def test_logsumexp_matches_torch(shape, dim):
     x = torch.randn(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    check_close(LogSumExp.apply(x, dim), torch.logsumexp(x, dim), f"LogSumExp.apply(x {shape}, {dim})")
+    check_close(
+        LogSumExp.apply(x, dim), torch.logsumexp(x, dim), f"LogSumExp.apply(x {shape}, {dim})"
+    )
 
 
 def test_logsumexp_is_finite_for_large_inputs():
     x = torch.tensor([[1000.0, 999.0, -5.0], [-1000.0, -1001.0, -1002.0]], dtype=torch.float64)
-    check_close(LogSumExp.apply(x, 1), torch.logsumexp(x, 1), "LogSumExp.apply(x, 1) for inputs of +-1000",
-                hint="subtract the maximum along dim before exp, add it back after the log")
+    check_close(
+        LogSumExp.apply(x, 1),
+        torch.logsumexp(x, 1),
+        "LogSumExp.apply(x, 1) for inputs of +-1000",
+        hint="subtract the maximum along dim before exp, add it back after the log",
+    )
 
 
-@pytest.mark.parametrize("shape, dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES])
+@pytest.mark.parametrize(
+    "shape, dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES]
+)
 def test_logsumexp_backward_passes_gradcheck(shape, dim):
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64, requires_grad=True)
+    x = torch.randn(
+        shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64, requires_grad=True
+    )
     assert torch.autograd.gradcheck(lambda t: LogSumExp.apply(t, dim), (x,))
 
 

@@ -1,8 +1,8 @@
 """Visible tests for lesson4/pitfalls.py: the fixed functions against the computation they are meant to do."""
 
 import torch
-
 from checks import check_close
+
 from lesson4.pitfalls import gated_residual, standardize, train_linear_regression
 
 X = torch.randn(6, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -17,14 +17,27 @@ def test_train_linear_regression_takes_plain_gradient_steps():
         residual = X @ want_w - y
         want_losses.append((residual**2).mean().item())
         want_w -= 0.1 * 2 * X.T @ residual / len(y)
-    assert all(type(loss) is float for loss in losses), "return the losses as Python floats (loss.item())"
-    check_close(torch.tensor(losses, dtype=torch.float64), torch.tensor(want_losses, dtype=torch.float64), "the losses of 3 steps")
-    check_close(w.detach(), want_w, "w after 3 steps", hint="backward() adds into w.grad: clear it every step")
+    assert all(type(loss) is float for loss in losses), (
+        "return the losses as Python floats (loss.item())"
+    )
+    check_close(
+        torch.tensor(losses, dtype=torch.float64),
+        torch.tensor(want_losses, dtype=torch.float64),
+        "the losses of 3 steps",
+    )
+    check_close(
+        w.detach(),
+        want_w,
+        "w after 3 steps",
+        hint="backward() adds into w.grad: clear it every step",
+    )
 
 
 def test_gated_residual_gradients_reach_x_and_w():
     x = X.clone().requires_grad_(True)
-    w = torch.randn(3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64, requires_grad=True)
+    w = torch.randn(
+        3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64, requires_grad=True
+    )
     assert torch.autograd.gradcheck(gated_residual, (x, w))
 
 
@@ -34,4 +47,6 @@ def test_standardize_matches_layer_norm():
 
 def test_standardize_gradient_passes_gradcheck():
     x = X.clone().requires_grad_(True)
-    assert torch.autograd.gradcheck(standardize, (x,)), "the gradient must flow through the mean and variance too"
+    assert torch.autograd.gradcheck(standardize, (x,)), (
+        "the gradient must flow through the mean and variance too"
+    )

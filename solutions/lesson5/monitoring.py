@@ -89,7 +89,10 @@ def diagnose_learning_curve(train_losses, val_losses, patience=5, threshold=0.01
     if not all(math.isfinite(loss) for loss in train_losses) or train_losses[-1] > train_losses[0]:
         return "diverging"
     best_epoch = min(range(len(val_losses)), key=lambda epoch: val_losses[epoch])
-    if val_losses[-1] > val_losses[best_epoch] * (1 + threshold) and train_losses[-1] < train_losses[best_epoch]:
+    if (
+        val_losses[-1] > val_losses[best_epoch] * (1 + threshold)
+        and train_losses[-1] < train_losses[best_epoch]
+    ):
         return "overfitting"
     best, epochs_without_improvement = train_losses[0], 0
     for loss in train_losses[1:]:

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from checks import check_close
+
 from lesson5.challenges import classify_critical_point, escape_saddle, gradient_noise_scale
 
 ORIGIN = torch.zeros(2, dtype=torch.float64)
@@ -17,7 +17,12 @@ ORIGIN = torch.zeros(2, dtype=torch.float64)
         ("saddle", lambda v: v[0] ** 2 - v[1] ** 2, ORIGIN, "saddle"),
         ("flat-quartic", lambda v: v[0] ** 4 + v[1] ** 2, ORIGIN, "degenerate"),
         ("slope", lambda v: v[0] ** 2 + v[1], ORIGIN, "not critical"),
-        ("rosenbrock-minimum", lambda v: 100 * (v[1] - v[0] ** 2) ** 2 + (1 - v[0]) ** 2, torch.ones(2, dtype=torch.float64), "minimum"),
+        (
+            "rosenbrock-minimum",
+            lambda v: 100 * (v[1] - v[0] ** 2) ** 2 + (1 - v[0]) ** 2,
+            torch.ones(2, dtype=torch.float64),
+            "minimum",
+        ),
     ],
     ids=["bowl", "dome", "saddle", "flat-quartic", "slope", "rosenbrock-minimum"],
 )
@@ -36,7 +41,11 @@ def test_a_3d_saddle_with_positive_determinant_is_a_saddle():
 def test_escape_saddle_steps_along_negative_curvature_downhill():
     f = lambda v: v[0] ** 2 - v[1] ** 2 + v[1] ** 3  # noqa: E731  (downhill faster towards y < 0)
     got = escape_saddle(f, ORIGIN, radius=0.1)
-    check_close(got, torch.tensor([0.0, -0.1], dtype=torch.float64), "escape_saddle(x^2 - y^2 + y^3, origin)")
+    check_close(
+        got,
+        torch.tensor([0.0, -0.1], dtype=torch.float64),
+        "escape_saddle(x^2 - y^2 + y^3, origin)",
+    )
 
 
 def test_escape_saddle_stays_at_a_minimum():
@@ -46,7 +55,9 @@ def test_escape_saddle_stays_at_a_minimum():
 
 def test_gradient_noise_scale():
     generator = torch.Generator().manual_seed(0)
-    grads = torch.randn(16, 5, generator=generator, dtype=torch.float64) + torch.tensor([1.0, 0.0, -2.0, 0.5, 0.0], dtype=torch.float64)
+    grads = torch.randn(16, 5, generator=generator, dtype=torch.float64) + torch.tensor(
+        [1.0, 0.0, -2.0, 0.5, 0.0], dtype=torch.float64
+    )
     got = gradient_noise_scale(grads)
     mean, variance = grads.mean(dim=0), torch.cov(grads.T).trace()
     check_close(got["mean"], mean, "the mean gradient")

@@ -3,9 +3,9 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from checks import check_close
 from torch import nn
 
-from checks import check_close
 from lesson5.monitoring import diagnose_learning_curve, gradient_statistics, loss_landscape_1d
 
 
@@ -55,7 +55,9 @@ def test_parameters_without_gradients_are_left_out():
 )
 def test_diagnose_learning_curve(train, val, want):
     got = diagnose_learning_curve(train, val)
-    assert got == want, f"diagnose_learning_curve({train}, {val}) returned {got!r}, expected {want!r}"
+    assert got == want, (
+        f"diagnose_learning_curve({train}, {val}) returned {got!r}, expected {want!r}"
+    )
 
 
 def test_loss_landscape_at_zero_is_the_current_loss_and_the_model_is_restored():
@@ -65,14 +67,24 @@ def test_loss_landscape_at_zero_is_the_current_loss_and_the_model_is_restored():
     losses = loss_landscape_1d(model, F.mse_loss, x, y, direction, [-1.0, 0.0, 1.0])
     check_close(losses[1], F.mse_loss(model(x), y).detach(), "the loss at alpha = 0")
     for p, b in zip(model.parameters(), before):
-        check_close(p.detach(), b, "a parameter after loss_landscape_1d", hint="restore the parameters you changed")
+        check_close(
+            p.detach(),
+            b,
+            "a parameter after loss_landscape_1d",
+            hint="restore the parameters you changed",
+        )
 
 
 def test_loss_landscape_does_not_depend_on_the_scale_of_each_filter():
     model, x, y = network_and_data()
     direction = [torch.randn_like(p) for p in model.parameters()]
-    rescaled = [d * torch.rand(d.shape[0], *([1] * (d.dim() - 1)), dtype=d.dtype) * 10 for d in direction]
+    rescaled = [
+        d * torch.rand(d.shape[0], *([1] * (d.dim() - 1)), dtype=d.dtype) * 10 for d in direction
+    ]
     alphas = [-0.5, 0.25, 1.0]
-    check_close(loss_landscape_1d(model, F.mse_loss, x, y, rescaled, alphas),
-                loss_landscape_1d(model, F.mse_loss, x, y, direction, alphas),
-                "the landscape along a direction whose filters were rescaled", hint="normalise each filter to the weights' filter norm")
+    check_close(
+        loss_landscape_1d(model, F.mse_loss, x, y, rescaled, alphas),
+        loss_landscape_1d(model, F.mse_loss, x, y, direction, alphas),
+        "the landscape along a direction whose filters were rescaled",
+        hint="normalise each filter to the weights' filter norm",
+    )

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from checks import check_close
+
 from lesson5.optimizers import adam_step, rmsprop_step
 
 STEPS = 25
@@ -12,8 +12,12 @@ STEPS = 25
 def gradients(shape, steps=STEPS, seed=0):
     """Gradients whose entries range from 1e-6 to 1e3 in size, as real networks' do."""
     generator = torch.Generator().manual_seed(seed)
-    scales = 10.0 ** torch.linspace(-6, 3, torch.Size(shape).numel(), dtype=torch.float64).reshape(shape)
-    return [scales * torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(steps)]
+    scales = 10.0 ** torch.linspace(-6, 3, torch.Size(shape).numel(), dtype=torch.float64).reshape(
+        shape
+    )
+    return [
+        scales * torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(steps)
+    ]
 
 
 def compare_with_torch(step, optimizer_class, hyperparameters, shape=(4, 3)):
@@ -25,13 +29,22 @@ def compare_with_torch(step, optimizer_class, hyperparameters, shape=(4, 3)):
         step(mine, grad, state, **hyperparameters)
         theirs.grad = grad.clone()
         optimizer.step()
-        check_close(mine.detach(), theirs.detach(), f"the parameter after step {number} with {hyperparameters}")
+        check_close(
+            mine.detach(),
+            theirs.detach(),
+            f"the parameter after step {number} with {hyperparameters}",
+        )
     return state, optimizer.state[theirs]
 
 
 @pytest.mark.parametrize(
     "hyperparameters",
-    [{}, {"lr": 0.1, "betas": (0.8, 0.99)}, {"lr": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "eps": 1e-3}],
+    [
+        {},
+        {"lr": 0.1, "betas": (0.8, 0.99)},
+        {"lr": 0.01, "weight_decay": 0.1},
+        {"lr": 0.01, "eps": 1e-3},
+    ],
     ids=["defaults", "betas", "weight-decay", "large-eps"],
 )
 def test_adam_step_follows_torch_adam(hyperparameters):
@@ -51,14 +64,22 @@ def test_the_step_updates_the_parameter_in_place_without_history(step):
     param = torch.nn.Parameter(torch.ones(3))
     storage = param.data_ptr()
     step(param, torch.tensor([1.0, -2.0, 3.0]), {})
-    assert param.data_ptr() == storage, "the step made a new tensor; update the caller's parameter in place"
+    assert param.data_ptr() == storage, (
+        "the step made a new tensor; update the caller's parameter in place"
+    )
     assert param.grad_fn is None, "the update was recorded by autograd; use torch.no_grad()"
     assert not torch.equal(param.detach(), torch.ones(3)), "the parameter did not change"
 
 
 @pytest.mark.parametrize(
     "hyperparameters",
-    [{}, {"centered": True}, {"momentum": 0.9}, {"momentum": 0.5, "centered": True, "weight_decay": 0.1}, {"alpha": 0.9, "eps": 1e-2}],
+    [
+        {},
+        {"centered": True},
+        {"momentum": 0.9},
+        {"momentum": 0.5, "centered": True, "weight_decay": 0.1},
+        {"alpha": 0.9, "eps": 1e-2},
+    ],
     ids=["defaults", "centered", "momentum", "centered-momentum-decay", "alpha-eps"],
 )
 def test_rmsprop_step_follows_torch_rmsprop(hyperparameters):
@@ -66,7 +87,11 @@ def test_rmsprop_step_follows_torch_rmsprop(hyperparameters):
 
 
 def test_rmsprop_state_uses_torchs_names():
-    state, theirs = compare_with_torch(rmsprop_step, torch.optim.RMSprop, {"momentum": 0.9, "centered": True})
-    assert set(state) == {"step", "square_avg", "momentum_buffer", "grad_avg"}, f"the state holds {sorted(state)}"
+    state, theirs = compare_with_torch(
+        rmsprop_step, torch.optim.RMSprop, {"momentum": 0.9, "centered": True}
+    )
+    assert set(state) == {"step", "square_avg", "momentum_buffer", "grad_avg"}, (
+        f"the state holds {sorted(state)}"
+    )
     for key in ("square_avg", "momentum_buffer", "grad_avg"):
         check_close(state[key], theirs[key], f"state[{key!r}]")

@@ -3,8 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
 from checks import check_close
+
 from lesson5.second_order import bfgs_update, natural_gradient_step, newton_step
 
 A = torch.tensor([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]], dtype=torch.float64)
@@ -21,8 +21,12 @@ def rosenbrock(x):
 
 def test_one_newton_step_solves_a_quadratic():
     x = torch.tensor([5.0, -3.0, 2.0], dtype=torch.float64)
-    check_close(newton_step(quadratic, x), torch.linalg.solve(A, B), "newton_step on a quadratic from (5, -3, 2)",
-                hint="the minimum of x.A.x/2 - b.x is A^-1 b, and Newton's step lands on it")
+    check_close(
+        newton_step(quadratic, x),
+        torch.linalg.solve(A, B),
+        "newton_step on a quadratic from (5, -3, 2)",
+        hint="the minimum of x.A.x/2 - b.x is A^-1 b, and Newton's step lands on it",
+    )
 
 
 @pytest.mark.parametrize("damping", [0.5, 10.0])
@@ -36,7 +40,11 @@ def test_newton_step_on_rosenbrock():
     x = torch.tensor([-1.2, 1.0], dtype=torch.float64)
     gradient = torch.tensor([-215.6, -88.0], dtype=torch.float64)
     hessian = torch.tensor([[1330.0, 480.0], [480.0, 200.0]], dtype=torch.float64)
-    check_close(newton_step(rosenbrock, x), x - torch.linalg.solve(hessian, gradient), "newton_step(rosenbrock, (-1.2, 1))")
+    check_close(
+        newton_step(rosenbrock, x),
+        x - torch.linalg.solve(hessian, gradient),
+        "newton_step(rosenbrock, (-1.2, 1))",
+    )
 
 
 def test_bfgs_update_satisfies_the_secant_equation():
@@ -49,17 +57,30 @@ def test_bfgs_update_satisfies_the_secant_equation():
 
 def test_bfgs_update_matches_the_formula():
     H = torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)
-    s, y = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([0.5, 1.5], dtype=torch.float64)
+    s, y = (
+        torch.tensor([1.0, 2.0], dtype=torch.float64),
+        torch.tensor([0.5, 1.5], dtype=torch.float64),
+    )
     rho = 1 / (y @ s)
-    I = torch.eye(2, dtype=torch.float64)
-    want = (I - rho * torch.outer(s, y)) @ H @ (I - rho * torch.outer(y, s)) + rho * torch.outer(s, s)
+    eye = torch.eye(2, dtype=torch.float64)
+    want = (eye - rho * torch.outer(s, y)) @ H @ (
+        eye - rho * torch.outer(y, s)
+    ) + rho * torch.outer(s, s)
     check_close(bfgs_update(H, s, y), want, "bfgs_update(H, s, y)")
 
 
 def test_bfgs_update_is_skipped_without_positive_curvature():
     H = torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)
-    s, y = torch.tensor([1.0, 0.0], dtype=torch.float64), torch.tensor([-1.0, 0.5], dtype=torch.float64)
-    check_close(bfgs_update(H, s, y), H, "bfgs_update when y.s < 0", hint="skip the update when the curvature condition fails")
+    s, y = (
+        torch.tensor([1.0, 0.0], dtype=torch.float64),
+        torch.tensor([-1.0, 0.5], dtype=torch.float64),
+    )
+    check_close(
+        bfgs_update(H, s, y),
+        H,
+        "bfgs_update when y.s < 0",
+        hint="skip the update when the curvature condition fails",
+    )
 
 
 def test_natural_gradient_step_uses_the_fisher_information():
@@ -75,4 +96,8 @@ def test_natural_gradient_step_uses_the_fisher_information():
     fisher = torch.autograd.functional.hessian(loss, w)
     gradient = torch.autograd.functional.jacobian(loss, w)
     want = w - 0.5 * torch.linalg.solve(fisher + 1e-3 * torch.eye(3, dtype=torch.float64), gradient)
-    check_close(natural_gradient_step(w, x, y, lr=0.5, damping=1e-3), want, "natural_gradient_step(lr=0.5, damping=1e-3)")
+    check_close(
+        natural_gradient_step(w, x, y, lr=0.5, damping=1e-3),
+        want,
+        "natural_gradient_step(lr=0.5, damping=1e-3)",
+    )

@@ -25,7 +25,9 @@ def call_backward(ctx, args=(), kwargs=None, wrt=(0,), grad_output=None):
     with ctx.student_code():
         value = function(*args, **(kwargs or {}))
     if not isinstance(value, torch.Tensor):
-        raise ProbeError(f"{ctx.entry_name} returned a {type(value).__name__}, not a tensor, so it has no gradient")
+        raise ProbeError(
+            f"{ctx.entry_name} returned a {type(value).__name__}, not a tensor, so it has no gradient"
+        )
     if not value.requires_grad:
         raise ProbeError(
             f"the result of {ctx.entry_name} does not depend on its inputs through autograd "
@@ -38,7 +40,9 @@ def call_backward(ctx, args=(), kwargs=None, wrt=(0,), grad_output=None):
             f"cannot differentiate: the result has shape {tuple(value.shape)}, expected {tuple(grad_output.shape)}"
         )
     with ctx.student_code():  # a custom autograd Function's backward is student code too
-        grads = torch.autograd.grad(value, [args[i] for i in wrt], grad_outputs=grad_output, allow_unused=True)
+        grads = torch.autograd.grad(
+            value, [args[i] for i in wrt], grad_outputs=grad_output, allow_unused=True
+        )
     return {"value": value, "grads": list(grads)}
 
 
@@ -69,7 +73,9 @@ def call_module(ctx, init_args=(), init_kwargs=None, args=(), kwargs=None, wrt=(
     if not wrt:
         return {"value": value}
     if not isinstance(value, torch.Tensor) or not value.requires_grad:
-        raise ProbeError(f"the result of {ctx.entry_name} is not a tensor connected to its inputs through autograd")
+        raise ProbeError(
+            f"the result of {ctx.entry_name} is not a tensor connected to its inputs through autograd"
+        )
     with ctx.student_code():
         grads = torch.autograd.grad(value.sum(), [args[i] for i in wrt], allow_unused=True)
     return {"value": value, "grads": list(grads)}

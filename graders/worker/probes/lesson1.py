@@ -6,7 +6,16 @@ import torch
 
 from ..probe import ProbeError, probe
 
-_SETTINGS = ("reduction", "delta", "beta", "pos_weight", "weight", "ignore_index", "label_smoothing", "log_input")
+_SETTINGS = (
+    "reduction",
+    "delta",
+    "beta",
+    "pos_weight",
+    "weight",
+    "ignore_index",
+    "label_smoothing",
+    "log_input",
+)
 
 
 @probe(reply={"class": str, "own": [str], "settings": dict})
@@ -30,7 +39,11 @@ def describe_loss(ctx, problem, output, target):
         if isinstance(value, (str, int, float, bool, torch.Tensor)):
             settings[name] = value
     own = sorted(name for name, value in vars(ctx.module).items() if value is kind)
-    description = {"class": f"{kind.__module__}.{kind.__qualname__}", "own": own, "settings": settings}
+    description = {
+        "class": f"{kind.__module__}.{kind.__qualname__}",
+        "own": own,
+        "settings": settings,
+    }
     try:
         with ctx.student_code():
             description["value"] = criterion(output, target)

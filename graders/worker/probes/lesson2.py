@@ -83,7 +83,9 @@ class OperationCounter(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-@probe(reply={"values": list, "operations": [int]}, lengths={"values": "calls", "operations": "calls"})
+@probe(
+    reply={"values": list, "operations": [int]}, lengths={"values": "calls", "operations": "calls"}
+)
 def call_counting_operations(ctx, calls):
     """For each argument tuple in ``calls``: the entry point's value and how many tensor operations it ran."""
     function = ctx.entry()
@@ -150,18 +152,27 @@ def collect_minibatches(ctx, inputs, targets, batch_size, shuffle, seed, drop_la
             for batch in function(inputs, targets, batch_size, **kwargs):
                 batches.append(batch)
                 if len(batches) > limit:
-                    raise ProbeError(f"{ctx.entry_name} yielded more than {limit} batches for {inputs.shape[0]} examples")
+                    raise ProbeError(
+                        f"{ctx.entry_name} yielded more than {limit} batches for {inputs.shape[0]} examples"
+                    )
         for batch in batches:
             if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-                raise ProbeError(f"{ctx.entry_name} yielded {type(batch).__name__}s; yield (inputs, targets) pairs")
+                raise ProbeError(
+                    f"{ctx.entry_name} yielded {type(batch).__name__}s; yield (inputs, targets) pairs"
+                )
         collected.append([tuple(batch) for batch in batches])
     return collected
 
 
 LOADER_DESCRIPTION = {
-    "batch_size": (int, None), "drop_last": bool, "shuffled": bool, "num_workers": int,
-    "persistent_workers": bool, "pin_memory": bool, "epochs": [[[int]]],
-}  # fmt: skip
+    "batch_size": (int, None),
+    "drop_last": bool,
+    "shuffled": bool,
+    "num_workers": int,
+    "persistent_workers": bool,
+    "pin_memory": bool,
+    "epochs": [[[int]]],
+}
 
 
 def describe_loader(loader, epochs: int = 2) -> dict:
@@ -189,7 +200,14 @@ def dataloader_configuration(ctx, size, batch_size, train, device, seed, num_wor
     """``describe_loader`` of the loader the entry point makes for ``TensorDataset(arange(size))``."""
     function = ctx.entry()
     with ctx.student_code():
-        loader = function(TensorDataset(torch.arange(size)), batch_size, train=train, device=device, seed=seed, num_workers=num_workers)
+        loader = function(
+            TensorDataset(torch.arange(size)),
+            batch_size,
+            train=train,
+            device=device,
+            seed=seed,
+            num_workers=num_workers,
+        )
         return describe_loader(loader)
 
 
@@ -201,9 +219,18 @@ def dataloader_batches(ctx, size, batch_size, seed, runs):
     results = []
     for num_workers, epochs in runs:
         with ctx.student_code():
-            loader = function(TensorDataset(torch.arange(size)), batch_size, train=True, device="cpu", seed=seed, num_workers=num_workers)
+            loader = function(
+                TensorDataset(torch.arange(size)),
+                batch_size,
+                train=True,
+                device="cpu",
+                seed=seed,
+                num_workers=num_workers,
+            )
             if not isinstance(loader, DataLoader):
-                raise ProbeError(f"{ctx.entry_name} returned a {type(loader).__name__}, not a DataLoader")
+                raise ProbeError(
+                    f"{ctx.entry_name} returned a {type(loader).__name__}, not a DataLoader"
+                )
             results.append([[batch[0] for batch in loader] for _ in range(epochs)])
         del loader  # stops its workers
     return results
@@ -233,7 +260,9 @@ class Placement(TorchFunctionMode):
         kwargs = kwargs or {}
         result = func(*args, **kwargs)
         if func in (torch.Tensor.to, torch.Tensor.cuda) and isinstance(result, torch.Tensor):
-            non_blocking = bool(kwargs.get("non_blocking", False)) or any(a is True for a in args[1:])
+            non_blocking = bool(kwargs.get("non_blocking", False)) or any(
+                a is True for a in args[1:]
+            )
             self.moved[id(result)] = (result, _requested_device(func, args, kwargs), non_blocking)
         return result
 
@@ -276,16 +305,25 @@ class RecordedLoss(nn.Module):
 def _run_training_exercise(ctx, setup: dict, mode: str):
     """Call ``train_epoch`` or ``evaluate`` on a fresh setup, recording each batch's journey."""
     model, loader, loss_fn, optimizer = training_setup(**setup, device=ctx.device)
-    model.train(mode != "train")  # the opposite of what the exercise needs: it must set the mode itself
+    model.train(
+        mode != "train"
+    )  # the opposite of what the exercise needs: it must set the mode itself
     placement, forward_log, target_log, steps = Placement(), [], [], []
 
     def before_forward(module, args):
         x = args[0] if args else None
         record = placement.of(x)
-        record.update(training=module.training, grad_enabled=torch.is_grad_enabled(), size=len(x) if x is not None else 0)
+        record.update(
+            training=module.training,
+            grad_enabled=torch.is_grad_enabled(),
+            size=len(x) if x is not None else 0,
+        )
         forward_log.append(record)
 
-    hooks = [model.register_forward_pre_hook(before_forward), optimizer.register_step_post_hook(lambda *_: steps.append(1))]
+    hooks = [
+        model.register_forward_pre_hook(before_forward),
+        optimizer.register_step_post_hook(lambda *_: steps.append(1)),
+    ]
     recorded_loss = RecordedLoss(loss_fn, placement, target_log)
     function = ctx.entry()
     try:
@@ -307,7 +345,14 @@ def _run_training_exercise(ctx, setup: dict, mode: str):
     }
 
 
-TRAINING_RUN = {"value": ANY, "state": dict, "forward": [dict], "targets": list, "steps": int, "batches": int}
+TRAINING_RUN = {
+    "value": ANY,
+    "state": dict,
+    "forward": [dict],
+    "targets": list,
+    "steps": int,
+    "batches": int,
+}
 
 
 @probe(reply=TRAINING_RUN)

@@ -22,8 +22,18 @@ from ..probe import ANY, ProbeError, probe
 # A graph program is a list of steps; step i makes node i.  ("leaf", 2.0) is Value(2.0),
 # ("+", i, j) is node_i + node_j, ("+c", i, 3.0) is node_i + 3.0, ("c+", 3.0, i) is 3.0 + node_i,
 # ("**", i, 2) is node_i ** 2, ("tanh", i) is node_i.tanh(), and so on.
-_BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
-_UNARY = {"neg": lambda a: -a, "exp": lambda a: a.exp(), "tanh": lambda a: a.tanh(), "relu": lambda a: a.relu()}
+_BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+}
+_UNARY = {
+    "neg": lambda a: -a,
+    "exp": lambda a: a.exp(),
+    "tanh": lambda a: a.tanh(),
+    "relu": lambda a: a.relu(),
+}
 
 
 def _step(Value, nodes, op, args):
@@ -53,9 +63,14 @@ def run_graph(Value, program, guard=contextlib.nullcontext):
                 data.append(float(node.data))
                 grads.append(float(node.grad))
             except (TypeError, ValueError, AttributeError) as exc:
-                raise ProbeError(f"node {i} of the graph has data {node.data!r:.60} and grad {getattr(node, 'grad', None)!r:.60}: "
-                                 f"both must be numbers ({exc})") from None  # fmt: skip
-    return {"data": torch.tensor(data, dtype=torch.float64), "grad": torch.tensor(grads, dtype=torch.float64)}
+                raise ProbeError(
+                    f"node {i} of the graph has data {node.data!r:.60} and grad {getattr(node, 'grad', None)!r:.60}: "
+                    f"both must be numbers ({exc})"
+                ) from None
+    return {
+        "data": torch.tensor(data, dtype=torch.float64),
+        "grad": torch.tensor(grads, dtype=torch.float64),
+    }
 
 
 @probe(reply={"data": torch.Tensor, "grad": torch.Tensor})
@@ -69,7 +84,9 @@ def value_graph(ctx, program):
 
 def _pair(result, name):
     if type(result) not in (tuple, list) or len(result) != 2:
-        raise ProbeError(f"{name} must return a pair (out, cache); it returned a {type(result).__name__}")
+        raise ProbeError(
+            f"{name} must return a pair (out, cache); it returned a {type(result).__name__}"
+        )
     return result
 
 
@@ -79,7 +96,9 @@ def mlp_gradients(forward, backward, x, params, dout, guard=contextlib.nullconte
         out, cache = _pair(forward(x, dict(params)), "mlp_forward")
         grads = backward(dout, cache)
         if not isinstance(grads, dict):
-            raise ProbeError(f"mlp_backward must return a dict of gradients; it returned a {type(grads).__name__}")
+            raise ProbeError(
+                f"mlp_backward must return a dict of gradients; it returned a {type(grads).__name__}"
+            )
         grads = {str(key): value for key, value in grads.items()}
     return {"out": out, "grads": grads}
 
@@ -90,7 +109,7 @@ def mlp_backward_of(ctx, x, params, dout):
 
 
 def mlp_training(step, x, y, params, lr, steps, guard=contextlib.nullcontext):
-    """Losses of ``steps`` calls of ``step(x, y, params, lr)``; the params dict, and the original tensors, afterwards."""
+    """Losses of ``steps`` calls of ``step(x, y, params, lr)``; the params dict and original tensors afterwards."""
     params = {name: value.clone() for name, value in params.items()}
     originals = dict(params)
     losses = []
@@ -100,7 +119,9 @@ def mlp_training(step, x, y, params, lr, steps, guard=contextlib.nullcontext):
             try:
                 losses.append(float(loss))
             except (TypeError, ValueError, RuntimeError):
-                raise ProbeError(f"mlp_train_step must return the loss as a number; it returned {type(loss).__name__}") from None
+                raise ProbeError(
+                    f"mlp_train_step must return the loss as a number; it returned {type(loss).__name__}"
+                ) from None
         after = {str(name): value for name, value in params.items()}
     return {"losses": torch.tensor(losses, dtype=x.dtype), "params": after, "originals": originals}
 
@@ -150,13 +171,21 @@ def gradient_check_at(gradient_check, function, x, analytic, h=None, guard=conte
     with guard():
         result = gradient_check(FUNCTIONS[function], x.clone(), analytic.clone(), **kwargs)
         if type(result) not in (tuple, list) or len(result) != 2:
-            raise ProbeError(f"gradient_check must return (max_relative_error, index); it returned a {type(result).__name__}")
+            raise ProbeError(
+                f"gradient_check must return (max_relative_error, index); it returned a {type(result).__name__}"
+            )
         error, index = result
         try:
             error = float(error)
-            index = int(index) if isinstance(index, int) or getattr(index, "ndim", None) == 0 else tuple(int(i) for i in index)
+            index = (
+                int(index)
+                if isinstance(index, int) or getattr(index, "ndim", None) == 0
+                else tuple(int(i) for i in index)
+            )
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise ProbeError(f"gradient_check must return a float and a tuple of ints ({exc})") from None
+            raise ProbeError(
+                f"gradient_check must return a float and a tuple of ints ({exc})"
+            ) from None
     return {"error": error, "index": index}
 
 
@@ -174,11 +203,15 @@ FAILURE = {"type": str, "message": str, "at": str}  # what ``failure`` returns
 def failure(exc: BaseException) -> dict:
     """An exception raised by the code under test, as data: type, message, and the student's own line."""
     frames = [
-        f"{frame.filename[len(PREFIX):]}:{frame.lineno} in {frame.name}"
+        f"{frame.filename[len(PREFIX) :]}:{frame.lineno} in {frame.name}"
         for frame in traceback.extract_tb(exc.__traceback__)
         if frame.filename.startswith(PREFIX)
     ]
-    return {"type": type(exc).__name__, "message": str(exc)[:1000], "at": frames[-1] if frames else ""}
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:1000],
+        "at": frames[-1] if frames else "",
+    }
 
 
 class _CountingEngine:
@@ -243,7 +276,9 @@ def differentiate(function, args, wrt, grad_output, guard=contextlib.nullcontext
         return result  # the grader reports the wrong shape of the value
     try:
         with counting_backward_passes() as engine, guard():
-            grads = torch.autograd.grad(value, [args[i] for i in wrt], grad_output, allow_unused=True)
+            grads = torch.autograd.grad(
+                value, [args[i] for i in wrt], grad_output, allow_unused=True
+            )
     except (NotImplementedError, ProbeError):
         raise
     except Exception as exc:
@@ -255,9 +290,11 @@ def differentiate(function, args, wrt, grad_output, guard=contextlib.nullcontext
 
 
 DIFFERENTIATED = {
-    "value": (torch.Tensor, None), "grads": (list, None),
-    "raised": (FAILURE, None), "nested_backward": int,
-}  # fmt: skip
+    "value": (torch.Tensor, None),
+    "grads": (list, None),
+    "raised": (FAILURE, None),
+    "nested_backward": int,
+}
 
 
 @probe(reply=DIFFERENTIATED, lengths={"grads": "wrt"})
@@ -266,7 +303,9 @@ def differentiate_function(ctx, args, wrt=(0,), grad_output=None):
     entry = ctx.entry()
     if isinstance(entry, type):
         if not issubclass(entry, torch.autograd.Function):
-            raise ProbeError(f"{ctx.entry_name} must be a subclass of torch.autograd.Function, used as {ctx.entry_name}.apply(...)")
+            raise ProbeError(
+                f"{ctx.entry_name} must be a subclass of torch.autograd.Function, used as {ctx.entry_name}.apply(...)"
+            )
         entry = entry.apply
     return differentiate(entry, args, wrt, grad_output, ctx.student_code)
 
@@ -286,13 +325,22 @@ def regression_training(train, x, y, w, lr, steps, guard=contextlib.nullcontext)
         return {"raised": failure(exc)}
     with guard():
         if type(losses) not in (list, tuple):
-            raise ProbeError(f"the function must return a list of losses; it returned a {type(losses).__name__}")
+            raise ProbeError(
+                f"the function must return a list of losses; it returned a {type(losses).__name__}"
+            )
         kept_graph = any(isinstance(loss, torch.Tensor) and loss.requires_grad for loss in losses)
         try:
             values = [float(loss) for loss in losses]
         except (TypeError, ValueError, RuntimeError):
-            raise ProbeError("each loss in the returned list must be a number (loss.item())") from None
-    return {"losses": torch.tensor(values, dtype=torch.float64), "w": w.detach(), "kept_graph": kept_graph, "raised": None}
+            raise ProbeError(
+                "each loss in the returned list must be a number (loss.item())"
+            ) from None
+    return {
+        "losses": torch.tensor(values, dtype=torch.float64),
+        "w": w.detach(),
+        "kept_graph": kept_graph,
+        "raised": None,
+    }
 
 
 REGRESSION_RUN = (

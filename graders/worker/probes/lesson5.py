@@ -27,7 +27,15 @@ NO_GUARD = contextlib.nullcontext
 # -- probes -----------------------------------------------------------------------------------
 
 
-@probe(reply={"trajectory": torch.Tensor, "state": dict, "same_storage": bool, "has_grad_fn": bool, "returned": (str, None)})
+@probe(
+    reply={
+        "trajectory": torch.Tensor,
+        "state": dict,
+        "same_storage": bool,
+        "has_grad_fn": bool,
+        "returned": (str, None),
+    }
+)
 def optimizer_step_trajectory(ctx, start, grads, hyperparameters, state=None):
     """Run the step function once per gradient; see ``run_steps``."""
     return run_steps(ctx.entry(), start, grads, hyperparameters, state, ctx.student_code)
@@ -37,7 +45,9 @@ def optimizer_step_trajectory(ctx, start, grads, hyperparameters, state=None):
 def train_with_optimizer_class(ctx, spec):
     """Train the grader's network with the student's optimizer class; see ``train``."""
     cls = ctx.entry()
-    return train(lambda groups, update, defaults: cls(groups, update, **defaults), spec, ctx.student_code)
+    return train(
+        lambda groups, update, defaults: cls(groups, update, **defaults), spec, ctx.student_code
+    )
 
 
 @probe
@@ -92,7 +102,11 @@ def run_steps(step, start, grads, hyperparameters, state=None, student_code=NO_G
     """
     param = nn.Parameter(start.clone())
     storage = param.data_ptr()
-    state = {} if state is None else {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in state.items()}
+    state = (
+        {}
+        if state is None
+        else {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in state.items()}
+    )
     trajectory, returned = [], None
     for grad in grads:
         with student_code():
@@ -162,7 +176,9 @@ def bfgs_on_quadratic(update, A, b, x0, steps, student_code=NO_GUARD) -> dict:
         with student_code():
             H = update(H, s, A @ s)
         if not isinstance(H, torch.Tensor) or H.shape != (len(x0), len(x0)):
-            raise ProbeError(f"the update returned {type(H).__name__} {getattr(H, 'shape', '')}, not an (n, n) tensor")
+            raise ProbeError(
+                f"the update returned {type(H).__name__} {getattr(H, 'shape', '')}, not an (n, n) tensor"
+            )
         H = H.detach()
         points.append(x)
         matrices.append(H)
@@ -172,7 +188,8 @@ def bfgs_on_quadratic(update, A, b, x0, steps, student_code=NO_GUARD) -> dict:
 
 
 def run_search(search, objective, args=(), kwargs=None, student_code=NO_GUARD) -> dict:
-    """``search(recorder, *args, **kwargs)`` with a recording objective: its result and the configurations asked, in order."""
+    """``search(recorder, *args, **kwargs)`` with a recording objective: its result, and the configurations
+    asked, in order."""
     recorder = SearchObjective(objective)
     with student_code():
         result = search(recorder, *args, **(kwargs or {}))
@@ -192,8 +209,15 @@ class SearchObjective:
 
     def __call__(self, params):
         if not isinstance(params, dict):
-            raise ProbeError(f"the objective takes a dict of hyperparameters, not a {type(params).__name__}")
-        params = {name: (value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value) for name, value in params.items()}
+            raise ProbeError(
+                f"the objective takes a dict of hyperparameters, not a {type(params).__name__}"
+            )
+        params = {
+            name: (
+                value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
+            )
+            for name, value in params.items()
+        }
         self.calls.append(params)
         return search_loss(self.spec, params)
 
@@ -231,7 +255,11 @@ class SmallNetwork(nn.Module):
 def build_network(spec: dict) -> SmallNetwork:
     """The network ``spec["state"]`` describes (its state dict), with ``spec["activation"]``."""
     state = spec["state"]
-    d, h, c = state["hidden.weight"].shape[1], state["hidden.weight"].shape[0], state["out.weight"].shape[0]
+    d, h, c = (
+        state["hidden.weight"].shape[1],
+        state["hidden.weight"].shape[0],
+        state["out.weight"].shape[0],
+    )
     net = SmallNetwork(d, h, c, spec["activation"])
     weight = state["hidden.weight"]
     net.to(device=weight.device, dtype=weight.dtype)
@@ -263,7 +291,13 @@ def train(make_optimizer, spec: dict, student_code=NO_GUARD) -> dict:
     update = {"adam": torch_adam, "rmsprop": torch_rmsprop}[spec["update"]](log)
 
     def groups():
-        return [{"params": [named[n] for n in g["names"]], **{k: v for k, v in g.items() if k != "names"}} for g in spec["groups"]]
+        return [
+            {
+                "params": [named[n] for n in g["names"]],
+                **{k: v for k, v in g.items() if k != "names"},
+            }
+            for g in spec["groups"]
+        ]
 
     with student_code():
         optimizer = make_optimizer(groups(), update, dict(spec["defaults"]))
@@ -314,28 +348,51 @@ class UpdateLog:
     def record(self, param, grad, state, hyperparameters: dict) -> None:
         if not any(state is known for known in self._states):
             self._states.append(state)
-        self.calls.append({
-            "step": self.step,
-            "param": self.names.get(id(param), "an unknown tensor"),
-            "hyperparameters": hyperparameters,
-            "state": next(i for i, known in enumerate(self._states) if known is state),
-            "grad_is_param_grad": grad is param.grad,
-            "grad_enabled": torch.is_grad_enabled(),
-        })  # fmt: skip
+        self.calls.append(
+            {
+                "step": self.step,
+                "param": self.names.get(id(param), "an unknown tensor"),
+                "hyperparameters": hyperparameters,
+                "state": next(i for i, known in enumerate(self._states) if known is state),
+                "grad_is_param_grad": grad is param.grad,
+                "grad_enabled": torch.is_grad_enabled(),
+            }
+        )
 
 
 def torch_adam(log: UpdateLog):
     """torch's own Adam step for one tensor, in ``adam_step``'s signature, recording each call."""
 
     def update(param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        log.record(param, grad, state, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay})
+        log.record(
+            param,
+            grad,
+            state,
+            {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay},
+        )
         with torch.no_grad():
             if not state:
-                state.update(step=torch.tensor(0.0), exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param))
+                state.update(
+                    step=torch.tensor(0.0),
+                    exp_avg=torch.zeros_like(param),
+                    exp_avg_sq=torch.zeros_like(param),
+                )
             torch_adam_module.adam(  # looked up at each call, where a forbidden-call watch sees it
-                [param], [grad], [state["exp_avg"]], [state["exp_avg_sq"]], [], [state["step"]], foreach=False,
-                amsgrad=False, beta1=betas[0], beta2=betas[1], lr=lr, weight_decay=weight_decay, eps=eps, maximize=False,
-            )  # fmt: skip
+                [param],
+                [grad],
+                [state["exp_avg"]],
+                [state["exp_avg_sq"]],
+                [],
+                [state["step"]],
+                foreach=False,
+                amsgrad=False,
+                beta1=betas[0],
+                beta2=betas[1],
+                lr=lr,
+                weight_decay=weight_decay,
+                eps=eps,
+                maximize=False,
+            )
 
     return update
 
@@ -343,16 +400,42 @@ def torch_adam(log: UpdateLog):
 def torch_rmsprop(log: UpdateLog):
     """torch's own RMSprop step for one tensor, in ``rmsprop_step``'s signature, recording each call."""
 
-    def update(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        hyperparameters = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay, "momentum": momentum, "centered": centered}
+    def update(
+        param,
+        grad,
+        state,
+        *,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum=0.0,
+        centered=False,
+    ):
+        hyperparameters = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+        }
         log.record(param, grad, state, hyperparameters)
         with torch.no_grad():
             if not state:
                 state.update(step=torch.tensor(0.0), square_avg=torch.zeros_like(param))
-                state.update(momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param))
+                state.update(
+                    momentum_buffer=torch.zeros_like(param), grad_avg=torch.zeros_like(param)
+                )
             torch_rmsprop_module.rmsprop(
-                [param], [grad], [state["square_avg"]], [state["grad_avg"]], [state["momentum_buffer"]], [state["step"]],
-                foreach=False, **hyperparameters,
-            )  # fmt: skip
+                [param],
+                [grad],
+                [state["square_avg"]],
+                [state["grad_avg"]],
+                [state["momentum_buffer"]],
+                [state["step"]],
+                foreach=False,
+                **hyperparameters,
+            )
 
     return update
