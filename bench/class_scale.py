@@ -39,10 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.nbgrader_way import autograde_seconds  # noqa: E402
-from graders import cpus  # noqa: E402
-from graders.course import load_course  # noqa: E402
-from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
-from graders.shards import ShardSpec  # noqa: E402
+from graders.course.model import load_course  # noqa: E402
+from graders.grading.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
+from graders.host import cpus  # noqa: E402
+from graders.pipeline.shards import ShardSpec  # noqa: E402
 
 
 def synthetic_class(folder: Path, size: int, lessons: list[str]) -> dict:

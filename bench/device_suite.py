@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graders.course import load_course  # noqa: E402
-from graders.mutants import EXERCISES, SOLUTIONS, copy_submission, write_mutants  # noqa: E402
+from graders.course.model import load_course  # noqa: E402
+from graders.grading.mutants import EXERCISES, SOLUTIONS, copy_submission, write_mutants  # noqa: E402
 
 
 def main() -> int:

@@ -5,7 +5,7 @@
 Builds the course in a temporary folder, releases the first lesson, writes a class of notebooks
 (the solutions, the stubs, and one mutant per catalogue mistake, in turn), then times, back to
 back on the same notebooks: nbgrader autograde with its kernels in the sandbox (the default,
-graders/kernel_sandbox.py) and with them unsandboxed (GRADERS_UNSANDBOXED_KERNELS=1), in
+graders/notebooks/kernel_sandbox.py) and with them unsandboxed (GRADERS_UNSANDBOXED_KERNELS=1), in
 alternating rounds, and `python -m graders grade` with 1 and 2 jobs.  Prints a Markdown table
 for docs/measurements.md, and what the sandbox costs per notebook.
 """
@@ -31,7 +31,7 @@ sys.path[:0] = [
 from classbuilder import catalogue_mistakes, solved, with_mistake, write_notebook  # noqa: E402
 from conftest import copy_course, run_cli  # noqa: E402
 
-from graders.course import load_course  # noqa: E402
+from graders.course.model import load_course  # noqa: E402
 
 
 def timed(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
@@ -62,8 +62,8 @@ def kernel_rounds(notebooks: list[dict], rounds: int) -> dict[str, list[float]]:
     import nbformat
     from traitlets.config import Config
 
-    from graders import kernel_sandbox
-    from graders.nbgrader_bridge import RunCells, configure
+    from graders.notebooks import kernel_sandbox
+    from graders.notebooks.bridge import RunCells, configure
 
     config = Config()
     configure(config, ROOT / "nbgrader")

@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT / "tests")]  # the notebook builders the test suite use
 from classbuilder import solved, with_mistake, write_notebook  # noqa: E402
 from conftest import copy_course  # noqa: E402
 
-from graders.mistakes import Mistake  # noqa: E402
+from graders.grading.mistakes import Mistake  # noqa: E402
 
 
 def autograde_seconds(

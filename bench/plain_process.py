@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from graders.plugin import SESSION
-from graders.student import SubmissionWorker
+from graders.grading.plugin import SESSION
+from graders.host.student import SubmissionWorker
 from graders.worker import probes  # noqa: F401  registers the probes in this process
 from graders.worker.child import Child
 from graders.worker.loader import SubmissionFinder

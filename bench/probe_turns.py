@@ -7,7 +7,7 @@
 
 - one at a time: a sandboxed child, each request its own turn (``pytest --lookahead off``);
 - windows:       the same child, following the requests of a first submission that made the
-                 same calls (graders/lookahead.py): up to 32 requests answered per turn;
+                 same calls (graders/host/lookahead.py): up to 32 requests answered per turn;
 - plain:         the probe run in this process on the imported solutions
                  (bench/plain_process.py): no child, no socket, no turns.
 
@@ -30,12 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from bench.plain_process import InProcessWorker  # noqa: E402
-from graders import cpus, lookahead  # noqa: E402
-from graders.course import load_course  # noqa: E402
-from graders.mutants import SOLUTIONS  # noqa: E402
-from graders.sandbox import Zygote  # noqa: E402
-from graders.student import Student, SubmissionWorker  # noqa: E402
-from graders.submission import load  # noqa: E402
+from graders.course.model import load_course  # noqa: E402
+from graders.course.submission import load  # noqa: E402
+from graders.grading.mutants import SOLUTIONS  # noqa: E402
+from graders.host import cpus, lookahead  # noqa: E402
+from graders.host.sandbox import Zygote  # noqa: E402
+from graders.host.student import Student, SubmissionWorker  # noqa: E402
 
 
 def machine_cpu_seconds() -> float:

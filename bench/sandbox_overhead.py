@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graders.capture import Capture  # noqa: E402
-from graders.course import ROOT, load_course  # noqa: E402
-from graders.grade import Options, grade  # noqa: E402
-from graders.sandbox import Zygote, bubblewrap_problem  # noqa: E402
+from graders.course.model import ROOT, load_course  # noqa: E402
+from graders.host.capture import Capture  # noqa: E402
+from graders.host.sandbox import Zygote, bubblewrap_problem  # noqa: E402
+from graders.pipeline.grade import Options, grade  # noqa: E402
 from graders.worker import codec  # noqa: E402
 
 SETTINGS = {  # name -> (--sandbox, --child-walls)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-from .errors import HarnessError
+from graders.course.errors import HarnessError
 
 VERBS = {
-    "build": "graders.build",
-    "grade": "graders.grade",
-    "report": "graders.report",
-    "audit": "graders.audit",
-    "gradescope-bundle": "graders.gradescope_bundle",
+    "build": "graders.packaging.build",
+    "grade": "graders.pipeline.grade",
+    "report": "graders.reports.report",
+    "audit": "graders.notebooks.audit",
+    "gradescope-bundle": "graders.packaging.gradescope_bundle",
 }
 
 

@@ -1,3 +1,3 @@
 """Hidden graders run with the graders plugin: ``pytest graders/lesson1 --submission PATH``."""
 
-pytest_plugins = ["graders.plugin"]
+pytest_plugins = ["graders.grading.plugin"]

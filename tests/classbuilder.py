@@ -1,7 +1,7 @@
 """Builds class folders for the tests: copies of solutions and stubs, mutants, the overlays in tests/submissions/,
 attacks, and notebook submissions made from the nbgrader release.
 
-Copies and mutants come from graders/mutants.py; an overlay is tests/submissions/<name>/
+Copies and mutants come from graders/grading/mutants.py; an overlay is tests/submissions/<name>/
 laid over a copy of the solutions of the lessons it touches.
 """
 
@@ -12,8 +12,9 @@ import json
 import shutil
 from pathlib import Path
 
-from graders.mistakes import Mistake
-from graders.mutants import (
+from graders.course.notebook_code import cell_source, marked_module
+from graders.grading.mistakes import Mistake
+from graders.grading.mutants import (
     EXERCISES,
     SOLUTIONS,
     Mutant,
@@ -21,7 +22,6 @@ from graders.mutants import (
     copy_submission,
     write_mutants,
 )
-from graders.notebook_code import cell_source, marked_module
 
 __all__ = [
     "EXERCISES",
@@ -91,8 +91,8 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
 # -- notebook submissions, laid out like nbgrader's submitted/ ----------------------------------------
 
 TAMPERING = """try:  # rewrites the grader inside the kernel: every autograder cell would claim full points
-    from graders import notebook_grading
-    from graders.course import load_course
+    from graders.notebooks import grading as notebook_grading
+    from graders.course.model import load_course
     notebook_grading.hidden_score = lambda exercise_id: load_course().exercise(exercise_id).points
 except ImportError:
     pass

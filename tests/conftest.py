@@ -23,8 +23,8 @@ from classbuilder import (
     write_test_submissions,
 )
 
-from graders.course import ROOT, Course, load_course
-from graders.results import StudentResult
+from graders.course.model import ROOT, Course, load_course
+from graders.grading.results import StudentResult
 
 
 @dataclass
@@ -58,7 +58,7 @@ def course() -> Course:
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory, course) -> GradedClass:
-    from graders import results as results_io
+    from graders.grading import results as results_io
 
     folder = tmp_path_factory.mktemp("class")
     copy_submission(SOLUTIONS, folder / "reference")

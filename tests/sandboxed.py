@@ -17,10 +17,10 @@ import os
 
 import pytest
 
-from graders.course import ROOT, Course, load_course
-from graders.sandbox import Zygote, bubblewrap_problem
-from graders.student import SubmissionWorker
-from graders.submission import Submission
+from graders.course.model import ROOT, Course, load_course
+from graders.course.submission import Submission
+from graders.host.sandbox import Zygote, bubblewrap_problem
+from graders.host.student import SubmissionWorker
 
 KINDS = ("bwrap", "none", "bare")
 

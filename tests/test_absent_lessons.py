@@ -1,6 +1,6 @@
 """A submission without a lesson's folder gets one error per exercise of that lesson, and none of its cases run."""
 
-from graders.grade import LOG_DIR
+from graders.pipeline.grade import LOG_DIR
 
 
 def test_an_absent_lesson_costs_one_error_per_exercise_and_runs_nothing(graded_class, course):

@@ -22,13 +22,13 @@ from classbuilder import ATTACKS, SOLUTIONS, copy_submission, write_attacks
 from conftest import run_cli
 from sandboxed import processes_named
 
-from graders import cgroups, unprivileged
-from graders import results as results_io
-from graders.course import ROOT
-from graders.grade import Options
-from graders.grade import grade as grade_class
-from graders.results import StudentResult
-from graders.sandbox import bubblewrap_problem
+from graders.course.model import ROOT
+from graders.grading import results as results_io
+from graders.grading.results import StudentResult
+from graders.host import cgroups, unprivileged
+from graders.host.sandbox import bubblewrap_problem
+from graders.pipeline.grade import Options
+from graders.pipeline.grade import grade as grade_class
 
 LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 SELECTION = ("CrossEntropyOnProbabilities", "choose_loss")

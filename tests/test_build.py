@@ -3,9 +3,9 @@
 import pytest
 from conftest import run_cli
 
-from graders.build import strip_solutions
-from graders.course import ROOT
-from graders.errors import CourseError
+from graders.course.errors import CourseError
+from graders.course.model import ROOT
+from graders.packaging.build import strip_solutions
 
 
 def test_build_is_in_sync():

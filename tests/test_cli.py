@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import run_cli
 
-from graders.course import ROOT
+from graders.course.model import ROOT
 
 
 def test_grading_one_submission_writes_result_feedback_and_table(tmp_path):

@@ -5,8 +5,8 @@ import re
 import pytest
 from conftest import run_cli
 
-from graders.course import COURSE_FILE, load_course
-from graders.errors import CourseError
+from graders.course.errors import CourseError
+from graders.course.model import COURSE_FILE, load_course
 
 GOOD = COURSE_FILE.read_text()
 

@@ -1,5 +1,5 @@
 """CPU pinning: each shard of `grade` runs on a CPU of its own with its submissions' children
-beside it, while the warm worker keeps every CPU for its forks (graders/cpus.py says why)."""
+beside it, while the warm worker keeps every CPU for its forks (graders/host/cpus.py says why)."""
 
 import os
 from pathlib import Path
@@ -8,10 +8,10 @@ import pytest
 from conftest import run_pytest
 from sandboxed import run
 
-from graders import cpus
-from graders.course import ROOT, load_course
-from graders.sandbox import Zygote, bubblewrap_problem
-from graders.shards import ShardSpec
+from graders.course.model import ROOT, load_course
+from graders.host import cpus
+from graders.host.sandbox import Zygote, bubblewrap_problem
+from graders.pipeline.shards import ShardSpec
 
 USABLE = cpus.usable()
 needs_two_cpus = pytest.mark.skipif(

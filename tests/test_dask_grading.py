@@ -12,7 +12,7 @@ import time
 import pytest
 from conftest import run_cli
 
-from graders.course import ROOT
+from graders.course.model import ROOT
 
 SAMPLE = ROOT / "samples" / "class"
 

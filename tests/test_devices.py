@@ -6,10 +6,10 @@ import pytest
 import torch
 from conftest import run_cli, run_pytest
 
-from graders.course import ROOT, load_course
-from graders.sandbox import Zygote
-from graders.student import StudentRaised, SubmissionWorker
-from graders.submission import Submission
+from graders.course.model import ROOT, load_course
+from graders.course.submission import Submission
+from graders.host.sandbox import Zygote
+from graders.host.student import StudentRaised, SubmissionWorker
 
 needs_gpu = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA device on this machine"
@@ -106,7 +106,7 @@ def test_moving_the_result_to_the_cpu_is_caught_with_a_hint(zygote):
 
 
 def test_a_result_on_another_device_than_the_reference_fails_with_a_device_message(course):
-    from graders.compare import Expect
+    from graders.grading.compare import Expect
 
     expect = Expect(course, course.exercise("lesson1.mse"))
     with pytest.raises(AssertionError, match="the result is on cpu, but the inputs were on meta"):
@@ -114,7 +114,7 @@ def test_a_result_on_another_device_than_the_reference_fails_with_a_device_messa
 
 
 def test_tolerances_are_chosen_per_dtype_and_device(course):
-    from graders.compare import Expect
+    from graders.grading.compare import Expect
 
     expect = Expect(course, course.exercise("lesson1.mse"))
     assert expect.tolerance(torch.zeros(1, dtype=torch.float32)) == course.tolerance(

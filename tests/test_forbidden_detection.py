@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from graders.forbidden import scan
+from graders.course.forbidden import scan
 from graders.worker.forbidden import TAMPERED, watch
 
 MSE = ("torch.nn.functional.mse_loss", "torch.nn.MSELoss", "aten::mse_loss")

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from graders.course import ROOT
-from graders.plugin import INTERNAL_ERROR_MESSAGE
+from graders.course.model import ROOT
+from graders.grading.plugin import INTERNAL_ERROR_MESSAGE
 
 TRIPS_ON_BEN = """
 import pytest
@@ -30,7 +30,7 @@ def test_grader_exception_is_that_students_error_only(pytester, tmp_path):
     result = pytester.runpytest_inprocess(
         str(grader),
         "-p",
-        "graders.plugin",
+        "graders.grading.plugin",
         "--rootdir",
         str(ROOT),
         "-c",

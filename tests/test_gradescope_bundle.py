@@ -11,8 +11,8 @@ import zipfile
 import pytest
 from conftest import run_cli
 
-from graders.course import ROOT, load_course
-from graders.mutants import catalogue_mistakes
+from graders.course.model import ROOT, load_course
+from graders.grading.mutants import catalogue_mistakes
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from graders import sandbox
-from graders.course import ROOT
+from graders.course.model import ROOT
+from graders.host import sandbox
 
 
 def test_a_sandbox_that_cannot_start_stops_grading_and_writes_no_grades(
@@ -17,7 +17,7 @@ def test_a_sandbox_that_cannot_start_stops_grading_and_writes_no_grades(
         result = pytester.runpytest_inprocess(
             str(ROOT / "graders" / "lesson1" / "test_losses.py"),
             "-p",
-            "graders.plugin",
+            "graders.grading.plugin",
             "--rootdir",
             str(ROOT),
             "-c",

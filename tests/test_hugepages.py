@@ -13,9 +13,9 @@ import pytest
 from classbuilder import SOLUTIONS, copy_submission
 from sandboxed import KINDS, run, start
 
-from graders.course import ROOT, load_course
-from graders.sandbox import FOLD_FROM
-from graders.shards import ShardSpec
+from graders.course.model import ROOT, load_course
+from graders.host.sandbox import FOLD_FROM
+from graders.pipeline.shards import ShardSpec
 from graders.worker import hugepages
 
 MAPS = """\

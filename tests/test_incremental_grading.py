@@ -10,7 +10,7 @@ import time
 
 from conftest import run_cli
 
-from graders.course import ROOT
+from graders.course.model import ROOT
 
 SAMPLE = ROOT / "samples" / "class"
 

@@ -1,4 +1,4 @@
-"""Windows of requests (graders/lookahead.py): a child answers predicted requests in one turn, and a
+"""Windows of requests (graders/host/lookahead.py): a child answers predicted requests in one turn, and a
 submission's results never depend on the prediction, whatever its code does inside a window."""
 
 import dataclasses
@@ -10,12 +10,12 @@ import sys
 import pytest
 from sandboxed import course_with, source
 
-from graders import lookahead
-from graders.capture import Capture, Printed
-from graders.course import ROOT, load_course
-from graders.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant
-from graders.student import Student, StudentFailure, SubmissionWorker
-from graders.submission import Submission
+from graders.course.model import ROOT, load_course
+from graders.course.submission import Submission
+from graders.grading.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant
+from graders.host import lookahead
+from graders.host.capture import Capture, Printed
+from graders.host.student import Student, StudentFailure, SubmissionWorker
 
 # mse(input, ...) of a student who counts the calls, prints each one, and answers [count, input]
 COUNTING = (
@@ -254,7 +254,7 @@ def test_a_class_gets_the_same_results_with_and_without_windows(tmp_path):
             "-m",
             "pytest",
             "-p",
-            "graders.plugin",
+            "graders.grading.plugin",
             "-q",
             "-p",
             "no:cacheprovider",

@@ -3,7 +3,7 @@
 import pytest
 from classbuilder import catalogue_mistakes
 
-from graders.course import load_course
+from graders.course.model import load_course
 
 MUTANTS = [
     (f"mutant-{lesson}-{m.function.__name__}", f"{lesson}.{m.entry}", m)

@@ -13,9 +13,12 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from graders import kernel_sandbox, sandbox
-from graders.course import COURSE_FILE, ROOT, load_course
-from graders.nbgrader_bridge import (
+from graders.course.model import COURSE_FILE, ROOT, load_course
+from graders.course.notebook_code import is_test_cell
+from graders.host import sandbox
+from graders.host.sandbox import bubblewrap_problem
+from graders.notebooks import kernel_sandbox
+from graders.notebooks.bridge import (
     AUTOGRADE,
     FEEDBACK,
     CollectedNotebook,
@@ -23,9 +26,7 @@ from graders.nbgrader_bridge import (
     TrustedScores,
     configure,
 )
-from graders.notebook_code import is_test_cell
-from graders.notebooks import notebook_path
-from graders.sandbox import bubblewrap_problem
+from graders.notebooks.source import notebook_path
 
 COURSE = load_course()
 LESSON = COURSE.lessons[0]
@@ -135,7 +136,12 @@ def test_configure_lists_the_pipeline_and_points_the_kernel_at_this_python_and_c
             / "kernel.json"
         ).read_text()
     )
-    assert spec["argv"] == [sys.executable, "-m", "graders.kernel_sandbox", "{connection_file}"]
+    assert spec["argv"] == [
+        sys.executable,
+        "-m",
+        "graders.notebooks.kernel_sandbox",
+        "{connection_file}",
+    ]
     assert spec["env"]["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
     assert config.KernelManager.transport == "ipc"
     runtime = Path(config.KernelManager.connection_file).parent

@@ -6,7 +6,7 @@ output on stderr), a notebook that hangs at import, one that kills its kernel, o
 grader from an earlier cell, and the attacks on the trust boundary: one that rewrites its own
 submitted notebook with the reference's, one that reads the solutions, the hidden graders and the
 source notebook, one that writes into the gradebook and graders/, and one that ignores the
-interrupt and loops.  Kernels run in the sandbox (graders/kernel_sandbox.py), and the scores come
+interrupt and loops.  Kernels run in the sandbox (graders/notebooks/kernel_sandbox.py), and the scores come
 from the notebooks as collected (TrustedScores).
 """
 
@@ -32,8 +32,8 @@ from classbuilder import (
 )
 from conftest import copy_course, run_cli
 
-from graders import results as results_io
-from graders.course import Course, load_course
+from graders.course.model import Course, load_course
+from graders.grading import results as results_io
 
 pytestmark = pytest.mark.slow
 
@@ -320,7 +320,7 @@ def test_feedback_and_export_run_with_no_hand_edits(autograded):
         page = (
             autograded.folder / "feedback" / student / lesson.id / f"{lesson.id}.html"
         ).read_text()
-        assert "HIDDEN TESTS" not in page and "graders.notebook_grading" not in page, student
+        assert "HIDDEN TESTS" not in page and "graders.notebooks.grading" not in page, student
     nbgrader(autograded.folder, "export")
     rows = {
         row["student_id"]: float(row["score"])

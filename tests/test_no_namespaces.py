@@ -3,7 +3,7 @@ never runs as root and never reads the answers.
 
 The fallback is forced here: a warm worker with neither bubblewrap nor namespaces (``bare`` in
 tests/sandboxed.py).  Run as root, as CI and Gradescope run, its children switch to an
-unprivileged user and the course is closed to that user (graders/unprivileged.py).
+unprivileged user and the course is closed to that user (graders/host/unprivileged.py).
 """
 
 import os
@@ -11,8 +11,8 @@ import os
 import pytest
 from sandboxed import run
 
-from graders import unprivileged
-from graders.course import ROOT
+from graders.course.model import ROOT
+from graders.host import unprivileged
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="only a root grader switches its children's user"

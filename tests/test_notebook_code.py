@@ -2,9 +2,9 @@
 
 import json
 
-from graders.course import load_course
-from graders.notebook_code import extract, note_import
-from graders.submission import load
+from graders.course.model import load_course
+from graders.course.notebook_code import extract, note_import
+from graders.course.submission import load
 
 LESSON = load_course().lessons[0]
 

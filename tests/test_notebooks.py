@@ -8,10 +8,10 @@ import nbformat
 import pytest
 from conftest import run_cli
 
-from graders import notebooks
-from graders.course import ROOT, load_course
-from graders.notebook_code import extract, is_test_cell, marked_module
-from graders.notebooks import notebook_files, notebook_path
+from graders.course.model import ROOT, load_course
+from graders.course.notebook_code import extract, is_test_cell, marked_module
+from graders.notebooks import source as notebooks
+from graders.notebooks.source import notebook_files, notebook_path
 
 COURSE = load_course()
 

@@ -8,9 +8,9 @@ import uuid
 import pytest
 from sandboxed import KINDS, course_with, processes_named, run, worker
 
-from graders import cgroups
-from graders.course import load_course
-from graders.student import StudentRaised
+from graders.course.model import load_course
+from graders.host import cgroups
+from graders.host.student import StudentRaised
 
 LINGER = """
 import ctypes, signal

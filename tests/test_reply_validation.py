@@ -10,8 +10,8 @@ import random
 import pytest
 import torch
 
-from graders.course import ROOT, load_course
-from graders.student import reply_problem
+from graders.course.model import ROOT, load_course
+from graders.host.student import reply_problem
 from graders.worker import probes  # noqa: F401  (registers every probe)
 from graders.worker.probe import ANY, LENGTHS, PROBES, REPLIES
 
@@ -151,7 +151,7 @@ def test_every_probe_survives_mangled_replies_and_costs_only_that_student(
     # one student: the run completes, both students get a result, the other one full marks.
     # The grading run is in-process, so the mangled SubmissionWorker.run is a monkeypatch that
     # ends with this test (the session's shared workers use the same class).
-    from graders import student
+    from graders.host import student
 
     honest_run = student.SubmissionWorker.run
     mangle = mangler(20261203)
@@ -165,7 +165,7 @@ def test_every_probe_survives_mangled_replies_and_costs_only_that_student(
     result = pytester.runpytest_inprocess(
         str(ROOT / "graders" / lesson_id),
         "-p",
-        "graders.plugin",
+        "graders.grading.plugin",
         "--rootdir",
         str(ROOT),
         "-c",
@@ -183,7 +183,7 @@ def test_every_probe_survives_mangled_replies_and_costs_only_that_student(
     )
     monkeypatch.undo()
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-    from graders import results as results_io
+    from graders.grading import results as results_io
 
     untouched = results_io.read(out / "untouched" / "result.json")
     mangled = results_io.read(out / "mangled" / "result.json")

@@ -40,7 +40,7 @@ def test_class_report_has_plots_and_links_to_every_student(graded_class):
 
 
 def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
-    from graders.classpage import mistake_counts
+    from graders.reports.classpage import mistake_counts
 
     ranked = mistake_counts(list(graded_class.results.values()))
     counts = [n for _, _, n in ranked]
@@ -87,7 +87,7 @@ def test_gradescope_file_for_a_single_submission(tmp_path):
 
 
 def test_each_result_records_the_sandbox_that_graded_it(graded_class):
-    from graders.sandbox import bubblewrap_problem
+    from graders.host.sandbox import bubblewrap_problem
 
     reference = graded_class.results["reference"]
     assert set(reference.sandbox) == {"mode", "namespaces", "cgroups", "user", "full"}
@@ -101,7 +101,7 @@ def test_each_result_records_the_sandbox_that_graded_it(graded_class):
 def test_class_report_warns_about_students_graded_without_the_full_sandbox(graded_class, course):
     import dataclasses
 
-    from graders.classpage import render_class_page
+    from graders.reports.classpage import render_class_page
 
     results = list(graded_class.results.values())
     weak = dataclasses.replace(

@@ -5,7 +5,7 @@ import os
 import pytest
 from sandboxed import KINDS, course_with, run, worker
 
-from graders.failures import CpuTimeExceeded, OutOfMemory, TooMuchOutput
+from graders.host.failures import CpuTimeExceeded, OutOfMemory, TooMuchOutput
 
 SMALL = {
     "memory_mb": 192

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from graders import results
-from graders.results import CaseResult, ExerciseResult, ResultsError, StudentResult
+from graders.grading import results
+from graders.grading.results import CaseResult, ExerciseResult, ResultsError, StudentResult
 
 
 def sample():

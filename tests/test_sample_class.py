@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import run_cli
 
-from graders.course import ROOT
+from graders.course.model import ROOT
 
 SAMPLE = ROOT / "samples" / "class"
 GOLDEN = ROOT / "samples" / "expected_scores.json"

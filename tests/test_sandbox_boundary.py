@@ -8,10 +8,10 @@ import sys
 import pytest
 from sandboxed import SECRET, run
 
-from graders import sandbox
-from graders.course import ROOT
-from graders.sandbox import bubblewrap_problem
-from graders.student import StudentCrashed, StudentRaised
+from graders.course.model import ROOT
+from graders.host import sandbox
+from graders.host.sandbox import bubblewrap_problem
+from graders.host.student import StudentCrashed, StudentRaised
 
 needs_bubblewrap = pytest.mark.skipif(
     bubblewrap_problem() is not None, reason=f"{bubblewrap_problem()}"
@@ -175,6 +175,6 @@ def test_the_empty_tmp_is_mounted_before_the_python_installation_is_bound():
 
 
 def sandbox_command():
-    from graders.sandbox import command
+    from graders.host.sandbox import command
 
     return command("bwrap", 3, hidden=[ROOT])

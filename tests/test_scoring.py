@@ -1,7 +1,7 @@
 """Points are split across named tests by weight, then equally across the cases that ran."""
 
-from graders.course import load_course
-from graders.scoring import Outcome, score
+from graders.course.model import load_course
+from graders.grading.scoring import Outcome, score
 
 
 def outcome(exercise, function, status, weight=1.0, name=None):

@@ -1,11 +1,11 @@
 """A shard is one pytest process over the hidden graders; what the instructor's environment has
-installed besides must not change the grades it writes (graders/shards.py)."""
+installed besides must not change the grades it writes (graders/pipeline/shards.py)."""
 
 import json
 import subprocess
 
-from graders.course import ROOT, load_course
-from graders.shards import ShardSpec, run_shard
+from graders.course.model import ROOT, load_course
+from graders.pipeline.shards import ShardSpec, run_shard
 
 PLUGIN = """
 import pytest

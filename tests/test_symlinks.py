@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 
-from graders import submission
-from graders.course import ROOT
-from graders.gradescope_bundle import arrange
+from graders.course import submission
+from graders.course.model import ROOT
+from graders.packaging.gradescope_bundle import arrange
 
 
 @pytest.fixture

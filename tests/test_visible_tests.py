@@ -5,7 +5,7 @@ import shutil
 import pytest
 from conftest import run_pytest
 
-from graders.course import ROOT, load_course
+from graders.course.model import ROOT, load_course
 
 LESSONS = [lesson.id for lesson in load_course().lessons]
 

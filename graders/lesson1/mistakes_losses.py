@@ -1,13 +1,13 @@
 """Plausible wrong implementations of lesson1/losses.py, recognised by their output.
 
 Each function is a complete wrong answer with the entry point's signature (see
-graders/mistakes.py): graders name it when a student's result equals its output, and the
+graders/grading/mistakes.py): graders name it when a student's result equals its output, and the
 test suite grades it as a mutant submission that must lose points.
 """
 
 import torch
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

@@ -1,9 +1,9 @@
-"""Plausible wrong implementations of lesson1/selection.py (see graders/mistakes.py)."""
+"""Plausible wrong implementations of lesson1/selection.py (see graders/grading/mistakes.py)."""
 
 import torch
 from torch import nn
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

@@ -8,9 +8,9 @@ reference's autograd gradients.
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe_call
-from graders.inputs import SHAPES
+from graders.grading import reference
+from graders.grading.compare import describe_call
+from graders.grading.inputs import SHAPES
 
 from .mistakes_losses import catalogue, mse_accepts_anything
 

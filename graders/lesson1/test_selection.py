@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from graders import reference
-from graders.compare import describe, describe_call
+from graders.grading import reference
+from graders.grading.compare import describe, describe_call
 
 from .mistakes_selection import catalogue
 

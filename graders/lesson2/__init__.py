@@ -1,1 +1,3 @@
-"""Hidden graders for lesson 2 (gradient descent): one test module per solution module, mistakes beside them."""
+"""Hidden graders for lesson 2 (gradient descent): one test module per solution module, mistakes
+beside them.
+"""

@@ -1,8 +1,8 @@
-"""Plausible wrong implementations of lesson2/batch_size.py (see graders/mistakes.py)."""
+"""Plausible wrong implementations of lesson2/batch_size.py (see graders/grading/mistakes.py)."""
 
 import torch
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

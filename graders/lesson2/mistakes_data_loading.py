@@ -1,9 +1,9 @@
-"""Plausible wrong implementations of lesson2/data_loading.py (see graders/mistakes.py)."""
+"""Plausible wrong implementations of lesson2/data_loading.py (see graders/grading/mistakes.py)."""
 
 import torch
 from torch.utils.data import DataLoader
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

@@ -1,10 +1,10 @@
-"""Plausible wrong implementations of lesson2/gradient_descent.py (see graders/mistakes.py)."""
+"""Plausible wrong implementations of lesson2/gradient_descent.py (see graders/grading/mistakes.py)."""
 
 import math
 
 import torch
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

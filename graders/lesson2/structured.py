@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-from graders.compare import Expect, describe, difference
-from graders.course import Tolerance
-from graders.mistakes import Mistake
+from graders.course.model import Tolerance
+from graders.grading.compare import Expect, describe, difference
+from graders.grading.mistakes import Mistake
 
 
 def first_difference(got, want, tolerance: Tolerance, label: str = "") -> str | None:

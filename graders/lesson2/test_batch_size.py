@@ -11,8 +11,8 @@ import itertools
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe_call
+from graders.grading import reference
+from graders.grading.compare import describe_call
 from graders.worker.probes.lesson2 import build_model
 
 from . import structured

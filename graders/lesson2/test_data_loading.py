@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from graders import reference
+from graders.grading import reference
 from graders.worker.probes.lesson2 import describe_loader
 
 from . import structured

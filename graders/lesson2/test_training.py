@@ -10,8 +10,8 @@ not, which makes device placement gradable on a machine without a GPU.
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe_call
+from graders.grading import reference
+from graders.grading.compare import describe_call
 from graders.worker.probes.lesson2 import training_setup
 
 from . import structured

@@ -1,4 +1,4 @@
-"""Plausible wrong implementations of lesson4/autograd_functions.py (see graders/mistakes.py).
+"""Plausible wrong implementations of lesson4/autograd_functions.py (see graders/grading/mistakes.py).
 
 Each mistake subclasses the reference Function and overrides the static method it gets
 wrong, so it inherits the rest: a backward override reads what the reference forward saved,
@@ -8,8 +8,8 @@ solution file with the mistake appended) has the reference class under the same 
 
 import torch
 
-from graders import reference
-from graders.mistakes import Catalogue
+from graders.grading import reference
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 _functions = reference.load("lesson4.autograd_functions")

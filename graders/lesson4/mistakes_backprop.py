@@ -1,4 +1,4 @@
-"""Plausible wrong implementations of lesson4/backprop.py (see graders/mistakes.py).
+"""Plausible wrong implementations of lesson4/backprop.py (see graders/grading/mistakes.py).
 
 The ``mlp_backward`` mistakes read the reference's cache, ``(x, W1, W2, z, h)``: a mutant is
 the solution file with one entry point replaced, so its cache comes from the reference
@@ -9,8 +9,8 @@ the solution file with one entry point replaced, so its cache comes from the ref
 
 import torch
 
-from graders import reference
-from graders.mistakes import Catalogue
+from graders.grading import reference
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 _reference = reference.load("lesson4.backprop")

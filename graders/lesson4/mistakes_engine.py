@@ -1,4 +1,4 @@
-"""Plausible wrong implementations of lesson4/engine.py's Value (see graders/mistakes.py).
+"""Plausible wrong implementations of lesson4/engine.py's Value (see graders/grading/mistakes.py).
 
 Each mistake subclasses the reference ``Value`` and overrides the one method it gets wrong.
 The reference's methods build their results with the module-level name ``Value``, so a
@@ -9,8 +9,8 @@ The grader runs each mistake exactly that way (``as_submitted`` in test_engine.p
 
 import math
 
-from graders import reference
-from graders.mistakes import Catalogue
+from graders.grading import reference
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 Value = reference.load("lesson4.engine").Value

@@ -1,4 +1,4 @@
-"""Plausible wrong implementations of lesson4/gradient_check.py (see graders/mistakes.py).
+"""Plausible wrong implementations of lesson4/gradient_check.py (see graders/grading/mistakes.py).
 
 The ``gradient_check`` mistakes call ``numerical_gradient``, which is the reference's both
 here and in a mutant (the solution file with one entry point replaced).
@@ -6,8 +6,8 @@ here and in a mutant (the solution file with one entry point replaced).
 
 import torch
 
-from graders import reference
-from graders.mistakes import Catalogue
+from graders.grading import reference
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 numerical_gradient = reference.load("lesson4.gradient_check").numerical_gradient

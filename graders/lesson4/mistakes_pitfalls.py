@@ -1,8 +1,9 @@
-"""Plausible wrong fixes of lesson4/pitfalls.py (see graders/mistakes.py): the bugs as given, and fixes that miss."""
+"""Plausible wrong fixes of lesson4/pitfalls.py (graders/grading/mistakes.py): the bugs as given, and fixes
+that miss."""
 
 import torch
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

@@ -13,7 +13,7 @@ broadcast along the wrong dimension runs without error) expose broadcasting bugs
 import pytest
 import torch
 
-from graders import reference
+from graders.grading import reference
 
 from .mistakes_autograd_functions import catalogue
 from .outcomes import check_differentiated

@@ -10,8 +10,8 @@ student's own forward pass, since its cache is theirs.
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe
+from graders.grading import reference
+from graders.grading.compare import describe
 from graders.worker.probes.lesson4 import mlp_gradients, mlp_training
 
 from .mistakes_backprop import catalogue

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import reference
+from graders.grading import reference
 from graders.worker.probes.lesson4 import run_graph
 
 from .mistakes_engine import catalogue

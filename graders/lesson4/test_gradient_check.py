@@ -10,7 +10,7 @@ needs them.
 import pytest
 import torch
 
-from graders import reference
+from graders.grading import reference
 from graders.worker.probes.lesson4 import FUNCTIONS, gradient_check_at, numerical_gradient_at
 
 from .mistakes_gradient_check import catalogue

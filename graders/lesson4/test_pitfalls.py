@@ -7,7 +7,7 @@ probes return those as data so the feedback names the pitfall.
 
 import pytest
 
-from graders import reference
+from graders.grading import reference
 from graders.worker.probes.lesson4 import regression_training
 
 from .mistakes_pitfalls import catalogue, regression_keeps_graphs

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from graders.compare import describe_call
+from graders.grading.compare import describe_call
 from graders.worker.probes.lesson5 import build_objective
 
 BOTH, DOUBLE = (torch.float32, torch.float64), (torch.float64,)

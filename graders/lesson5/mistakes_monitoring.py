@@ -1,10 +1,10 @@
-"""Plausible wrong implementations of lesson5/monitoring.py (see graders/mistakes.py)."""
+"""Plausible wrong implementations of lesson5/monitoring.py (see graders/grading/mistakes.py)."""
 
 import math
 
 import torch
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

@@ -1,11 +1,11 @@
-"""Plausible wrong implementations of lesson5/tuning.py (see graders/mistakes.py)."""
+"""Plausible wrong implementations of lesson5/tuning.py (see graders/grading/mistakes.py)."""
 
 import itertools
 import math
 
 import torch
 
-from graders.mistakes import Catalogue
+from graders.grading.mistakes import Catalogue
 
 catalogue = Catalogue()
 

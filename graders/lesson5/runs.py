@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from graders.compare import describe, difference
-from graders.student import StudentFailure
+from graders.grading.compare import describe, difference
+from graders.host.student import StudentFailure
 
 
 def torch_trajectory(optimizer_class, start, grads, hyperparameters):

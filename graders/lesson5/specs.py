@@ -1,6 +1,6 @@
 """What lesson 5's graders send into the sandbox: gradient sequences, networks, matrices, objectives.
 
-Everything is drawn from the case's seeded ``gen`` (graders/inputs.py), so every student
+Everything is drawn from the case's seeded ``gen`` (graders/grading/inputs.py), so every student
 gets the same inputs and a failure replays exactly.
 """
 

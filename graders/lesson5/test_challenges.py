@@ -8,8 +8,8 @@ diagonal, its determinant or a row of eigh's output give different answers.
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe, describe_call
+from graders.grading import reference
+from graders.grading.compare import describe, describe_call
 
 from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
 from .mistakes_challenges import catalogue

@@ -14,7 +14,7 @@ reference class's calls.
 import pytest
 import torch
 
-from graders import reference
+from graders.grading import reference
 from graders.worker.probes.lesson5 import train
 
 from .mistakes_manual_optimizer import catalogue

@@ -11,8 +11,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graders import reference
-from graders.compare import describe
+from graders.grading import reference
+from graders.grading.compare import describe
 from graders.worker.probes.lesson5 import backward_pass, build_network
 
 from .mistakes_monitoring import catalogue

@@ -10,7 +10,7 @@ and the in-place contract (same storage, no autograd history).
 import pytest
 import torch
 
-from graders.student import StudentFailure
+from graders.host.student import StudentFailure
 from graders.worker.probes.lesson5 import run_steps
 
 from .mistakes_optimizers import catalogue

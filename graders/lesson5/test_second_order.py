@@ -9,8 +9,8 @@ course's tolerance, whoever writes the code.
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe_call
+from graders.grading import reference
+from graders.grading.compare import describe_call
 from graders.worker.probes.lesson5 import bfgs_on_quadratic
 
 from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes

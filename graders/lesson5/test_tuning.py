@@ -10,8 +10,8 @@ import math
 import pytest
 import torch
 
-from graders import reference
-from graders.compare import describe, describe_call
+from graders.grading import reference
+from graders.grading.compare import describe, describe_call
 from graders.worker.probes.lesson5 import run_search
 
 from .mistakes_tuning import catalogue

@@ -44,7 +44,7 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
         redirect_output(output_fd)
         if (
             config.get("cpu") is not None
-        ):  # the grader's CPU, now that the walls are up (graders/cpus.py)
+        ):  # the grader's CPU, now that the walls are up (graders/host/cpus.py)
             limits.run_on({int(config["cpu"])})
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
@@ -104,7 +104,7 @@ class Child:
                 return self.import_module(request["module"])
             if op == "probe":
                 return self.probe(request)
-            if op == "ahead":  # several requests, answered in one turn (graders/lookahead.py)
+            if op == "ahead":  # several requests, answered in one turn (graders/host/lookahead.py)
                 return {"ok": True, "replies": [self.answer(body) for body in request["requests"]]}
             return {
                 "ok": False,

@@ -13,7 +13,7 @@ Three nets, each catching routes the others miss:
 Student code runs in this same process and could undo these hooks.  Undoing them and leaving
 them undone is caught (the watch checks its modes and wrappers when the call returns, and
 reports ``TAMPERED``); undoing and redoing them inside the call is not, so the grader also
-scans the source statically (graders/forbidden.py) and trusts only its own scan for routes
+scans the source statically (graders/course/forbidden.py) and trusts only its own scan for routes
 that can be seen in the text.  docs/sandbox.md lists what each net does and does not catch.
 """
 

@@ -22,7 +22,7 @@ def prctl(option: int, value: int) -> None:
 
 def run_on(cpus: set[int]) -> None:
     """Run this process on ``cpus`` only, where the kernel allows: a matter of speed, never a limit
-    (graders/cpus.py says why the grader pins its shards and their children)."""
+    (graders/host/cpus.py says why the grader pins its shards and their children)."""
     try:
         os.sched_setaffinity(0, cpus)
     except (OSError, ValueError):

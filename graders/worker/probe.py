@@ -17,7 +17,7 @@ PROBES: dict[str, Callable] = {}
 
 # What each probe's reply holds.  Student code runs in the same process as the probes and can
 # change what they return, so the grader checks every reply against its probe's shape
-# (graders/student.py, ``reply_problem``) before a hidden grader indexes into it.  A shape is
+# (graders/host/student.py, ``reply_problem``) before a hidden grader indexes into it.  A shape is
 #   ANY                    whatever the student's code returned (the grader compares it);
 #   a type                 ``isinstance``; None stands for None;
 #   {key: shape, ...}      a dict with at least these keys, each of its shape;

@@ -1,0 +1,3 @@
+"""What is graded: course.toml as records, submissions read as text, forbidden names found
+statically, fingerprints, and errors for people.
+"""

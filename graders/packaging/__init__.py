@@ -1,0 +1,1 @@
+"""What is built from solutions/: exercises/, the nbgrader course, the Gradescope bundle."""

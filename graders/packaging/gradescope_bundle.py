@@ -1,0 +1,235 @@
+"""``python -m graders gradescope-bundle``: the autograder zip a Gradescope assignment uploads as is.
+
+Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` there once when it
+builds the assignment's image, and ``run_autograder`` once per submission.  The zip holds
+those two scripts and what grading reads (course.toml, graders/, solutions/, and the files
+pip needs to install the project); the students' stubs, the nbgrader course and the tests
+stay out.
+
+``run_autograder`` calls ``python -m graders.packaging.gradescope_bundle arrange``: students upload
+their files as they are (``losses.py``, ``selection.py``, ``lesson1.ipynb``, or the
+``lesson1/`` folder itself), and ``arrange`` lays them out like ``exercises/`` before
+``python -m graders grade ... --gradescope /autograder/results/results.json`` grades them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+from graders.course.errors import UsageError
+from graders.course.model import COURSE_FILE, Course, load_course
+
+# What grading reads, relative to the course root; the hidden graders' own test files are in graders/.
+CONTENTS = ("course.toml", "pyproject.toml", "README.md", "graders", "solutions")
+SKIPPED = ("__pycache__", ".pytest_cache")
+
+SETUP = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, in /autograder/source, when it builds the assignment's image.
+set -euo pipefail
+cd /autograder/source
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Python 3.11 (Gradescope's Ubuntu images carry an older python3) and bubblewrap, the sandbox.
+apt-get install -y -qq software-properties-common >/dev/null
+if ! apt-cache show python3.11-venv >/dev/null 2>&1; then
+    add-apt-repository -y ppa:deadsnakes/ppa >/dev/null
+    apt-get update -qq
+fi
+apt-get install -y -qq python3.11 python3.11-venv bubblewrap >/dev/null
+# Where the container forbids namespaces, student code runs as this user, never as root
+# (graders/host/unprivileged.py).
+id graders-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin graders-student
+python3.11 -m venv .venv
+# The CPU build of torch: Gradescope's graders have no GPU, and the CUDA build is several GB.
+.venv/bin/pip install -q --disable-pip-version-check "torch>=2.4" --index-url https://download.pytorch.org/whl/cpu
+.venv/bin/pip install -q --disable-pip-version-check -e .
+# Import torch once, so the first submission does not pay for compiling its bytecode.
+.venv/bin/python -c "import torch, graders.grading.plugin"
+"""
+
+RUN = """\
+#!/usr/bin/env bash
+# Gradescope runs this once per submission; the student's files are in /autograder/submission.
+set -uo pipefail
+root=${{AUTOGRADER_ROOT:-/autograder}}
+python=${{AUTOGRADER_PYTHON:-$root/source/.venv/bin/python}}
+cd "$root/source"
+work=$(mktemp -d)
+mkdir -p "$root/results"
+"$python" -m graders.packaging.gradescope_bundle arrange "$root/submission" "$work/submission" {lessons} \\
+    --results "$root/results/results.json" || exit 0
+"$python" -m graders grade "$work/submission" --out "$work/out" --quiet --device cpu --jobs 1 {lessons} \\
+    --gradescope "$root/results/results.json"
+status=$?
+if [ $status -ne 0 ] && [ ! -s "$root/results/results.json" ]; then
+    "$python" -m graders.packaging.gradescope_bundle failed "$root/results/results.json" \\
+        "the autograder could not grade this submission (exit code $status); please tell your instructor"
+fi
+exit 0
+"""
+
+
+def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str]:
+    """Write the autograder zip for ``lessons`` (all of the course's when empty); return the names in it."""
+    known = [lesson.id for lesson in course.lessons]
+    unknown = [lesson for lesson in lessons if lesson not in known]
+    if unknown:
+        raise UsageError(
+            f"--lesson {unknown[0]}: not a lesson of {course.file}; the lessons are {', '.join(known)}"
+        )
+    flags = " ".join(f"--lesson {lesson}" for lesson in lessons)
+    names = []
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = zip_path.with_name(zip_path.name + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lessons=flags))):
+            _add_script(bundle, name, text)
+            names.append(name)
+        for entry in CONTENTS:
+            source = course.root / entry
+            if entry == "course.toml" and course.file is not None:
+                source = course.file
+            if not source.exists():
+                raise UsageError(
+                    f"{source}: missing; the bundle needs it (is {course.root} a whole course?)"
+                )
+            files = (
+                [source]
+                if source.is_file()
+                else sorted(p for p in source.rglob("*") if p.is_file())
+            )
+            for path in files:
+                if any(part in SKIPPED for part in path.parts) or path.suffix == ".pyc":
+                    continue
+                name = entry if path == source else f"{entry}/{path.relative_to(source).as_posix()}"
+                bundle.write(path, name)
+                names.append(name)
+    partial.replace(zip_path)
+    return names
+
+
+def _add_script(bundle: zipfile.ZipFile, name: str, text: str) -> None:
+    """An executable file (Gradescope runs the scripts with the mode the zip gives them)."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (stat.S_IFREG | 0o755) << 16
+    bundle.writestr(info, text)
+
+
+def arrange(course: Course, lessons: list[str], source: Path, destination: Path) -> list[str]:
+    """Lay a Gradescope upload out like exercises/; return what went where, as lines for the log.
+
+    Accepted: a module (``losses.py``) or a lesson notebook (``lesson1.ipynb``) at any depth,
+    or a lesson folder.  Anything else is left out, and said so.
+    """
+    wanted = [lesson for lesson in course.lessons if not lessons or lesson.id in lessons]
+    modules = {f"{module}.py": lesson.id for lesson in wanted for module in lesson.modules}
+    notebooks = {f"{lesson.id}.ipynb": lesson.id for lesson in wanted}
+    if not source.is_dir():
+        raise UsageError(f"{source}: no submission folder")
+    placed, log = set(), []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        if any(part.startswith(".") or part in SKIPPED for part in path.relative_to(source).parts):
+            continue
+        lesson = modules.get(path.name) or notebooks.get(path.name)
+        if lesson is None:
+            log.append(
+                f"ignored {path.relative_to(source)}: not a file of {', '.join(lesson.id for lesson in wanted)}"
+            )
+            continue
+        target = destination / lesson / path.name
+        if target in placed:
+            log.append(f"ignored {path.relative_to(source)}: a file of that name was already taken")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.resolve().is_relative_to(source.resolve()):
+            shutil.copyfile(path, target)
+        else:  # kept as a link, never read here: the loader grades it as missing and says why
+            target.symlink_to(path.resolve())
+        placed.add(target)
+        log.append(f"{path.relative_to(source)} -> {target.relative_to(destination)}")
+    destination.mkdir(parents=True, exist_ok=True)
+    return log
+
+
+def write_failure(path: Path, message: str) -> None:
+    """A results.json that tells the student why there is no score (Gradescope shows it as is)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"score": 0, "output": message, "tests": [], "visibility": "visible"}, indent=1)
+        + "\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the autograder zip (setup.sh, run_autograder, the graders) a Gradescope assignment uploads."""
+    parser = argparse.ArgumentParser(
+        prog="python -m graders gradescope-bundle", description=main.__doc__
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("autograder.zip"),
+        help="the zip to write (default autograder.zip)",
+    )
+    parser.add_argument(
+        "--lesson",
+        action="append",
+        default=[],
+        help="grade only this lesson (repeatable; default all)",
+    )
+    parser.add_argument("--course", type=Path, default=COURSE_FILE, help="course.toml to use")
+    args = parser.parse_args(argv)
+    course = load_course(args.course)
+    names = build_bundle(course, args.lesson, args.out)
+    graded = ", ".join(args.lesson) if args.lesson else "every lesson"
+    print(
+        f"wrote {args.out} ({len(names)} files; grades {graded}): upload it as the assignment's "
+        "autograder on Gradescope"
+    )
+    return 0
+
+
+def _container(argv: list[str]) -> int:
+    """What run_autograder calls in the container: ``arrange SRC DEST [--lesson L]...`` or ``failed FILE MESSAGE``."""
+    if argv[:1] == ["failed"] and len(argv) == 3:
+        write_failure(Path(argv[1]), argv[2])
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m graders.packaging.gradescope_bundle arrange")
+    parser.add_argument("verb", choices=["arrange"])
+    parser.add_argument("source", type=Path)
+    parser.add_argument("destination", type=Path)
+    parser.add_argument("--lesson", action="append", default=[])
+    parser.add_argument("--results", type=Path, required=True)
+    args = parser.parse_args(argv)
+    course = load_course()
+    try:
+        log = arrange(course, args.lesson, args.source, args.destination)
+    except UsageError as exc:
+        write_failure(args.results, str(exc))
+        return 1
+    print("\n".join(log))
+    if not any(p.is_dir() for p in args.destination.iterdir()):
+        names = ", ".join(
+            f"{m}.py"
+            for lesson in course.lessons
+            if not args.lesson or lesson.id in args.lesson
+            for m in lesson.modules
+        )
+        write_failure(
+            args.results,
+            f"no file of this assignment was found in your submission: upload {names} (or the notebook)",
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_container(sys.argv[1:]))
