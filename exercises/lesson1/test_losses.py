@@ -90,9 +90,8 @@ def test_cross_entropy_matches_torch(reduction):
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
-    logits = (
-        LOGITS.double() * 1000
-    )  # float64 still overflows exp(4000), and keeps the comparison exact
+    # float64 still overflows exp(4000), and keeps the comparison exact
+    logits = LOGITS.double() * 1000
     got = losses.cross_entropy(logits, CLASSES)
     check_close(
         got,

@@ -220,9 +220,8 @@ def _accept(submission: Submission, relative: str, source: str, where, fix: str)
         ast.parse(source, filename=relative)
     except SyntaxError as exc:
         submission.problems[relative] = f"{where(exc.lineno)}: {exc.msg} (SyntaxError); {fix}"
-        submission.files[relative] = (
-            source  # a module importing it then fails with the same SyntaxError
-        )
+        # a module importing it then fails with the same SyntaxError
+        submission.files[relative] = source
         return
     except ValueError as exc:  # e.g. null bytes
         submission.problems[relative] = f"{relative} is not valid Python source ({exc})"

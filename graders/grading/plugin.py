@@ -281,9 +281,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         )
         grading.record(case, outcome)
         if status != "passed" and not message.startswith("internal grader error"):
-            report.longrepr = (
-                f"[{status}] {message}"  # the grader's own traceback would only distract
-            )
+            # the grader's own traceback would only distract
+            report.longrepr = f"[{status}] {message}"
         elif status != "passed":  # the instructor's to debug: in the log, even under --tb=no
             terminal = item.config.pluginmanager.get_plugin("terminalreporter")
             if terminal is not None:
@@ -394,9 +393,8 @@ class GradingSession:
                 "--device cuda: no CUDA device is available on this machine (torch.cuda.is_available() is False)"
             )
         self.sandbox_mode = config.getoption("sandbox")
-        self.cpus = (
-            cpus.usable()
-        )  # the zygote keeps them all, even where this process is pinned to one
+        # the zygote keeps them all, even where this process is pinned to one
+        self.cpus = cpus.usable()
         self.cpu = config.getoption("cpu")
         if self.cpu is not None and self.cpu not in self.cpus:
             raise HarnessError(
@@ -475,9 +473,8 @@ class GradingSession:
 
     def start_zygote(self) -> None:
         folders = [path.resolve() for _, path in self.entries]
-        classes = (
-            {folder.parent for folder in folders} if len(folders) > 1 else set()
-        )  # the class folder, whole
+        # the class folder, whole
+        classes = {folder.parent for folder in folders} if len(folders) > 1 else set()
         hidden = [
             self.course.root,
             *sorted(classes),

@@ -36,9 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MAX_AHEAD = 32  # requests in one window: ten get most of the gain, and a wrong guess wastes little
-BUDGET = (
-    0.05  # seconds of predicted work in one window; a request predicted to take longer goes alone
-)
+# seconds of predicted work in one window; a request predicted to take longer goes alone
+BUDGET = 0.05
 # A window is undone when it takes longer than PATIENCE seconds or PATIENCE_FACTOR times what it
 # was predicted to take, whichever is longer, but never waits past the longest time limit in it.
 PATIENCE = 1.0
@@ -61,9 +60,8 @@ class Recording:
 
     prediction: list[Step]
     steps: list[Step] = field(default_factory=list)
-    diverged: bool = (
-        False  # a request was not the one predicted (from then on, one request at a time)
-    )
+    # a request was not the one predicted (from then on, one request at a time)
+    diverged: bool = False
 
 
 class Script:

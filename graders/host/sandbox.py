@@ -31,9 +31,8 @@ from graders.host import cgroups, unprivileged
 PACKAGE = Path(__file__).resolve().parent.parent  # graders/
 WORKER_SOURCE = PACKAGE / "worker"
 SANDBOX_ROOT = "/grader"
-ZYGOTE_TMP_BYTES = (
-    64 * 2**20
-)  # the zygote's own /tmp; each child gets a fresh one (worker/isolation.py)
+# the zygote's own /tmp; each child gets a fresh one (worker/isolation.py)
+ZYGOTE_TMP_BYTES = 64 * 2**20
 PASSED_ENVIRONMENT = (
     "LD_LIBRARY_PATH",
     "CUDA_VISIBLE_DEVICES",
@@ -327,9 +326,8 @@ class Zygote:
             env.update(_environment(str(_worker_copy())))
         hidden = [Path(p).resolve() for p in hidden]
         self.hidden = [*hidden, PACKAGE]
-        self.run_as: list[int] | None = (
-            None  # [uid, gid] children switch to (graders/host/unprivileged.py)
-        )
+        # [uid, gid] children switch to (graders/host/unprivileged.py)
+        self.run_as: list[int] | None = None
         self.user = ""  # that user's name
         cmd = command(
             self.mode,

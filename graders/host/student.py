@@ -90,9 +90,8 @@ class SubmissionWorker:
         self.import_failures: dict[str, StudentFailure] = {}
         self.timed_out: dict[str, StudentFailure] = {}
         self.printed: list[str] = []  # what student code printed during the current test
-        self._loading: float | None = (
-            None  # the deadline for the child's answer to the files, until it is read
-        )
+        # the deadline for the child's answer to the files, until it is read
+        self._loading: float | None = None
         # Windows of requests (graders/host/lookahead.py): what the submission before asked, and where we are in it.
         self.script = script
         self.looking = script is not None  # until a prediction fails: then one request at a time
@@ -100,15 +99,13 @@ class SubmissionWorker:
             []
         )  # the requests made for this submission, and their prediction
         self.position = 0  # of the next request in the prediction
-        self.answers: collections.deque = (
-            collections.deque()
-        )  # (reply, printed, seconds) got ahead, in order
+        # (reply, printed, seconds) got ahead, in order
+        self.answers: collections.deque = collections.deque()
         self.history: list[
             lookahead.Step
         ] = []  # the requests the current child answered since it loaded, while looking
-        self._ahead_printed: Printed | None = (
-            None  # what the answer just taken from ``answers`` printed
-        )
+        # what the answer just taken from ``answers`` printed
+        self._ahead_printed: Printed | None = None
         self.windows = self.rewinds = 0  # sent, and undone
 
     # -- the one public operation -------------------------------------------------------
@@ -508,9 +505,8 @@ class Student:
 
     def __init__(self, worker: SubmissionWorker, exercise: Exercise, device: str, seed: int):
         self.worker, self.exercise, self.device, self.seed = worker, exercise, device, seed
-        self.replied = (
-            False  # whether this case has had a reply: later requests may hold what it said
-        )
+        # whether this case has had a reply: later requests may hold what it said
+        self.replied = False
 
     @property
     def name(self) -> str:

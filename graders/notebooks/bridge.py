@@ -52,9 +52,8 @@ from graders.notebooks import kernel_sandbox
 from graders.notebooks.grading import exercise_report, grade_notebooks
 from graders.notebooks.source import exercise_of_test_cell
 
-GRADING_MARGIN = (
-    120  # seconds for pytest to start and compare, on top of every time limit student code has
-)
+# seconds for pytest to start and compare, on top of every time limit student code has
+GRADING_MARGIN = 120
 
 
 class RunCells(Execute):

@@ -43,9 +43,8 @@ class SubmissionFinder(importlib.abc.MetaPathFinder):
         spec = importlib.util.spec_from_loader(
             fullname, SourceLoader(fullname, filename, source), origin=filename, is_package=package
         )
-        spec.has_location = (
-            True  # sets __file__, which students use; the name stays outside any real folder
-        )
+        # sets __file__, which students use; the name stays outside any real folder
+        spec.has_location = True
         return spec
 
     def install(self) -> None:
