@@ -39,7 +39,7 @@ class InProcessWorker(SubmissionWorker):
         self.pid = 0
         self.imported.clear()
 
-    def _request(self, message: dict, timeout: float, ahead: bool = False) -> dict:
+    def _request(self, message: dict, timeout: float) -> dict:
         return self.child.handle(message)
 
     def prepare(self) -> None:

@@ -1,15 +1,13 @@
-"""What a turn between grader and child costs: one probe called many times three ways, side by side.
+"""What a turn between grader and child costs: one probe called many times two ways, side by side.
 
     python bench/probe_turns.py [--calls 3000] [--rounds 3]
 
 ``mse`` of the solutions on a 4x3 float64 tensor, each call a case of its own (a fresh
 ``Student``, as the graders make them), everything on one CPU as a shard and its child are:
 
-- one at a time: a sandboxed child, each request its own turn (``pytest --lookahead off``);
-- windows:       the same child, following the requests of a first submission that made the
-                 same calls (graders/host/lookahead.py): up to 32 requests answered per turn;
-- plain:         the probe run in this process on the imported solutions
-                 (bench/plain_process.py): no child, no socket, no turns.
+- sandboxed: a sandboxed child, each request its own turn, as grading makes them;
+- plain:     the probe run in this process on the imported solutions
+             (bench/plain_process.py): no child, no socket, no turns.
 
 CPU time per call, summed over the whole machine (/proc/stat), so the child's share counts;
 the ways alternate round by round and the medians are printed.  docs/measurements.md
@@ -33,7 +31,7 @@ from bench.plain_process import InProcessWorker  # noqa: E402
 from graders.course.model import load_course  # noqa: E402
 from graders.course.submission import load  # noqa: E402
 from graders.grading.mutants import SOLUTIONS  # noqa: E402
-from graders.host import cpus, lookahead  # noqa: E402
+from graders.host import cpus  # noqa: E402
 from graders.host.sandbox import Zygote  # noqa: E402
 from graders.host.student import Student, SubmissionWorker  # noqa: E402
 
@@ -70,19 +68,13 @@ def main() -> None:
     zygote = Zygote("auto", fold_memory=True, child_cpu=cpu)
     zygote.wait_ready()
     time.sleep(1.0)  # the zygote folds its memory after it is ready
-    per_call: dict[str, list[float]] = {"one at a time": [], "windows": [], "plain": []}
+    per_call: dict[str, list[float]] = {"sandboxed": [], "plain": []}
     try:
         for round_ in range(args.rounds):
             ways = list(per_call) if round_ % 2 == 0 else list(reversed(per_call))
             for way in ways:
                 if way == "plain":
                     worker = InProcessWorker(submission, course)
-                elif way == "windows":
-                    script = lookahead.Script()
-                    first = SubmissionWorker(zygote, submission, course, script=script)
-                    calls(first, exercise, 100 + args.calls)  # what the submission before asked
-                    first.close()
-                    worker = SubmissionWorker(zygote, submission, course, script=script)
                 else:
                     worker = SubmissionWorker(zygote, submission, course)
                 calls(worker, exercise, 100)  # the child started, the module imported, caches warm

@@ -329,6 +329,9 @@ def attacked_without_namespaces(tmp_path_factory) -> AttackedClass:
 def test_without_namespaces_reading_attacks_find_nothing(
     attacked_without_namespaces, course, attack
 ):
+    # Without namespaces student code reads whatever the machine lets everyone read: a second
+    # clone of this repository or a class folder of solution copies left readable elsewhere
+    # (under /work or /tmp) fails this test, rightly (docs/sandbox.md). Close them: chmod o-rwx.
     assert_contained(attacked_without_namespaces, course, attack)
     sandbox = attacked_without_namespaces.results[attack].sandbox
     assert sandbox["mode"] == "none" and not sandbox["namespaces"] and not sandbox["full"]

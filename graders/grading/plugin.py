@@ -35,7 +35,6 @@ from graders.grading.compare import Expect
 from graders.grading.inputs import Inputs, seed_for
 from graders.grading.scoring import Outcome, score
 from graders.host import cpus
-from graders.host.lookahead import Script
 from graders.host.sandbox import FOLD_FROM, Zygote, ZygoteError
 from graders.host.student import Student, StudentFailure, SubmissionWorker
 
@@ -80,14 +79,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with"
-    )
-    group.addoption(
-        "--lookahead",
-        default="on",
-        choices=("on", "off"),
-        help="on: a child answers the requests predicted from the submission before in one turn "
-        "(graders/host/lookahead.py); "
-        "off: one request at a time (for comparisons)",
     )
     group.addoption(
         "--cpu",
@@ -405,14 +396,11 @@ class GradingSession:
         self.workers: dict[int, SubmissionWorker] = {}
         self.outcomes: dict[int, list[Outcome]] = {}
         self.remaining: dict[int, int] = {}
-        self.graded_next: dict[
-            int, int
-        ] = {}  # submission index -> the one whose cases run after its own
+        # submission index -> the one whose cases run after its own
+        self.graded_next: dict[int, int] = {}
         self.begun: set[int] = set()  # submissions whose first case has run
         self.results: dict[str, results_io.StudentResult] = {}
         self.memo: dict = {}
-        # The requests of the submission graded last, for the next to follow (graders/host/lookahead.py).
-        self.script = Script() if config.getoption("lookahead") == "on" else None
         self.lessons: list = []
         self.absent: set[tuple[int, str]] = set()  # (submission, lesson id) without a lesson folder
         self.internal_errors: list[str] = []
@@ -544,7 +532,7 @@ class GradingSession:
 
     def make_worker(self, submission: Submission) -> SubmissionWorker:
         """The sandboxed worker for one submission (bench/plain_process.py swaps in an unsandboxed one to measure)."""
-        return SubmissionWorker(self.zygote, submission, self.course, script=self.script)
+        return SubmissionWorker(self.zygote, submission, self.course)
 
     def isolation(self) -> str:
         """What walls stood around each child, in words."""

@@ -10,15 +10,14 @@ under test.
 
 from __future__ import annotations
 
-import collections
 import socket
 import time
 from collections.abc import Callable
 
 from graders.course.model import Course, Exercise
 from graders.course.submission import Submission
-from graders.host import failures, lookahead, sandbox
-from graders.host.capture import Capture, Printed
+from graders.host import failures, sandbox
+from graders.host.capture import Capture
 from graders.host.failures import (  # noqa: F401  (the plugin and the hidden graders' helpers import them from here)
     ForbiddenCall,
     NotImplementedYet,
@@ -71,10 +70,7 @@ class SubmissionWorker:
         zygote: sandbox.Zygote | Callable[[], sandbox.Zygote],
         submission: Submission,
         course: Course,
-        script: lookahead.Script | None = None,
     ):
-        """``script``: the requests of the submission graded before, shared by a session's workers
-        (graders/host/lookahead.py); without one, every request goes to the child on its own."""
         self._zygote = (
             zygote
             if callable(zygote) and not isinstance(zygote, sandbox.Zygote)
@@ -92,21 +88,6 @@ class SubmissionWorker:
         self.printed: list[str] = []  # what student code printed during the current test
         # the deadline for the child's answer to the files, until it is read
         self._loading: float | None = None
-        # Windows of requests (graders/host/lookahead.py): what the submission before asked, and where we are in it.
-        self.script = script
-        self.looking = script is not None  # until a prediction fails: then one request at a time
-        self.recording = lookahead.Recording(
-            []
-        )  # the requests made for this submission, and their prediction
-        self.position = 0  # of the next request in the prediction
-        # (reply, printed, seconds) got ahead, in order
-        self.answers: collections.deque = collections.deque()
-        self.history: list[
-            lookahead.Step
-        ] = []  # the requests the current child answered since it loaded, while looking
-        # what the answer just taken from ``answers`` printed
-        self._ahead_printed: Printed | None = None
-        self.windows = self.rewinds = 0  # sent, and undone
 
     # -- the one public operation -------------------------------------------------------
 
@@ -118,13 +99,8 @@ class SubmissionWorker:
         *,
         device: str = "cpu",
         seed: int = 0,
-        ahead: bool = False,
     ):
-        """Run ``probe`` on the exercise's entry point in the child; return its value or raise StudentFailure.
-
-        ``ahead``: the params hold nothing from any student, so a prediction of this request may
-        go to the child before the graders make it (graders/host/lookahead.py).
-        """
+        """Run ``probe`` on the exercise's entry point in the child; return its value or raise StudentFailure."""
         problem = self.submission.problem(exercise)
         if problem:
             raise failures.InvalidSubmission(problem)
@@ -151,7 +127,7 @@ class SubmissionWorker:
         }
         when = f"while running {exercise.entry}"
         try:
-            response = self._request(request, exercise.timeout, ahead=ahead)
+            response = self._request(request, exercise.timeout)
         except codec.Timeout:
             output = self._printed()
             self._discard_child()
@@ -257,7 +233,6 @@ class SubmissionWorker:
             self.capture = None
             raise
         self.imported.clear()
-        self.history = []
         self._loading = time.monotonic() + LOAD_TIMEOUT
         try:
             codec.send_request(
@@ -274,7 +249,7 @@ class SubmissionWorker:
         timeout = self.course.import_timeout
         when = f"while importing {exercise.module_path}"
         try:
-            response = self._request({"op": "import", "module": module}, timeout, ahead=True)
+            response = self._request({"op": "import", "module": module}, timeout)
         except codec.Timeout:
             output = self._printed()
             self._discard_child()
@@ -306,116 +281,11 @@ class SubmissionWorker:
         self.import_failures[module] = failure
         raise failure.again()
 
-    def _request(self, message: dict, timeout: float, ahead: bool = False) -> dict:
-        """The child's reply to one request: got ahead in a window, or asked for now."""
-        step = lookahead.Step(codec.encode_request(message), timeout, ahead)
-        try:
-            response = self._answer_ahead(step)
-            if response is None:
-                if (
-                    self.sock is None
-                ):  # a window was undone, and its child could not be brought back
-                    self._ensure_child()
-                started = time.monotonic()
-                deadline = started + timeout
-                codec.send_request_body(self.sock, step.data, deadline)
-                response = self._reply(deadline)
-                step.seconds = time.monotonic() - started
-            if self.looking:  # a window may still be undone, and this request replayed
-                self.history.append(step)
-            return response
-        finally:
-            if self.script is not None:  # for the submission graded next
-                self.recording.steps.append(step)
-            self.position += 1
-
-    # -- windows of requests (graders/host/lookahead.py) ------------------------------------------
-
-    def _answer_ahead(self, step: lookahead.Step) -> dict | None:
-        """The reply to ``step`` if it was got ahead (sending a window when it is the first of one),
-        else None: then it goes to the child on its own."""
-        if not self.looking:
-            return None
-        if (
-            not self.recording.steps
-        ):  # this submission's first request: the one before has made all of its own
-            self.recording = self.script.follow()
-        prediction = self.recording.prediction
-        if self.position >= len(prediction) or prediction[self.position].data != step.data:
-            self.recording.diverged = True
-            if self.answers:  # the child has run requests the graders did not make
-                self._rewind()
-            self.looking = False
-            return None
-        if not self.answers and not self._send_window():
-            return None
-        response, self._ahead_printed, step.seconds = self.answers.popleft()
-        return response
-
-    def _send_window(self) -> bool:
-        """Send the child the predicted requests from here on in one turn and keep its replies;
-        False if no window starts here, or if it went wrong (then it is undone)."""
-        steps = lookahead.window(self.recording.prediction, self.position)
-        if not steps:
-            return False
-        started = time.monotonic()
-        try:
-            replies = self._ahead(steps, started + lookahead.patience(steps))
-            printed = self.capture.take_parts([reply.get("printed") for reply in replies])
-            if printed is None:  # more than the output limit in all, or ends that cannot be right
-                raise codec.ProtocolError("the output of a window cannot be shared out")
-            if self._new_oom_kills():  # the window cannot say which request it struck in
-                raise codec.ProtocolError("the OOM killer struck during a window")
-        except (codec.Timeout, codec.Closed, codec.ProtocolError):
-            self._rewind()
-            return False
-        self.windows += 1
-        seconds = (time.monotonic() - started) / len(steps)
-        self.answers.extend((reply, part, seconds) for reply, part in zip(replies, printed))
-        return True
-
-    def _ahead(self, steps: list[lookahead.Step], deadline: float) -> list[dict]:
-        """The child's replies to ``steps``, sent in one turn; ProtocolError unless there is one per step."""
-        codec.send_request(
-            self.sock, {"op": "ahead", "requests": [step.data for step in steps]}, deadline
-        )
-        response = self._reply(deadline)
-        replies = response.get("replies")
-        if not (
-            response.get("ok")
-            and isinstance(replies, list)
-            and len(replies) == len(steps)
-            and all(isinstance(r, dict) for r in replies)
-        ):
-            raise codec.ProtocolError(
-                "the replies to a window are not a list of one reply per request"
-            )
-        return replies
-
-    def _rewind(self) -> None:
-        """Undo a window: a fresh child, given again exactly the requests the graders made of the
-        one before, and from here on one request at a time.  If that child cannot replay them,
-        the next request finds a fresh child, as after a crash."""
-        self.answers.clear()
-        self.looking = False
-        self.rewinds += 1
-        history, imported = self.history, set(self.imported)
-        self._discard_child()
-        if not history:
-            return
-        self._start_child()
-        try:
-            self._ensure_child()
-            seconds = sum(step.seconds for step in history)
-            self._ahead(
-                history, time.monotonic() + max(step.timeout for step in history) + 4 * seconds
-            )
-        except (StudentFailure, codec.Timeout, codec.Closed, codec.ProtocolError):
-            self._discard_child()
-            return
-        if self.capture is not None:
-            self.capture.take()  # what the replay printed was shown the first time
-        self.history, self.imported = history, imported
+    def _request(self, message: dict, timeout: float) -> dict:
+        """The child's reply to one request, within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        codec.send_request(self.sock, message, deadline)
+        return self._reply(deadline)
 
     def _reply(self, deadline: float) -> dict:
         response = codec.recv(self.sock, deadline)
@@ -425,12 +295,9 @@ class SubmissionWorker:
 
     def _printed(self, when: str | None = None) -> str:
         """What the code printed since the last call; with ``when``, too much of it is a failure."""
-        if self._ahead_printed is not None:  # an answer got ahead: its share of the window's output
-            printed, self._ahead_printed = self._ahead_printed, None
-        elif self.capture is None:
+        if self.capture is None:
             return ""
-        else:
-            printed = self.capture.take()
+        printed = self.capture.take()
         if printed.text:
             self.printed.append(printed.text)
         if when and printed.over_limit:
@@ -488,8 +355,6 @@ class SubmissionWorker:
         self._loading = None
         self.oom_kills = 0
         self.imported.clear()
-        self.history = []
-        self.answers.clear()  # a rewind, or a child that ended: what it answered ahead is gone with it
 
 
 EXIT_SETUP_FAILED = 71  # worker/child.py: the walls around a child could not be raised
@@ -505,8 +370,6 @@ class Student:
 
     def __init__(self, worker: SubmissionWorker, exercise: Exercise, device: str, seed: int):
         self.worker, self.exercise, self.device, self.seed = worker, exercise, device, seed
-        # whether this case has had a reply: later requests may hold what it said
-        self.replied = False
 
     @property
     def name(self) -> str:
@@ -514,10 +377,7 @@ class Student:
 
     def probe(self, probe: str, **params):
         """The value the probe returned; a reply without the keys the probe always sets is unusable."""
-        ahead, self.replied = not self.replied, True
-        value = self.worker.run(
-            self.exercise, probe, params, device=self.device, seed=self.seed, ahead=ahead
-        )
+        value = self.worker.run(self.exercise, probe, params, device=self.device, seed=self.seed)
         problem = reply_problem(probe, params, value)
         if problem is not None:
             raise UnusableValue(problem)

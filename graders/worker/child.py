@@ -13,7 +13,6 @@ import traceback
 import torch
 
 from . import codec, isolation, limits
-from .codec import BadRequest, decode_request
 from .loader import PREFIX, SubmissionFinder
 from .probe import PROBES, Context, EntryMissing, ProbeError
 
@@ -104,8 +103,6 @@ class Child:
                 return self.import_module(request["module"])
             if op == "probe":
                 return self.probe(request)
-            if op == "ahead":  # several requests, answered in one turn (graders/host/lookahead.py)
-                return {"ok": True, "replies": [self.answer(body) for body in request["requests"]]}
             return {
                 "ok": False,
                 "error": {
@@ -116,23 +113,6 @@ class Child:
             }
         except BaseException as exc:  # the worker itself must survive anything student code raises
             return {"ok": False, "error": describe(exc, "call")}
-
-    def answer(self, body: bytes) -> dict:
-        """The reply to one request of a window, with where the output stood after it (``printed``),
-        so that the grader can give each request its own part of what was printed."""
-        try:
-            response = self.handle(decode_request(body))
-        except BadRequest as exc:
-            response = {
-                "ok": False,
-                "error": {"type": "BadRequest", "message": str(exc), "phase": "worker"},
-            }
-        flush_output()
-        try:
-            response["printed"] = os.lseek(1, 0, os.SEEK_CUR)
-        except OSError:
-            response["printed"] = -1  # the grader then undoes the window
-        return response
 
     def import_module(self, name: str) -> dict:
         try:

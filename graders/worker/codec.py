@@ -194,11 +194,6 @@ def send_request(sock: socket.socket, obj, deadline: float | None = None) -> Non
     _send_frame(sock, encode_request(obj), deadline)
 
 
-def send_request_body(sock: socket.socket, body: bytes, deadline: float | None = None) -> None:
-    """The grader's side: write one request already encoded by ``encode_request``."""
-    _send_frame(sock, body, deadline)
-
-
 class _RequestUnpickler(pickle.Unpickler):
     """Rebuilds only what requests hold (the grader imports this module as graders.worker.codec, the child
     as worker.codec)."""
