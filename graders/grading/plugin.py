@@ -7,7 +7,7 @@
 - ``student``  the submission's sandboxed code, bound to the test's exercise and device
 - ``expect``   comparisons with the exercise's tolerances and teaching messages
 - ``gen``      seeded inputs (same for every student; seed from the test id)
-- ``memo``     caches a reference result across students
+- ``memo``     ``memo("name", compute)``: a reference result, once per case and name
 - ``device``, ``dtype``, ``course``, ``exercise``
 
 Every test carries ``@pytest.mark.exercise("lessonN.entry", weight=1)``.  Each case is
@@ -18,7 +18,6 @@ same inputs for everyone.  Per-run state lives in stash keys.
 from __future__ import annotations
 
 import gc
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -651,15 +650,22 @@ def expect(request) -> Expect:
 
 @pytest.fixture
 def memo(request):
-    """``memo(lambda: reference(...))``: computed once per test case, shared by every student."""
+    """``memo("name", compute)``: ``compute()`` once per test case and name, shared by every student.
+
+    The name, not the order of the calls, picks the value: a ``memo`` inside a branch that
+    depends on a student's answer still gets its own computation's value.
+    """
     session = request.config.stash.get(SESSION, None)
     cache = session.memo if session else {}
     case = request.node.stash.get(CASE, None)
     key = case.case_id if case else request.node.nodeid
-    counter = itertools.count()
 
-    def get(compute):
-        slot = (key, next(counter))
+    def get(name: str, compute=None):
+        if not isinstance(name, str) or not callable(compute):
+            raise TypeError(
+                f"{key}: memo takes a name and a function: memo('reference', lambda: ...)"
+            )
+        slot = (key, name)
         if slot not in cache:
             cache[slot] = compute()
         return cache[slot]

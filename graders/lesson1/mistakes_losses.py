@@ -7,7 +7,7 @@ test suite grades it as a mutant submission that must lose points.
 
 import torch
 
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue
 
 catalogue = Catalogue()
 

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue
 
 catalogue = Catalogue()
 

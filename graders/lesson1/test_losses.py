@@ -8,13 +8,11 @@ reference's autograd gradients.
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe_call
-from graders.grading.inputs import SHAPES
+from graders.api import SHAPES, describe_call, load_reference
 
 from .mistakes_losses import catalogue, mse_accepts_anything
 
-ref = reference.load("lesson1.losses")
+ref = load_reference("lesson1.losses")
 REDUCTIONS = ("mean", "sum", "none")
 LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
 CLASSIFICATION_SHAPES = ((4, 3), (1, 5), (8, 10), (3, 7))

@@ -4,12 +4,11 @@ import pytest
 import torch
 from torch import nn
 
-from graders.grading import reference
-from graders.grading.compare import describe, describe_call
+from graders.api import describe, describe_call, load_reference
 
 from .mistakes_selection import catalogue
 
-ref = reference.load("lesson1.selection")
+ref = load_reference("lesson1.selection")
 OUTLINE_PROBABILITIES = [[0.2, 0.5, 0.3], [0.8, 0.1, 0.1], [0.1, 0.2, 0.7]]
 OUTLINE_TARGETS = [1, 0, 2]
 

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue
 
 catalogue = Catalogue()
 

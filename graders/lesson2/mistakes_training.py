@@ -2,7 +2,7 @@
 
 import torch
 
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue
 
 catalogue = Catalogue()
 

@@ -13,9 +13,7 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-from graders.course.model import Tolerance
-from graders.grading.compare import Expect, describe, difference
-from graders.grading.mistakes import Mistake
+from graders.api import Expect, Mistake, Tolerance, describe, difference
 
 
 def first_difference(got, want, tolerance: Tolerance, label: str = "") -> str | None:

@@ -11,14 +11,13 @@ import itertools
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe_call
+from graders.api import describe_call, load_reference
 from graders.worker.probes.lesson2 import build_model
 
 from . import structured
 from .mistakes_batch_size import catalogue, pe_loop
 
-ref = reference.load("lesson2.batch_size")
+ref = load_reference("lesson2.batch_size")
 
 
 # -- per_example_gradients --------------------------------------------------------------------------

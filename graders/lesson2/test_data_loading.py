@@ -10,13 +10,13 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from graders.grading import reference
+from graders.api import load_reference
 from graders.worker.probes.lesson2 import describe_loader
 
 from . import structured
 from .mistakes_data_loading import catalogue
 
-ref = reference.load("lesson2.data_loading")
+ref = load_reference("lesson2.data_loading")
 
 # -- iterate_minibatches -----------------------------------------------------------------------------
 

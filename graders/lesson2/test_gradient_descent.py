@@ -10,14 +10,13 @@ import math
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe_call
+from graders.api import describe_call, load_reference
 from graders.worker.probes.lesson2 import objective
 
 from . import structured
 from .mistakes_gradient_descent import catalogue, gd_modifies_x0
 
-ref = reference.load("lesson2.gradient_descent")
+ref = load_reference("lesson2.gradient_descent")
 
 
 def spd_matrix(gen, size, low=0.5, high=4.0, dtype=torch.float64):
@@ -67,7 +66,9 @@ def run_reference(function, spec, x0, **kwargs):
 
 def check_trajectory(student, expect, memo, spec, x0, lr, steps):
     got = student.probe("descend", spec=spec, x0=x0, kwargs={"lr": lr, "steps": steps})["result"]
-    want = memo(lambda: run_reference(ref.gradient_descent, spec, x0, lr=lr, steps=steps))
+    want = memo(
+        "reference", lambda: run_reference(ref.gradient_descent, spec, x0, lr=lr, steps=steps)
+    )
     expect.close(
         got,
         want,
@@ -187,7 +188,7 @@ def check_minimize(student, expect, memo, spec, x0, **kwargs):
     structured.check(
         expect,
         labelled(result),
-        labelled(memo(lambda: run_reference(ref.minimize, spec, x0, **kwargs))),
+        labelled(memo("reference", lambda: run_reference(ref.minimize, spec, x0, **kwargs))),
         what=f"minimize on the {spec['kind']} objective ({settings})",
         mistakes=catalogue.of("minimize"),
         recompute=lambda wrong: labelled(run_reference(wrong, spec, x0, **kwargs)),

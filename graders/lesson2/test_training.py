@@ -10,8 +10,7 @@ not, which makes device placement gradable on a machine without a GPU.
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe_call
+from graders.api import describe_call, load_reference
 from graders.worker.probes.lesson2 import training_setup
 
 from . import structured
@@ -26,7 +25,7 @@ from .mistakes_training import (
     te_not_moved,
 )
 
-ref = reference.load("lesson2.training")
+ref = load_reference("lesson2.training")
 
 # name: (layers, features, loss, batch size); 22 and 20 examples leave last batches of 6 and 2.
 MODELS = {
@@ -89,7 +88,9 @@ def check_run(student, expect, memo, setup, device, mode, probe, what):
     structured.check(
         expect,
         labelled(got),
-        labelled(memo(lambda: reference_run(getattr(ref, entry), setup, device, mode))),
+        labelled(
+            memo("reference", lambda: reference_run(getattr(ref, entry), setup, device, mode))
+        ),
         what=what,
         mistakes=catalogue.of(entry),
         recompute=lambda wrong: labelled(reference_run(wrong, setup, device, mode)),
@@ -261,7 +262,7 @@ def labelled_fit(result):
 
 def check_fit(student, expect, memo, X, y, want=None, what="", **kwargs):
     if want is None:
-        want = memo(lambda: ref.sgd_linear_regression(X, y, **kwargs))
+        want = memo("reference", lambda: ref.sgd_linear_regression(X, y, **kwargs))
     structured.check(
         expect,
         labelled_fit(student.call(X, y, **kwargs)),

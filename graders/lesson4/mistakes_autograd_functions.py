@@ -8,11 +8,10 @@ solution file with the mistake appended) has the reference class under the same 
 
 import torch
 
-from graders.grading import reference
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue, load_reference
 
 catalogue = Catalogue()
-_functions = reference.load("lesson4.autograd_functions")
+_functions = load_reference("lesson4.autograd_functions")
 LogSumExp, Swish = _functions.LogSumExp, _functions.Swish
 
 # -- LogSumExp ----------------------------------------------------------------------------------

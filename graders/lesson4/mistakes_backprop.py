@@ -9,11 +9,10 @@ the solution file with one entry point replaced, so its cache comes from the ref
 
 import torch
 
-from graders.grading import reference
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue, load_reference
 
 catalogue = Catalogue()
-_reference = reference.load("lesson4.backprop")
+_reference = load_reference("lesson4.backprop")
 mlp_forward, mlp_backward = _reference.mlp_forward, _reference.mlp_backward
 
 # -- mlp_forward -------------------------------------------------------------------------------

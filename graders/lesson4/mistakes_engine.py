@@ -9,11 +9,10 @@ The grader runs each mistake exactly that way (``as_submitted`` in test_engine.p
 
 import math
 
-from graders.grading import reference
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue, load_reference
 
 catalogue = Catalogue()
-Value = reference.load("lesson4.engine").Value
+Value = load_reference("lesson4.engine").Value
 
 
 @catalogue.mistake(

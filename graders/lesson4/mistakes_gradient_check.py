@@ -6,11 +6,10 @@ here and in a mutant (the solution file with one entry point replaced).
 
 import torch
 
-from graders.grading import reference
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue, load_reference
 
 catalogue = Catalogue()
-numerical_gradient = reference.load("lesson4.gradient_check").numerical_gradient
+numerical_gradient = load_reference("lesson4.gradient_check").numerical_gradient
 
 # -- numerical_gradient ----------------------------------------------------------------------------
 

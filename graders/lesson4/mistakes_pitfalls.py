@@ -3,7 +3,7 @@ that miss."""
 
 import torch
 
-from graders.grading.mistakes import Catalogue
+from graders.api import Catalogue
 
 catalogue = Catalogue()
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from graders.grading.compare import Expect, describe_call
-from graders.grading.mistakes import Mistake
-from graders.host.student import ForbiddenCall
+from graders.api import Expect, ForbiddenCall, Mistake, describe_call
 from graders.worker.probes.lesson4 import differentiate
 
 # Autograd names a custom Function's node after its class ("LogSumExpBackward"), which a

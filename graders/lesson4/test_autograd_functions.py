@@ -13,12 +13,12 @@ broadcast along the wrong dimension runs without error) expose broadcasting bugs
 import pytest
 import torch
 
-from graders.grading import reference
+from graders.api import load_reference
 
 from .mistakes_autograd_functions import catalogue
 from .outcomes import check_differentiated
 
-ref = reference.load("lesson4.autograd_functions")
+ref = load_reference("lesson4.autograd_functions")
 
 
 # -- LogSumExp ------------------------------------------------------------------------------------

@@ -10,13 +10,12 @@ student's own forward pass, since its cache is theirs.
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe
+from graders.api import describe, load_reference
 from graders.worker.probes.lesson4 import mlp_gradients, mlp_training
 
 from .mistakes_backprop import catalogue
 
-ref = reference.load("lesson4.backprop")
+ref = load_reference("lesson4.backprop")
 PARAMETERS = ("W1", "b1", "W2", "b2")
 SHAPES = [(4, 3, 5, 2), (1, 6, 4, 3), (6, 4, 7, 7)]  # (N, D, H, C)
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from graders.grading import reference
+from graders.api import load_reference
 from graders.worker.probes.lesson4 import run_graph
 
 from .mistakes_engine import catalogue
 
-ref = reference.load("lesson4.engine")
+ref = load_reference("lesson4.engine")
 SHOWN_NODES = 12
 LABEL_LENGTH = 40
 

@@ -10,12 +10,12 @@ needs them.
 import pytest
 import torch
 
-from graders.grading import reference
+from graders.api import load_reference
 from graders.worker.probes.lesson4 import FUNCTIONS, gradient_check_at, numerical_gradient_at
 
 from .mistakes_gradient_check import catalogue
 
-ref = reference.load("lesson4.gradient_check")
+ref = load_reference("lesson4.gradient_check")
 
 
 def shape_id(shape):

@@ -7,13 +7,13 @@ probes return those as data so the feedback names the pitfall.
 
 import pytest
 
-from graders.grading import reference
+from graders.api import load_reference
 from graders.worker.probes.lesson4 import regression_training
 
 from .mistakes_pitfalls import catalogue, regression_keeps_graphs
 from .outcomes import check_differentiated, fail_if_raised
 
-ref = reference.load("lesson4.pitfalls")
+ref = load_reference("lesson4.pitfalls")
 
 # -- train_linear_regression -----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from graders.grading.compare import describe_call
+from graders.api import describe_call
 from graders.worker.probes.lesson5 import build_objective
 
 BOTH, DOUBLE = (torch.float32, torch.float64), (torch.float64,)
@@ -28,7 +28,7 @@ def check_on_objective(
 ):
     """``entry(f, x, **kwargs)`` in the sandbox, ``f`` built there from ``objective``, against ``reference`` here."""
     f = build_objective(objective)
-    want = memo(lambda: reference(f, x, **kwargs))
+    want = memo("reference", lambda: reference(f, x, **kwargs))
     got = student.probe("call_on_objective", objective=objective, args=(x,), kwargs=kwargs)
     expect.close(
         got,

@@ -12,8 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from graders.grading.compare import describe, difference
-from graders.host.student import StudentFailure
+from graders.api import StudentFailure, describe, difference
 
 
 def torch_trajectory(optimizer_class, start, grads, hyperparameters):
@@ -93,7 +92,7 @@ def record_difference(got, want) -> str:
 def remembered(cache: dict, run):
     """``run(mistake_function)``, computed once per mistake and case.
 
-    ``cache`` is the case's ``memo(dict)``, shared by every student graded in the session;
+    ``cache`` is the case's ``memo("mistakes' runs", dict)``, shared by every student graded in the session;
     what it holds is read, never modified, by the comparisons.
     """
 

@@ -8,14 +8,13 @@ diagonal, its determinant or a row of eigh's output give different answers.
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe, describe_call
+from graders.api import describe, describe_call, load_reference
 
 from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
 from .mistakes_challenges import catalogue
 from .specs import spd_matrix
 
-ref = reference.load("lesson5.challenges")
+ref = load_reference("lesson5.challenges")
 
 
 def polynomial(A, **terms):

@@ -14,14 +14,14 @@ reference class's calls.
 import pytest
 import torch
 
-from graders.grading import reference
+from graders.api import load_reference
 from graders.worker.probes.lesson5 import train
 
 from .mistakes_manual_optimizer import catalogue
 from .runs import expect_same_calls, expect_trajectory, explain, mistakes_where, remembered
 from .specs import network, regression_data
 
-ref = reference.load("lesson5.manual_optimizer")
+ref = load_reference("lesson5.manual_optimizer")
 EXERCISE = "lesson5.ManualOptimizer"
 # Square layers: all weights (and all biases) share a shape, so mixed-up state gives wrong numbers, not shape errors.
 SIZES = (4, 4, 4)
@@ -77,8 +77,8 @@ def describe(spec, extra=""):
 @pytest.mark.parametrize("update", ["adam", "rmsprop"])
 def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update):
     spec = training(gen, dtype, update)
-    want = memo(lambda: with_torch(spec))
-    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
+    want = memo("reference", lambda: with_torch(spec))
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_trajectory(
         expect,
@@ -95,8 +95,8 @@ def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update
 @pytest.mark.parametrize("update", ["adam", "rmsprop"])
 def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, memo, update):
     spec = training(gen, torch.float64, update)
-    want = memo(lambda: with_class(ref.ManualOptimizer, spec))
-    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
+    want = memo("reference", lambda: with_class(ref.ManualOptimizer, spec))
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_same_calls(
         expect,
@@ -113,8 +113,8 @@ def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, 
 @pytest.mark.exercise(EXERCISE, weight=1)
 def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     spec = training(gen, torch.float64, "adam", closure=True)
-    want = memo(lambda: with_torch(spec))
-    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
+    want = memo("reference", lambda: with_torch(spec))
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     what = describe(spec, ", each step given a closure that recomputes the loss and its gradients")
     if not all(isinstance(loss, torch.Tensor) for loss in got["losses"]):
@@ -148,8 +148,8 @@ def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
 @pytest.mark.exercise(EXERCISE, weight=1)
 def test_a_checkpoint_resumes_training_exactly(student, expect, gen, memo):
     spec = training(gen, torch.float64, "adam", resume_at=5)
-    want = memo(lambda: with_torch({**spec, "resume_at": None}))
-    runs = remembered(memo(dict), lambda wrong: with_class(wrong, spec))
+    want = memo("reference", lambda: with_torch({**spec, "resume_at": None}))
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
     expect_trajectory(
         expect,

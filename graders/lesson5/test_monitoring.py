@@ -11,15 +11,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graders.grading import reference
-from graders.grading.compare import describe
+from graders.api import describe, load_reference
 from graders.worker.probes.lesson5 import backward_pass, build_network
 
 from .mistakes_monitoring import catalogue
 from .runs import explain, mistakes_where, remembered
 from .specs import network, regression_data
 
-ref = reference.load("lesson5.monitoring")
+ref = load_reference("lesson5.monitoring")
 STATISTICS = (
     "grad_norm",
     "grad_mean",
@@ -53,8 +52,8 @@ def as_tensor(value, dtype):
 @pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units"])
 def test_gradient_statistics_values(student, expect, gen, memo, dtype, activation):
     spec = statistics_spec(gen, dtype, activation.split("-")[0])
-    want = memo(lambda: ref.gradient_statistics(backward_pass(spec)))
-    runs = remembered(memo(dict), lambda wrong: wrong(backward_pass(spec)))
+    want = memo("reference", lambda: ref.gradient_statistics(backward_pass(spec)))
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: wrong(backward_pass(spec)))
     got = student.probe("statistics_after_backward", spec=spec)
     what = f"gradient_statistics(model) of a {activation} network {SIZES} ({str(dtype)[6:]}) after one backward pass"
     expect.that(
@@ -219,8 +218,12 @@ def landscape(function, spec, direction, alphas):
 )
 def test_loss_landscape_values(student, expect, gen, memo, dtype, alphas):
     spec, direction = landscape_spec(gen, dtype)
-    want = memo(lambda: landscape(ref.loss_landscape_1d, spec, direction, alphas)["losses"])
-    runs = remembered(memo(dict), lambda wrong: landscape(wrong, spec, direction, alphas))
+    want = memo(
+        "reference", lambda: landscape(ref.loss_landscape_1d, spec, direction, alphas)["losses"]
+    )
+    runs = remembered(
+        memo("mistakes' runs", dict), lambda wrong: landscape(wrong, spec, direction, alphas)
+    )
     got = student.probe("loss_along_direction", spec=spec, direction=direction, alphas=alphas)
     expect.close(
         got["losses"],

@@ -10,7 +10,7 @@ and the in-place contract (same storage, no autograd history).
 import pytest
 import torch
 
-from graders.host.student import StudentFailure
+from graders.api import StudentFailure
 from graders.worker.probes.lesson5 import run_steps
 
 from .mistakes_optimizers import catalogue
@@ -85,7 +85,8 @@ def describe_run(entry, shape, dtype, hyperparameters, steps=STEPS):
 def runs_of(memo, start, grads, hyperparameters, state=None):
     """``run(mistake)``: the mistake's run on the case's inputs, computed once per case for all students."""
     return remembered(
-        memo(dict), lambda wrong: run_steps(wrong, start, grads, hyperparameters, state)
+        memo("mistakes' runs", dict),
+        lambda wrong: run_steps(wrong, start, grads, hyperparameters, state),
     )
 
 
@@ -115,7 +116,9 @@ def test_trajectory_follows_torch_optim(
 ):
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
-    want, _ = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
+    want, _ = memo(
+        "reference", lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters)
+    )
     runs = runs_of(memo, start, grads, hyperparameters)
     got = student_run(student, entry, runs, start, grads, hyperparameters)
     expect_trajectory(
@@ -135,7 +138,9 @@ def test_state_dict_holds_torchs_state(
 ):
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
-    _, want = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
+    _, want = memo(
+        "reference", lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters)
+    )
     runs = runs_of(memo, start, grads, hyperparameters)
     got = student_run(student, entry, runs, start, grads, hyperparameters)["state"]
     mistakes = catalogue.of(entry)
@@ -177,9 +182,12 @@ def test_resumes_from_the_state_it_is_given(
     """Steps 11 to 30, from torch's parameter and state after step 10: everything must come from the dict."""
     start = gen.normal(*shape, dtype=dtype)
     grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
-    want, _ = memo(lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters))
+    want, _ = memo(
+        "reference", lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters)
+    )
     first, torch_state = memo(
-        lambda: torch_trajectory(OPTIMIZERS[entry], start, grads[:10], hyperparameters)
+        "torch's first 10 steps",
+        lambda: torch_trajectory(OPTIMIZERS[entry], start, grads[:10], hyperparameters),
     )
     state = {
         key: int(value) if key == "step" else value.clone() for key, value in torch_state.items()

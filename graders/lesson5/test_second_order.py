@@ -9,8 +9,7 @@ course's tolerance, whoever writes the code.
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe_call
+from graders.api import describe_call, load_reference
 from graders.worker.probes.lesson5 import bfgs_on_quadratic
 
 from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
@@ -18,7 +17,7 @@ from .mistakes_second_order import catalogue
 from .runs import expect_trajectory, remembered
 from .specs import spd_matrix
 
-ref = reference.load("lesson5.second_order")
+ref = load_reference("lesson5.second_order")
 
 
 # -- newton_step ----------------------------------------------------------------------------
@@ -145,8 +144,10 @@ def test_bfgs_update_is_skipped_without_positive_curvature(student, expect, gen,
 def test_bfgs_finds_the_inverse_hessian_of_a_quadratic(student, expect, gen, memo):
     A = spd_matrix(gen, (1.0, 2.0, 4.0, 8.0), torch.float64)
     b, x0 = gen.normal(4), gen.normal(4, scale=2.0)
-    want = memo(lambda: bfgs_on_quadratic(ref.bfgs_update, A, b, x0, 4))
-    runs = remembered(memo(dict), lambda wrong: bfgs_on_quadratic(wrong, A, b, x0, 4))
+    want = memo("reference", lambda: bfgs_on_quadratic(ref.bfgs_update, A, b, x0, 4))
+    runs = remembered(
+        memo("mistakes' runs", dict), lambda wrong: bfgs_on_quadratic(wrong, A, b, x0, 4)
+    )
     got = student.probe("bfgs_on_quadratic_run", A=A, b=b, x0=x0, steps=4)
     expect_trajectory(
         expect,
@@ -180,7 +181,7 @@ def test_natural_gradient_step(student, expect, gen, memo, case, dtype):
         gen.normal(n, d, dtype=dtype),
         gen.binary(n, dtype=dtype),
     )
-    want = memo(lambda: ref.natural_gradient_step(w, x, y, lr=lr, damping=damping))
+    want = memo("reference", lambda: ref.natural_gradient_step(w, x, y, lr=lr, damping=damping))
     expect.close(
         student.call(w, x, y, lr=lr, damping=damping),
         want,

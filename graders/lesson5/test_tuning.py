@@ -10,14 +10,13 @@ import math
 import pytest
 import torch
 
-from graders.grading import reference
-from graders.grading.compare import describe, describe_call
+from graders.api import describe, describe_call, load_reference
 from graders.worker.probes.lesson5 import run_search
 
 from .mistakes_tuning import catalogue
 from .runs import explain, mistakes_where, remembered
 
-ref = reference.load("lesson5.tuning")
+ref = load_reference("lesson5.tuning")
 BOTH = (torch.float32, torch.float64)
 
 
@@ -146,13 +145,13 @@ def search(student, memo, seed, reference, objective, args, kwargs=None):
     Mistakes run with torch's global generator seeded as the sandbox's is (``seed``), so one
     that ignores the seeded generator draws here what it drew there.
     """
-    want = memo(lambda: run_search(reference, objective, args, kwargs))
+    want = memo("reference", lambda: run_search(reference, objective, args, kwargs))
 
     def run_mistake(wrong):
         torch.manual_seed(seed)
         return run_search(wrong, objective, args, kwargs)
 
-    runs = remembered(memo(dict), run_mistake)
+    runs = remembered(memo("mistakes' runs", dict), run_mistake)
     got = student.probe("hyperparameter_search", objective=objective, args=args, kwargs=kwargs)
     return got, want, runs
 
@@ -288,7 +287,7 @@ FOLDS = [
 def test_cross_validate_ridge(student, expect, gen, memo, dtype, n, d, k):
     x = gen.normal(n, d, dtype=dtype)
     y = x @ gen.normal(d, dtype=dtype) + gen.normal(n, dtype=dtype, scale=0.5)
-    want = memo(lambda: ref.cross_validate_ridge(x, y, PENALTIES, k=k))
+    want = memo("reference", lambda: ref.cross_validate_ridge(x, y, PENALTIES, k=k))
     got = student.call(x, y, PENALTIES, k=k)
     what = describe_call("cross_validate_ridge", x, y, PENALTIES, k=k)
     expect.that(

@@ -1,0 +1,75 @@
+"""Hidden graders use one API (graders/api.py): the engine's modules stay the engine's."""
+
+import ast
+from pathlib import Path
+
+from graders.course.model import ROOT, load_course
+
+ENGINE_PACKAGES = ("course", "pipeline", "grading", "host", "reports", "notebooks", "packaging")
+
+
+def lesson_files():
+    for lesson in load_course().lessons:
+        yield from sorted((ROOT / "graders" / lesson.id).glob("*.py"))
+
+
+def engine_imports(path: Path) -> list[str]:
+    """The modules of the engine that ``path`` imports (graders.api and probe code excluded)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "graders" and len(parts) > 1 and parts[1] in ENGINE_PACKAGES:
+                found.append(name)
+    return sorted(set(found))
+
+
+def test_graders_import_the_engine_only_through_the_api():
+    offenders = {
+        str(path.relative_to(ROOT)): engine_imports(path)
+        for path in lesson_files()
+        if engine_imports(path)
+    }
+    assert not offenders, f"import these from graders.api instead: {offenders}"
+
+
+def test_the_api_offers_what_it_documents():
+    from graders import api
+
+    for name in api.__all__:
+        assert getattr(api, name) is not None
+        assert f"``{name}" in api.__doc__, f"graders/api.py's docstring does not describe {name}"
+
+
+MEMO_TESTS = """
+import pytest
+
+
+def test_named(memo):
+    assert memo("reference", lambda: 1) == 1
+    assert memo("another", lambda: 2) == 2
+    assert memo("reference", lambda: 3) == 1  # computed once per case and name
+
+
+@pytest.mark.parametrize("branch", [True, False])
+def test_a_branch_does_not_shift_the_values(memo, branch):
+    if branch:
+        memo("only in one branch", lambda: "branch")
+    assert memo("reference", lambda: "reference") == "reference"
+
+
+def test_unnamed(memo):
+    memo(lambda: 1)
+"""
+
+
+def test_memo_is_keyed_by_name_and_refuses_an_unnamed_value(pytester):
+    pytester.makepyfile(test_memo=MEMO_TESTS)
+    result = pytester.runpytest_inprocess("-p", "graders.grading.plugin", "-q")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*memo takes a name and a function*"])
