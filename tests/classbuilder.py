@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from pathlib import Path
 
 from graders.course.notebook_code import cell_source, marked_module
@@ -39,14 +38,21 @@ TEST_SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
 
 def write_test_submissions(class_dir: Path) -> list[str]:
-    """Each tests/submissions/<name>/ laid over a copy of the solutions of the lessons it touches."""
+    """Each tests/submissions/<name>/ as a student: the solutions of the lessons it touches, with
+    each of its modules appended to the solution's.
+
+    What a module there defines replaces the solution's definition, and its module-level code
+    runs at import; an exercise it does not define keeps the solution's, so a submission there
+    stays what it was written for when the course gains an exercise.
+    """
     names = []
     for overlay in sorted(p for p in TEST_SUBMISSIONS.iterdir() if p.is_dir()):
         lessons = sorted(p.name for p in overlay.iterdir() if p.is_dir())
         folder = copy_submission(SOLUTIONS, class_dir / overlay.name, lessons)
-        shutil.copytree(
-            overlay, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
-        )
+        for source in sorted(overlay.glob("*/*.py")):
+            module = folder / source.parent.name / source.name
+            before = module.read_text() + "\n\n# --- submitted ---\n" if module.is_file() else ""
+            module.write_text(before + source.read_text())
         names.append(overlay.name)
     return names
 

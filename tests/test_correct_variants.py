@@ -1,14 +1,30 @@
 """Correct implementations written differently from the reference get full marks."""
 
+import ast
+
 import pytest
 from classbuilder import TEST_SUBMISSIONS
 
 VARIANTS = sorted(p.name for p in TEST_SUBMISSIONS.iterdir() if p.name.startswith("correct-"))
 
 
+def defines(path, name: str) -> bool:
+    """Whether the module at ``path`` defines ``name`` at its top level."""
+    if not path.is_file():
+        return False
+    tree = ast.parse(path.read_text())
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    return name in defined
+
+
 def test_every_exercise_has_two_differently_written_correct_variants(course):
+    # docs/writing-graders.md: each exercise needs two tests/submissions/correct-* that define it
     for exercise in course.exercises:
-        covering = [v for v in VARIANTS if (TEST_SUBMISSIONS / v / exercise.module_path).is_file()]
+        covering = [
+            v
+            for v in VARIANTS
+            if defines(TEST_SUBMISSIONS / v / exercise.module_path, exercise.entry)
+        ]
         assert len(covering) >= 2, f"{exercise.id}: only {covering} implement it"
 
 
