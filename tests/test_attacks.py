@@ -22,7 +22,7 @@ from classbuilder import ATTACKS, SOLUTIONS, copy_submission, write_attacks
 from conftest import run_cli
 from sandboxed import processes_named
 
-from graders.course.model import ROOT
+from graders.course.model import ROOT, load_course
 from graders.grading import results as results_io
 from graders.grading.results import StudentResult
 from graders.host import cgroups, unprivileged
@@ -30,8 +30,11 @@ from graders.host.sandbox import bubblewrap_problem
 from graders.pipeline.grade import Options
 from graders.pipeline.grade import grade as grade_class
 
-LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
-SELECTION = ("CrossEntropyOnProbabilities", "choose_loss")
+# The exercises of lesson 1's two modules, as course.toml has them today.
+LOSSES = tuple(e.entry for e in load_course().lesson("lesson1").exercises if e.module == "losses")
+SELECTION = tuple(
+    e.entry for e in load_course().lesson("lesson1").exercises if e.module == "selection"
+)
 MARKER = "GRADERS-ATTACK-MARKER"  # the name every attack gives the files it plants
 PROCESS_NAME = "graders-attack"  # the name attacks give the processes they leave behind
 SECRET = "reference-answer-42"
@@ -84,7 +87,15 @@ EXPECTED = {
     "poisons-tmp": {"choose_loss": ("failed", "wrong_value", "L1Loss")},
     "reads-leftovers": {},  # graded right after poisons-tmp: finds nothing, so full marks
     "tampers-probes": {e: ("failed", None, "") for e in LOSSES + SELECTION},
-    "garbage-values": {e: ("failed", None, "") for e in LOSSES},
+    "garbage-values": {  # the four losses the attack defines
+        e: ("failed", None, "")
+        for e in (
+            "mse",
+            "binary_cross_entropy",
+            "binary_cross_entropy_with_logits",
+            "cross_entropy",
+        )
+    },
     "garbage-loss-settings": {"choose_loss": ("failed", "wrong_value", "")},
     "forbidden-disguised": {
         "mse": ("forbidden", "forbidden", "torch.nn.functional.mse_loss"),

@@ -36,6 +36,33 @@ def mse(input, target, reduction="mean"):
     raise NotImplementedError("mse is not implemented yet")
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Huber loss: squared error for small errors, absolute error for large ones.
+
+    Per element, with the error ``e = input - target``::
+
+        0.5 * e ** 2                    where |e| < delta
+        delta * (|e| - 0.5 * delta)     elsewhere
+
+    The two pieces meet at ``|e| = delta`` with the same value and the same slope, so the
+    loss is smooth like MSE near the target, but its gradient never grows beyond ``delta``:
+    a few outliers pull on the model no harder than any other wrong prediction, which is why
+    Huber is the regression loss for data with outliers.  (``SmoothL1Loss`` is the same loss
+    divided by ``delta``.)
+
+    Args:
+        input: predictions, any shape.
+        target: true values, same shape as ``input``.
+        reduction: "mean", "sum" or "none".
+        delta: where the loss turns from quadratic to linear; positive.
+
+    Returns:
+        The same as ``torch.nn.functional.huber_loss(input, target, reduction=reduction, delta=delta)``.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("huber_loss is not implemented yet")
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     """Binary cross-entropy of predicted probabilities.
 

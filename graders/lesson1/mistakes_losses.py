@@ -115,6 +115,75 @@ def mse_accepts_anything(input, target, reduction="mean"):
     return squared.sum() if reduction == "sum" else squared.mean()
 
 
+# -- huber_loss -------------------------------------------------------------------------------
+
+
+@catalogue.mistake(
+    "huber_loss",
+    "the squared error without the half",
+    "below delta the loss is 0.5 * e ** 2, whose slope e meets delta's at |e| = delta",
+)
+def huber_no_half(input, target, reduction="mean", delta=1.0):
+    e = (input - target).abs()
+    loss = torch.where(e < delta, e**2, delta * (e - 0.5 * delta))
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
+    "huber_loss",
+    "the linear part without its offset",
+    "above delta the loss is delta * (|e| - 0.5 * delta), so that both pieces meet at |e| = delta",
+)
+def huber_no_offset(input, target, reduction="mean", delta=1.0):
+    e = (input - target).abs()
+    loss = torch.where(e < delta, 0.5 * e**2, delta * e)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
+    "huber_loss",
+    "SmoothL1Loss, the Huber loss divided by delta",
+    "multiply by delta: Huber's pieces are 0.5 * e ** 2 and delta * (|e| - 0.5 * delta)",
+)
+def huber_smooth_l1(input, target, reduction="mean", delta=1.0):
+    e = (input - target).abs()
+    loss = torch.where(e < delta, 0.5 * e**2 / delta, e - 0.5 * delta)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
+    "huber_loss",
+    "delta left at 1",
+    "use the delta argument: it sets where the loss turns linear and how steep it gets",
+)
+def huber_ignores_delta(input, target, reduction="mean", delta=1.0):
+    e = (input - target).abs()
+    loss = torch.where(e < 1.0, 0.5 * e**2, e - 0.5)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
+    "huber_loss",
+    "the two pieces swapped",
+    "small errors (|e| < delta) are squared, large ones grow linearly",
+)
+def huber_swapped(input, target, reduction="mean", delta=1.0):
+    e = (input - target).abs()
+    loss = torch.where(e < delta, delta * (e - 0.5 * delta), 0.5 * e**2)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
+    "huber_loss",
+    "the sum instead of the mean",
+    "reduction='mean' divides the summed losses by their number",
+)
+def huber_sum_for_mean(input, target, reduction="mean", delta=1.0):
+    e = (input - target).abs()
+    loss = torch.where(e < delta, 0.5 * e**2, delta * (e - 0.5 * delta))
+    return loss if reduction == "none" else loss.sum()
+
+
 # -- binary_cross_entropy ------------------------------------------------------------------------
 
 

@@ -14,7 +14,14 @@ from .mistakes_losses import catalogue, mse_accepts_anything
 
 ref = load_reference("lesson1.losses")
 REDUCTIONS = ("mean", "sum", "none")
-LOSSES = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
+LOSSES = (
+    "mse",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+)
+DELTAS = (1.0, 0.3, 2.5)  # torch's default, and a delta that sits below and above most errors
 CLASSIFICATION_SHAPES = ((4, 3), (1, 5), (8, 10), (3, 7))
 
 
@@ -32,7 +39,7 @@ def per_loss(weight):
 
 def make_inputs(name, gen, dtype, shape=(4, 3)):
     """Typical (input, target) for each loss: values, probabilities with exact 0 and 1, logits, classes."""
-    if name == "mse":
+    if name in ("mse", "huber_loss"):  # errors of about 2: on both sides of every delta
         return gen.normal(*shape, dtype=dtype, scale=2.0), gen.normal(*shape, dtype=dtype)
     if name == "binary_cross_entropy":
         return gen.probabilities(*shape, dtype=dtype, extremes=True), gen.probabilities(
@@ -127,6 +134,28 @@ def test_mse_values(student, expect, gen, dtype, shape, reduction):
 def test_mse_gradients(student, expect, gen, reduction):
     input, target = make_inputs("mse", gen, torch.float64, (2, 3, 5))
     check_gradient(student, expect, "mse", input, target, gen, reduction=reduction)
+
+
+# -- huber_loss -----------------------------------------------------------------------------------
+
+
+@pytest.mark.exercise("lesson1.huber_loss", weight=3)
+@pytest.mark.parametrize("delta", DELTAS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+def test_huber_loss_values(student, expect, gen, dtype, shape, reduction, delta):
+    input, target = make_inputs("huber_loss", gen, dtype, shape)
+    check_value(student, expect, "huber_loss", input, target, reduction=reduction, delta=delta)
+
+
+@pytest.mark.exercise("lesson1.huber_loss", weight=1)
+@pytest.mark.parametrize("delta", DELTAS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_huber_loss_gradients(student, expect, gen, reduction, delta):
+    input, target = make_inputs("huber_loss", gen, torch.float64, (2, 3, 5))
+    check_gradient(
+        student, expect, "huber_loss", input, target, gen, reduction=reduction, delta=delta
+    )
 
 
 # -- binary_cross_entropy -----------------------------------------------------------------------

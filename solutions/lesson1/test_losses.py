@@ -46,6 +46,29 @@ def test_mse_rejects_unknown_reduction():
     )
 
 
+@pytest.mark.parametrize("delta", [1.0, 0.5, 3.0])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_huber_loss_matches_torch(reduction, delta):
+    got = losses.huber_loss(PREDICTIONS, VALUES, reduction=reduction, delta=delta)
+    want = F.huber_loss(PREDICTIONS, VALUES, reduction=reduction, delta=delta)
+    check_close(got, want, f"huber_loss(reduction={reduction!r}, delta={delta})")
+
+
+def test_huber_loss_gradient_never_exceeds_delta():
+    x = PREDICTIONS.clone().requires_grad_(True)
+    losses.huber_loss(x, VALUES, reduction="sum", delta=0.5).backward()
+    want = (PREDICTIONS - VALUES).clamp(-0.5, 0.5)
+    check_close(x.grad, want, "gradient of huber_loss(reduction='sum', delta=0.5) w.r.t. input")
+
+
+def test_huber_loss_rejects_unknown_reduction():
+    check_raises(
+        lambda: losses.huber_loss(PREDICTIONS, VALUES, reduction="average"),
+        ValueError,
+        "huber_loss(reduction='average')",
+    )
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_matches_torch(reduction):
     got = losses.binary_cross_entropy(PROBABILITIES, TARGETS, reduction=reduction)

@@ -15,6 +15,11 @@ def mse(input, target, reduction="mean"):
     return _reduce(torch.square(input - target), reduction)
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    error = torch.abs(input - target)
+    return _reduce(torch.where(error < delta, 0.5 * error**2, delta * (error - 0.5 * delta)), reduction)
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     log_p = torch.clamp(torch.log(input), min=-100.0)
     log_q = torch.clamp(torch.log1p(-input), min=-100.0)

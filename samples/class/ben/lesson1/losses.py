@@ -11,6 +11,14 @@ def mse(input, target, reduction="mean"):
     return error.sum()  # TODO: mean?
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    error = (input - target).abs()
+    loss = torch.where(error < delta, error**2, delta * (error - 0.5 * delta))
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     loss = -(target * torch.log(input) + (1 - target) * torch.log(1 - input))
     if reduction == "mean":

@@ -8,6 +8,10 @@ def mse(input, target, reduction="mean"):
     return squared_error_loss(input, target, reduction=reduction)
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return torch.nn.functional.huber_loss(input, target, reduction=reduction, delta=delta)
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     print("bce called with", tuple(input.shape))
     loss = -(target * torch.log(input).clamp(min=-100) + (1 - target) * torch.log(1 - input).clamp(min=-100))

@@ -20,6 +20,14 @@ def mse(input, target, reduction="mean"):
     return _reduced(difference * difference, reduction)
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    error = input - target
+    small = error.abs() < delta
+    quadratic = 0.5 * error * error
+    linear = delta * error.abs() - 0.5 * delta * delta
+    return _reduced(quadratic * small + linear * ~small, reduction)
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     log_p = torch.maximum(torch.log(input), torch.full_like(input, -100.0))
     log_q = torch.maximum(torch.log(1 - input), torch.full_like(input, -100.0))

@@ -16,6 +16,13 @@ def mse(input, target, reduction="mean"):
     return _apply((input - target).pow(2), reduction)
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    # the quadratic piece clipped at delta, and the rest of |e| counted linearly
+    error = (input - target).abs()
+    inside = error.clamp(max=delta)
+    return _apply(0.5 * inside.pow(2) + delta * (error - inside), reduction)
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     return _apply(-(target * input.log().clamp_min(-100) + (1 - target) * (-input).log1p().clamp_min(-100)), reduction)
 
