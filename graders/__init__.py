@@ -17,5 +17,6 @@ The engine's subpackages, in the order a submission meets them (docs/architectur
                   Gradescope bundle
 
 The course content is ``lessonN/``: per student module, its hidden grader (``test_<module>.py``)
-and its mistake catalogue (``mistakes_<module>.py``).
+and its mistake catalogue (``mistakes_<module>.py``), which take what they need from ``api``,
+the one import for grader authors.
 """
