@@ -660,11 +660,18 @@ def memo(request):
     case = request.node.stash.get(CASE, None)
     key = case.case_id if case else request.node.nodeid
 
+    used: set[str] = set()  # by this student's run of the case
+
     def get(name: str, compute=None):
         if not isinstance(name, str) or not callable(compute):
             raise TypeError(
                 f"{key}: memo takes a name and a function: memo('reference', lambda: ...)"
             )
+        if name in used:  # a helper called twice in one case would get its first value again
+            raise TypeError(
+                f"{key}: memo({name!r}) is asked twice in one case: give each its own name"
+            )
+        used.add(name)
         slot = (key, name)
         if slot not in cache:
             cache[slot] = compute()

@@ -10,6 +10,7 @@ under test.
 
 from __future__ import annotations
 
+import inspect
 import socket
 import time
 from collections.abc import Callable
@@ -48,7 +49,7 @@ def reply_problem(probe: str, params: dict, value) -> str | None:
     if problem is not None:
         return f"the reply to the {probe} probe is unusable ({problem}): was the grader's probe code tampered with?"
     for key, parameter in probes_registry.LENGTHS.get(probe, {}).items():
-        asked = params.get(parameter)
+        asked = params.get(parameter, _default(probe, parameter))
         count = asked if isinstance(asked, int) else len(asked or ())
         items = value if key is None else value.get(key)
         declared = shape if key is None else shape.get(key, list)
@@ -60,6 +61,17 @@ def reply_problem(probe: str, params: dict, value) -> str | None:
                 f"the {part} to the {probe} probe does not hold one item per {parameter} ({count})"
             )
     return None
+
+
+def _default(probe: str, parameter: str):
+    """The default of a probe's parameter, which the child uses when a request leaves it out."""
+    from graders.worker.probe import PROBES
+
+    try:
+        default = inspect.signature(PROBES[probe]).parameters[parameter].default
+    except (KeyError, ValueError):
+        return None
+    return None if default is inspect.Parameter.empty else default
 
 
 class SubmissionWorker:
@@ -376,7 +388,7 @@ class Student:
         return self.worker.submission.student
 
     def probe(self, probe: str, **params):
-        """The value the probe returned; a reply without the keys the probe always sets is unusable."""
+        """The value the probe returned; a reply without the shape its probe declares is unusable."""
         value = self.worker.run(self.exercise, probe, params, device=self.device, seed=self.seed)
         problem = reply_problem(probe, params, value)
         if problem is not None:

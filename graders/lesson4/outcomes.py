@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from graders.api import Expect, ForbiddenCall, Mistake, describe_call
+from graders.api import Expect, ForbiddenCall, Mistake, UnusableValue, describe_call
 from graders.worker.probes.lesson4 import differentiate
 
 # Autograd names a custom Function's node after its class ("LogSumExpBackward"), which a
@@ -81,9 +81,9 @@ def check_gradient(
             "write the gradient by hand"
         )
     fail_if_raised(got, what, mistakes, recompute)
-    if (
-        got["grads"] is None
-    ):  # the value's shape differs, so no gradient of the right shape could be asked for
+    # No gradients: the value's shape differs, so no gradient of the right shape could be asked
+    # for (check_value says so); a reply whose value is right has no excuse for none.
+    if got["grads"] is None:
         check_value(
             expect,
             got,
@@ -92,6 +92,7 @@ def check_gradient(
             mistakes=mistakes,
             recompute=recompute,
         )
+        raise UnusableValue(f"{what}: the reply holds the value but no gradients")
     expect.close(
         got["grads"][index],
         want["grads"][index],

@@ -345,11 +345,12 @@ def _run_training_exercise(ctx, setup: dict, mode: str):
     }
 
 
+PLACED = {"moved": bool, "device": (str, None), "non_blocking": bool}  # Placement.of
 TRAINING_RUN = {
     "value": ANY,
     "state": dict,
-    "forward": [dict],
-    "targets": list,
+    "forward": [{**PLACED, "training": bool, "grad_enabled": bool, "size": int}],
+    "targets": [PLACED],
     "steps": int,
     "batches": int,
 }
