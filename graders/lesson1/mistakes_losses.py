@@ -175,6 +175,17 @@ def huber_swapped(input, target, reduction="mean", delta=1.0):
 
 @catalogue.mistake(
     "huber_loss",
+    "the linear part of the signed error, not of its size",
+    "above delta the loss grows with |e|: delta * (|e| - 0.5 * delta), never negative",
+)
+def huber_linear_without_abs(input, target, reduction="mean", delta=1.0):
+    e = input - target
+    loss = torch.where(e.abs() < delta, 0.5 * e**2, delta * (e - 0.5 * delta))
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
+    "huber_loss",
     "the sum instead of the mean",
     "reduction='mean' divides the summed losses by their number",
 )

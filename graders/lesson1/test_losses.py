@@ -158,6 +158,17 @@ def test_huber_loss_gradients(student, expect, gen, reduction, delta):
     )
 
 
+@pytest.mark.exercise("lesson1.huber_loss", weight=1)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_huber_loss_is_finite_for_outliers(student, expect, gen, dtype, reduction):
+    # What Huber is for: a few targets off by 1e20.  Their squares overflow float32, so code
+    # that computes both pieces and masks one away (0 * inf) gives nan where torch does not.
+    input, target = make_inputs("huber_loss", gen, dtype, (4, 3))
+    target = target.clone()
+    target[0, 0], target[2, 1] = 1e20, -1e20
+    check_value(student, expect, "huber_loss", input, target, reduction=reduction)
+
+
 # -- binary_cross_entropy -----------------------------------------------------------------------
 
 

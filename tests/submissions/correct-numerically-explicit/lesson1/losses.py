@@ -21,11 +21,12 @@ def mse(input, target, reduction="mean"):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
+    # the mask goes on before squaring, so an outlier's square never overflows into 0 * inf
     error = input - target
     small = error.abs() < delta
-    quadratic = 0.5 * error * error
-    linear = delta * error.abs() - 0.5 * delta * delta
-    return _reduced(quadratic * small + linear * ~small, reduction)
+    inside = error * small
+    linear = (delta * error.abs() - 0.5 * delta * delta) * ~small
+    return _reduced(0.5 * inside * inside + linear, reduction)
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
