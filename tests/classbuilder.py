@@ -1,16 +1,18 @@
 """Builds class folders for the tests: copies of solutions and stubs, mutants, the overlays in tests/submissions/,
 attacks, and notebook submissions made from the nbgrader release.
 
-Copies and mutants come from graders/grading/mutants.py; an overlay is tests/submissions/<name>/
-laid over a copy of the solutions of the lessons it touches.
+Copies and mutants come from graders/grading/mutants.py; an overlay (tests/submissions/<name>/,
+tests/attacks/<name>/) is appended to a copy of the solutions of the lessons it touches.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from pathlib import Path
 
+from graders.course.model import load_course
 from graders.course.notebook_code import cell_source, marked_module
 from graders.grading.mistakes import Mistake
 from graders.grading.mutants import (
@@ -29,6 +31,9 @@ __all__ = [
     "TEST_SUBMISSIONS",
     "catalogue_mistakes",
     "copy_submission",
+    "entries_of",
+    "laid_over_solutions",
+    "top_level_definition",
     "write_missing_file",
     "write_mutants",
     "write_test_submissions",
@@ -37,24 +42,34 @@ __all__ = [
 TEST_SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
 
-def write_test_submissions(class_dir: Path) -> list[str]:
-    """Each tests/submissions/<name>/ as a student: the solutions of the lessons it touches, with
-    each of its modules appended to the solution's.
+def laid_over_solutions(folder: Path, overlay: Path, label: str) -> Path:
+    """``folder``: the solutions of the lessons ``overlay`` touches, with each of its modules
+    appended to the solution's (after a ``# --- label ---`` line).
 
     What a module there defines replaces the solution's definition, and its module-level code
-    runs at import; an exercise it does not define keeps the solution's, so a submission there
-    stays what it was written for when the course gains an exercise.
+    runs at import; an exercise it does not define keeps the solution's, so the submission stays
+    what it was written for when the course gains an exercise.  A module that is a symbolic link
+    replaces the solution's with a link to where it points.
     """
-    names = []
-    for overlay in sorted(p for p in TEST_SUBMISSIONS.iterdir() if p.is_dir()):
-        lessons = sorted(p.name for p in overlay.iterdir() if p.is_dir())
-        folder = copy_submission(SOLUTIONS, class_dir / overlay.name, lessons)
-        for source in sorted(overlay.glob("*/*.py")):
-            module = folder / source.parent.name / source.name
-            before = module.read_text() + "\n\n# --- submitted ---\n" if module.is_file() else ""
+    lessons = sorted(p.name for p in overlay.iterdir() if p.is_dir())
+    copy_submission(SOLUTIONS, folder, lessons)
+    for source in sorted(overlay.glob("*/*.py")):
+        module = folder / source.parent.name / source.name
+        if source.is_symlink():  # the whole module is a link out of the submission
+            module.unlink(missing_ok=True)
+            module.symlink_to(source.resolve())
+        else:
+            before = module.read_text() + f"\n\n# --- {label} ---\n" if module.is_file() else ""
             module.write_text(before + source.read_text())
-        names.append(overlay.name)
-    return names
+    return folder
+
+
+def write_test_submissions(class_dir: Path) -> list[str]:
+    """Each tests/submissions/<name>/ as a student, laid over the solutions."""
+    overlays = sorted(p for p in TEST_SUBMISSIONS.iterdir() if p.is_dir())
+    for overlay in overlays:
+        laid_over_solutions(class_dir / overlay.name, overlay, "submitted")
+    return [overlay.name for overlay in overlays]
 
 
 def write_missing_file(class_dir: Path, lesson: str, module: str) -> str:
@@ -69,29 +84,37 @@ ATTACKS = Path(__file__).resolve().parent / "attacks"
 
 
 def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
-    """Each tests/attacks/<name>/ as a student: the solutions, with each attack file appended to its module.
+    """Each tests/attacks/<name>/ as a student, laid over the solutions.
 
-    Appending (like a mutant) keeps an attack file down to the attack: what it defines
-    replaces the solution's definition, and its module-level code runs at import.  An attack
-    file that is a symbolic link replaces the module with a link to where it points.
+    Appending (like a mutant) keeps an attack file down to the attack; an attack file that is
+    a symbolic link replaces the module with a link to where it points.
     """
-    students = []
-    for attack in sorted(
+    attacks = sorted(
         p for p in ATTACKS.iterdir() if p.is_dir() and (names is None or p.name in names)
-    ):
-        lessons = sorted(p.name for p in attack.iterdir() if p.is_dir())
-        folder = copy_submission(SOLUTIONS, class_dir / attack.name, lessons)
-        for overlay in sorted(attack.glob("*/*.py")):
-            module = folder / overlay.parent.name / overlay.name
-            if overlay.is_symlink():  # the whole module is a link out of the submission
-                module.unlink()
-                module.symlink_to(overlay.resolve())
-            else:
-                module.write_text(
-                    module.read_text() + "\n\n# --- attack ---\n" + overlay.read_text()
-                )
-        students.append(attack.name)
-    return students
+    )
+    for attack in attacks:
+        laid_over_solutions(class_dir / attack.name, attack, "attack")
+    return [attack.name for attack in attacks]
+
+
+def entries_of(lesson: str, module: str) -> tuple[str, ...]:
+    """The entry points of ``lesson``'s ``module``, as course.toml has them today."""
+    exercises = load_course().lesson(lesson).exercises
+    return tuple(e.entry for e in exercises if e.module == module)
+
+
+def top_level_definition(path: Path, name: str):
+    """(node, source up to the next top-level statement) of ``name`` in the module at ``path``,
+    or (None, "") when it defines no function or class of that name there."""
+    if not path.is_file():
+        return None, ""
+    lines = path.read_text().splitlines()
+    body = ast.parse("\n".join(lines), filename=str(path)).body
+    for node, following in zip(body, [*body[1:], None]):
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
+            end = following.lineno - 1 if following else len(lines)
+            return node, "\n".join(lines[node.lineno - 1 : end])
+    return None, ""
 
 
 # -- notebook submissions, laid out like nbgrader's submitted/ ----------------------------------------

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from classbuilder import ATTACKS, SOLUTIONS, copy_submission, write_attacks
+from classbuilder import ATTACKS, SOLUTIONS, copy_submission, entries_of, write_attacks
 from conftest import run_cli
 from sandboxed import processes_named
 
-from graders.course.model import ROOT, load_course
+from graders.course.model import ROOT
 from graders.grading import results as results_io
 from graders.grading.results import StudentResult
 from graders.host import cgroups, unprivileged
@@ -30,11 +30,8 @@ from graders.host.sandbox import bubblewrap_problem
 from graders.pipeline.grade import Options
 from graders.pipeline.grade import grade as grade_class
 
-# The exercises of lesson 1's two modules, as course.toml has them today.
-LOSSES = tuple(e.entry for e in load_course().lesson("lesson1").exercises if e.module == "losses")
-SELECTION = tuple(
-    e.entry for e in load_course().lesson("lesson1").exercises if e.module == "selection"
-)
+LOSSES = entries_of("lesson1", "losses")
+SELECTION = entries_of("lesson1", "selection")
 MARKER = "GRADERS-ATTACK-MARKER"  # the name every attack gives the files it plants
 PROCESS_NAME = "graders-attack"  # the name attacks give the processes they leave behind
 SECRET = "reference-answer-42"

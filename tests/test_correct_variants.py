@@ -1,20 +1,9 @@
 """Correct implementations written differently from the reference get full marks."""
 
-import ast
-
 import pytest
-from classbuilder import TEST_SUBMISSIONS
+from classbuilder import TEST_SUBMISSIONS, top_level_definition
 
 VARIANTS = sorted(p.name for p in TEST_SUBMISSIONS.iterdir() if p.name.startswith("correct-"))
-
-
-def defines(path, name: str) -> bool:
-    """Whether the module at ``path`` defines ``name`` at its top level."""
-    if not path.is_file():
-        return False
-    tree = ast.parse(path.read_text())
-    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
-    return name in defined
 
 
 def test_every_exercise_has_two_differently_written_correct_variants(course):
@@ -23,7 +12,7 @@ def test_every_exercise_has_two_differently_written_correct_variants(course):
         covering = [
             v
             for v in VARIANTS
-            if defines(TEST_SUBMISSIONS / v / exercise.module_path, exercise.entry)
+            if top_level_definition(TEST_SUBMISSIONS / v / exercise.module_path, exercise.entry)[0]
         ]
         assert len(covering) >= 2, f"{exercise.id}: only {covering} implement it"
 

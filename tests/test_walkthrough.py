@@ -9,6 +9,7 @@ import ast
 from collections import Counter
 
 import pytest
+from classbuilder import top_level_definition
 
 from graders.course.model import ROOT, load_course
 from graders.grading.mutants import catalogue_mistakes
@@ -16,17 +17,6 @@ from graders.grading.mutants import catalogue_mistakes
 COURSE = load_course()
 EXERCISES = [pytest.param(exercise, id=exercise.id) for exercise in COURSE.exercises]
 MISTAKES = Counter((lesson, mistake.entry) for lesson, _, mistake in catalogue_mistakes(COURSE))
-
-
-def top_level_definition(path, name):
-    """(node, source up to the next top-level statement) of ``name`` in the module, or (None, "")."""
-    lines = path.read_text().splitlines()
-    body = ast.parse("\n".join(lines), filename=str(path)).body
-    for node, following in zip(body, [*body[1:], None]):
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
-            end = following.lineno - 1 if following else len(lines)
-            return node, "\n".join(lines[node.lineno - 1 : end])
-    return None, ""
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
