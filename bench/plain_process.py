@@ -13,9 +13,11 @@ import pytest
 
 from graders.grading.plugin import SESSION
 from graders.host.student import SubmissionWorker
-from graders.worker import probes  # noqa: F401  registers the probes in this process
 from graders.worker.child import Child
 from graders.worker.loader import SubmissionFinder
+from graders.worker.probe import load_all
+
+load_all()  # registers the probes in this process
 
 
 class InProcessWorker(SubmissionWorker):

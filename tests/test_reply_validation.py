@@ -12,12 +12,13 @@ import torch
 
 from graders.course.model import ROOT, load_course
 from graders.host.student import reply_problem
-from graders.worker import probes  # noqa: F401  (registers every probe)
-from graders.worker.probe import ANY, LENGTHS, PROBES, REPLIES
+from graders.worker.probe import ANY, LENGTHS, PROBES, REPLIES, load_all, probe
 
-# The probes that answer with whatever the student's code returned: the grader compares that
-# value itself, so there is nothing to check.  Every other probe declares its reply's shape.
-ANSWERS_WITH_THE_STUDENTS_VALUE = {"call", "call_on_objective", "statistics_after_backward"}
+load_all()  # every probe of the course, as the warm worker registers them
+
+# The probes that answer with whatever the student's code returned (``@probe(reply=ANY)``): the
+# grader compares that value itself, so there is nothing to check.
+ANSWERS_WITH_THE_STUDENTS_VALUE = {name for name in PROBES if REPLIES[name] is ANY}
 
 
 def example_of(shape):
@@ -47,9 +48,15 @@ def well_formed(probe):
     return params, reply
 
 
-def test_every_probe_declares_its_reply():
-    undeclared = {name for name in PROBES if REPLIES[name] is ANY}
-    assert undeclared == ANSWERS_WITH_THE_STUDENTS_VALUE, "declare the reply: @probe(reply={...})"
+def test_a_probe_that_declares_no_reply_is_refused_when_defined():
+    with pytest.raises(TypeError, match="declare what it answers with"):
+
+        @probe
+        def answers_anything(ctx):
+            return ctx.entry()()
+
+    assert "answers_anything" not in PROBES
+    assert "call" in ANSWERS_WITH_THE_STUDENTS_VALUE  # the generic call answers with the value
 
 
 @pytest.mark.parametrize("probe", sorted(PROBES))

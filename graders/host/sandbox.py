@@ -97,12 +97,27 @@ def _warn_once(message: str) -> None:
 
 @functools.cache
 def _worker_copy() -> Path:
-    """A private copy of graders/worker: all the sandbox ever sees of this repository."""
+    """A private copy of graders/worker and the course's probe files: all the sandbox ever sees of
+    this repository.
+
+    Laid out as the packages they are here (``graders/worker/``, ``graders/<lesson>/probes_*.py``,
+    with empty ``__init__.py`` files), so that probe files import the same names on both sides of
+    the boundary.  Nothing else of a lesson folder (its graders, mistakes, references) is copied.
+    """
     root = Path(tempfile.mkdtemp(prefix="graders-worker-"))
-    shutil.copytree(WORKER_SOURCE, root / "worker", ignore=shutil.ignore_patterns("__pycache__"))
-    root.chmod(
-        0o755
-    )  # the probes hold no secret, and a child may run as another user (graders/host/unprivileged.py)
+    package = root / "graders"
+    shutil.copytree(WORKER_SOURCE, package / "worker", ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "__init__.py").write_text("")
+    for probes in sorted(PACKAGE.glob("*/probes_*.py")):
+        if probes.parent == WORKER_SOURCE:
+            continue
+        folder = package / probes.parent.name
+        folder.mkdir(exist_ok=True)
+        (folder / "__init__.py").touch()
+        shutil.copyfile(probes, folder / probes.name)
+    # the probes hold no secret, and a child may run as another user (graders/host/unprivileged.py)
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     return root
 
@@ -141,7 +156,12 @@ def command(
         "-s",
         "-P",
     ]  # -P: neither the working folder nor the script's on sys.path
-    zygote = ["-m", "worker.zygote", str(control_fd), *([] if namespaces else ["--no-namespaces"])]
+    zygote = [
+        "-m",
+        "graders.worker.zygote",
+        str(control_fd),
+        *([] if namespaces else ["--no-namespaces"]),
+    ]
     if fold_memory:
         zygote.append("--fold-memory")
     if cpus:
@@ -151,7 +171,7 @@ def command(
     if mode != "bwrap":
         raise ValueError(mode)
     args = [shutil.which("bwrap") or "bwrap", *system_view(hidden, ZYGOTE_TMP_BYTES)]
-    args += ["--ro-bind", str(worker / "worker"), f"{SANDBOX_ROOT}/worker"]
+    args += ["--ro-bind", str(worker / "graders"), f"{SANDBOX_ROOT}/graders"]
     if cuda:
         for device in sorted(Path("/dev").glob("nvidia*")):
             args += ["--dev-bind", str(device), str(device)]

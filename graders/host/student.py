@@ -42,7 +42,8 @@ def reply_problem(probe: str, params: dict, value) -> str | None:
     shapes are declared beside the probes (``@probe(reply=...)``, graders/worker/probe.py).
     """
     from graders.worker import probe as probes_registry
-    from graders.worker import probes  # noqa: F401  (registers every probe and its reply's shape)
+
+    probes_registry.load_all()  # registers every probe and its reply's shape (once)
 
     shape = probes_registry.REPLIES.get(probe, probes_registry.ANY)
     problem = probes_registry.shape_problem(value, shape)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from graders.api import describe_call, load_reference
-from graders.worker.probes.lesson2 import build_model
+from graders.lesson2.probes_common import build_model
 
 from . import structured
 from .mistakes_batch_size import catalogue, pe_loop

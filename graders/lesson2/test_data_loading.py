@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from graders.api import load_reference
-from graders.worker.probes.lesson2 import describe_loader
+from graders.lesson2.probes_data_loading import describe_loader
 
 from . import structured
 from .mistakes_data_loading import catalogue

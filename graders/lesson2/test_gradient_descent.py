@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from graders.api import describe_call, load_reference
-from graders.worker.probes.lesson2 import objective
+from graders.lesson2.probes_gradient_descent import objective
 
 from . import structured
 from .mistakes_gradient_descent import catalogue, gd_modifies_x0

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from graders.api import describe_call, load_reference
-from graders.worker.probes.lesson2 import training_setup
+from graders.lesson2.probes_training import training_setup
 
 from . import structured
 from .mistakes_training import (

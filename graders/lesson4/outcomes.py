@@ -5,7 +5,7 @@ in-place change of a saved tensor, a backward that returns the wrong number of g
 ``w.grad.zero_()`` before the first backward.  The lesson 4 probes therefore return such an
 exception as data (``raised``: type, message, phase, the student's line), and these checks
 name the catalogued mistakes that raise the same error on the same inputs.  Outcomes come
-from ``differentiate`` or ``regression_training`` (graders/worker/probes/lesson4.py), run in
+from ``differentiate`` or ``regression_training`` (graders/lesson4/probes_*.py), run in
 the sandbox on the student's code and here on the reference and the mistakes.
 """
 
@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from graders.api import Expect, ForbiddenCall, Mistake, UnusableValue, describe_call
-from graders.worker.probes.lesson4 import differentiate
+from graders.lesson4.probes_autograd_functions import differentiate
 
 # Autograd names a custom Function's node after its class ("LogSumExpBackward"), which a
 # mistake's class does not share.

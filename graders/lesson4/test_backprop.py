@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from graders.api import describe, load_reference
-from graders.worker.probes.lesson4 import mlp_gradients, mlp_training
+from graders.lesson4.probes_backprop import mlp_gradients, mlp_training
 
 from .mistakes_backprop import catalogue
 

@@ -1,7 +1,7 @@
 """Hidden graders for lesson4/engine.py: the student's Value replays graphs the grader describes.
 
 Each case is an expression written here on ``Node`` objects, which record it as a graph
-program (graders/worker/probes/lesson4.py).  The sandbox replays the program with the
+program (graders/lesson4/probes_*.py).  The sandbox replays the program with the
 student's ``Value`` and calls ``backward()`` on the last node; this process replays it with the
 reference and with each catalogued mistake, run as a mutant would run it (see
 mistakes_engine.py).  Every node's ``data`` and ``grad`` are compared.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from graders.api import load_reference
-from graders.worker.probes.lesson4 import run_graph
+from graders.lesson4.probes_engine import run_graph
 
 from .mistakes_engine import catalogue
 

@@ -11,7 +11,11 @@ import pytest
 import torch
 
 from graders.api import load_reference
-from graders.worker.probes.lesson4 import FUNCTIONS, gradient_check_at, numerical_gradient_at
+from graders.lesson4.probes_gradient_check import (
+    FUNCTIONS,
+    gradient_check_at,
+    numerical_gradient_at,
+)
 
 from .mistakes_gradient_check import catalogue
 

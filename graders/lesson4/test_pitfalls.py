@@ -8,7 +8,7 @@ probes return those as data so the feedback names the pitfall.
 import pytest
 
 from graders.api import load_reference
-from graders.worker.probes.lesson4 import regression_training
+from graders.lesson4.probes_pitfalls import regression_training
 
 from .mistakes_pitfalls import catalogue, regression_keeps_graphs
 from .outcomes import check_differentiated, fail_if_raised

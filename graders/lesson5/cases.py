@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from graders.api import describe_call
-from graders.worker.probes.lesson5 import build_objective
+from graders.lesson5.probes_common import build_objective
 
 BOTH, DOUBLE = (torch.float32, torch.float64), (torch.float64,)
 

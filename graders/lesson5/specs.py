@@ -30,7 +30,7 @@ def spd_matrix(gen, eigenvalues, dtype):
 
 
 def network(gen, dtype, sizes=(4, 4, 4), activation="tanh", dead_units=0):
-    """A SmallNetwork description (graders/worker/probes/lesson5.py): its state dict and activation.
+    """A SmallNetwork description (graders/lesson5/probes_*.py): its state dict and activation.
 
     With ``dead_units``, that many hidden ReLU units get a bias of -50: they never activate,
     so their gradients are exactly zero.

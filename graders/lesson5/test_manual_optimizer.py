@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from graders.api import load_reference
-from graders.worker.probes.lesson5 import train
+from graders.lesson5.probes_manual_optimizer import train
 
 from .mistakes_manual_optimizer import catalogue
 from .runs import expect_same_calls, expect_trajectory, explain, mistakes_where, remembered

@@ -1,6 +1,6 @@
 """Hidden graders for lesson5/monitoring.py: gradient statistics, learning-curve diagnosis, loss landscapes.
 
-Networks are the grader's (graders/worker/probes/lesson5.py, weights sent from here): a tanh
+Networks are the grader's (graders/lesson5/probes_*.py, weights sent from here): a tanh
 network, and a ReLU network with dead hidden units whose gradients are exactly zero; in
 both an extra head takes no part in the loss, so its parameters have no gradient.
 """
@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from graders.api import describe, load_reference
-from graders.worker.probes.lesson5 import backward_pass, build_network
+from graders.lesson5.probes_common import build_network
+from graders.lesson5.probes_monitoring import backward_pass
 
 from .mistakes_monitoring import catalogue
 from .runs import explain, mistakes_where, remembered

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from graders.api import StudentFailure
-from graders.worker.probes.lesson5 import run_steps
+from graders.lesson5.probes_optimizers import run_steps
 
 from .mistakes_optimizers import catalogue
 from .runs import (

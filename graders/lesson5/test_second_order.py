@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from graders.api import describe_call, load_reference
-from graders.worker.probes.lesson5 import bfgs_on_quadratic
+from graders.lesson5.probes_second_order import bfgs_on_quadratic
 
 from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
 from .mistakes_second_order import catalogue

@@ -1,6 +1,6 @@
 """Hidden graders for lesson5/tuning.py: grid and random search, cross-validation, expected improvement.
 
-Searches run in the sandbox against a recording objective (graders/worker/probes/lesson5.py)
+Searches run in the sandbox against a recording objective (graders/lesson5/probes_*.py)
 that remembers every configuration it is asked about, so the graders check what was
 evaluated as well as what was returned.
 """
@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from graders.api import describe, describe_call, load_reference
-from graders.worker.probes.lesson5 import run_search
+from graders.lesson5.probes_tuning import run_search
 
 from .mistakes_tuning import catalogue
 from .runs import explain, mistakes_where, remembered

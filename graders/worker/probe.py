@@ -9,7 +9,9 @@ compute nothing that decides a score: comparisons happen in the grader.
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable
+from pathlib import Path
 
 from . import forbidden
 
@@ -30,16 +32,29 @@ REPLIES: dict[str, object] = {}
 LENGTHS: dict[str, dict[str | None, str]] = {}
 
 
+_UNDECLARED = object()
+
+
 def probe(
-    function: Callable | None = None, *, reply=ANY, lengths: dict[str | None, str] | None = None
+    function: Callable | None = None,
+    *,
+    reply=_UNDECLARED,
+    lengths: dict[str | None, str] | None = None,
 ):
     """Register a probe under its function name, with the shape of its reply.
 
-    ``@probe``, or ``@probe(reply={"value": ANY, "grads": list}, lengths={"grads": "wrt"})``:
-    the reply is a dict whose "grads" is a list with one item per index in the request's ``wrt``.
+    ``@probe(reply={"value": ANY, "grads": list}, lengths={"grads": "wrt"})``: the reply is a
+    dict whose "grads" is a list with one item per index in the request's ``wrt``.
+    ``@probe(reply=ANY)`` for a probe that answers with the student's own value, which the
+    grader compares.  A probe that declares nothing is refused here, when it is defined.
     """
 
     def register(function: Callable) -> Callable:
+        if reply is _UNDECLARED:
+            raise TypeError(
+                f"probe {function.__name__!r}: declare what it answers with, "
+                "@probe(reply=...) (ANY when it answers with the student's own value)"
+            )
         if function.__name__ in PROBES:
             raise RuntimeError(f"probe {function.__name__!r} is defined twice")
         PROBES[function.__name__] = function
@@ -48,6 +63,23 @@ def probe(
         return function
 
     return register(function) if function is not None else register
+
+
+def load_all() -> None:
+    """Import the generic calls (``calls.py``) and every probe file of the course.
+
+    A lesson's probes live beside its graders, one file per student module
+    (``graders/<lesson>/probes_<module>.py``, helpers several modules share in
+    ``probes_common.py``).  The sandbox gets a copy of exactly those files beside ``worker/``
+    (graders/host/sandbox.py), laid out as the same packages, so a probe file imports
+    ``graders.worker.probe`` and its lesson's other probe files on both sides.  The warm worker
+    imports them all once: what a probe file imports at its top is paid once, not per student.
+    """
+    from . import calls  # noqa: F401
+
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.glob("*/probes_*.py")):
+        importlib.import_module(f"{package.name}.{path.parent.name}.{path.stem}")
 
 
 def shape_problem(value, shape, where: str = "the reply") -> str | None:

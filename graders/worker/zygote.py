@@ -43,11 +43,12 @@ def warm_up() -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     import numpy  # noqa: F401  students may use it
-    import torch._dynamo  # noqa: F401  every torch.optim optimizer imports it when first built: ~2 s per child otherwise
     import torch.nn.functional  # noqa: F401
     import torch.utils._python_dispatch  # noqa: F401
 
-    from . import child, codec, forbidden, probes  # noqa: F401  (probes registers every probe)
+    from . import child, codec, forbidden, probe  # noqa: F401
+
+    probe.load_all()  # and with them whatever the course's probe files import
 
     # Pay torch's lazy initialisation once here, not in every child: the first dispatch
     # mode alone costs about a second.

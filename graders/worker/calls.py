@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from ..probe import ANY, ProbeError, probe
+from .probe import ANY, ProbeError, probe
 
 
-@probe
+@probe(reply=ANY)
 def call(ctx, args=(), kwargs=None):
     """The entry point's return value for ``args`` and ``kwargs``."""
     function = ctx.entry()

@@ -1,10 +1,10 @@
-"""Lesson 1 probes: what loss a student's ``choose_loss`` builds, and what it computes."""
+"""Probes for lesson1/selection.py: the code that runs inside the sandbox, beside the student's."""
 
 from __future__ import annotations
 
 import torch
 
-from ..probe import ProbeError, probe
+from graders.worker.probe import ProbeError, probe
 
 _SETTINGS = (
     "reduction",

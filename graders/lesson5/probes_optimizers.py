@@ -1,0 +1,55 @@
+"""Probes for lesson5/optimizers.py: the code that runs inside the sandbox, beside the student's."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from graders.lesson5.probes_common import (
+    NO_GUARD,
+)
+from graders.worker.probe import probe
+
+
+@probe(
+    reply={
+        "trajectory": torch.Tensor,
+        "state": dict,
+        "same_storage": bool,
+        "has_grad_fn": bool,
+        "returned": (str, None),
+    }
+)
+def optimizer_step_trajectory(ctx, start, grads, hyperparameters, state=None):
+    """Run the step function once per gradient; see ``run_steps``."""
+    return run_steps(ctx.entry(), start, grads, hyperparameters, state, ctx.student_code)
+
+
+def run_steps(step, start, grads, hyperparameters, state=None, student_code=NO_GUARD) -> dict:
+    """Call ``step(param, grad, state, **hyperparameters)`` once per gradient on a fresh ``nn.Parameter``.
+
+    Returns the parameter after every step (stacked), the state dict after the last step,
+    whether the parameter kept its storage, and whether it gained autograd history.
+    ``state``, when given, is copied into the dict the first step receives (a resumed run).
+    """
+    param = nn.Parameter(start.clone())
+    storage = param.data_ptr()
+    state = (
+        {}
+        if state is None
+        else {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in state.items()}
+    )
+    trajectory, returned = [], None
+    for grad in grads:
+        with student_code():
+            value = step(param, grad.clone(), state, **hyperparameters)
+        if value is not None and returned is None:
+            returned = type(value).__name__
+        trajectory.append(param.detach().clone())
+    return {
+        "trajectory": torch.stack(trajectory),
+        "state": dict(state),
+        "same_storage": param.data_ptr() == storage,
+        "has_grad_fn": param.grad_fn is not None,
+        "returned": returned,
+    }
