@@ -13,6 +13,8 @@ VERBS = {
     "report": "graders.reports.report",
     "audit": "graders.notebooks.audit",
     "gradescope-bundle": "graders.packaging.gradescope_bundle",
+    "check": "graders.pipeline.check",
+    "mutant": "graders.pipeline.mutant",
 }
 
 

@@ -18,8 +18,12 @@ Names:
     ``load_reference(name)``  the reference solution module ``name`` ("lesson1.losses"),
                          imported in the grader process, never in a sandbox
     ``Catalogue``, ``Mistake``  mistake catalogues (``mistakes_<module>.py``)
-    ``Expect``, ``difference``, ``same``, ``describe``, ``describe_call``  comparisons and
-                         how values and calls are written in feedback
+    ``Expect``           the one family of comparisons (``expect.close``, ``.trajectory``,
+                         ``.records``, ``.not_raised``, ``.fails_like``, ``.fail``), each naming
+                         the catalogue mistakes that give the student's result
+    ``difference``, ``same``, ``describe``, ``describe_call``, ``explained``  how values,
+                         calls and matched mistakes are written in feedback
+    ``remembered(cache, run)``  a mistake's run computed once per case for the whole class
     ``Inputs``, ``SHAPES``  seeded inputs and the shapes that expose broadcasting bugs
     ``Tolerance``        a tolerance from course.toml
     ``StudentFailure``, ``ForbiddenCall``, ``UnusableValue``  what a probe raises when the
@@ -27,7 +31,15 @@ Names:
 """
 
 from graders.course.model import Tolerance
-from graders.grading.compare import Expect, describe, describe_call, difference, same
+from graders.grading.compare import (
+    Expect,
+    describe,
+    describe_call,
+    difference,
+    explained,
+    remembered,
+    same,
+)
 from graders.grading.inputs import SHAPES, Inputs
 from graders.grading.mistakes import Catalogue, Mistake
 from graders.grading.reference import load as load_reference
@@ -46,6 +58,8 @@ __all__ = [
     "describe",
     "describe_call",
     "difference",
+    "explained",
     "load_reference",
+    "remembered",
     "same",
 ]

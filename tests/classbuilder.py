@@ -21,6 +21,7 @@ from graders.grading.mutants import (
     Mutant,
     catalogue_mistakes,
     copy_submission,
+    laid_over_solutions,
     write_mutants,
 )
 
@@ -40,28 +41,6 @@ __all__ = [
 ]
 
 TEST_SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
-
-
-def laid_over_solutions(folder: Path, overlay: Path, label: str) -> Path:
-    """``folder``: the solutions of the lessons ``overlay`` touches, with each of its modules
-    appended to the solution's (after a ``# --- label ---`` line).
-
-    What a module there defines replaces the solution's definition, and its module-level code
-    runs at import; an exercise it does not define keeps the solution's, so the submission stays
-    what it was written for when the course gains an exercise.  A module that is a symbolic link
-    replaces the solution's with a link to where it points.
-    """
-    lessons = sorted(p.name for p in overlay.iterdir() if p.is_dir())
-    copy_submission(SOLUTIONS, folder, lessons)
-    for source in sorted(overlay.glob("*/*.py")):
-        module = folder / source.parent.name / source.name
-        if source.is_symlink():  # the whole module is a link out of the submission
-            module.unlink(missing_ok=True)
-            module.symlink_to(source.resolve())
-        else:
-            before = module.read_text() + f"\n\n# --- {label} ---\n" if module.is_file() else ""
-            module.write_text(before + source.read_text())
-    return folder
 
 
 def write_test_submissions(class_dir: Path) -> list[str]:

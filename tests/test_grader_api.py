@@ -71,3 +71,44 @@ def test_memo_is_keyed_by_name_and_refuses_unnamed_or_repeated_names(pytester):
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(["*memo takes a name and a function*"])
     result.stdout.fnmatch_lines(["*memo('reference') is asked twice in one case*"])
+
+
+SEEDED_TESTS = """
+import pytest
+
+
+@pytest.mark.inputs("values")
+@pytest.mark.exercise("lesson1.mse")
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_{name}(seed, reduction):
+    print("SEED {name}", reduction, seed)
+"""
+
+
+def test_inputs_are_seeded_by_their_name_so_a_renamed_test_keeps_them(pytester):
+    names = ["mse_values", "mse_matches_the_reference"]  # another file, another function
+    pytester.makepyfile(**{f"test_{name}": SEEDED_TESTS.format(name=name) for name in names})
+    result = pytester.runpytest_inprocess("-p", "graders.grading.plugin", "-s", "-q")
+    result.assert_outcomes(passed=4)
+    seeds = {name: {} for name in names}
+    for line in result.outlines:
+        if line.lstrip(".").startswith("SEED"):
+            _, name, reduction, seed = line.lstrip(".").split()
+            seeds[name][reduction] = seed
+    assert seeds["mse_values"] == seeds["mse_matches_the_reference"]
+    assert len(set(seeds["mse_values"].values())) == 2  # each case its own seed
+
+
+def test_a_test_that_names_no_inputs_is_refused(pytester):
+    pytester.makepyfile(
+        test_unnamed="""
+import pytest
+
+@pytest.mark.exercise("lesson1.mse")
+def test_unnamed(gen):
+    pass
+"""
+    )
+    result = pytester.runpytest_inprocess("-p", "graders.grading.plugin", "-q")
+    assert result.ret != 0
+    assert "name this test's inputs with @pytest.mark.inputs" in result.stderr.str()

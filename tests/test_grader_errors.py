@@ -16,6 +16,7 @@ from graders.grading.plugin import INTERNAL_ERROR_MESSAGE
 TRIPS_ON_BEN = """
 import pytest
 
+@pytest.mark.inputs("trips")
 @pytest.mark.exercise("lesson1.mse", weight=1)
 def test_trips_on_one_student(student):
     reply = {"value": 1.0} if student.name == "ben" else {"value": 1.0, "grads": [1.0]}

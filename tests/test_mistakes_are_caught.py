@@ -4,6 +4,9 @@ import pytest
 from classbuilder import catalogue_mistakes
 
 from graders.course.model import load_course
+from graders.grading.mutants import mistakes_of
+from graders.grading.results import CaseResult, ExerciseResult, StudentResult
+from graders.pipeline.check import indistinguishable, mistake_views, mutant_name
 
 MUTANTS = [
     (f"mutant-{lesson}-{m.function.__name__}", f"{lesson}.{m.entry}", m)
@@ -35,3 +38,40 @@ def test_a_mistake_costs_only_its_own_exercise(graded_class, course, student, ex
     for exercise in course.lesson(lesson).exercises:
         if exercise.id != exercise_id:
             assert graded_class.exercise(student, exercise.id).score == exercise.points
+
+
+def test_no_two_mistakes_of_an_exercise_are_indistinguishable(graded_class, course):
+    # The feedback would name both to every student who makes either (graders/pipeline/check.py).
+    pairs = []
+    for exercise in course.exercises:
+        views = mistake_views(graded_class.results, exercise, mistakes_of(course, exercise))
+        pairs += [
+            f"{exercise.id}: {a.mistake.function.__name__} and {b.mistake.function.__name__}"
+            for a, b in indistinguishable(views)
+        ]
+    assert not pairs, f"no hidden case tells these apart: {pairs}"
+
+
+def _graded(student: str, exercise_id: str, named_per_test: list[list]) -> StudentResult:
+    """A mutant's result whose failed tests name the given mistakes."""
+    tests = [
+        CaseResult(
+            f"test_{i}", 0.0, 1.0, "failed", "\n".join(["wrong", *(m.explain() for m in named)])
+        )
+        for i, named in enumerate(named_per_test)
+    ]
+    exercises = [ExerciseResult(exercise_id, 0.0, float(len(tests)), tests)]
+    return StudentResult(student, 0.0, float(len(tests)), exercises)
+
+
+def test_two_mistakes_named_together_on_every_case_are_indistinguishable(course):
+    exercise = course.exercises[0]
+    first, second, third = mistakes_of(course, exercise)[:3]
+    results = {
+        mutant_name(exercise, first): _graded("a", exercise.id, [[first, second]] * 2),
+        mutant_name(exercise, second): _graded("b", exercise.id, [[second, first]]),
+        mutant_name(exercise, third): _graded("c", exercise.id, [[third, first], [third]]),
+    }
+    views = mistake_views(results, exercise, [first, second, third])
+    assert [(a.mistake, b.mistake) for a, b in indistinguishable(views)] == [(first, second)]
+    assert views[2].alone == 1 and views[0].alone == 0

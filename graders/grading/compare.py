@@ -9,26 +9,45 @@ that mistake.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from typing import NoReturn
 
 import torch
 
 from graders.course.model import Course, Exercise, Tolerance
 from graders.grading import reference
 from graders.grading.mistakes import Mistake
+from graders.host.failures import StudentFailure
 from graders.worker.codec import Opaque
 
 checks = reference.load("checks")
 
 
 class Expect:
-    """Assertions for one exercise, with its tolerances per dtype and device."""
+    """Assertions for one exercise, with its tolerances per dtype and device.
+
+    One family of comparisons, each of which names the catalogue mistakes that give the
+    student's result on the same inputs (``recompute(mistake.function)`` runs a mistake the way
+    the reference ran):
+
+    - ``close``       a tensor, a number, or a structure of them (dicts, lists), part by part;
+    - ``trajectory``  a tensor whose first dimension counts steps: says for how many they agreed;
+    - ``records``     lists of plain records (the calls an optimizer made): the first that differs;
+    - ``not_raised``  an outcome that holds an exception as data (``{"raised": {...}}``);
+    - ``fails_like``  a ``StudentFailure``, re-raised with the mistakes that fail the same way;
+    - ``fail``        any other property of the student's result (a state left empty, a tensor
+                      moved to new storage): the mistakes whose run has the property too.
+    """
 
     def __init__(self, course: Course, exercise: Exercise):
         self.course, self.exercise = course, exercise
 
     def tolerance(self, want) -> Tolerance:
-        tensor = want if isinstance(want, torch.Tensor) else torch.zeros((), dtype=torch.float64)
+        """The tolerance for ``want``'s first tensor (float64 on the CPU when it has none)."""
+        tensor = next(_tensors(want), None)
+        if tensor is None:
+            tensor = torch.zeros((), dtype=torch.float64)
         dtype = "float64" if tensor.dtype in (torch.float64, torch.complex128) else "float32"
         return self.course.tolerance(dtype, tensor.device.type, self.exercise)
 
@@ -42,40 +61,180 @@ class Expect:
         recompute: Callable[[Callable], object] | None = None,
         hint: str = "",
     ) -> None:
-        """Fail unless ``got`` matches the reference tensor or number ``want``.
+        """Fail unless ``got`` matches ``want``: a tensor, a number, or dicts and lists of them.
 
-        On a mismatch, each mistake's function is run through ``recompute`` (the same call
-        the reference got) and the message names every mistake whose output ``got`` equals.
+        A structure is compared part by part and the message names the first labelled part
+        that differs ("status: ...", "epoch 2 [3]: ..."); give a structure readable keys.
+        """
+        tolerance = self.tolerance(want)
+        problem = first_difference(got, want, tolerance)
+        if problem is None:
+            return
+        self.fail(
+            f"{what}: {problem}",
+            mistakes=mistakes,
+            recompute=recompute,
+            like=lambda wrong: (
+                first_difference(got, wrong, tolerance) is None
+                and first_difference(want, wrong, tolerance) is not None
+            ),
+            hint=hint,
+        )
+
+    def trajectory(
+        self,
+        got,
+        want,
+        *,
+        what: str,
+        mistakes: Iterable[Mistake] = (),
+        recompute: Callable | None = None,
+        hint: str = "",
+        unit: str = "step",
+    ) -> None:
+        """``close`` for a tensor whose first dimension counts steps, naming the first step that differs.
+
+        A slightly wrong optimizer is often right on its first step (a mis-kept state shows only
+        from step 2), so the message says for how many steps the run agreed with the reference.
         """
         tolerance = self.tolerance(want)
         problem = difference(got, want, tolerance)
         if problem is None:
             return
-        message = f"{what}: {problem}"
-        matched = self.match(got, want, mistakes, recompute)
-        if matched:
-            message += "\n" + "\n".join(m.explain() for m in matched)
-        elif hint:
-            message += f"\nHint: {hint}"
-        raise AssertionError(message)
-
-    def match(self, got, want, mistakes: Iterable[Mistake], recompute) -> list[Mistake]:
-        """The mistakes whose output on the same inputs is what the student returned."""
-        if recompute is None:
-            return []
-        tolerance = self.tolerance(want)
-        matched = []
-        for mistake in mistakes:
-            try:
-                wrong = recompute(mistake.function)
-            except Exception:
-                continue
-            if (
+        if (
+            isinstance(got, torch.Tensor)
+            and got.shape == want.shape
+            and got.dtype == want.dtype
+            and got.device == want.device
+        ):
+            first = next(
+                k for k in range(len(want)) if difference(got[k], want[k], tolerance) is not None
+            )
+            agreed = (
+                f"the same as the reference for {first} {unit}(s), "
+                f"then different at {unit} {first + 1} of {len(want)}"
+            )
+            problem = f"{agreed}: {difference(got[first], want[first], tolerance)}"
+        self.fail(
+            f"{what}: {problem}",
+            mistakes=mistakes,
+            recompute=recompute,
+            like=lambda wrong: (
                 difference(got, wrong, tolerance) is None
                 and difference(want, wrong, tolerance) is not None
-            ):
-                matched.append(mistake)
-        return matched
+            ),
+            hint=hint,
+        )
+
+    def records(
+        self,
+        got,
+        want: list,
+        *,
+        what: str,
+        mistakes: Iterable[Mistake] = (),
+        recompute: Callable | None = None,
+    ) -> None:
+        """Fail at the first entry where two lists of plain records (dicts) differ.
+
+        The expected record's ``step`` and ``param``, when it has them, say which one it is.
+        """
+        if got == want:
+            return
+        if not isinstance(got, list):
+            problem = f"got {describe(got)}"
+        elif got[: len(want)] == want[: len(got)]:
+            problem = f"{len(got)} calls, expected {len(want)}"
+        else:
+            index = next(i for i, (g, w) in enumerate(zip(got, want)) if g != w)
+            problem = f"call {index + 1} of {len(want)} differs: {record_difference(got[index], want[index])}"
+        self.fail(f"{what}: {problem}", mistakes=mistakes, recompute=recompute, like=got.__eq__)
+
+    def not_raised(
+        self,
+        outcome: dict,
+        *,
+        what: str,
+        mistakes: Iterable[Mistake] = (),
+        recompute: Callable[[Callable], dict] | None = None,
+    ) -> None:
+        """Fail when ``outcome["raised"]`` holds an error, naming every mistake that raises the same.
+
+        Probes return some errors as data (``{"type", "message", "phase", "at"}``) because the
+        error is the symptom: an in-place change of a saved tensor, a backward that returns the
+        wrong number of gradients.
+        """
+        raised = outcome.get("raised")
+        if not raised:
+            return
+        phase = f"the {raised['phase']} pass " if raised.get("phase") else ""
+        where = f" (at {raised['at']})" if raised.get("at") else ""
+        self.fail(
+            f"{what}: {phase}raised {raised['type']}: {raised['message']}{where}",
+            mistakes=mistakes,
+            recompute=recompute,
+            like=lambda theirs: (
+                isinstance(theirs, dict) and same_error(raised, theirs.get("raised"))
+            ),
+        )
+
+    def fails_like(
+        self,
+        failure: StudentFailure,
+        *,
+        words: str,
+        mistakes: Iterable[Mistake] = (),
+        recompute: Callable | None = None,
+    ) -> NoReturn:
+        """Re-raise a failure of the student's code; when its message holds ``words``, name the
+        mistakes whose run fails with those words too."""
+        if words not in failure.message:
+            raise failure
+        matched = self.mistakes_like(
+            mistakes,
+            recompute,
+            lambda outcome: isinstance(outcome, Exception) and words in str(outcome),
+        )
+        if matched:
+            raise type(failure)(explained(failure.message, matched), failure.output) from None
+        raise failure
+
+    def fail(
+        self,
+        message: str,
+        *,
+        mistakes: Iterable[Mistake] = (),
+        recompute: Callable | None = None,
+        like: Callable[[object], bool] | None = None,
+        hint: str = "",
+    ) -> NoReturn:
+        """Fail with ``message``, naming the mistakes whose run (``recompute``) is ``like`` the student's.
+
+        ``like`` receives a mistake's run, or the exception it raised; without ``like`` no
+        mistake is named.  ``hint`` is shown when none is.
+        """
+        matched = self.mistakes_like(mistakes, recompute, like) if like else []
+        raise AssertionError(explained(message, matched, hint))
+
+    @staticmethod
+    def mistakes_like(
+        mistakes: Iterable[Mistake], recompute: Callable | None, like: Callable[[object], bool]
+    ) -> list[Mistake]:
+        """The mistakes whose run is ``like`` the student's result: the one place mistakes are matched."""
+        if recompute is None:
+            return []
+        found = []
+        for mistake in mistakes:
+            try:
+                outcome = recompute(mistake.function)
+            except Exception as exc:
+                outcome = exc
+            try:
+                if like(outcome):
+                    found.append(mistake)
+            except Exception:
+                continue
+        return found
 
     def equal(self, got, want, *, what: str, hint: str = "") -> None:
         if not same(got, want):
@@ -85,6 +244,108 @@ class Expect:
     def that(self, condition: bool, message: str) -> None:
         if not condition:
             raise AssertionError(message)
+
+
+def explained(message: str, matched: Iterable[Mistake], hint: str = "") -> str:
+    """``message`` and a line per matched mistake ("This looks like ..."), else the hint."""
+    lines = [m.explain() for m in matched]
+    if lines:
+        return "\n".join([message, *lines])
+    return message + (f"\nHint: {hint}" if hint else "")
+
+
+def first_difference(got, want, tolerance: Tolerance, label: str = "") -> str | None:
+    """None when ``got`` matches ``want`` part by part; otherwise the first labelled difference."""
+    where = f"{label}: " if label else ""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return f"{where}expected a dict, got {describe(got)}"
+        for key, value in want.items():
+            if key not in got:
+                return f"{where}{key} is missing"
+            problem = first_difference(
+                got[key], value, tolerance, f"{label}, {key}" if label else str(key)
+            )
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(want, (list, tuple)):
+        if not isinstance(got, (list, tuple)):
+            return f"{where}expected {len(want)} items, got {describe(got)}"
+        if len(got) != len(want):
+            return f"{where}got {len(got)} items, expected {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            problem = first_difference(g, w, tolerance, f"{label} [{i}]" if label else f"[{i}]")
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(want, (torch.Tensor, int, float)):
+        problem = difference(got, want, tolerance)
+        return None if problem is None else where + problem
+    return None if same(got, want) else f"{where}got {describe(got)}, expected {describe(want)}"
+
+
+def _tensors(value):
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors(item)
+
+
+def record_difference(got, want) -> str:
+    """The fields in which two records differ, the expected record's ``step`` and ``param`` saying which one it is."""
+    if not isinstance(got, dict) or not isinstance(want, dict):
+        return f"got {got!r}, expected {want!r}"
+    which = ", ".join(f"{key} {want[key]}" for key in ("step", "param") if key in want)
+    fields = [key for key in want if got.get(key, KeyError) != want[key]] + [
+        key for key in got if key not in want
+    ]
+    details = "; ".join(
+        f"{key}: got {got.get(key, '(missing)')!r}, expected {want.get(key, '(none)')!r}"
+        for key in fields
+    )
+    return f"({which}) {details}" if which else details
+
+
+# Autograd names a custom Function's node after its class ("LogSumExpBackward"), which a
+# mistake's class does not share.
+_NODE_NAME = re.compile(r"\b\w+Backward\d*\b")
+
+
+def same_error(mine: dict | None, theirs: dict | None) -> bool:
+    """Two errors held as data are the same: the same type and message, autograd node names aside."""
+    if not mine or not theirs:
+        return False
+    return mine["type"] == theirs["type"] and _NODE_NAME.sub("", mine["message"]) == _NODE_NAME.sub(
+        "", theirs["message"]
+    )
+
+
+def remembered(cache: dict, run: Callable) -> Callable:
+    """``run(mistake_function)``, computed once per mistake and case.
+
+    ``cache`` is the case's ``memo("mistakes' runs", dict)``, shared by every student graded in
+    the session, so a mistake many students make runs once; what it holds is read, never
+    modified, by the comparisons.
+    """
+
+    def run_once(function):
+        key = f"{function.__module__}.{function.__qualname__}"
+        if key not in cache:
+            try:
+                cache[key] = (True, run(function))
+            except Exception as exc:
+                cache[key] = (False, exc)
+        finished, value = cache[key]
+        if not finished:
+            raise value
+        return value
+
+    return run_once
 
 
 def difference(got, want, tolerance: Tolerance) -> str | None:

@@ -1,4 +1,5 @@
-"""Submissions made from the reference solutions: plain copies, and mutants from the mistake catalogues.
+"""Submissions made from the reference solutions: plain copies, overlays, and mutants from the
+mistake catalogues.
 
 A mutant is the solution of one lesson with one entry point replaced by a catalogue mistake
 (graders/lessonN/mistakes_<module>.py).  The test suite grades one per mistake to prove the
@@ -40,6 +41,28 @@ def copy_submission(source: Path, destination: Path, lessons: list[str] | None =
     return destination
 
 
+def laid_over_solutions(folder: Path, overlay: Path, label: str) -> Path:
+    """``folder``: the solutions of the lessons ``overlay`` touches, with each of its modules
+    appended to the solution's (after a ``# --- label ---`` line).
+
+    What a module there defines replaces the solution's definition, and its module-level code
+    runs at import; an exercise it does not define keeps the solution's, so the submission stays
+    what it was written for when the course gains an exercise.  A module that is a symbolic link
+    replaces the solution's with a link to where it points.
+    """
+    lessons = sorted(p.name for p in overlay.iterdir() if p.is_dir())
+    copy_submission(SOLUTIONS, folder, lessons)
+    for source in sorted(overlay.glob("*/*.py")):
+        module = folder / source.parent.name / source.name
+        if source.is_symlink():  # the whole module is a link out of the submission
+            module.unlink(missing_ok=True)
+            module.symlink_to(source.resolve())
+        else:
+            before = module.read_text() + f"\n\n# --- {label} ---\n" if module.is_file() else ""
+            module.write_text(before + source.read_text())
+    return folder
+
+
 def catalogue_mistakes(course: Course) -> list[tuple[str, str, Mistake]]:
     """(lesson, module, mistake) for every catalogue entry of every lesson."""
     found = []
@@ -48,6 +71,14 @@ def catalogue_mistakes(course: Course) -> list[tuple[str, str, Mistake]]:
             catalogue = importlib.import_module(f"graders.{lesson.id}.mistakes_{module}").catalogue
             found += [(lesson.id, module, mistake) for mistake in catalogue]
     return found
+
+
+def mistakes_of(course: Course, exercise) -> list[Mistake]:
+    """The catalogue mistakes of one exercise (graders/<lesson>/mistakes_<module>.py)."""
+    catalogue = importlib.import_module(
+        f"graders.{exercise.lesson}.mistakes_{exercise.module}"
+    ).catalogue
+    return catalogue.of(exercise.entry)
 
 
 def write_mutant(

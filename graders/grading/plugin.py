@@ -6,13 +6,16 @@
 
 - ``student``  the submission's sandboxed code, bound to the test's exercise and device
 - ``expect``   comparisons with the exercise's tolerances and teaching messages
-- ``gen``      seeded inputs (same for every student; seed from the test id)
+- ``gen``      seeded inputs (same for every student; seeded by the case's inputs name)
 - ``memo``     ``memo("name", compute)``: a reference result, once per case and name
 - ``device``, ``dtype``, ``course``, ``exercise``
 
-Every test carries ``@pytest.mark.exercise("lessonN.entry", weight=1)``.  Each case is
-parametrised over the submissions last, so its id minus the submission suffix names the
-same inputs for everyone.  Per-run state lives in stash keys.
+Every test carries ``@pytest.mark.exercise("lessonN.entry", weight=1)`` and
+``@pytest.mark.inputs("name")``.  A case's seed comes from its exercise, that name and its
+parameters' ids (``Case.inputs``), never from the test's function or file name, so that
+renaming a test does not change any student's inputs.  Each case is parametrised over the
+submissions last, so its id minus the submission suffix names the same case for everyone.
+Per-run state lives in stash keys.
 """
 
 from __future__ import annotations
@@ -92,6 +95,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "exercise(id, weight=1): the exercise a hidden test grades, and its weight"
     )
+    config.addinivalue_line(
+        "markers",
+        "inputs(name): the name the test's seeded inputs come from (survives renaming the test)",
+    )
     if config.getoption("submission"):
         gc.freeze()  # torch and pytest live as long as the run: collection need not scan them (see below)
         try:
@@ -120,7 +127,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     )
     return [
         f"graders: {len(session.entries)} submission(s); devices {devices}{missing}; "
-        f"sandbox {session.sandbox_mode}; inputs seeded with crc32(test id)"
+        f"sandbox {session.sandbox_mode}; inputs seeded with crc32(exercise: inputs name[parameters])"
     ]
 
 
@@ -170,15 +177,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             exercise = course.exercise(exercise_id)
         except HarnessError as exc:
             raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        inputs = item.get_closest_marker("inputs")
+        if inputs is None or not inputs.args or not isinstance(inputs.args[0], str):
+            raise pytest.UsageError(
+                f'{item.nodeid}: name this test\'s inputs with @pytest.mark.inputs("..."): '
+                "every student's inputs are seeded by that name, so renaming the test keeps them"
+            )
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec else {}
+        case_id = _SUBMISSION_SUFFIX.sub(lambda m: "]" if m.group(1) == "-" else "", item.nodeid)
+        parameters = case_id[case_id.index("[") :] if "[" in case_id else ""
         item.stash[CASE] = Case(
             student=params.get("_submission"),
             exercise=exercise,
             function=getattr(item, "originalname", item.name),
             weight=float(marker.kwargs.get("weight", 1)),
-            case_id=_SUBMISSION_SUFFIX.sub(lambda m: "]" if m.group(1) == "-" else "", item.nodeid),
+            case_id=case_id,
             device=str(params.get("device", "cpu")),
+            inputs=f"{exercise.id}: {inputs.args[0]}{parameters}",
         )
     if session is not None:
         absent = {id(item) for item in session.cases_of_absent_lessons(items)}
@@ -365,6 +381,7 @@ class Case:
     weight: float
     case_id: str
     device: str
+    inputs: str  # what the case's seed comes from: "lesson1.mse: values[mean-float32-cpu]"
 
 
 class GradingSession:
@@ -619,7 +636,7 @@ def _case(request) -> Case:
 
 def _seed(request) -> int:
     case = request.node.stash.get(CASE, None)
-    return seed_for(case.case_id if case else request.node.nodeid)
+    return seed_for(case.inputs if case else request.node.nodeid)
 
 
 @pytest.fixture(scope="session")

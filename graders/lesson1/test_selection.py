@@ -39,6 +39,7 @@ def check_probability_loss(student, expect, probabilities, target, what):
     )
 
 
+@pytest.mark.inputs("cross entropy on probabilities fixes the outline example")
 @pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=1)
 def test_cross_entropy_on_probabilities_fixes_the_outline_example(student, expect, device):
     probabilities = torch.tensor(OUTLINE_PROBABILITIES, device=device)
@@ -52,6 +53,7 @@ def test_cross_entropy_on_probabilities_fixes_the_outline_example(student, expec
     )
 
 
+@pytest.mark.inputs("cross entropy on probabilities values")
 @pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=2)
 @pytest.mark.parametrize("zeros", (False, True), ids=("interior", "probability-0"))
 @pytest.mark.parametrize("shape", ((6, 4), (1, 3), (9, 10)), ids=("6x4", "1x3", "9x10"))
@@ -66,6 +68,7 @@ def test_cross_entropy_on_probabilities_values(student, expect, gen, dtype, shap
     )
 
 
+@pytest.mark.inputs("cross entropy on probabilities gradients")
 @pytest.mark.exercise("lesson1.CrossEntropyOnProbabilities", weight=1)
 def test_cross_entropy_on_probabilities_gradients(student, expect, gen):
     probabilities, target = probabilities_and_targets(gen, torch.float64, 5, 3)
@@ -165,21 +168,17 @@ def sample(problem, gen, dtype):
     return logits, target
 
 
-def recognise(chosen: str, got_weight, problem: dict) -> list[str]:
-    """Explanations of the catalogue mistakes that would make the same choice for this problem."""
-    found = []
-    for mistake in catalogue.of("choose_loss"):
-        try:
-            wrong = mistake.function(dict(problem))
-        except Exception:
-            continue
+def chooses_like(chosen: str, got_weight):
+    """Whether a loss a mistake chose is the student's choice: the same class and pos_weight."""
+
+    def like(wrong) -> bool:
         wrong_weight = getattr(wrong, "pos_weight", None)
         same_weight = (wrong_weight is None) == (got_weight is None) and (
             wrong_weight is None or same_weights(got_weight, wrong_weight)
         )
-        if _class(type(wrong)) == chosen and same_weight:
-            found.append(mistake.explain())
-    return found
+        return _class(type(wrong)) == chosen and same_weight
+
+    return like
 
 
 def same_weights(got, want) -> bool:
@@ -193,6 +192,7 @@ def same_weights(got, want) -> bool:
         return False
 
 
+@pytest.mark.inputs("choose loss fits the problem")
 @pytest.mark.exercise("lesson1.choose_loss")
 @pytest.mark.parametrize("case", PROBLEMS, ids=[p[0] for p in PROBLEMS])
 def test_choose_loss_fits_the_problem(student, expect, gen, case):
@@ -221,9 +221,12 @@ def test_choose_loss_fits_the_problem(student, expect, gen, case):
         got = chosen.rsplit(".", 1)[-1] + (
             f" with pos_weight={got_weight}" if got_weight is not None else ""
         )
-        explained = recognise(chosen, got_weight, problem)
-        message = f"{what}: returned {got}, but this problem needs {wanted}{weight}"
-        expect.that(False, message + ("\n" + "\n".join(explained) if explained else ""))
+        expect.fail(
+            f"{what}: returned {got}, but this problem needs {wanted}{weight}",
+            mistakes=catalogue.of("choose_loss"),
+            recompute=lambda wrong: wrong(dict(problem)),
+            like=chooses_like(chosen, got_weight),
+        )
     expect.equal(settings.get("reduction", "mean"), "mean", what=f"{what}: the loss's reduction")
     if "CrossEntropyOnProbabilities" in accepted:
         return  # its values are graded by the CrossEntropyOnProbabilities exercise

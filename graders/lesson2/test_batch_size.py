@@ -14,7 +14,6 @@ import torch
 from graders.api import describe_call, load_reference
 from graders.lesson2.probes_common import build_model
 
-from . import structured
 from .mistakes_batch_size import catalogue, pe_loop
 
 ref = load_reference("lesson2.batch_size")
@@ -40,8 +39,7 @@ def labelled_gradients(result):
 
 
 def check_per_example(expect, got, args):
-    structured.check(
-        expect,
+    expect.close(
         labelled_gradients(got),
         labelled_gradients(ref.per_example_gradients(*args)),
         what=describe_call("per_example_gradients", *args),
@@ -50,6 +48,7 @@ def check_per_example(expect, got, args):
     )
 
 
+@pytest.mark.inputs("per example gradients values")
 @pytest.mark.exercise("lesson2.per_example_gradients", weight=2)
 @pytest.mark.parametrize("shape", ((6, 3), (1, 4), (5, 5)), ids=("6x3", "1x4", "5x5"))
 def test_per_example_gradients_values(student, expect, gen, dtype, shape):
@@ -57,6 +56,7 @@ def test_per_example_gradients_values(student, expect, gen, dtype, shape):
     check_per_example(expect, student.call(*args), args)
 
 
+@pytest.mark.inputs("per example gradients are vectorised")
 @pytest.mark.exercise("lesson2.per_example_gradients", weight=1)
 def test_per_example_gradients_are_vectorised(student, expect, gen):
     """The same number of tensor operations for 3 examples as for 48: no Python loop over the batch."""
@@ -88,6 +88,7 @@ def check_variance(student, expect, grads, batch_size, want=None, what=""):
     )
 
 
+@pytest.mark.inputs("minibatch gradient variance values")
 @pytest.mark.exercise("lesson2.minibatch_gradient_variance", weight=3)
 @pytest.mark.parametrize(
     "n, p, batch_size", VARIANCE_CASES, ids=[f"N{n}-P{p}-B{b}" for n, p, b in VARIANCE_CASES]
@@ -97,6 +98,7 @@ def test_minibatch_gradient_variance_values(student, expect, gen, dtype, n, p, b
     check_variance(student, expect, grads, batch_size)
 
 
+@pytest.mark.inputs("minibatch gradient variance equals the average over every batch")
 @pytest.mark.exercise("lesson2.minibatch_gradient_variance", weight=1)
 @pytest.mark.parametrize("batch_size", (2, 3))
 def test_minibatch_gradient_variance_equals_the_average_over_every_batch(
@@ -187,6 +189,7 @@ BUDGETS = (
 )
 
 
+@pytest.mark.inputs("max batch size values")
 @pytest.mark.exercise("lesson2.max_batch_size", weight=3)
 @pytest.mark.parametrize(
     "model, optimizer_slots, batch_size, spare",
@@ -204,6 +207,7 @@ def test_max_batch_size_values(student, expect, dtype, model, optimizer_slots, b
     )
 
 
+@pytest.mark.inputs("max batch size is zero when nothing fits")
 @pytest.mark.exercise("lesson2.max_batch_size", weight=1)
 @pytest.mark.parametrize("short", ("below-fixed-cost", "below-one-example"))
 def test_max_batch_size_is_zero_when_nothing_fits(student, expect, short):

@@ -13,7 +13,6 @@ from torch.utils.data import TensorDataset
 from graders.api import load_reference
 from graders.lesson2.probes_data_loading import describe_loader
 
-from . import structured
 from .mistakes_data_loading import catalogue
 
 ref = load_reference("lesson2.data_loading")
@@ -67,8 +66,7 @@ def check_minibatches(
             torch.manual_seed(seed)  # the sandbox's global state when the student's code runs
             return labelled_epochs(run_epochs(function, inputs, targets, **settings))
 
-    structured.check(
-        expect,
+    expect.close(
         labelled_epochs(got),
         labelled_epochs(run_epochs(ref.iterate_minibatches, inputs, targets, **settings)),
         what=f"iterate_minibatches over {n} examples, batch_size={batch_size}, shuffle={shuffle}, "
@@ -87,6 +85,7 @@ def case_id(n, batch_size, drop_last):
     return f"N{n}-B{batch_size}" + ("-drop_last" if drop_last else "")
 
 
+@pytest.mark.inputs("iterate minibatches in order")
 @pytest.mark.exercise("lesson2.iterate_minibatches", weight=1.5)
 @pytest.mark.parametrize(
     "n, batch_size, drop_last", SEQUENTIAL, ids=[case_id(*c) for c in SEQUENTIAL]
@@ -106,6 +105,7 @@ def test_iterate_minibatches_in_order(student, expect, gen, seed, n, batch_size,
     )
 
 
+@pytest.mark.inputs("iterate minibatches shuffled by the generator")
 @pytest.mark.exercise("lesson2.iterate_minibatches", weight=2.5)
 @pytest.mark.parametrize("n, batch_size, drop_last", SHUFFLED, ids=[case_id(*c) for c in SHUFFLED])
 def test_iterate_minibatches_shuffled_by_the_generator(
@@ -160,8 +160,7 @@ def check_loader(
             )
 
     shown = ", ".join(f"{k}={v!r}" for k, v in settings.items())
-    structured.check(
-        expect,
+    expect.close(
         labelled_loader(got, keys),
         describe(ref.make_dataloader),
         what=f"make_dataloader(a dataset of {size} examples, {shown})",
@@ -173,6 +172,7 @@ def check_loader(
 LOADING = ("batch_size", "shuffled", "drop_last", "epochs")
 
 
+@pytest.mark.inputs("training loader shuffles reproducibly in full batches")
 @pytest.mark.exercise("lesson2.make_dataloader", weight=2)
 @pytest.mark.parametrize(
     "size, batch_size, seed",
@@ -185,12 +185,14 @@ def test_training_loader_shuffles_reproducibly_in_full_batches(
     check_loader(student, expect, LOADING, size=size, batch_size=batch_size, train=True, seed=seed)
 
 
+@pytest.mark.inputs("evaluation loader visits every example once in order")
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
 @pytest.mark.parametrize("size, batch_size", ((10, 3), (8, 4)), ids=("N10-B3", "N8-B4"))
 def test_evaluation_loader_visits_every_example_once_in_order(student, expect, size, batch_size):
     check_loader(student, expect, LOADING, size=size, batch_size=batch_size, train=False, seed=5)
 
 
+@pytest.mark.inputs("pinned memory only for a cuda device")
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
 @pytest.mark.parametrize(
     "device, train",
@@ -201,6 +203,7 @@ def test_pinned_memory_only_for_a_cuda_device(student, expect, device, train):
     check_loader(student, expect, ("pin_memory",), size=8, batch_size=4, train=train, device=device)
 
 
+@pytest.mark.inputs("worker processes are used and kept")
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
 @pytest.mark.parametrize("num_workers", (0, 2))
 def test_worker_processes_are_used_and_kept(student, expect, num_workers):
@@ -215,6 +218,7 @@ def test_worker_processes_are_used_and_kept(student, expect, num_workers):
     )
 
 
+@pytest.mark.inputs("parallel loading yields the batches of single process loading")
 @pytest.mark.exercise("lesson2.make_dataloader", weight=1)
 def test_parallel_loading_yields_the_batches_of_single_process_loading(student, expect):
     """A loader with two worker processes, over two epochs: full batches, no example twice in an epoch, a new order
@@ -240,8 +244,7 @@ def test_parallel_loading_yields_the_batches_of_single_process_loading(student, 
         torch.cat(parallel[0]).tolist() != torch.cat(parallel[1]).tolist(),
         f"{what}: both epochs visit the examples in the same order; a training loader reshuffles every epoch",
     )
-    structured.check(
-        expect,
+    expect.close(
         {"epoch 1": parallel[0]},
         {"epoch 1": single[0]},
         what=f"{what}: its first epoch against that of the same loader made with num_workers=0",

@@ -13,7 +13,6 @@ import torch
 from graders.api import describe_call, load_reference
 from graders.lesson2.probes_training import training_setup
 
-from . import structured
 from .mistakes_training import (
     catalogue,
     ev_no_eval_mode,
@@ -85,8 +84,7 @@ def labelled(run):
 def check_run(student, expect, memo, setup, device, mode, probe, what):
     got = student.probe(probe, setup=setup)
     entry = "train_epoch" if mode == "train" else "evaluate"
-    structured.check(
-        expect,
+    expect.close(
         labelled(got),
         labelled(
             memo("reference", lambda: reference_run(getattr(ref, entry), setup, device, mode))
@@ -134,6 +132,7 @@ def check_placement(expect, got, device, entry, mistake, *, non_blocking):
 # -- train_epoch ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.inputs("train epoch matches the reference")
 @pytest.mark.exercise("lesson2.train_epoch", weight=3)
 @pytest.mark.parametrize("name", MODELS)
 def test_train_epoch_matches_the_reference(student, expect, memo, gen, device, dtype, name):
@@ -150,6 +149,7 @@ def test_train_epoch_matches_the_reference(student, expect, memo, gen, device, d
     )
 
 
+@pytest.mark.inputs("train epoch steps once per batch in training mode")
 @pytest.mark.exercise("lesson2.train_epoch", weight=1)
 @pytest.mark.parametrize("name", MODELS)
 def test_train_epoch_steps_once_per_batch_in_training_mode(student, expect, gen, name):
@@ -172,18 +172,21 @@ def test_train_epoch_steps_once_per_batch_in_training_mode(student, expect, gen,
     )
 
 
+@pytest.mark.inputs("train epoch moves each batch to the model device")
 @pytest.mark.exercise("lesson2.train_epoch", weight=1)
 def test_train_epoch_moves_each_batch_to_the_model_device(student, expect, gen, device):
     got = student.probe("train_one_epoch", setup=make_setup("regression", gen, torch.float32))
     check_placement(expect, got, device, "train_epoch", te_not_moved, non_blocking=False)
 
 
+@pytest.mark.inputs("train epoch copies batches without blocking")
 @pytest.mark.exercise("lesson2.train_epoch", weight=0.5)
 def test_train_epoch_copies_batches_without_blocking(student, expect, gen, device):
     got = student.probe("train_one_epoch", setup=make_setup("regression", gen, torch.float32))
     check_placement(expect, got, device, "train_epoch", te_not_moved, non_blocking=True)
 
 
+@pytest.mark.inputs("train epoch returns a number without a graph")
 @pytest.mark.exercise("lesson2.train_epoch", weight=0.5)
 def test_train_epoch_returns_a_number_without_a_graph(student, expect, gen):
     value = student.probe(
@@ -200,6 +203,7 @@ def test_train_epoch_returns_a_number_without_a_graph(student, expect, gen):
 # -- evaluate --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.inputs("evaluate matches the reference and changes nothing")
 @pytest.mark.exercise("lesson2.evaluate", weight=2)
 @pytest.mark.parametrize("name", MODELS)
 def test_evaluate_matches_the_reference_and_changes_nothing(
@@ -218,6 +222,7 @@ def test_evaluate_matches_the_reference_and_changes_nothing(
     )
 
 
+@pytest.mark.inputs("evaluate runs in evaluation mode without a graph")
 @pytest.mark.exercise("lesson2.evaluate", weight=1)
 @pytest.mark.parametrize("name", MODELS)
 def test_evaluate_runs_in_evaluation_mode_without_a_graph(student, expect, gen, name):
@@ -240,6 +245,7 @@ def test_evaluate_runs_in_evaluation_mode_without_a_graph(student, expect, gen, 
     )
 
 
+@pytest.mark.inputs("evaluate moves each batch to the model device")
 @pytest.mark.exercise("lesson2.evaluate", weight=0.5)
 def test_evaluate_moves_each_batch_to_the_model_device(student, expect, gen, device):
     got = student.probe("evaluate_once", setup=make_setup("regression", gen, torch.float32))
@@ -263,8 +269,7 @@ def labelled_fit(result):
 def check_fit(student, expect, memo, X, y, want=None, what="", **kwargs):
     if want is None:
         want = memo("reference", lambda: ref.sgd_linear_regression(X, y, **kwargs))
-    structured.check(
-        expect,
+    expect.close(
         labelled_fit(student.call(X, y, **kwargs)),
         labelled_fit(want),
         what=what or describe_call("sgd_linear_regression", X, y, **kwargs),
@@ -276,6 +281,7 @@ def check_fit(student, expect, memo, X, y, want=None, what="", **kwargs):
 RUNS = ((4, 3), (7, 2), (1, 1), (20, 5))
 
 
+@pytest.mark.inputs("sgd linear regression trajectory")
 @pytest.mark.exercise("lesson2.sgd_linear_regression", weight=3)
 @pytest.mark.parametrize("batch_size, epochs", RUNS, ids=[f"B{b}-epochs{e}" for b, e in RUNS])
 def test_sgd_linear_regression_trajectory(student, expect, memo, gen, dtype, batch_size, epochs):
@@ -283,6 +289,7 @@ def test_sgd_linear_regression_trajectory(student, expect, memo, gen, dtype, bat
     check_fit(student, expect, memo, X, y, lr=0.05, batch_size=batch_size, epochs=epochs, seed=3)
 
 
+@pytest.mark.inputs("sgd linear regression reaches the least squares solution")
 @pytest.mark.exercise("lesson2.sgd_linear_regression", weight=2)
 @pytest.mark.parametrize("regime", ("full-batch-noisy-data", "minibatch-exact-data"))
 def test_sgd_linear_regression_reaches_the_least_squares_solution(

@@ -46,6 +46,7 @@ def lse_check(student, expect, gen, x, dim, part):
     )
 
 
+@pytest.mark.inputs("logsumexp values")
 @pytest.mark.exercise("lesson4.LogSumExp", weight=2)
 @pytest.mark.parametrize("case", LSE_CASES, ids=case_id)
 def test_logsumexp_values(student, expect, gen, dtype, case):
@@ -53,6 +54,7 @@ def test_logsumexp_values(student, expect, gen, dtype, case):
     lse_check(student, expect, gen, gen.normal(*shape, dtype=dtype, scale=2.0), dim, "value")
 
 
+@pytest.mark.inputs("logsumexp gradients")
 @pytest.mark.exercise("lesson4.LogSumExp", weight=3)
 @pytest.mark.parametrize("case", LSE_CASES, ids=case_id)
 def test_logsumexp_gradients(student, expect, gen, case):
@@ -60,6 +62,7 @@ def test_logsumexp_gradients(student, expect, gen, case):
     lse_check(student, expect, gen, gen.normal(*shape, scale=2.0), dim, 0)
 
 
+@pytest.mark.inputs("logsumexp is stable for inputs of 1000")
 @pytest.mark.exercise("lesson4.LogSumExp", weight=1)
 @pytest.mark.parametrize("part", ["value", 0], ids=["value", "gradient"])
 @pytest.mark.parametrize("dim", [1, 0])
@@ -99,12 +102,14 @@ def swish_id(case):
     return f"{'x'.join(map(str, case[0]))}-beta{case[1]:g}"
 
 
+@pytest.mark.inputs("swish values")
 @pytest.mark.exercise("lesson4.Swish", weight=1)
 @pytest.mark.parametrize("case", SWISH_CASES, ids=swish_id)
 def test_swish_values(student, expect, gen, dtype, case):
     swish_check(student, expect, gen, dtype, *case, "value")
 
 
+@pytest.mark.inputs("swish gradients")
 @pytest.mark.exercise("lesson4.Swish", weight=3)
 @pytest.mark.parametrize("wrt", ["x", "beta"])
 @pytest.mark.parametrize("case", SWISH_CASES, ids=swish_id)

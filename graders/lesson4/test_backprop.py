@@ -42,6 +42,7 @@ def sizes(shape):
 # -- mlp_forward --------------------------------------------------------------------------------
 
 
+@pytest.mark.inputs("mlp forward values")
 @pytest.mark.exercise("lesson4.mlp_forward")
 @pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
 def test_mlp_forward_values(student, expect, gen, dtype, shape):
@@ -68,6 +69,7 @@ def test_mlp_forward_values(student, expect, gen, dtype, shape):
 BACKWARD_CASES = [(shape, torch.float64) for shape in SHAPES] + [(SHAPES[0], torch.float32)]
 
 
+@pytest.mark.inputs("mlp backward gradient")
 @pytest.mark.exercise("lesson4.mlp_backward", weight=5)
 @pytest.mark.parametrize("name", PARAMETERS)
 @pytest.mark.parametrize(
@@ -93,6 +95,7 @@ def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
     )
 
 
+@pytest.mark.inputs("mlp backward returns exactly the four gradients")
 @pytest.mark.exercise("lesson4.mlp_backward", weight=1)
 def test_mlp_backward_returns_exactly_the_four_gradients(student, expect, gen):
     x, params = network(gen, SHAPES[0], torch.float64)
@@ -144,6 +147,7 @@ def classification(gen, shape, dtype):
     return x, gen.classes(shape[0], shape[3]), params
 
 
+@pytest.mark.inputs("mlp train step one step")
 @pytest.mark.exercise("lesson4.mlp_train_step", weight=2)
 @pytest.mark.parametrize("shape", SHAPES[:2], ids=shape_id)
 def test_mlp_train_step_one_step(student, expect, gen, dtype, shape):
@@ -153,6 +157,7 @@ def test_mlp_train_step_one_step(student, expect, gen, dtype, shape):
     )
 
 
+@pytest.mark.inputs("mlp train step five steps")
 @pytest.mark.exercise("lesson4.mlp_train_step", weight=1)
 @pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[2]], ids=shape_id)
 def test_mlp_train_step_five_steps(student, expect, gen, shape):
@@ -162,12 +167,14 @@ def test_mlp_train_step_five_steps(student, expect, gen, shape):
     )
 
 
+@pytest.mark.inputs("mlp train step updates the tensors in place")
 @pytest.mark.exercise("lesson4.mlp_train_step", weight=0.5)
 def test_mlp_train_step_updates_the_tensors_in_place(student, expect, gen):
     x, y, params = classification(gen, SHAPES[0], torch.float64)
     check_training(student, expect, x, y, params, 0.3, 2, ("originals",), "lr=0.3")
 
 
+@pytest.mark.inputs("mlp train step is stable for huge scores")
 @pytest.mark.exercise("lesson4.mlp_train_step", weight=0.5)
 def test_mlp_train_step_is_stable_for_huge_scores(student, expect, gen):
     x, y, params = classification(gen, SHAPES[0], torch.float64)

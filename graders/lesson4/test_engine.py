@@ -156,6 +156,7 @@ OPERATIONS = [
 ]
 
 
+@pytest.mark.inputs("value operations")
 @pytest.mark.exercise("lesson4.Value", weight=3)
 @pytest.mark.parametrize(
     "name, expression, leaves, text", OPERATIONS, ids=[c[0] for c in OPERATIONS]
@@ -172,6 +173,7 @@ REUSED = [
 ]
 
 
+@pytest.mark.inputs("value used more than once")
 @pytest.mark.exercise("lesson4.Value", weight=2)
 @pytest.mark.parametrize("name, expression, leaves", REUSED, ids=[c[0] for c in REUSED])
 def test_value_used_more_than_once(student, expect, name, expression, leaves):
@@ -222,6 +224,7 @@ ORDERED = [
 ]
 
 
+@pytest.mark.inputs("value backward in topological order")
 @pytest.mark.exercise("lesson4.Value", weight=2)
 @pytest.mark.parametrize("name, expression, leaves, text", ORDERED, ids=[c[0] for c in ORDERED])
 def test_value_backward_in_topological_order(student, expect, name, expression, leaves, text):
@@ -272,6 +275,7 @@ WHOLE = [
 ]
 
 
+@pytest.mark.inputs("value whole expressions")
 @pytest.mark.exercise("lesson4.Value", weight=2)
 @pytest.mark.parametrize("name, expression, leaves, text", WHOLE, ids=[c[0] for c in WHOLE])
 def test_value_whole_expressions(student, expect, name, expression, leaves, text):

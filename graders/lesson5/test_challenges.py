@@ -138,6 +138,7 @@ CRITICAL_POINTS = [
 ]
 
 
+@pytest.mark.inputs("classify critical point")
 @pytest.mark.parametrize(
     "case, dtype", with_dtypes(CRITICAL_POINTS, "lesson5.classify_critical_point")
 )
@@ -217,6 +218,7 @@ SADDLES = [
 ]
 
 
+@pytest.mark.inputs("escape saddle")
 @pytest.mark.parametrize("case, dtype", with_dtypes(SADDLES, "lesson5.escape_saddle"))
 def test_escape_saddle(student, expect, gen, memo, case, dtype):
     name, make, radius, _ = case
@@ -247,6 +249,7 @@ NOISE_SHAPES = [
 NOISE_KEYS = ("mean", "variance", "noise_scale")
 
 
+@pytest.mark.inputs("gradient noise scale")
 @pytest.mark.parametrize("case, dtype", with_dtypes(NOISE_SHAPES, "lesson5.gradient_noise_scale"))
 def test_gradient_noise_scale(student, expect, gen, case, dtype):
     _, n, p, _ = case

@@ -14,11 +14,10 @@ reference class's calls.
 import pytest
 import torch
 
-from graders.api import load_reference
+from graders.api import load_reference, remembered
 from graders.lesson5.probes_manual_optimizer import train
 
 from .mistakes_manual_optimizer import catalogue
-from .runs import expect_same_calls, expect_trajectory, explain, mistakes_where, remembered
 from .specs import network, regression_data
 
 ref = load_reference("lesson5.manual_optimizer")
@@ -73,6 +72,7 @@ def describe(spec, extra=""):
     )
 
 
+@pytest.mark.inputs("trains the network like torch")
 @pytest.mark.exercise(EXERCISE, weight=3)
 @pytest.mark.parametrize("update", ["adam", "rmsprop"])
 def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update):
@@ -80,8 +80,7 @@ def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update
     want = memo("reference", lambda: with_torch(spec))
     runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
-    expect_trajectory(
-        expect,
+    expect.trajectory(
         got["trajectory"],
         want["trajectory"],
         what=f"all the parameters after each step of {describe(spec)}, compared with "
@@ -91,6 +90,7 @@ def test_trains_the_network_like_torch(student, expect, gen, memo, dtype, update
     )
 
 
+@pytest.mark.inputs("each update call gets its groups hyperparameters")
 @pytest.mark.exercise(EXERCISE, weight=1.5)
 @pytest.mark.parametrize("update", ["adam", "rmsprop"])
 def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, memo, update):
@@ -98,8 +98,7 @@ def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, 
     want = memo("reference", lambda: with_class(ref.ManualOptimizer, spec))
     runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
-    expect_same_calls(
-        expect,
+    expect.records(
         got["calls"],
         want["calls"],
         what=f"the calls of update(param, grad, state, **hyperparameters) while {describe(spec)} "
@@ -110,6 +109,7 @@ def test_each_update_call_gets_its_groups_hyperparameters(student, expect, gen, 
     )
 
 
+@pytest.mark.inputs("step with a closure returns its loss")
 @pytest.mark.exercise(EXERCISE, weight=1)
 def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     spec = training(gen, torch.float64, "adam", closure=True)
@@ -118,15 +118,11 @@ def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     got = student.probe("train_with_optimizer_class", spec=spec)
     what = describe(spec, ", each step given a closure that recomputes the loss and its gradients")
     if not all(isinstance(loss, torch.Tensor) for loss in got["losses"]):
-        matched = mistakes_where(
-            catalogue.of("ManualOptimizer"), runs, lambda run: run["losses"][0] is None
-        )
-        expect.that(
-            False,
-            explain(
-                f"{what}: step(closure) returned {got['losses'][0]!r}, not the closure's loss",
-                matched,
-            ),
+        expect.fail(
+            f"{what}: step(closure) returned {got['losses'][0]!r}, not the closure's loss",
+            mistakes=catalogue.of("ManualOptimizer"),
+            recompute=runs,
+            like=lambda run: run["losses"][0] is None,
         )
     expect.close(
         torch.stack(got["losses"]),
@@ -135,8 +131,7 @@ def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
         mistakes=catalogue.of("ManualOptimizer"),
         recompute=lambda wrong: torch.stack(runs(wrong)["losses"]),
     )
-    expect_trajectory(
-        expect,
+    expect.trajectory(
         got["trajectory"],
         want["trajectory"],
         what=f"{what}: the parameters after each step",
@@ -145,14 +140,14 @@ def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     )
 
 
+@pytest.mark.inputs("a checkpoint resumes training exactly")
 @pytest.mark.exercise(EXERCISE, weight=1)
 def test_a_checkpoint_resumes_training_exactly(student, expect, gen, memo):
     spec = training(gen, torch.float64, "adam", resume_at=5)
     want = memo("reference", lambda: with_torch({**spec, "resume_at": None}))
     runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
     got = student.probe("train_with_optimizer_class", spec=spec)
-    expect_trajectory(
-        expect,
+    expect.trajectory(
         got["trajectory"],
         want["trajectory"],
         what=describe(

@@ -11,12 +11,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graders.api import describe, load_reference
+from graders.api import describe, load_reference, remembered
 from graders.lesson5.probes_common import build_network
 from graders.lesson5.probes_monitoring import backward_pass
 
 from .mistakes_monitoring import catalogue
-from .runs import explain, mistakes_where, remembered
 from .specs import network, regression_data
 
 ref = load_reference("lesson5.monitoring")
@@ -49,6 +48,7 @@ def as_tensor(value, dtype):
 # -- gradient_statistics ---------------------------------------------------------------------------
 
 
+@pytest.mark.inputs("gradient statistics values")
 @pytest.mark.exercise("lesson5.gradient_statistics", weight=3)
 @pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units"])
 def test_gradient_statistics_values(student, expect, gen, memo, dtype, activation):
@@ -81,6 +81,7 @@ def test_gradient_statistics_values(student, expect, gen, memo, dtype, activatio
             )
 
 
+@pytest.mark.inputs("gradient statistics leaves out parameters without gradients")
 @pytest.mark.exercise("lesson5.gradient_statistics", weight=1)
 def test_gradient_statistics_leaves_out_parameters_without_gradients(student, expect, gen):
     spec = statistics_spec(gen, torch.float64, "relu")
@@ -88,18 +89,12 @@ def test_gradient_statistics_leaves_out_parameters_without_gradients(student, ex
     want = list(ref.gradient_statistics(backward_pass(spec)))
     if not isinstance(got, dict) or sorted(got) != sorted(want):
         keys = sorted(got) if isinstance(got, dict) else describe(got)
-        matched = mistakes_where(
-            catalogue.of("gradient_statistics"),
-            lambda wrong: wrong(backward_pass(spec)),
-            lambda outcome: isinstance(got, dict) and sorted(outcome) == sorted(got),
-        )
-        expect.that(
-            False,
-            explain(
-                f"the parameters gradient_statistics(model) reports, when the 'extra' head took no part "
-                f"in the loss: got {keys}, expected {want}",
-                matched,
-            ),
+        expect.fail(
+            f"the parameters gradient_statistics(model) reports, when the 'extra' head took no part "
+            f"in the loss: got {keys}, expected {want}",
+            mistakes=catalogue.of("gradient_statistics"),
+            recompute=lambda wrong: wrong(backward_pass(spec)),
+            like=lambda outcome: isinstance(got, dict) and sorted(outcome) == sorted(got),
         )
 
 
@@ -173,6 +168,7 @@ CURVES = [
 ]
 
 
+@pytest.mark.inputs("diagnose learning curve")
 @pytest.mark.exercise("lesson5.diagnose_learning_curve")
 @pytest.mark.parametrize(
     "train, val, kwargs", [pytest.param(*case[1:], id=case[0]) for case in CURVES]
@@ -213,6 +209,7 @@ def landscape(function, spec, direction, alphas):
     return {"losses": losses, "after": [p.detach().clone() for p in net.parameters()]}
 
 
+@pytest.mark.inputs("loss landscape values")
 @pytest.mark.exercise("lesson5.loss_landscape_1d", weight=3)
 @pytest.mark.parametrize(
     "alphas", [[-1.0, -0.5, 0.0, 0.5, 1.0], [0.25, 2.0, -3.0]], ids=["symmetric", "uneven"]
@@ -236,6 +233,7 @@ def test_loss_landscape_values(student, expect, gen, memo, dtype, alphas):
     )
 
 
+@pytest.mark.inputs("loss landscape leaves the model unchanged")
 @pytest.mark.exercise("lesson5.loss_landscape_1d", weight=1)
 def test_loss_landscape_leaves_the_model_unchanged(student, expect, gen):
     spec, direction = landscape_spec(gen, torch.float64)

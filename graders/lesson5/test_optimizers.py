@@ -9,18 +9,12 @@ and the in-place contract (same storage, no autograd history).
 
 import pytest
 import torch
+from torch import nn
 
-from graders.api import StudentFailure
+from graders.api import StudentFailure, remembered
 from graders.lesson5.probes_optimizers import run_steps
 
 from .mistakes_optimizers import catalogue
-from .runs import (
-    expect_trajectory,
-    mistakes_where,
-    remembered,
-    reraise_with_mistakes,
-    torch_trajectory,
-)
 from .specs import mixed_scale_gradients
 
 STEPS = 30
@@ -82,6 +76,18 @@ def describe_run(entry, shape, dtype, hyperparameters, steps=STEPS):
     return f"{entry} on a {str(dtype).replace('torch.', '')} parameter {tuple(shape)} over {steps} steps ({settings})"
 
 
+def torch_trajectory(optimizer_class, start, grads, hyperparameters):
+    """(parameter after every step, final state) of ``optimizer_class`` stepping one tensor through ``grads``."""
+    param = nn.Parameter(start.clone())
+    optimizer = optimizer_class([param], foreach=False, **hyperparameters)
+    trajectory = []
+    for grad in grads:
+        param.grad = grad.clone()
+        optimizer.step()
+        trajectory.append(param.detach().clone())
+    return torch.stack(trajectory), optimizer.state[param]
+
+
 def runs_of(memo, start, grads, hyperparameters, state=None):
     """``run(mistake)``: the mistake's run on the case's inputs, computed once per case for all students."""
     return remembered(
@@ -90,7 +96,7 @@ def runs_of(memo, start, grads, hyperparameters, state=None):
     )
 
 
-def student_run(student, entry, runs, start, grads, hyperparameters, state=None):
+def student_run(student, expect, entry, runs, start, grads, hyperparameters, state=None):
     """The student's run in the sandbox; an update outside no_grad is named when it is the reason it failed."""
     try:
         return student.probe(
@@ -101,7 +107,9 @@ def student_run(student, entry, runs, start, grads, hyperparameters, state=None)
             state=state,
         )
     except StudentFailure as failure:
-        reraise_with_mistakes(failure, catalogue.of(entry), runs, NO_GRAD_ERROR)
+        expect.fails_like(
+            failure, words=NO_GRAD_ERROR, mistakes=catalogue.of(entry), recompute=runs
+        )
 
 
 def as_number(value):
@@ -110,6 +118,7 @@ def as_number(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+@pytest.mark.inputs("trajectory follows torch optim")
 @pytest.mark.parametrize("entry, hyperparameters, shape", cases(weight=4))
 def test_trajectory_follows_torch_optim(
     student, expect, gen, memo, dtype, entry, hyperparameters, shape
@@ -120,9 +129,8 @@ def test_trajectory_follows_torch_optim(
         "reference", lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters)
     )
     runs = runs_of(memo, start, grads, hyperparameters)
-    got = student_run(student, entry, runs, start, grads, hyperparameters)
-    expect_trajectory(
-        expect,
+    got = student_run(student, expect, entry, runs, start, grads, hyperparameters)
+    expect.trajectory(
         got["trajectory"],
         want,
         what=f"the parameter after each step of {describe_run(entry, shape, dtype, hyperparameters)}, "
@@ -132,6 +140,7 @@ def test_trajectory_follows_torch_optim(
     )
 
 
+@pytest.mark.inputs("state dict holds torchs state")
 @pytest.mark.parametrize("entry, hyperparameters, shape", cases(weight=1.5, only=STATE_SETTING))
 def test_state_dict_holds_torchs_state(
     student, expect, gen, memo, dtype, entry, hyperparameters, shape
@@ -142,16 +151,16 @@ def test_state_dict_holds_torchs_state(
         "reference", lambda: torch_trajectory(OPTIMIZERS[entry], start, grads, hyperparameters)
     )
     runs = runs_of(memo, start, grads, hyperparameters)
-    got = student_run(student, entry, runs, start, grads, hyperparameters)["state"]
+    got = student_run(student, expect, entry, runs, start, grads, hyperparameters)["state"]
     mistakes = catalogue.of(entry)
     run = lambda wrong: runs(wrong)["state"]  # noqa: E731
     what = f"the caller's state dict after {describe_run(entry, shape, dtype, hyperparameters)}"
     if not isinstance(got, dict) or not got:
-        matched = mistakes_where(mistakes, run, lambda state: state == {})
-        expect.that(
-            False,
-            f"{what}: it is still empty: store the state in the dict you are given, it is how the next step finds it"
-            + "".join("\n" + m.explain() for m in matched),
+        expect.fail(
+            f"{what}: it is still empty: store the state in the dict you are given, it is how the next step finds it",
+            mistakes=mistakes,
+            recompute=run,
+            like=lambda state: state == {},
         )
     missing = [key for key in STATE_KEYS[entry] if key not in got]
     expect.that(
@@ -175,6 +184,7 @@ def test_state_dict_holds_torchs_state(
         )
 
 
+@pytest.mark.inputs("resumes from the state it is given")
 @pytest.mark.parametrize("entry, hyperparameters, shape", cases(weight=1.5, only=STATE_SETTING))
 def test_resumes_from_the_state_it_is_given(
     student, expect, gen, memo, dtype, entry, hyperparameters, shape
@@ -193,9 +203,8 @@ def test_resumes_from_the_state_it_is_given(
         key: int(value) if key == "step" else value.clone() for key, value in torch_state.items()
     }
     runs = runs_of(memo, first[-1], grads[10:], hyperparameters, state)
-    got = student_run(student, entry, runs, first[-1], grads[10:], hyperparameters, state)
-    expect_trajectory(
-        expect,
+    got = student_run(student, expect, entry, runs, first[-1], grads[10:], hyperparameters, state)
+    expect.trajectory(
         got["trajectory"],
         want[10:],
         what=f"{describe_run(entry, shape, dtype, hyperparameters, STEPS - 10)}, resumed from "
@@ -207,6 +216,7 @@ def test_resumes_from_the_state_it_is_given(
     )
 
 
+@pytest.mark.inputs("updates the parameter in place without history")
 @pytest.mark.parametrize(
     "entry",
     [pytest.param(e, marks=pytest.mark.exercise(f"lesson5.{e}", weight=1)) for e in OPTIMIZERS],
@@ -218,7 +228,7 @@ def test_updates_the_parameter_in_place_without_history(student, expect, gen, me
         {"lr": 0.1},
     )
     run = runs_of(memo, start, grads, hyperparameters)
-    got = student_run(student, entry, run, start, grads, hyperparameters)
+    got = student_run(student, expect, entry, run, start, grads, hyperparameters)
     mistakes = catalogue.of(entry)
     what = f"{entry}(param, grad, state, lr=0.1) on an nn.Parameter (3, 4), 3 steps"
     if torch.equal(got["trajectory"][-1].cpu(), start.cpu()):
@@ -227,20 +237,19 @@ def test_updates_the_parameter_in_place_without_history(student, expect, gen, me
             if got["returned"]
             else ""
         )
-        matched = mistakes_where(
-            mistakes, run, lambda outcome: torch.equal(outcome["trajectory"][-1].cpu(), start.cpu())
-        )
-        expect.that(
-            False,
-            f"{what}: the parameter the caller holds never changed{returned}"
-            + "".join("\n" + m.explain() for m in matched),
+        expect.fail(
+            f"{what}: the parameter the caller holds never changed{returned}",
+            mistakes=mistakes,
+            recompute=run,
+            like=lambda outcome: torch.equal(outcome["trajectory"][-1].cpu(), start.cpu()),
         )
     if not got["same_storage"]:
-        matched = mistakes_where(mistakes, run, lambda outcome: not outcome["same_storage"])
-        expect.that(
-            False,
+        expect.fail(
             f"{what}: the parameter now lives in new storage, so views of it and anything holding its old "
-            "storage no longer see the updates" + "".join("\n" + m.explain() for m in matched),
+            "storage no longer see the updates",
+            mistakes=mistakes,
+            recompute=run,
+            like=lambda outcome: not outcome["same_storage"],
         )
     expect.that(
         not got["has_grad_fn"],

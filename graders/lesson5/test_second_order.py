@@ -9,12 +9,11 @@ course's tolerance, whoever writes the code.
 import pytest
 import torch
 
-from graders.api import describe_call, load_reference
+from graders.api import describe_call, load_reference, remembered
 from graders.lesson5.probes_second_order import bfgs_on_quadratic
 
 from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
 from .mistakes_second_order import catalogue
-from .runs import expect_trajectory, remembered
 from .specs import spd_matrix
 
 ref = load_reference("lesson5.second_order")
@@ -77,6 +76,7 @@ NEWTON_CASES = [
 ]
 
 
+@pytest.mark.inputs("newton step")
 @pytest.mark.parametrize("case, dtype", with_dtypes(NEWTON_CASES, "lesson5.newton_step"))
 def test_newton_step(student, expect, gen, memo, case, dtype):
     name, make, damping, _ = case
@@ -120,12 +120,14 @@ def check_bfgs(student, expect, H, s, y):
     )
 
 
+@pytest.mark.inputs("bfgs update")
 @pytest.mark.exercise("lesson5.bfgs_update", weight=3)
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_bfgs_update(student, expect, gen, dtype, n):
     check_bfgs(student, expect, *curvature_pair(gen, dtype, n))
 
 
+@pytest.mark.inputs("bfgs update is skipped without positive curvature")
 @pytest.mark.exercise("lesson5.bfgs_update", weight=1)
 @pytest.mark.parametrize("curvature", ["negative", "zero"])
 def test_bfgs_update_is_skipped_without_positive_curvature(student, expect, gen, curvature):
@@ -140,6 +142,7 @@ def test_bfgs_update_is_skipped_without_positive_curvature(student, expect, gen,
     check_bfgs(student, expect, H, s, y)
 
 
+@pytest.mark.inputs("bfgs finds the inverse hessian of a quadratic")
 @pytest.mark.exercise("lesson5.bfgs_update", weight=1.5)
 def test_bfgs_finds_the_inverse_hessian_of_a_quadratic(student, expect, gen, memo):
     A = spd_matrix(gen, (1.0, 2.0, 4.0, 8.0), torch.float64)
@@ -149,8 +152,7 @@ def test_bfgs_finds_the_inverse_hessian_of_a_quadratic(student, expect, gen, mem
         memo("mistakes' runs", dict), lambda wrong: bfgs_on_quadratic(wrong, A, b, x0, 4)
     )
     got = student.probe("bfgs_on_quadratic_run", A=A, b=b, x0=x0, steps=4)
-    expect_trajectory(
-        expect,
+    expect.trajectory(
         got["matrices"],
         want["matrices"],
         what="H after each BFGS update while minimising x.A.x/2 - b.x (4 x 4, exact line searches, H = I at the start)",
@@ -173,6 +175,7 @@ NATURAL_CASES = [
 ]
 
 
+@pytest.mark.inputs("natural gradient step")
 @pytest.mark.parametrize("case, dtype", with_dtypes(NATURAL_CASES, "lesson5.natural_gradient_step"))
 def test_natural_gradient_step(student, expect, gen, memo, case, dtype):
     _, n, d, lr, damping, _ = case

@@ -10,11 +10,10 @@ import math
 import pytest
 import torch
 
-from graders.api import describe, describe_call, load_reference
+from graders.api import describe, describe_call, load_reference, remembered
 from graders.lesson5.probes_tuning import run_search
 
 from .mistakes_tuning import catalogue
-from .runs import explain, mistakes_where, remembered
 
 ref = load_reference("lesson5.tuning")
 BOTH = (torch.float32, torch.float64)
@@ -58,15 +57,13 @@ def expect_result(expect, got, want, what, mistakes, run):
         if isinstance(got, (tuple, list)) and len(got) == 2
         else describe(got)
     )
-    matched = mistakes_where(
-        mistakes,
-        run,
-        lambda outcome: (
+    expect.fail(
+        f"{what}: returned {shown}, expected ({want[0]}, {want[1]!r})",
+        mistakes=mistakes,
+        recompute=run,
+        like=lambda outcome: (
             same_result(got, outcome["result"]) and not same_result(want, outcome["result"])
         ),
-    )
-    expect.that(
-        False, explain(f"{what}: returned {shown}, expected ({want[0]}, {want[1]!r})", matched)
     )
 
 
@@ -91,12 +88,12 @@ def expect_calls(expect, got, want, what, mistakes, run, ordered):
             if missing
             else "some combinations were evaluated more than once"
         )
-    matched = mistakes_where(
-        mistakes,
-        run,
-        lambda outcome: same(got, outcome["calls"]) and not same(want, outcome["calls"]),
+    expect.fail(
+        f"{what}: {problem}",
+        mistakes=mistakes,
+        recompute=run,
+        like=lambda outcome: same(got, outcome["calls"]) and not same(want, outcome["calls"]),
     )
-    expect.that(False, explain(f"{what}: {problem}", matched))
 
 
 # -- grid_search -------------------------------------------------------------------------------
@@ -156,6 +153,7 @@ def search(student, memo, seed, reference, objective, args, kwargs=None):
     return got, want, runs
 
 
+@pytest.mark.inputs("grid search returns the best combination")
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=2))
 def test_grid_search_returns_the_best_combination(student, expect, memo, seed, grid, objective):
     got, want, runs = search(student, memo, seed, ref.grid_search, objective, (grid,))
@@ -169,6 +167,7 @@ def test_grid_search_returns_the_best_combination(student, expect, memo, seed, g
     )
 
 
+@pytest.mark.inputs("grid search evaluates every combination once")
 @pytest.mark.parametrize("grid, objective", grid_cases(weight=1))
 def test_grid_search_evaluates_every_combination_once(student, expect, memo, seed, grid, objective):
     got, want, runs = search(student, memo, seed, ref.grid_search, objective, (grid,))
@@ -236,6 +235,7 @@ def random_cases(weight):
     ]
 
 
+@pytest.mark.inputs("random search draws the seeded configurations")
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=2))
 def test_random_search_draws_the_seeded_configurations(
     student, expect, memo, seed, space, n_trials, search_seed, objective
@@ -254,6 +254,7 @@ def test_random_search_draws_the_seeded_configurations(
     )
 
 
+@pytest.mark.inputs("random search returns the best trial")
 @pytest.mark.parametrize("space, n_trials, search_seed, objective", random_cases(weight=1))
 def test_random_search_returns_the_best_trial(
     student, expect, memo, seed, space, n_trials, search_seed, objective
@@ -282,6 +283,7 @@ FOLDS = [
 ]
 
 
+@pytest.mark.inputs("cross validate ridge")
 @pytest.mark.exercise("lesson5.cross_validate_ridge")
 @pytest.mark.parametrize("n, d, k", [pytest.param(*case[1:], id=case[0]) for case in FOLDS])
 def test_cross_validate_ridge(student, expect, gen, memo, dtype, n, d, k):
@@ -319,6 +321,7 @@ EI_CASES = [
 ]
 
 
+@pytest.mark.inputs("expected improvement")
 @pytest.mark.exercise("lesson5.expected_improvement", weight=3)
 @pytest.mark.parametrize(
     "shape, best, xi", [pytest.param(*case[1:], id=case[0]) for case in EI_CASES]
@@ -331,6 +334,7 @@ def test_expected_improvement(student, expect, gen, dtype, shape, best, xi):
     check_expected_improvement(student, expect, mean, std, best, xi)
 
 
+@pytest.mark.inputs("expected improvement far from the best")
 @pytest.mark.exercise("lesson5.expected_improvement", weight=1)
 def test_expected_improvement_far_from_the_best(student, expect, gen, dtype):
     """Means many standard deviations from the best: tiny or nearly certain improvements, never nan or negative."""

@@ -1,0 +1,321 @@
+"""``python -m graders check lesson1.huber_loss``: what the test suite demands of one exercise, in a minute.
+
+It grades, in one run of the exercise's lesson, a class made for the exercise:
+
+- ``reference``: the solutions, which must get full marks, and ``stub``: exercises/, zero;
+- one mutant per catalogue mistake of the exercise (graders/grading/mutants.py), each of which
+  must lose points and be named, and be told apart from every other mistake of the exercise;
+- the correct variants in tests/submissions/correct-* that write the exercise differently,
+  which must get full marks;
+- the attacks (tests/attacks/), the bad submissions (tests/submissions/bad-*) and the sample
+  class (samples/class/): those that leave the exercise's module alone must keep it at full
+  marks, and the sample students must keep the scores in samples/expected_scores.json.
+
+Then it prints, for each mistake, every test it fails and every mistake the feedback named
+it as (``mistake_views``): a mistake copied from a neighbour that fails tests it was not
+written for shows at once.  ``indistinguishable`` finds pairs of mistakes that no hidden case
+tells apart; the suite runs the same check on every exercise (tests/test_mistakes_are_caught.py).
+
+``python -m graders mutant lesson1.huber_loss huber_slope_one`` grades one mistake by hand
+and prints its feedback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders.course.errors import UsageError
+from graders.course.model import COURSE_FILE, ROOT, Course, Exercise, load_course
+from graders.grading.mistakes import Mistake, named_in
+from graders.grading.mutants import (
+    EXERCISES,
+    SOLUTIONS,
+    copy_submission,
+    laid_over_solutions,
+    mistakes_of,
+    write_mutant,
+)
+from graders.grading.results import ExerciseResult, StudentResult
+
+TEST_SUBMISSIONS = ROOT / "tests" / "submissions"
+ATTACKS = ROOT / "tests" / "attacks"
+SAMPLE_CLASS = ROOT / "samples" / "class"
+SAMPLE_GOLDENS = ROOT / "samples" / "expected_scores.json"
+
+
+# -- what a class's results say about one exercise's mistakes --------------------------------------
+
+
+@dataclass
+class MistakeView:
+    """How the hidden graders saw one catalogue mistake, submitted as a mutant."""
+
+    mistake: Mistake
+    student: str
+    score: float
+    max_score: float
+    failed: list[str] = field(default_factory=list)  # the tests it did not pass
+    named: Counter = field(default_factory=Counter)  # mistake name -> failed tests naming it
+    alone: int = 0  # failed tests that name it and no other mistake of the exercise
+
+    @property
+    def problems(self) -> list[str]:
+        if self.score >= self.max_score:
+            return ["gets full marks: no hidden case catches it"]
+        if not self.named[self.mistake.name]:
+            return ["loses points, but the feedback never names it"]
+        return []
+
+
+def mutant_name(exercise: Exercise, mistake: Mistake) -> str:
+    return f"mutant-{exercise.lesson}-{mistake.function.__name__}"
+
+
+def mistake_views(
+    results: dict[str, StudentResult], exercise: Exercise, mistakes: list[Mistake]
+) -> list[MistakeView]:
+    """One view per mistake, from the results of its mutant (``mutant_name``)."""
+    names = {m.name for m in mistakes}
+    views = []
+    for mistake in mistakes:
+        graded = _exercise_result(results, mutant_name(exercise, mistake), exercise)
+        view = MistakeView(mistake, mutant_name(exercise, mistake), graded.score, graded.max_score)
+        for test in graded.tests:
+            if test.status == "passed":
+                continue
+            view.failed.append(test.name)
+            named = set(named_in(test.message)) & names
+            view.named.update(named)
+            view.alone += named == {mistake.name}
+        views.append(view)
+    return views
+
+
+def indistinguishable(views: list[MistakeView]) -> list[tuple[MistakeView, MistakeView]]:
+    """Pairs of mistakes that no hidden case tells apart: every test either one fails names both.
+
+    Feedback then names both mistakes to every student who makes either: add a case on which
+    they differ, or make them one catalogue entry.
+    """
+    pairs = []
+    for i, a in enumerate(views):
+        for b in views[i + 1 :]:
+            if (
+                a.failed
+                and b.failed
+                and a.named[b.mistake.name] == len(a.failed) == a.named[a.mistake.name]
+                and b.named[a.mistake.name] == len(b.failed) == b.named[b.mistake.name]
+            ):
+                pairs.append((a, b))
+    return pairs
+
+
+def describe_view(view: MistakeView) -> list[str]:
+    """The per-mistake view: score, the tests it fails, and what the feedback named it as."""
+    tests = Counter(name.split("[", 1)[0] for name in view.failed)
+    lines = [
+        f"  {view.mistake.function.__name__} ({view.mistake.name}): "
+        f"{view.score:g} / {view.max_score:g}, fails {len(view.failed)} case(s)",
+        "    fails: " + (", ".join(f"{t} x{n}" for t, n in sorted(tests.items())) or "nothing"),
+    ]
+    named = ", ".join(
+        f"{'itself' if name == view.mistake.name else repr(name)} x{n}"
+        for name, n in view.named.most_common()
+    )
+    lines.append(f"    named as: {named or 'nothing'}; alone in {view.alone} case(s)")
+    lines += [f"    PROBLEM: {problem}" for problem in view.problems]
+    return lines
+
+
+def _exercise_result(results: dict[str, StudentResult], student: str, exercise: Exercise):
+    result = results.get(student)
+    graded = result.exercise(exercise.id) if result else None
+    if graded is None:
+        return ExerciseResult(exercise.id, 0.0, float(exercise.points), [])
+    return graded
+
+
+# -- the class made for one exercise ----------------------------------------------------------------
+
+
+def overlay_touches(overlay: Path, exercise: Exercise) -> bool:
+    """Whether a submission laid over the solutions may change how ``exercise`` is graded: it
+    has the exercise's module and that module defines the entry point, runs code at import, or
+    does not parse."""
+    module = overlay / exercise.module_path
+    if not module.exists():
+        return False
+    try:
+        body = ast.parse(module.read_text()).body
+    except (SyntaxError, ValueError, OSError):
+        return True
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == exercise.entry:
+                return True
+        elif not isinstance(node, ast.Import | ast.ImportFrom) and not (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ):
+            return True  # code that runs at import
+    return False
+
+
+def defines(overlay: Path, exercise: Exercise) -> bool:
+    module = overlay / exercise.module_path
+    try:
+        body = ast.parse(module.read_text()).body if module.is_file() else []
+    except (SyntaxError, ValueError):
+        return False
+    return any(
+        isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == exercise.entry
+        for node in body
+    )
+
+
+@dataclass
+class CheckClass:
+    """The class ``write_check_class`` wrote, and what each student must get on the exercise."""
+
+    folder: Path
+    exercise: Exercise
+    mistakes: list[Mistake]
+    full_marks: list[str] = field(default_factory=list)
+    zero: list[str] = field(default_factory=list)
+    goldens: dict[str, float] = field(default_factory=dict)  # sample student -> score
+    touched: list[str] = field(default_factory=list)  # graded, but nothing is demanded
+
+
+def write_check_class(course: Course, exercise: Exercise, folder: Path) -> CheckClass:
+    lesson = exercise.lesson
+    made = CheckClass(folder, exercise, mistakes_of(course, exercise))
+    copy_submission(SOLUTIONS, folder / "reference", [lesson])
+    copy_submission(EXERCISES, folder / "stub", [lesson])
+    made.full_marks.append("reference")
+    made.zero.append("stub")
+    for mistake in made.mistakes:
+        write_mutant(folder / mutant_name(exercise, mistake), lesson, exercise.module, mistake)
+    overlays = []
+    if TEST_SUBMISSIONS.is_dir():
+        overlays += sorted(p for p in TEST_SUBMISSIONS.iterdir() if (p / lesson).is_dir())
+    if ATTACKS.is_dir():
+        overlays += sorted(p for p in ATTACKS.iterdir() if (p / lesson).is_dir())
+    for overlay in overlays:
+        student = f"{overlay.parent.name}-{overlay.name}"
+        laid_over_solutions(folder / student, overlay, overlay.parent.name)
+        if overlay.name.startswith("correct-"):
+            if defines(overlay, exercise):
+                made.full_marks.append(student)
+            else:
+                shutil.rmtree(folder / student)  # a variant of the lesson's other exercises
+        elif overlay_touches(overlay, exercise):
+            made.touched.append(student)
+        else:
+            made.full_marks.append(student)
+    goldens = json.loads(SAMPLE_GOLDENS.read_text()) if SAMPLE_GOLDENS.is_file() else {}
+    if SAMPLE_CLASS.is_dir():
+        for sample in sorted(p for p in SAMPLE_CLASS.iterdir() if (p / lesson).is_dir()):
+            shutil.copytree(sample, folder / f"sample-{sample.name}", symlinks=True)
+            want = goldens.get(sample.name, {}).get(exercise.id)
+            if want is None:
+                made.touched.append(f"sample-{sample.name}")
+            else:
+                made.goldens[f"sample-{sample.name}"] = float(want)
+    return made
+
+
+def verdicts(made: CheckClass, results: dict[str, StudentResult]) -> tuple[list[str], list[str]]:
+    """(lines to show, problems): every demand on the class, and those not met."""
+    exercise = made.exercise
+    lines, problems = [], []
+
+    def score_of(student: str) -> ExerciseResult:
+        return _exercise_result(results, student, exercise)
+
+    def demand(student: str, ok: bool, wanted: str, graded: ExerciseResult) -> None:
+        shown = f"{graded.score:g} / {graded.max_score:g}"
+        lines.append(f"  {'ok ' if ok else 'BAD'} {student}: {shown}, {wanted}")
+        if not ok:
+            failing = [f"{t.name}: {t.message[:300]}" for t in graded.tests if t.status != "passed"]
+            problems.append(f"{student}: {shown}, expected {wanted}")
+            lines.extend(f"        {line}" for line in failing[:3])
+
+    lines.append(f"{exercise.id}: the reference, the stub and the submissions that leave it alone")
+    for student in made.full_marks:
+        graded = score_of(student)
+        demand(student, graded.score == graded.max_score, "full marks", graded)
+    for student in made.zero:
+        graded = score_of(student)
+        demand(student, graded.score == 0, "zero", graded)
+    for student, want in made.goldens.items():
+        graded = score_of(student)
+        demand(student, graded.score == want, f"{want:g} (samples/expected_scores.json)", graded)
+    for student in made.touched:
+        graded = score_of(student)
+        lines.append(f"  --  {student}: {graded.score:g} / {graded.max_score:g} (changes it)")
+    views = mistake_views(results, exercise, made.mistakes)
+    lines.append(f"{exercise.id}: {len(views)} catalogue mistakes")
+    if len(views) < 5:
+        problems.append(f"only {len(views)} catalogue mistakes; write at least five")
+    for view in views:
+        lines += describe_view(view)
+        problems += [f"{view.mistake.function.__name__}: {p}" for p in view.problems]
+    for a, b in indistinguishable(views):
+        problems.append(
+            f"{a.mistake.function.__name__} and {b.mistake.function.__name__}: no hidden case tells "
+            "them apart, so the feedback names both; add a case where they differ, or merge them"
+        )
+    return lines, problems
+
+
+def grade_folder(folder: Path, out: Path, lesson: str, course_file: Path, jobs: int):
+    from graders.pipeline.grade import Options, grade
+
+    graded = grade(
+        folder,
+        Options(out=out, lessons=[lesson], jobs=jobs, course_file=course_file, quiet=True),
+    )
+    return {result.student: result for result in graded.results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check one exercise as the test suite would: reference, stub, mistakes, variants, attacks, sample."""
+    parser = argparse.ArgumentParser(prog="python -m graders check", description=main.__doc__)
+    parser.add_argument("exercise", help="the exercise's id, as in course.toml: lesson1.huber_loss")
+    parser.add_argument("--jobs", type=int, default=2, help="grading processes (default 2)")
+    parser.add_argument("--keep", type=Path, help="keep the class and its results in this folder")
+    parser.add_argument("--course", type=Path, default=COURSE_FILE, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    course = load_course(args.course)
+    exercise = find_exercise(course, args.exercise)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="graders-check-"))
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        raise UsageError(f"--keep {args.keep}: the folder is not empty; give a new one")
+    try:
+        made = write_check_class(course, exercise, work / "class")
+        results = grade_folder(made.folder, work / "out", exercise.lesson, args.course, args.jobs)
+        lines, problems = verdicts(made, results)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\n".join(lines))
+    if problems:
+        print(f"\n{len(problems)} problem(s):")
+        print("\n".join(f"  {p}" for p in problems))
+        return 1
+    print(f"\n{exercise.id}: everything the suite demands of it holds")
+    return 0
+
+
+def find_exercise(course: Course, exercise_id: str) -> Exercise:
+    try:
+        return course.exercise(exercise_id)
+    except Exception:
+        known = ", ".join(e.id for e in course.exercises)
+        raise UsageError(f"no exercise {exercise_id!r} in course.toml; one of: {known}") from None
