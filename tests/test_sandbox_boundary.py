@@ -2,6 +2,7 @@
 no capability, nothing an earlier child left behind, and no way to reach the worker that forks it."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -52,11 +53,21 @@ def test_solutions_graders_and_classmates_are_not_on_disk(zygote):
                     zygote,
                     f"return os.path.exists({str(path.parent)!r}) and os.listdir({str(path.parent)!r})",
                 ), path.parent
-    if zygote.mode == "bwrap":
-        assert run(zygote, "return sorted(os.listdir('/grader/worker'))")[:2] == [
-            "__init__.py",
-            "child.py",
+    if zygote.mode == "bwrap":  # of the repository, the worker and the probe files alone
+        files = run(
+            zygote,
+            "return sorted(os.path.relpath(os.path.join(d, f), '/grader') "
+            "for d, _, fs in os.walk('/grader') for f in fs)",
+        )
+        assert "graders/worker/child.py" in files
+        assert any(re.fullmatch(r"graders/\w+/probes_\w+\.py", f) for f in files)
+        others = [
+            f
+            for f in files
+            if not f.startswith("graders/worker/")
+            and not re.fullmatch(r"graders/(\w+/)?(__init__|probes_\w+)\.py", f)
         ]
+        assert not others
 
 
 def test_nothing_but_the_private_tmp_is_writable(zygote):
