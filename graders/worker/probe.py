@@ -9,6 +9,7 @@ compute nothing that decides a score: comparisons happen in the grader.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,7 @@ def probe(
     return register(function) if function is not None else register
 
 
+@functools.cache
 def load_all() -> None:
     """Import the generic calls (``calls.py``) and every probe file of the course.
 
