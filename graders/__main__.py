@@ -15,6 +15,7 @@ VERBS = {
     "gradescope-bundle": "graders.packaging.gradescope_bundle",
     "check": "graders.pipeline.check",
     "mutant": "graders.pipeline.mutant",
+    "new-exercise": "graders.pipeline.new_exercise",
 }
 
 

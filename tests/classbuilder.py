@@ -20,9 +20,11 @@ from graders.grading.mutants import (
     SOLUTIONS,
     Mutant,
     catalogue_mistakes,
+    catalogue_variants,
     copy_submission,
     laid_over_solutions,
     write_mutants,
+    write_variants,
 )
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "top_level_definition",
     "write_missing_file",
     "write_mutants",
+    "write_variants",
+    "catalogue_variants",
     "write_test_submissions",
 ]
 
@@ -76,10 +80,11 @@ def write_attacks(class_dir: Path, names: list[str] | None = None) -> list[str]:
     return [attack.name for attack in attacks]
 
 
-def entries_of(lesson: str, module: str) -> tuple[str, ...]:
-    """The entry points of ``lesson``'s ``module``, as course.toml has them today."""
+def entries_of(lesson: str, module: str | None = None) -> tuple[str, ...]:
+    """The entry points of ``lesson``'s ``module`` (or of the whole lesson), as course.toml has
+    them today."""
     exercises = load_course().lesson(lesson).exercises
-    return tuple(e.entry for e in exercises if e.module == module)
+    return tuple(e.entry for e in exercises if module is None or e.module == module)
 
 
 def top_level_definition(path: Path, name: str):

@@ -21,6 +21,7 @@ from classbuilder import (
     write_missing_file,
     write_mutants,
     write_test_submissions,
+    write_variants,
 )
 
 from graders.course.model import ROOT, Course, load_course
@@ -34,6 +35,7 @@ class GradedClass:
     results: dict[str, StudentResult]
     mutants: list[Mutant]
     test_submissions: list[str]
+    variants: list[Mutant]  # the catalogues' correct variants (graders/grading/mistakes.py)
 
     def exercise(self, student: str, exercise_id: str):
         result = self.results[student].exercise(exercise_id)
@@ -64,12 +66,13 @@ def graded_class(tmp_path_factory, course) -> GradedClass:
     copy_submission(SOLUTIONS, folder / "reference")
     copy_submission(EXERCISES, folder / "stubs")
     mutants = write_mutants(course, folder)
+    variants = write_variants(course, folder)
     names = write_test_submissions(folder)
     names.append(write_missing_file(folder, "lesson1", "losses"))
     out = tmp_path_factory.mktemp("graded")
     run_cli("grade", str(folder), "--out", str(out), "--jobs", "2")
     results = {path.parent.name: results_io.read(path) for path in out.glob("*/result.json")}
-    return GradedClass(folder, out, results, mutants, names)
+    return GradedClass(folder, out, results, mutants, names, variants)
 
 
 COURSE_FILES = (

@@ -83,7 +83,8 @@ EXPECTED = {
     "remounts-writable": {"cross_entropy": ("failed", "wrong_value", "elements differ")},
     "poisons-tmp": {"choose_loss": ("failed", "wrong_value", "L1Loss")},
     "reads-leftovers": {},  # graded right after poisons-tmp: finds nothing, so full marks
-    "tampers-probes": {e: ("failed", None, "") for e in LOSSES + SELECTION},
+    # replaces every probe in the process that grades the lesson: every exercise of it
+    "tampers-probes": {e: ("failed", None, "") for e in entries_of("lesson1")},
     "garbage-values": {  # the four losses the attack defines
         e: ("failed", None, "")
         for e in (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.course.model import ROOT, Course
-from graders.grading.mistakes import Mistake
+from graders.grading.mistakes import Mistake, Variant
 
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 
@@ -23,7 +23,7 @@ SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 class Mutant:
     student: str
     exercise: str
-    mistake: Mistake
+    mistake: Mistake | Variant
 
 
 def copy_submission(source: Path, destination: Path, lessons: list[str] | None = None) -> Path:
@@ -73,6 +73,27 @@ def catalogue_mistakes(course: Course) -> list[tuple[str, str, Mistake]]:
     return found
 
 
+def catalogue_variants(course: Course) -> list[tuple[str, str, Variant]]:
+    """(lesson, module, variant) for every correct variant of every catalogue."""
+    found = []
+    for lesson in course.lessons:
+        for module in lesson.modules:
+            catalogue = importlib.import_module(f"graders.{lesson.id}.mistakes_{module}").catalogue
+            found += [(lesson.id, module, variant) for variant in catalogue.variants]
+    return found
+
+
+def write_variants(course: Course, class_dir: Path) -> list[Mutant]:
+    """One submission per catalogue variant, named ``variant-<lesson>-<function>``: each must get
+    full marks on its exercise."""
+    written = []
+    for lesson, module, variant in catalogue_variants(course):
+        student = f"variant-{lesson}-{variant.function.__name__}"
+        write_mutant(class_dir / student, lesson, module, variant)
+        written.append(Mutant(student, f"{lesson}.{variant.entry}", variant))
+    return written
+
+
 def mistakes_of(course: Course, exercise) -> list[Mistake]:
     """The catalogue mistakes of one exercise (graders/<lesson>/mistakes_<module>.py)."""
     catalogue = importlib.import_module(
@@ -81,10 +102,23 @@ def mistakes_of(course: Course, exercise) -> list[Mistake]:
     return catalogue.of(exercise.entry)
 
 
+def variants_of(course: Course, exercise) -> list[Variant]:
+    """The catalogue's correct variants of one exercise."""
+    catalogue = importlib.import_module(
+        f"graders.{exercise.lesson}.mistakes_{exercise.module}"
+    ).catalogue
+    return [v for v in catalogue.variants if v.entry == exercise.entry]
+
+
 def write_mutant(
-    folder: Path, lesson: str, module: str, mistake: Mistake, lessons: list[str] | None = None
+    folder: Path,
+    lesson: str,
+    module: str,
+    mistake: Mistake | Variant,
+    lessons: list[str] | None = None,
 ) -> Path:
-    """The solutions of ``lessons`` (default: just ``lesson``) with ``mistake`` replacing its entry point."""
+    """The solutions of ``lessons`` (default: just ``lesson``) with ``mistake`` (or a correct
+    variant) replacing its entry point."""
     copy_submission(SOLUTIONS, folder, lessons or [lesson])
     path = folder / lesson / f"{module}.py"
     path.write_text(path.read_text() + "\n\n# --- mutant ---\n" + mistake.source())

@@ -118,6 +118,19 @@ def mse_accepts_anything(input, target, reduction="mean"):
 # -- huber_loss -------------------------------------------------------------------------------
 
 
+@catalogue.variant(
+    "huber_loss",
+    "the error split at delta with a clamp: a quadratic part up to delta, a linear part beyond",
+)
+def huber_split_by_clamp(input, target, reduction="mean", delta=1.0):
+    size = (input - target).abs()
+    inside = size.clamp(max=delta)
+    loss = 0.5 * inside**2 + delta * (size - inside)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"unknown reduction {reduction!r}")
+    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
+
+
 @catalogue.mistake(
     "huber_loss",
     "the squared error without the half",

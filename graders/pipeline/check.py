@@ -5,8 +5,8 @@ It grades, in one run of the exercise's lesson, a class made for the exercise:
 - ``reference``: the solutions, which must get full marks, and ``stub``: exercises/, zero;
 - one mutant per catalogue mistake of the exercise (graders/grading/mutants.py), each of which
   must lose points and be named, and be told apart from every other mistake of the exercise;
-- the correct variants in tests/submissions/correct-* that write the exercise differently,
-  which must get full marks;
+- the correct variants that write the exercise differently, the catalogue's own
+  (``@catalogue.variant``) and those in tests/submissions/correct-*, which must get full marks;
 - the attacks (tests/attacks/), the bad submissions (tests/submissions/bad-*) and the sample
   class (samples/class/): those that leave the exercise's module alone must keep it at full
   marks, and the sample students must keep the scores in samples/expected_scores.json.
@@ -40,6 +40,7 @@ from graders.grading.mutants import (
     copy_submission,
     laid_over_solutions,
     mistakes_of,
+    variants_of,
     write_mutant,
 )
 from graders.grading.results import ExerciseResult, StudentResult
@@ -146,24 +147,25 @@ def _exercise_result(results: dict[str, StudentResult], student: str, exercise: 
 
 
 def overlay_touches(overlay: Path, exercise: Exercise) -> bool:
-    """Whether a submission laid over the solutions may change how ``exercise`` is graded: it
-    has the exercise's module and that module defines the entry point, runs code at import, or
-    does not parse."""
-    module = overlay / exercise.module_path
-    if not module.exists():
-        return False
-    try:
-        body = ast.parse(module.read_text()).body
-    except (SyntaxError, ValueError, OSError):
-        return True
-    for node in body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if node.name == exercise.entry:
-                return True
-        elif not isinstance(node, ast.Import | ast.ImportFrom) and not (
-            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        ):
-            return True  # code that runs at import
+    """Whether a submission laid over the solutions may change how ``exercise`` is graded.
+
+    It does when it defines the entry point, or when any of its modules in the exercise's
+    lesson runs code at import or does not parse: such code runs in the process that grades
+    every exercise of the lesson, and can change what any of them answers.
+    """
+    for module in sorted((overlay / exercise.lesson).glob("*.py")):
+        try:
+            body = ast.parse(module.read_text()).body
+        except (SyntaxError, ValueError, OSError):
+            return True
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                if node.name == exercise.entry and module.stem == exercise.module:
+                    return True
+            elif not isinstance(node, ast.Import | ast.ImportFrom) and not (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            ):
+                return True  # code that runs at import
     return False
 
 
@@ -201,6 +203,10 @@ def write_check_class(course: Course, exercise: Exercise, folder: Path) -> Check
     made.zero.append("stub")
     for mistake in made.mistakes:
         write_mutant(folder / mutant_name(exercise, mistake), lesson, exercise.module, mistake)
+    for variant in variants_of(course, exercise):
+        student = f"variant-{lesson}-{variant.function.__name__}"
+        write_mutant(folder / student, lesson, exercise.module, variant)
+        made.full_marks.append(student)
     overlays = []
     if TEST_SUBMISSIONS.is_dir():
         overlays += sorted(p for p in TEST_SUBMISSIONS.iterdir() if (p / lesson).is_dir())
@@ -242,7 +248,11 @@ def verdicts(made: CheckClass, results: dict[str, StudentResult]) -> tuple[list[
         shown = f"{graded.score:g} / {graded.max_score:g}"
         lines.append(f"  {'ok ' if ok else 'BAD'} {student}: {shown}, {wanted}")
         if not ok:
-            failing = [f"{t.name}: {t.message[:300]}" for t in graded.tests if t.status != "passed"]
+            failing = [
+                f"{t.name}: {' / '.join(t.message.splitlines())[:300]}"
+                for t in graded.tests
+                if t.status != "passed"
+            ]
             problems.append(f"{student}: {shown}, expected {wanted}")
             lines.extend(f"        {line}" for line in failing[:3])
 
@@ -255,7 +265,8 @@ def verdicts(made: CheckClass, results: dict[str, StudentResult]) -> tuple[list[
         demand(student, graded.score == 0, "zero", graded)
     for student, want in made.goldens.items():
         graded = score_of(student)
-        demand(student, graded.score == want, f"{want:g} (samples/expected_scores.json)", graded)
+        ok = abs(graded.score - want) < 5e-5  # the goldens keep four decimals
+        demand(student, ok, f"{want:g} (samples/expected_scores.json)", graded)
     for student in made.touched:
         graded = score_of(student)
         lines.append(f"  --  {student}: {graded.score:g} / {graded.max_score:g} (changes it)")
