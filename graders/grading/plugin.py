@@ -215,8 +215,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if grading is not None:
         grading.plan(session.items)
         # torch, the graders and every collected case live as long as the run: kept out of the
-        # collector's reach, each full collection costs a few milliseconds instead of ~0.15 s
-        # (a class of 60 paid 11 of them, 7% of its grading time; collecting it paid two more).
+        # collector's reach, a full collection no longer scans them (docs/measurements.md).
         gc.freeze()
 
 
@@ -581,9 +580,9 @@ class GradingSession:
         if self.results_dir is not None:
             results_io.write(result, self.results_dir / submission.student / "result.json")
         # What outlives a student (pytest's reports, the results) lives to the end of the run:
-        # frozen, it is not scanned again by every later full collection, which grew with the
-        # class (1.6 s in a shard of 200, 0.2 s so).  Garbage cycles not yet collected when a
-        # student ends are frozen with it: some 5 MB in that shard.
+        # frozen, it is not scanned again by every later full collection, which otherwise grows
+        # with the class.  Garbage cycles not yet collected when a student ends are frozen with
+        # it: a few MB in a shard of 200 (docs/measurements.md).
         gc.freeze()
 
     def finish(self, interrupted: bool) -> None:

@@ -5,8 +5,8 @@ replies, and then the grader works while the child waits.  Exactly one of the tw
 moment, hundreds of times per submission.  When they sit on different CPUs, every hand-over wakes
 an idle CPU (on a virtual machine, a halted vCPU that the host must schedule again) and each
 side finds its caches cold.  On one CPU, a hand-over is a context switch on a warm core: a
-socket round trip costs some 30 µs instead of 165 µs on the 2-core development machine, and
-the codec and the grader's own work run faster for the warm caches (docs/measurements.md).
+socket round trip costs a fraction of what it costs across CPUs, and the codec and the
+grader's own work run faster for the warm caches (docs/measurements.md, "Pinning").
 
 So ``graders grade`` gives each of its ``--jobs`` shards a CPU of its own when there are enough
 (``for_shards``), and the shard runs there together with the child of the submission it grades

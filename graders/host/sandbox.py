@@ -334,9 +334,9 @@ class Zygote:
         ``namespaces=False`` gives children no namespaces of their own, as on a kernel without user namespaces.
         ``cpus``: where the zygote runs (default: where this process may); ``child_cpu``: the one CPU
         each child serves on, once its walls are up (graders/host/cpus.py says why).  ``fold_memory``: the
-        zygote folds its memory into huge pages before its first fork, which costs it 0.05 to 0.5 s
-        once and each child some 11 ms less (worker/hugepages.py): for a zygote that will serve
-        ``FOLD_FROM`` submissions or more."""
+        zygote folds its memory into huge pages before its first fork, which costs it once and
+        saves each child some CPU (worker/hugepages.py, docs/measurements.md): for a zygote that
+        will serve ``FOLD_FROM`` submissions or more."""
         self.mode = resolve_mode(mode)
         self.hierarchy = self._hierarchy(cgroups)
         self.control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-import torch._dynamo  # noqa: F401  warm-up: building the first torch.optim optimizer imports it (~2.5 s)
+import torch._dynamo  # noqa: F401  warm-up: building the first torch.optim optimizer imports it, for seconds
 from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.data import DataLoader, TensorDataset

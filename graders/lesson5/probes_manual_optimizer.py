@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-import torch._dynamo  # noqa: F401  warm-up: building the first torch.optim optimizer imports it (~2.5 s)
+import torch._dynamo  # noqa: F401  warm-up: building the first torch.optim optimizer imports it, for seconds
 import torch.nn.functional as F
 from torch.optim import adam as torch_adam_module
 from torch.optim import rmsprop as torch_rmsprop_module

@@ -6,9 +6,9 @@ The two directions differ because only one side is trusted:
   only, decoded by the grader as below;
 - **requests** (grader to child) come from the grader, which the child trusts anyway (it
   follows the grader's orders), so they are pickles (``send_request``/``recv_request``),
-  with tensors as raw bytes.  A typical probe's request then costs 18 µs to write and read
-  instead of 45 µs, and nothing a student controls is ever unpickled by the grader.  The
-  child still rebuilds only allow-listed types (``_RequestUnpickler``).
+  with tensors as raw bytes: cheaper to write and read than the reply format
+  (docs/measurements.md), and nothing a student controls is ever unpickled by the grader.
+  The child still rebuilds only allow-listed types (``_RequestUnpickler``).
 
 Wire format of one reply::
 
@@ -19,8 +19,8 @@ The header is the value tree in JSON.  Values JSON cannot say directly are tagge
 ``tuple``, ``dict`` (keys that are not strings), ``complex``, ``set``, ``dtype``, ``device``.
 Decoding parses JSON and copies bytes into tensors of allow-listed dtypes after checking
 every size, so a message from student code can never make the grader run anything; it is
-also ~8 times faster than ``torch.save``/``torch.load(weights_only=True)``, which matters
-at thousands of calls per submission.
+also several times faster than ``torch.save``/``torch.load(weights_only=True)``
+(docs/measurements.md), which matters at thousands of calls per submission.
 
 ``pack``/``unpack`` convert live values to and from the plain form that crosses: tensors
 become CPU copies wrapped in a marker dict recording the device they lived on; anything

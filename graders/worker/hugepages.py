@@ -1,11 +1,10 @@
 """The zygote's memory, folded into huge pages once before the first fork, so that forking it is cheap.
 
-After importing torch the zygote holds some 220 MB of anonymous memory (the C heap, Python's
+After importing torch the zygote holds a few hundred MB of anonymous memory (the C heap, Python's
 arenas, torch's own tables) in 4 KB pages.  Every fork copies one page-table entry per page
-(some 55,000), and every child's exit and keeper's fork walks them again: measured on a
-class of 50 at one job, some 11 ms of the 100 ms of CPU time isolation costs a lesson-1
-submission.  Folded into 2 MB pages (``MADV_COLLAPSE``, Linux 6.1), a fork copies one
-entry per 2 MB instead.
+(tens of thousands), and every child's exit and keeper's fork walks them again: a tenth of
+the CPU time isolation costs a lesson-1 submission (docs/measurements.md).  Folded into 2 MB
+pages (``MADV_COLLAPSE``, Linux 6.1), a fork copies one entry per 2 MB instead.
 
 Nothing else changes for the children: a child that writes to a page it shares with the
 zygote gets its own copy of that 4 KB page only (the kernel splits the shared huge page

@@ -14,7 +14,7 @@ fraction of the page tables it did.
 Where every child has a PID namespace of its own, ``release`` sends the child SIGKILL and
 does not answer (the grader, told at start-up that children have namespaces, waits for
 nothing): the kernel kills the rest of its namespace with it, and tearing down its
-memory (some 15 ms for a process that has imported torch) happens while the grader goes on.
+memory (milliseconds for a process that has imported torch) happens while the grader goes on.
 The zygote reaps it on a later message.  Without namespaces, a process the child started
 may have escaped its tree, so ``release`` kills and waits until nothing of it is left.
 
@@ -70,7 +70,7 @@ def main() -> None:
     if "--cpus" in sys.argv:  # the grader that started us may itself run on one CPU only
         limits.run_on({int(cpu) for cpu in sys.argv[sys.argv.index("--cpus") + 1].split(",")})
     # Everything the warm-up allocates lives as long as the zygote, so the collector stays off
-    # until it is frozen: full collections during torch's import cost the start some 0.4 s.
+    # until it is frozen: full collections during torch's import would slow the start.
     gc.disable()
     warm_up()
     import torch
@@ -154,7 +154,7 @@ def main() -> None:
 class Spare:
     """A child forked ahead of its spawn, waiting for the files and limits it will serve with.
 
-    Forking a process that has imported torch takes some 6 ms; a spare makes the grader's
+    Forking a process that has imported torch takes milliseconds; a spare makes the grader's
     ``spawn`` answer at once, and the next spare is forked after that answer, while the grader
     goes on.  Until its spawn arrives a spare only waits: every wall goes up afterwards, in
     ``child.main``, exactly as in a child forked on demand.
