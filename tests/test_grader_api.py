@@ -13,13 +13,19 @@ def lesson_files():
         yield from sorted((ROOT / "graders" / lesson.id).glob("*.py"))
 
 
-def engine_imports(path: Path) -> list[str]:
-    """The modules of the engine that ``path`` imports (graders.api and probe code excluded)."""
+def engine_imports(path: Path, package: str | None = None) -> list[str]:
+    """The modules of the engine that ``path`` imports (graders.api and probe code excluded),
+    relative imports resolved against ``package`` (by default the file's own, graders.<lesson>)."""
+    package = package or f"graders.{path.parent.name}"
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         names = []
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(parent + ([node.module] if node.module else []))
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         for name in names:
@@ -27,6 +33,15 @@ def engine_imports(path: Path) -> list[str]:
             if parts[0] == "graders" and len(parts) > 1 and parts[1] in ENGINE_PACKAGES:
                 found.append(name)
     return sorted(set(found))
+
+
+def test_relative_imports_of_the_engine_are_found_too(tmp_path):
+    grader = tmp_path / "test_sneaky.py"
+    grader.write_text("from ..grading import compare\nfrom . import mistakes_sneaky\n")
+    assert engine_imports(grader, "graders.lesson9") == [
+        "graders.grading",
+        "graders.grading.compare",
+    ]
 
 
 def test_graders_import_the_engine_only_through_the_api():
