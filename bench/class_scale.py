@@ -5,13 +5,12 @@ mistake catalogues, in a fixed order) is graded:
 
 - harness:   ``python -m graders grade`` (warm sandboxed worker per shard, forked child per student)
 - fresh:     one fresh ``pytest`` process per submission against the same hidden graders,
-             ``--jobs`` at a time, each on a CPU of its own as the harness's shards are
+             ``--jobs`` at a time
 - nbgrader:  ``nbgrader autograde`` on the same submissions as notebooks (bench/nbgrader_way.py),
              on the first ``--nbgrader-sample`` students: it grades each notebook on its own,
              so its time per submission does not depend on N
 - plain:     one plain process with student code imported into the grader (bench/plain_process.py):
-             the isolation's cost is one sandboxed pytest process (--jobs 1) against plain, both
-             on the same one CPU (``--cpu``), run
+             the isolation's cost is one sandboxed pytest process (--jobs 1) against plain, run
              ``--rounds`` times each, alternating, and compared by their medians
 
 It prints seconds per submission, the ratios, peak memory (summed over the process tree)
@@ -25,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import statistics
 import subprocess
 import sys
@@ -41,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 from bench.nbgrader_way import autograde_seconds  # noqa: E402
 from graders.course.model import load_course  # noqa: E402
 from graders.grading.mutants import SOLUTIONS, catalogue_mistakes, copy_submission, write_mutant  # noqa: E402
-from graders.host import cpus  # noqa: E402
 from graders.pipeline.shards import ShardSpec  # noqa: E402
 
 
@@ -105,32 +102,18 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run(
-    commands: list[list[str]], parallel: int, pin: bool = False, env: dict | None = None
-) -> tuple[float, float]:
-    """Run the commands (in ``env``), ``parallel`` at a time; (seconds, peak MiB of the busiest moment).
-
-    ``pin``: the commands are pytest runs of the graders, and each of the ``parallel`` at a time
-    runs on a CPU of its own (``--cpu``), as the shards of ``graders grade`` do.
-    """
+def run(commands: list[list[str]], parallel: int, env: dict | None = None) -> tuple[float, float]:
+    """Run the commands (in ``env``), ``parallel`` at a time; (seconds, peak MiB of the busiest moment)."""
     started = time.perf_counter()
     peaks: list[float] = []
-    slots: queue.SimpleQueue = queue.SimpleQueue()
-    for cpu in cpus.for_shards(parallel) if pin else [None] * parallel:
-        slots.put(cpu)
 
     def one(command: list[str]) -> None:
-        cpu = slots.get()
-        try:
-            pinned = command if cpu is None else [*command, "--cpu", str(cpu)]
-            process = subprocess.Popen(
-                pinned, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            memory = PeakMemory(process.pid)
-            process.wait()
-            peaks.append(memory.stop())
-        finally:
-            slots.put(cpu)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        memory = PeakMemory(process.pid)
+        process.wait()
+        peaks.append(memory.stop())
 
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(one, commands))
@@ -216,7 +199,6 @@ def main() -> None:
                 row["fresh"], row["fresh_mb"] = run(
                     [pytest_command(spec, [e], out) for e in entries],
                     args.jobs,
-                    pin=True,
                     env=shard_env,
                 )
                 row["fresh_same"] = scores(out, students) == reference if reference else None
@@ -241,7 +223,7 @@ def main() -> None:
                     args.rounds
                 ):  # alternating, so that a machine that gets busier weighs on both
                     for way in ("isolated", "plain") if round_ % 2 == 0 else ("plain", "isolated"):
-                        wall, peak = run([commands[way]], 1, pin=True, env=shard_env)
+                        wall, peak = run([commands[way]], 1, env=shard_env)
                         walls[way].append(wall)
                         row[f"{way}_mb"] = peak
                 row["isolated_1"], row["plain_1"] = (

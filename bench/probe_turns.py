@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,7 +30,6 @@ from bench.plain_process import InProcessWorker  # noqa: E402
 from graders.course.model import load_course  # noqa: E402
 from graders.course.submission import load  # noqa: E402
 from graders.grading.mutants import SOLUTIONS  # noqa: E402
-from graders.host import cpus  # noqa: E402
 from graders.host.sandbox import Zygote  # noqa: E402
 from graders.host.student import Student, SubmissionWorker  # noqa: E402
 
@@ -62,12 +60,8 @@ def main() -> None:
     lesson = next(lesson for lesson in course.lessons if lesson.id == "lesson1")
     exercise = course.exercise("lesson1.mse")
     submission = load("solutions", SOLUTIONS, [lesson])
-    cpu = cpus.for_shards(1)[0]
-    if cpu is not None:
-        cpus.pin(cpu)
-    zygote = Zygote("auto", fold_memory=True, child_cpu=cpu)
+    zygote = Zygote("auto")
     zygote.wait_ready()
-    time.sleep(1.0)  # the zygote folds its memory after it is ready
     per_call: dict[str, list[float]] = {"sandboxed": [], "plain": []}
     try:
         for round_ in range(args.rounds):
@@ -83,9 +77,7 @@ def main() -> None:
     finally:
         zygote.close()
     plain = statistics.median(per_call["plain"])
-    print(
-        f"mse on 4x3 float64, {args.calls} calls, {args.rounds} rounds, CPU {cpu}, sandbox {zygote.mode}"
-    )
+    print(f"mse on 4x3 float64, {args.calls} calls, {args.rounds} rounds, sandbox {zygote.mode}")
     for way, seconds in per_call.items():
         median = statistics.median(seconds)
         rounds = ", ".join(f"{1e6 * s:.0f}" for s in seconds)

@@ -142,19 +142,20 @@ def test_requests_keep_tensors_of_every_dtype_shape_and_flag():
         "bf16": torch.tensor([1.5, -2.0], dtype=torch.bfloat16),
         "bool": torch.tensor([True, False]),
         "empty": torch.zeros(0, 4),
-        "scalar": torch.tensor(3.0, requires_grad=True),
+        "scalar": codec.pack({"x": torch.tensor(3.0, requires_grad=True)}),
         "complex": torch.tensor([1 + 2j]).conj(),
         "dtype": torch.float64,
         "device": torch.device("cpu"),
-        "files": {"lesson1/losses.py": "def mse(): ...", "data.bin": b"\0\1"},
+        "files": {"lesson1/losses.py": "def mse(): ..."},
     }
     back = _through_socket(value)
     args = codec.unpack(back["params"])["args"]
     assert torch.equal(args[0], codec.unpack(value["params"])["args"][0])
     assert torch.equal(args[1], torch.arange(6).reshape(2, 3).t()) and args[1].dtype == torch.int64
-    for key in ("bf16", "bool", "empty", "scalar", "complex"):
+    for key in ("bf16", "bool", "empty", "complex"):
         assert torch.equal(back[key], value[key]) and back[key].dtype == value[key].dtype, key
-    assert back["scalar"].requires_grad and not back["bf16"].requires_grad
+    scalar = codec.unpack(back["scalar"])["x"]
+    assert scalar.requires_grad and float(scalar) == 3.0 and not back["bf16"].requires_grad
     back["bf16"].add_(1)  # the child's tensors are its own, and writable
     assert back["dtype"] is torch.float64 and back["files"] == value["files"]
 
@@ -188,19 +189,17 @@ def _through_socket(value):
         theirs.close()
 
 
-def test_a_request_rebuilds_only_the_types_requests_hold():
-    assert (
-        _through_socket({"c": 1 + 2j, "s": {1}, "f": frozenset([2]), "sl": slice(1, 2)})["c"]
-        == 1 + 2j
-    )
-    with pytest.raises(codec.ProtocolError, match="may not hold"):
-        _through_socket({"value": Boom()})
+def test_a_request_holds_data_only():
+    back = _through_socket({"c": 1 + 2j, "s": {1}, "f": frozenset([2])})
+    assert back == {"c": 1 + 2j, "s": {1}, "f": {2}}
+    with pytest.raises(TypeError, match="cannot encode Boom"):
+        _through_socket({"value": Boom()})  # an object is refused before it is sent
     assert not os.path.exists("/tmp/graders-codec-pwned")
 
 
-def test_a_request_that_is_not_a_pickle_is_a_bad_request():
+def test_a_request_that_is_not_a_message_is_a_bad_request():
     mine, theirs = socket.socketpair()
-    payload = b"not a pickle"
+    payload = b"not a message"
     mine.sendall(codec.HEADER.pack(len(payload)) + payload)
     with pytest.raises(codec.BadRequest):
         codec.recv_request(theirs)
@@ -222,7 +221,7 @@ def test_the_child_answers_a_request_it_cannot_rebuild_and_serves_the_next():
     assert (
         reply["ok"] is False
         and reply["error"]["phase"] == "worker"
-        and "may not hold" in reply["error"]["message"]
+        and "unreadable request" in reply["error"]["message"]
     )
     codec.send_request(mine, {"op": "nothing"}, time.monotonic() + 5)
     assert "unknown op" in codec.recv(mine, time.monotonic() + 5)["error"]["message"]

@@ -36,8 +36,7 @@ from graders.grading import results as results_io
 from graders.grading.compare import Expect
 from graders.grading.inputs import Inputs, seed_for
 from graders.grading.scoring import Outcome, score
-from graders.host import cpus
-from graders.host.sandbox import FOLD_FROM, Zygote, ZygoteError
+from graders.host.sandbox import Zygote, ZygoteError
 from graders.host.student import Student, StudentFailure, SubmissionWorker
 
 SESSION = pytest.StashKey["GradingSession"]()
@@ -82,13 +81,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--course", default=str(COURSE_FILE), metavar="FILE", help="the course.toml to grade with"
     )
-    group.addoption(
-        "--cpu",
-        default=None,
-        type=int,
-        metavar="N",
-        help="grade on CPU N, with each submission's child beside it (faster round trips; `grade` sets it per shard)",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,7 +103,6 @@ def pytest_configure(config: pytest.Config) -> None:
         # (a 20x4 matmul loop ran 50 times slower with two threads on a busy two-core machine).
         torch.set_num_threads(1)
         config.stash[SESSION].start_zygote()  # torch imports there while this process collects
-        config.stash[SESSION].pin()
         config.pluginmanager.register(FailureReports(), "graders-failure-reports")
 
 
@@ -399,14 +390,6 @@ class GradingSession:
                 "--device cuda: no CUDA device is available on this machine (torch.cuda.is_available() is False)"
             )
         self.sandbox_mode = config.getoption("sandbox")
-        # the zygote keeps them all, even where this process is pinned to one
-        self.cpus = cpus.usable()
-        self.cpu = config.getoption("cpu")
-        if self.cpu is not None and self.cpu not in self.cpus:
-            raise HarnessError(
-                f"--cpu {self.cpu}: this process may run only on CPUs "
-                f"{', '.join(map(str, self.cpus))}; pick one of them"
-            )
         self.submissions: dict[int, Submission] = {}
         self.workers: dict[int, SubmissionWorker] = {}
         self.outcomes: dict[int, list[Outcome]] = {}
@@ -499,15 +482,7 @@ class GradingSession:
             cuda="cuda" in self.devices,
             cgroups=None if walls else False,
             namespaces=walls,
-            cpus=self.cpus if self.cpu is not None else None,
-            child_cpu=self.cpu,
-            fold_memory=len(self.entries) >= FOLD_FROM,
         )
-
-    def pin(self) -> None:
-        """With ``--cpu``: this process runs there from now on, and so does each child once its walls are up."""
-        if self.cpu is not None:
-            cpus.pin(self.cpu)
 
     def zygote(self) -> Zygote:
         if self._zygote is None or not self._zygote.alive():

@@ -41,7 +41,6 @@ PASSED_ENVIRONMENT = (
 )
 START_TIMEOUT = 120.0
 MODES = ("auto", "bwrap", "none")
-FOLD_FROM = 30  # submissions from which folding the zygote's memory into huge pages pays for itself
 
 
 class ZygoteError(RuntimeError):
@@ -145,10 +144,8 @@ def command(
     hidden: list[Path],
     cuda: bool = False,
     namespaces: bool = True,
-    cpus: list[int] | None = None,
-    fold_memory: bool = False,
 ) -> list[str]:
-    """The command line that starts the zygote in the given sandbox mode (on ``cpus``, when given)."""
+    """The command line that starts the zygote in the given sandbox mode."""
     worker = _worker_copy()
     python = [
         sys.executable,
@@ -162,10 +159,6 @@ def command(
         str(control_fd),
         *([] if namespaces else ["--no-namespaces"]),
     ]
-    if fold_memory:
-        zygote.append("--fold-memory")
-    if cpus:
-        zygote += ["--cpus", ",".join(map(str, cpus))]
     if mode == "none":
         return [*python, *zygote]
     if mode != "bwrap":
@@ -326,17 +319,9 @@ class Zygote:
         cuda: bool = False,
         cgroups: bool | None = None,
         namespaces: bool = True,
-        cpus: list[int] | None = None,
-        child_cpu: int | None = None,
-        fold_memory: bool = False,
     ):
         """``cgroups``: True requires them, False goes without, None uses them where this process can.
-        ``namespaces=False`` gives children no namespaces of their own, as on a kernel without user namespaces.
-        ``cpus``: where the zygote runs (default: where this process may); ``child_cpu``: the one CPU
-        each child serves on, once its walls are up (graders/host/cpus.py says why).  ``fold_memory``: the
-        zygote folds its memory into huge pages before its first fork, which costs it once and
-        saves each child some CPU (worker/hugepages.py, docs/measurements.md): for a zygote that
-        will serve ``FOLD_FROM`` submissions or more."""
+        ``namespaces=False`` gives children no namespaces of their own, as on a kernel without user namespaces."""
         self.mode = resolve_mode(mode)
         self.hierarchy = self._hierarchy(cgroups)
         self.control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -355,10 +340,7 @@ class Zygote:
             hidden=hidden,
             cuda=cuda,
             namespaces=namespaces,
-            cpus=cpus,
-            fold_memory=fold_memory,
         )
-        self.child_cpu = child_cpu
         # Each child makes every mount read-only in its own mount namespace (but for its private /tmp);
         # without bubblewrap it also covers what bubblewrap would not have bound (worker/isolation.py).
         self.seal = (
@@ -466,7 +448,7 @@ class Zygote:
             )
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         procs = group.procs_files() if group else []
-        config = {**config, "seal": self.seal, "cpu": self.child_cpu, "run_as": self.run_as}
+        config = {**config, "seal": self.seal, "run_as": self.run_as}
         try:
             pid = self._ask(
                 {"op": "spawn", "config": config}, [theirs.fileno(), output_fd, *procs]

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from graders.course.errors import HarnessError
 from graders.course.model import Course, Lesson
-from graders.host import cpus
 
 LOG_DIR = ".logs"
 
@@ -33,10 +32,8 @@ class ShardSpec:
     sandbox: str = "auto"
     child_walls: str = "auto"
 
-    def command(
-        self, submissions: list[tuple[str, Path]], results_dir: Path, cpu: int | None = None
-    ) -> list[str]:
-        """The pytest command line of one shard; ``cpu``: the CPU it and its children run on (graders/host/cpus.py)."""
+    def command(self, submissions: list[tuple[str, Path]], results_dir: Path) -> list[str]:
+        """The pytest command line of one shard."""
         files = sorted(
             {
                 str(self.course.grader_file(e.lesson, e.module))
@@ -84,8 +81,6 @@ class ShardSpec:
             "--child-walls",
             self.child_walls,
         ]
-        if cpu is not None:
-            args += ["--cpu", str(cpu)]
         for student, folder in submissions:
             args += ["--submission", f"{student}={Path(folder).resolve()}"]
         return args
@@ -131,8 +126,7 @@ def check_exit(returncode: int, log: Path) -> None:
 
 
 class LocalExecutor:
-    """``jobs`` shards as subprocesses on this machine; students are dealt round-robin, and each
-    shard gets a CPU of its own where there are enough (graders/host/cpus.py)."""
+    """``jobs`` shards as subprocesses on this machine; students are dealt round-robin."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -147,12 +141,12 @@ class LocalExecutor:
         jobs = max(1, min(self.jobs, len(submissions)))
         shards = [submissions[i::jobs] for i in range(jobs)]
         running = []
-        for number, (shard, cpu) in enumerate(zip(shards, cpus.for_shards(jobs))):
+        for number, shard in enumerate(shards):
             log = out / LOG_DIR / f"shard-{number}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             handle = log.open("w")
             process = subprocess.Popen(
-                spec.command(shard, out, cpu),
+                spec.command(shard, out),
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 cwd=spec.course.root,

@@ -41,10 +41,6 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
             cgroup=in_cgroup,
         )
         redirect_output(output_fd)
-        if (
-            config.get("cpu") is not None
-        ):  # the grader's CPU, now that the walls are up (graders/host/cpus.py)
-            limits.run_on({int(config["cpu"])})
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
         os._exit(EXIT_SETUP_FAILED)

@@ -20,15 +20,6 @@ def prctl(option: int, value: int) -> None:
         raise OSError(errno, os.strerror(errno))
 
 
-def run_on(cpus: set[int]) -> None:
-    """Run this process on ``cpus`` only, where the kernel allows: a matter of speed, never a limit
-    (graders/host/cpus.py says why the grader pins its shards and their children)."""
-    try:
-        os.sched_setaffinity(0, cpus)
-    except (OSError, ValueError):
-        pass
-
-
 def become_subreaper() -> None:
     """Orphaned descendants (double forks, setsid daemons) are re-parented to us, not to init."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)

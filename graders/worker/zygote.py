@@ -5,11 +5,7 @@ a ``spawn`` carries the socket the new child will talk to the grader on, the in-
 its output goes to, and the ``cgroup.procs`` files of its cgroups, if any.  One submission is
 graded at a time, and the grader may spawn the next one's child before it releases the
 current one (``SubmissionWorker.prepare``), so ``release`` kills everything below the zygote
-but the trees of the other children it still serves.  Where children get namespaces, a
-spare child is forked ahead of each spawn (``Spare``), so that a spawn is answered without
-waiting for a fork.  A zygote that will serve many submissions (``--fold-memory``) first
-folds its memory into huge pages (``hugepages.collapse``), so that each fork copies a
-fraction of the page tables it did.
+but the trees of the other children it still serves.
 
 Where every child has a PID namespace of its own, ``release`` sends the child SIGKILL and
 does not answer (the grader, told at start-up that children have namespaces, waits for
@@ -33,7 +29,7 @@ import socket
 import sys
 import time
 
-from . import hugepages, limits
+from . import limits
 
 
 def warm_up() -> None:
@@ -67,8 +63,6 @@ def warm_up() -> None:
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
-    if "--cpus" in sys.argv:  # the grader that started us may itself run on one CPU only
-        limits.run_on({int(cpu) for cpu in sys.argv[sys.argv.index("--cpus") + 1].split(",")})
     # Everything the warm-up allocates lives as long as the zygote, so the collector stays off
     # until it is frozen: full collections during torch's import would slow the start.
     gc.disable()
@@ -99,12 +93,6 @@ def main() -> None:
             "namespaces_problem": isolated or "",
         },
     )
-    if (
-        "--fold-memory" in sys.argv
-    ):  # while the grader collects its tests; every fork from here on copies less
-        hugepages.collapse()
-    # Only where children get namespaces: without them a submission could signal the spare.
-    spare = Spare(control) if isolated is None else None
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, 1 << 16, 8)
@@ -117,17 +105,14 @@ def main() -> None:
         op = message.get("op")
         if op == "spawn":
             config = message.get("config", {})
-            pid = spare.pid if spare is not None and spare.start(config, fds) else None
-            if pid is None:
-                pid = os.fork()
-                if pid == 0:
-                    control.close()
-                    child.main(fds[0], fds[1], fds[2:], config, namespaces=isolated is None)
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                child.main(fds[0], fds[1], fds[2:], config, namespaces=isolated is None)
             for fd in fds:
                 os.close(fd)
             serving.add(pid)
             reply(control, {"pid": pid})
-            spare = Spare(control) if isolated is None else None  # forked while the grader goes on
         elif op == "status":
             reply(control, wait_for(message["pid"], float(message.get("wait", 1.0)), statuses))
         elif op == "release":
@@ -149,47 +134,6 @@ def main() -> None:
             reply(control, {"error": f"unknown op {op!r}"})
     limits.kill_descendants(os.getpid())
     os._exit(0)
-
-
-class Spare:
-    """A child forked ahead of its spawn, waiting for the files and limits it will serve with.
-
-    Forking a process that has imported torch takes milliseconds; a spare makes the grader's
-    ``spawn`` answer at once, and the next spare is forked after that answer, while the grader
-    goes on.  Until its spawn arrives a spare only waits: every wall goes up afterwards, in
-    ``child.main``, exactly as in a child forked on demand.
-    """
-
-    def __init__(self, control: socket.socket):
-        from . import child
-
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.pid = os.fork()
-        if self.pid == 0:
-            control.close()
-            mine.close()
-            try:
-                data, fds, _, _ = socket.recv_fds(theirs, 1 << 16, 8)
-            except OSError:
-                data = b""
-            if not data:  # the zygote is gone, or is stopping
-                os._exit(0)
-            theirs.close()
-            child.main(
-                fds[0], fds[1], fds[2:], json.loads(data), namespaces=True
-            )  # spares exist only then
-        theirs.close()
-        self.sock = mine
-
-    def start(self, config: dict, fds: list[int]) -> bool:
-        """Hand the spawn to the spare; False if it is gone (then the zygote forks as before)."""
-        try:
-            socket.send_fds(self.sock, [json.dumps(config).encode()], fds)
-            return True
-        except OSError:
-            return False
-        finally:
-            self.sock.close()
 
 
 def kill_tree(pid: int) -> None:
