@@ -127,3 +127,30 @@ def test_unnamed(gen):
     result = pytester.runpytest_inprocess("-p", "graders.grading.plugin", "-q")
     assert result.ret != 0
     assert "name this test's inputs with @pytest.mark.inputs" in result.stderr.str()
+
+
+def test_probe_files_import_only_what_the_sandbox_holds():
+    # The sandbox holds graders/worker/ and the probe files alone (graders/host/sandbox.py): a
+    # probe file that imports anything else works here and stops every zygote there.
+    offenders = []
+    for lesson in load_course().lessons:
+        for path in sorted((ROOT / "graders" / lesson.id).glob("probes_*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                modules = []
+                if isinstance(node, ast.ImportFrom):
+                    modules = [("." * node.level) + (node.module or "")]
+                elif isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                for module in modules:
+                    parts = module.split(".")
+                    allowed = (
+                        parts[0] != "graders"
+                        and not module.startswith(".")
+                        or parts[:2] == ["graders", "worker"]
+                        or (parts[:2] == ["graders", lesson.id] and parts[-1].startswith("probes_"))
+                    )
+                    if not allowed:
+                        offenders.append(f"{path.relative_to(ROOT)}: {module}")
+    assert not offenders, (
+        f"probe files may import graders.worker and their probes_* only: {offenders}"
+    )

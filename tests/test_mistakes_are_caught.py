@@ -67,8 +67,8 @@ def _graded(student: str, exercise_id: str, named_per_test: list[list]) -> Stude
 def test_two_mistakes_named_together_on_every_case_are_indistinguishable(course):
     exercise = course.exercises[0]
     first, second, third = mistakes_of(course, exercise)[:3]
-    results = {
-        mutant_name(exercise, first): _graded("a", exercise.id, [[first, second]] * 2),
+    results = {  # a test that names nothing (a hint, a crash) does not tell them apart
+        mutant_name(exercise, first): _graded("a", exercise.id, [[first, second]] * 2 + [[]]),
         mutant_name(exercise, second): _graded("b", exercise.id, [[second, first]]),
         mutant_name(exercise, third): _graded("c", exercise.id, [[third, first], [third]]),
     }

@@ -74,6 +74,9 @@ def test_nothing_but_the_private_tmp_is_writable(zygote):
     if zygote.mode == "none" and not zygote.isolation.namespaces:
         pytest.skip("without bubblewrap or namespaces the file system is shared (documented)")
     places = [str(ROOT), str(ROOT.parent), sys.prefix, os.path.expanduser("~"), "/", "/tmp"]
+    # the worker and probe files the children import: bound read-only, or a copy closed to them
+    copy = sandbox._worker_copy() / "graders"
+    places += ["/grader/graders/worker", str(copy / "worker"), *map(str, copy.glob("*/"))]
     body = (
         f"wrote = []\nfor place in {places!r}:\n    try:\n"
         "        open(os.path.join(place, 'GRADERS-TEST-MARKER'), 'w').close()\n        wrote.append(place)\n"

@@ -148,7 +148,12 @@ class Expect:
         else:
             index = next(i for i, (g, w) in enumerate(zip(got, want)) if g != w)
             problem = f"call {index + 1} of {len(want)} differs: {record_difference(got[index], want[index])}"
-        self.fail(f"{what}: {problem}", mistakes=mistakes, recompute=recompute, like=got.__eq__)
+        self.fail(
+            f"{what}: {problem}",
+            mistakes=mistakes,
+            recompute=recompute,
+            like=lambda theirs: isinstance(theirs, list) and theirs == got,
+        )
 
     def not_raised(
         self,
@@ -191,9 +196,7 @@ class Expect:
         if words not in failure.message:
             raise failure
         matched = self.mistakes_like(
-            mistakes,
-            recompute,
-            lambda outcome: isinstance(outcome, Exception) and words in str(outcome),
+            mistakes, recompute, lambda exc: words in str(exc), errors=True
         )
         if matched:
             raise type(failure)(explained(failure.message, matched), failure.output) from None
@@ -210,17 +213,27 @@ class Expect:
     ) -> NoReturn:
         """Fail with ``message``, naming the mistakes whose run (``recompute``) is ``like`` the student's.
 
-        ``like`` receives a mistake's run, or the exception it raised; without ``like`` no
-        mistake is named.  ``hint`` is shown when none is.
+        ``like`` receives each mistake's run (a mistake whose run raises is not named: that is
+        ``fails_like``'s business); without ``like`` no mistake is named.  ``hint`` is shown
+        when none is.
         """
         matched = self.mistakes_like(mistakes, recompute, like) if like else []
         raise AssertionError(explained(message, matched, hint))
 
     @staticmethod
     def mistakes_like(
-        mistakes: Iterable[Mistake], recompute: Callable | None, like: Callable[[object], bool]
+        mistakes: Iterable[Mistake],
+        recompute: Callable | None,
+        like: Callable[[object], bool],
+        *,
+        errors: bool = False,
     ) -> list[Mistake]:
-        """The mistakes whose run is ``like`` the student's result: the one place mistakes are matched."""
+        """The mistakes whose run is ``like`` the student's result: the one place mistakes are matched.
+
+        ``like`` gets each mistake's run; with ``errors``, the exception each run raised instead
+        (a run that does not raise is then not like a failure).  A ``like`` that cannot compare
+        (the student's value is odd enough to make it raise) matches nothing.
+        """
         if recompute is None:
             return []
         found = []
@@ -228,7 +241,12 @@ class Expect:
             try:
                 outcome = recompute(mistake.function)
             except Exception as exc:
+                if not errors:
+                    continue
                 outcome = exc
+            else:
+                if errors:
+                    continue
             try:
                 if like(outcome):
                     found.append(mistake)

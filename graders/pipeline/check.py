@@ -16,7 +16,7 @@ it as (``mistake_views``): a mistake copied from a neighbour that fails tests it
 written for shows at once.  ``indistinguishable`` finds pairs of mistakes that no hidden case
 tells apart; the suite runs the same check on every exercise (tests/test_mistakes_are_caught.py).
 
-``python -m graders mutant lesson1.huber_loss huber_slope_one`` grades one mistake by hand
+``python -m graders mutant lesson1.huber_loss huber_swapped`` grades one mistake by hand
 and prints its feedback.
 """
 
@@ -65,6 +65,12 @@ class MistakeView:
     failed: list[str] = field(default_factory=list)  # the tests it did not pass
     named: Counter = field(default_factory=Counter)  # mistake name -> failed tests naming it
     alone: int = 0  # failed tests that name it and no other mistake of the exercise
+    naming: list[set[str]] = field(default_factory=list)  # per failed test, the mistakes named
+
+    def together(self, other: str) -> bool:
+        """Whether every failed test that names this mistake or ``other`` names both."""
+        mine = self.mistake.name
+        return all({mine, other} <= names for names in self.naming if names & {mine, other})
 
     @property
     def problems(self) -> list[str]:
@@ -93,6 +99,7 @@ def mistake_views(
                 continue
             view.failed.append(test.name)
             named = set(named_in(test.message)) & names
+            view.naming.append(named)
             view.named.update(named)
             view.alone += named == {mistake.name}
         views.append(view)
@@ -100,20 +107,18 @@ def mistake_views(
 
 
 def indistinguishable(views: list[MistakeView]) -> list[tuple[MistakeView, MistakeView]]:
-    """Pairs of mistakes that no hidden case tells apart: every test either one fails names both.
+    """Pairs of mistakes that no hidden case tells apart: wherever the feedback names either (on
+    either one's mutant), it names both.
 
     Feedback then names both mistakes to every student who makes either: add a case on which
-    they differ, or make them one catalogue entry.
+    they differ, or make them one catalogue entry.  (A mistake named alongside another on every
+    case, while that other is also named alone somewhere, shows in its view: alone in 0 cases.)
     """
     pairs = []
     for i, a in enumerate(views):
         for b in views[i + 1 :]:
-            if (
-                a.failed
-                and b.failed
-                and a.named[b.mistake.name] == len(a.failed) == a.named[a.mistake.name]
-                and b.named[a.mistake.name] == len(b.failed) == b.named[b.mistake.name]
-            ):
+            named = a.named[a.mistake.name] and b.named[b.mistake.name]
+            if named and a.together(b.mistake.name) and b.together(a.mistake.name):
                 pairs.append((a, b))
     return pairs
 
@@ -131,6 +136,10 @@ def describe_view(view: MistakeView) -> list[str]:
         for name, n in view.named.most_common()
     )
     lines.append(f"    named as: {named or 'nothing'}; alone in {view.alone} case(s)")
+    if view.named[view.mistake.name] and not view.alone:
+        lines.append(
+            "    note: always named together with another mistake; a case of its own would help"
+        )
     lines += [f"    PROBLEM: {problem}" for problem in view.problems]
     return lines
 
@@ -149,24 +158,75 @@ def _exercise_result(results: dict[str, StudentResult], student: str, exercise: 
 def overlay_touches(overlay: Path, exercise: Exercise) -> bool:
     """Whether a submission laid over the solutions may change how ``exercise`` is graded.
 
-    It does when it defines the entry point, or when any of its modules in the exercise's
-    lesson runs code at import or does not parse: such code runs in the process that grades
-    every exercise of the lesson, and can change what any of them answers.
+    It may when one of its modules in the exercise's lesson does not parse, or runs code at
+    import beyond imports, plain constants and undecorated definitions (such code runs in the
+    process that grades every exercise of the lesson), or, in the exercise's own module, binds
+    a name the solution's entry point uses (the entry point itself, a helper, an import).
     """
+    solution = SOLUTIONS / exercise.module_path
+    used = names_used_by(solution, exercise.entry)
+    same_imports = {  # an overlay's `import torch` binds what the solution's does
+        ast.dump(node)
+        for node in ast.parse(solution.read_text()).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    }
     for module in sorted((overlay / exercise.lesson).glob("*.py")):
         try:
             body = ast.parse(module.read_text()).body
         except (SyntaxError, ValueError, OSError):
             return True
+        own = module.stem == exercise.module
         for node in body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                if node.name == exercise.entry and module.stem == exercise.module:
-                    return True
-            elif not isinstance(node, ast.Import | ast.ImportFrom) and not (
-                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-            ):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # a docstring
+            bound = _bound_names(node)
+            if bound is None:
                 return True  # code that runs at import
+            if own and bound & used and ast.dump(node) not in same_imports:
+                return True
     return False
+
+
+def _bound_names(node: ast.stmt) -> set[str] | None:
+    """The names a top-level statement binds, or None when it runs code of its own at import."""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if node.decorator_list or (
+            isinstance(node, ast.ClassDef)
+            and any(
+                not isinstance(item, ast.FunctionDef | ast.Pass | ast.Expr) for item in node.body
+            )
+        ):
+            return None
+        return {node.name}
+    if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if all(isinstance(target, ast.Name) for target in targets):
+            return {target.id for target in targets}
+    return None
+
+
+def names_used_by(module: Path, entry: str) -> set[str]:
+    """``entry`` and every module-level name it uses in ``module``, followed through helpers."""
+    try:
+        body = ast.parse(module.read_text()).body
+    except (OSError, SyntaxError, ValueError):
+        return {entry}
+    defined = {}
+    for node in body:
+        for name in _bound_names(node) or ():
+            defined[name] = node
+    used, todo = set(), [entry]
+    while todo:
+        name = todo.pop()
+        if name in used:
+            continue
+        used.add(name)
+        node = defined.get(name)
+        if node is not None:
+            todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defined]
+    return used
 
 
 def defines(overlay: Path, exercise: Exercise) -> bool:

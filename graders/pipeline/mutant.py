@@ -1,4 +1,4 @@
-"""``python -m graders mutant lesson1.huber_loss huber_slope_one``: grade one catalogue mistake by hand.
+"""``python -m graders mutant lesson1.huber_loss huber_swapped``: grade one catalogue mistake by hand.
 
 The mutant is the solutions of the exercise's lesson with the mistake in place of the entry
 point (graders/grading/mutants.py), graded like any submission; the command prints the

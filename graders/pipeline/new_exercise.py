@@ -6,7 +6,8 @@ It writes, into the two places an exercise lives (docs/writing-graders.md walks 
   between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
 - ``solutions/<lesson>/test_<module>.py``: a visible test;
 - ``graders/<lesson>/test_<module>.py``: a hidden grader with its marks and named inputs;
-- ``graders/<lesson>/mistakes_<module>.py``: the catalogue, with the first mistake to write;
+- ``graders/<lesson>/mistakes_<module>.py``: the catalogue, with the first mistake and the
+  first correct variant to write;
 - ``course.toml``: the exercise's entry at the end of its lesson.
 
 Files that exist are appended to, never overwritten.  Each piece says what to write in a
@@ -119,6 +120,13 @@ MISTAKE = """
 )
 def {entry}_todo(input, target):
     raise NotImplementedError("TODO write a wrong {entry} a student would write")
+
+
+# TODO two correct answers written differently from the reference: the suite grades each as a
+# submission that must get full marks.
+@catalogue.variant("{entry}", "TODO how it differs from the reference")
+def {entry}_variant_todo(input, target):
+    raise NotImplementedError("TODO write a right {entry}, differently from the reference")
 """
 
 COURSE_ENTRY = """
@@ -200,7 +208,7 @@ Next (docs/writing-graders.md walks through each):
   1. write the solution and its docstring, and the visible test, in solutions/{args.lesson}/
   2. fill in course.toml's entry: summary, points, forbidden calls
   3. write the hidden grader's cases and at least five mistakes in graders/{args.lesson}/
-  4. two correct variants written differently, in tests/submissions/correct-*/{args.lesson}/{args.module}.py
+  4. two correct variants written differently (@catalogue.variant, beside the mistakes)
   5. python -m graders build            (the stub in exercises/, the notebook in nbgrader/)
   6. python -m graders check {exercise}   (what the suite demands of it, in a minute)"""
     )

@@ -1,8 +1,9 @@
 """The sandbox side: code that runs in the worker process, next to student code.
 
-This package imports nothing from the rest of ``graders``: the sandbox holds a copy of this
-folder and of the course's probe files (``graders/<lesson>/probes_*.py``), and nothing else:
-no solutions, no hidden graders (graders/host/sandbox.py).
+This package imports nothing from the rest of ``graders`` but the course's probe files
+(``graders/<lesson>/probes_*.py``, which ``probe.load_all`` imports): the sandbox holds a copy
+of this folder and of those files, and nothing else: no solutions, no hidden graders
+(graders/host/sandbox.py).
 
 - ``zygote``     the warm template process: torch imported once, one forked child per submission
 - ``child``      a child's request loop: load the submission, import modules, run probes

@@ -56,8 +56,13 @@ def probe(
                 f"probe {function.__name__!r}: declare what it answers with, "
                 "@probe(reply=...) (ANY when it answers with the student's own value)"
             )
-        if function.__name__ in PROBES:
-            raise RuntimeError(f"probe {function.__name__!r} is defined twice")
+        known = PROBES.get(function.__name__)
+        # the same file imported again (after an import that failed half-way) replaces its own
+        if known is not None and known.__module__ != function.__module__:
+            raise RuntimeError(
+                f"probe {function.__name__!r} is defined in {known.__module__} and in "
+                f"{function.__module__}: probe names are one namespace for the whole course"
+            )
         PROBES[function.__name__] = function
         REPLIES[function.__name__] = reply
         LENGTHS[function.__name__] = dict(lengths or {})

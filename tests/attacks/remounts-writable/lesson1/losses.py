@@ -16,7 +16,7 @@ def _mount_points():
 
 
 def _plant():
-    folders = {os.path.dirname(torch.__file__), os.path.dirname(os.__file__), sys.prefix, "/usr", "/usr/lib", "/grader/worker"}
+    folders = {os.path.dirname(torch.__file__), os.path.dirname(os.__file__), sys.prefix, "/usr", "/usr/lib", "/grader/graders/worker", "/grader/graders/lesson1"}
     for folder in folders:
         try:
             with open(os.path.join(folder, MARKER), "w") as handle:
