@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.course.model import ROOT, Course
-from graders.grading.mistakes import Mistake, Variant
+from graders.grading.mistakes import Catalogue, Mistake, Variant
 
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 
@@ -63,24 +63,40 @@ def laid_over_solutions(folder: Path, overlay: Path, label: str) -> Path:
     return folder
 
 
+def catalogue(lesson: str, module: str) -> Catalogue:
+    """The catalogue of one student module: graders/<lesson>/mistakes_<module>.py."""
+    return importlib.import_module(f"graders.{lesson}.mistakes_{module}").catalogue
+
+
 def catalogue_mistakes(course: Course) -> list[tuple[str, str, Mistake]]:
     """(lesson, module, mistake) for every catalogue entry of every lesson."""
-    found = []
-    for lesson in course.lessons:
-        for module in lesson.modules:
-            catalogue = importlib.import_module(f"graders.{lesson.id}.mistakes_{module}").catalogue
-            found += [(lesson.id, module, mistake) for mistake in catalogue]
-    return found
+    return [
+        (lesson.id, module, mistake)
+        for lesson in course.lessons
+        for module in lesson.modules
+        for mistake in catalogue(lesson.id, module)
+    ]
 
 
 def catalogue_variants(course: Course) -> list[tuple[str, str, Variant]]:
     """(lesson, module, variant) for every correct variant of every catalogue."""
-    found = []
-    for lesson in course.lessons:
-        for module in lesson.modules:
-            catalogue = importlib.import_module(f"graders.{lesson.id}.mistakes_{module}").catalogue
-            found += [(lesson.id, module, variant) for variant in catalogue.variants]
-    return found
+    return [
+        (lesson.id, module, variant)
+        for lesson in course.lessons
+        for module in lesson.modules
+        for variant in catalogue(lesson.id, module).variants
+    ]
+
+
+def mistakes_of(course: Course, exercise) -> list[Mistake]:
+    """The catalogue mistakes of one exercise."""
+    return catalogue(exercise.lesson, exercise.module).of(exercise.entry)
+
+
+def variants_of(course: Course, exercise) -> list[Variant]:
+    """The catalogue's correct variants of one exercise."""
+    variants = catalogue(exercise.lesson, exercise.module).variants
+    return [v for v in variants if v.entry == exercise.entry]
 
 
 def write_variants(course: Course, class_dir: Path) -> list[Mutant]:
@@ -92,22 +108,6 @@ def write_variants(course: Course, class_dir: Path) -> list[Mutant]:
         write_mutant(class_dir / student, lesson, module, variant)
         written.append(Mutant(student, f"{lesson}.{variant.entry}", variant))
     return written
-
-
-def mistakes_of(course: Course, exercise) -> list[Mistake]:
-    """The catalogue mistakes of one exercise (graders/<lesson>/mistakes_<module>.py)."""
-    catalogue = importlib.import_module(
-        f"graders.{exercise.lesson}.mistakes_{exercise.module}"
-    ).catalogue
-    return catalogue.of(exercise.entry)
-
-
-def variants_of(course: Course, exercise) -> list[Variant]:
-    """The catalogue's correct variants of one exercise."""
-    catalogue = importlib.import_module(
-        f"graders.{exercise.lesson}.mistakes_{exercise.module}"
-    ).catalogue
-    return [v for v in catalogue.variants if v.entry == exercise.entry]
 
 
 def write_mutant(
