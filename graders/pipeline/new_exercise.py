@@ -27,8 +27,6 @@ from graders.course.model import COURSE_FILE, ROOT, load_course
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 SOLUTION_MODULE = '''"""{title}: TODO say what this module's exercises teach."""
-
-import torch
 '''
 
 SOLUTION = '''
@@ -97,10 +95,9 @@ CATALOGUE_MODULE = '''"""Plausible wrong implementations of {lesson}/{module}.py
 
 Each function is a complete wrong answer with the entry point's signature (see
 graders/grading/mistakes.py): graders name it when a student's result equals its output, and the
-test suite grades it as a mutant submission that must lose points.
+test suite grades it as a mutant submission that must lose points.  Each is pasted into the
+solution's module, so it may use what that module imports.
 """
-
-import torch
 
 from graders.api import Catalogue
 
