@@ -9,12 +9,11 @@ import pytest
 from classbuilder import TEST_SUBMISSIONS, catalogue_variants, top_level_definition
 
 from graders.course.model import load_course
+from graders.grading.mutants import submission_name
 
 VARIANTS = sorted(p.name for p in TEST_SUBMISSIONS.iterdir() if p.name.startswith("correct-"))
 CATALOGUE_VARIANTS = [
-    pytest.param(
-        f"variant-{lesson}-{v.function.__name__}", f"{lesson}.{v.entry}", id=v.function.__name__
-    )
+    pytest.param(submission_name(lesson, v), f"{lesson}.{v.entry}", id=v.function.__name__)
     for lesson, _, v in catalogue_variants(load_course())
 ]
 

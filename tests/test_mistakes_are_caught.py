@@ -4,12 +4,12 @@ import pytest
 from classbuilder import catalogue_mistakes
 
 from graders.course.model import load_course
-from graders.grading.mutants import mistakes_of
+from graders.grading.mutants import mistakes_of, submission_name
 from graders.grading.results import CaseResult, ExerciseResult, StudentResult
 from graders.pipeline.check import indistinguishable, mistake_views, mutant_name
 
 MUTANTS = [
-    (f"mutant-{lesson}-{m.function.__name__}", f"{lesson}.{m.entry}", m)
+    (submission_name(lesson, m), f"{lesson}.{m.entry}", m)
     for lesson, _, m in catalogue_mistakes(load_course())
 ]
 

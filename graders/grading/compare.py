@@ -74,10 +74,7 @@ class Expect:
             f"{what}: {problem}",
             mistakes=mistakes,
             recompute=recompute,
-            like=lambda wrong: (
-                first_difference(got, wrong, tolerance) is None
-                and first_difference(want, wrong, tolerance) is not None
-            ),
+            like=gives(got, want, tolerance),
             hint=hint,
         )
 
@@ -119,10 +116,7 @@ class Expect:
             f"{what}: {problem}",
             mistakes=mistakes,
             recompute=recompute,
-            like=lambda wrong: (
-                difference(got, wrong, tolerance) is None
-                and difference(want, wrong, tolerance) is not None
-            ),
+            like=gives(got, want, tolerance),
             hint=hint,
         )
 
@@ -270,6 +264,14 @@ def explained(message: str, matched: Iterable[Mistake], hint: str = "") -> str:
     if lines:
         return "\n".join([message, *lines])
     return message + (f"\nHint: {hint}" if hint else "")
+
+
+def gives(got, want, tolerance: Tolerance) -> Callable[[object], bool]:
+    """``like`` for a mistake's value: it is the student's value, and not the reference's."""
+    return lambda wrong: (
+        first_difference(got, wrong, tolerance) is None
+        and first_difference(want, wrong, tolerance) is not None
+    )
 
 
 def first_difference(got, want, tolerance: Tolerance, label: str = "") -> str | None:

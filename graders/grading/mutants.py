@@ -99,17 +99,6 @@ def variants_of(course: Course, exercise) -> list[Variant]:
     return [v for v in variants if v.entry == exercise.entry]
 
 
-def write_variants(course: Course, class_dir: Path) -> list[Mutant]:
-    """One submission per catalogue variant, named ``variant-<lesson>-<function>``: each must get
-    full marks on its exercise."""
-    written = []
-    for lesson, module, variant in catalogue_variants(course):
-        student = f"variant-{lesson}-{variant.function.__name__}"
-        write_mutant(class_dir / student, lesson, module, variant)
-        written.append(Mutant(student, f"{lesson}.{variant.entry}", variant))
-    return written
-
-
 def write_mutant(
     folder: Path,
     lesson: str,
@@ -125,11 +114,28 @@ def write_mutant(
     return folder
 
 
+def submission_name(lesson: str, implementation: Mistake | Variant) -> str:
+    """The student a catalogue entry is graded as: ``mutant-<lesson>-<function>`` for a mistake,
+    ``variant-<lesson>-<function>`` for a correct variant."""
+    kind = "variant" if isinstance(implementation, Variant) else "mutant"
+    return f"{kind}-{lesson}-{implementation.function.__name__}"
+
+
+def _write_all(entries: list[tuple[str, str, Mistake | Variant]], class_dir: Path) -> list[Mutant]:
+    written = []
+    for lesson, module, implementation in entries:
+        student = submission_name(lesson, implementation)
+        write_mutant(class_dir / student, lesson, module, implementation)
+        written.append(Mutant(student, f"{lesson}.{implementation.entry}", implementation))
+    return written
+
+
 def write_mutants(course: Course, class_dir: Path) -> list[Mutant]:
-    """One submission per catalogue mistake, named ``mutant-<lesson>-<mistake function>``."""
-    mutants = []
-    for lesson, module, mistake in catalogue_mistakes(course):
-        student = f"mutant-{lesson}-{mistake.function.__name__}"
-        write_mutant(class_dir / student, lesson, module, mistake)
-        mutants.append(Mutant(student, f"{lesson}.{mistake.entry}", mistake))
-    return mutants
+    """One submission per catalogue mistake (``submission_name``): each must lose points."""
+    return _write_all(catalogue_mistakes(course), class_dir)
+
+
+def write_variants(course: Course, class_dir: Path) -> list[Mutant]:
+    """One submission per catalogue variant (``submission_name``): each must get full marks on
+    its exercise."""
+    return _write_all(catalogue_variants(course), class_dir)

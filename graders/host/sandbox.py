@@ -107,9 +107,7 @@ def _worker_copy() -> Path:
     package = root / "graders"
     shutil.copytree(WORKER_SOURCE, package / "worker", ignore=shutil.ignore_patterns("__pycache__"))
     (package / "__init__.py").write_text("")
-    for probes in sorted(PACKAGE.glob("*/probes_*.py")):
-        if probes.parent == WORKER_SOURCE:
-            continue
+    for probes in sorted(PACKAGE.glob("*/probes_*.py")):  # the same files probe.load_all imports
         folder = package / probes.parent.name
         folder.mkdir(exist_ok=True)
         (folder / "__init__.py").touch()

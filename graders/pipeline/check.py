@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import shutil
 import tempfile
@@ -40,6 +41,7 @@ from graders.grading.mutants import (
     copy_submission,
     laid_over_solutions,
     mistakes_of,
+    submission_name,
     variants_of,
     write_mutant,
 )
@@ -82,7 +84,7 @@ class MistakeView:
 
 
 def mutant_name(exercise: Exercise, mistake: Mistake) -> str:
-    return f"mutant-{exercise.lesson}-{mistake.function.__name__}"
+    return submission_name(exercise.lesson, mistake)
 
 
 def mistake_views(
@@ -163,13 +165,8 @@ def overlay_touches(overlay: Path, exercise: Exercise) -> bool:
     process that grades every exercise of the lesson), or, in the exercise's own module, binds
     a name the solution's entry point uses (the entry point itself, a helper, an import).
     """
-    solution = SOLUTIONS / exercise.module_path
-    used = names_used_by(solution, exercise.entry)
-    same_imports = {  # an overlay's `import torch` binds what the solution's does
-        ast.dump(node)
-        for node in ast.parse(solution.read_text()).body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    }
+    # an overlay's own `import torch` binds what the solution's does
+    used, same_imports = solution_bindings(exercise)
     for module in sorted((overlay / exercise.lesson).glob("*.py")):
         try:
             body = ast.parse(module.read_text()).body
@@ -207,17 +204,19 @@ def _bound_names(node: ast.stmt) -> set[str] | None:
     return None
 
 
-def names_used_by(module: Path, entry: str) -> set[str]:
-    """``entry`` and every module-level name it uses in ``module``, followed through helpers."""
+@functools.cache
+def solution_bindings(exercise: Exercise) -> tuple[frozenset[str], frozenset[str]]:
+    """(``exercise``'s entry point and every module-level name it uses in the solution, followed
+    through helpers; the solution module's imports, as ``ast.dump`` strings): read once."""
     try:
-        body = ast.parse(module.read_text()).body
+        body = ast.parse((SOLUTIONS / exercise.module_path).read_text()).body
     except (OSError, SyntaxError, ValueError):
-        return {entry}
+        return frozenset({exercise.entry}), frozenset()
     defined = {}
     for node in body:
         for name in _bound_names(node) or ():
             defined[name] = node
-    used, todo = set(), [entry]
+    used, todo = set(), [exercise.entry]
     while todo:
         name = todo.pop()
         if name in used:
@@ -226,7 +225,8 @@ def names_used_by(module: Path, entry: str) -> set[str]:
         node = defined.get(name)
         if node is not None:
             todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defined]
-    return used
+    imports = {ast.dump(node) for node in body if isinstance(node, ast.Import | ast.ImportFrom)}
+    return frozenset(used), frozenset(imports)
 
 
 def defines(overlay: Path, exercise: Exercise) -> bool:
@@ -264,7 +264,7 @@ def write_check_class(course: Course, exercise: Exercise, folder: Path) -> Check
     for mistake in made.mistakes:
         write_mutant(folder / mutant_name(exercise, mistake), lesson, exercise.module, mistake)
     for variant in variants_of(course, exercise):
-        student = f"variant-{lesson}-{variant.function.__name__}"
+        student = submission_name(lesson, variant)
         write_mutant(folder / student, lesson, exercise.module, variant)
         made.full_marks.append(student)
     overlays = []
