@@ -50,7 +50,7 @@ def reply_problem(probe: str, params: dict, value) -> str | None:
     if problem is not None:
         return f"the reply to the {probe} probe is unusable ({problem}): was the grader's probe code tampered with?"
     for key, parameter in probes_registry.LENGTHS.get(probe, {}).items():
-        asked = params.get(parameter, _default(probe, parameter))
+        asked = params[parameter] if parameter in params else _default(probe, parameter)
         count = asked if isinstance(asked, int) else len(asked or ())
         items = value if key is None else value.get(key)
         declared = shape if key is None else shape.get(key, list)
