@@ -3,6 +3,7 @@
 You do not need to read or change this file.  The hidden graders use the same wording.
 """
 
+import inspect
 import math
 
 import torch
@@ -34,6 +35,34 @@ def check_raises(function, exception, what):
             f"{what}: raised {type(exc).__name__}: {exc}, expected {exception.__name__}"
         ) from None
     raise AssertionError(f"{what}: returned normally, expected it to raise {exception.__name__}")
+
+
+def check_unchanged(function, *args, **kwargs):
+    """Call ``function(*args, **kwargs)``, fail if it changed a tensor it was given; return its value.
+
+    The hidden graders check this for every exercise: a function that changes its arguments in
+    place (``input.sub_(target)``, ``grad.mul_(2)``) returns the right value and breaks its
+    caller, who still holds those tensors.  Optimizers change only the parameter and their state.
+    """
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        names = []
+    given = [
+        (f"`{names[i]}`" if i < len(names) else f"argument {i + 1}", a) for i, a in enumerate(args)
+    ] + [(f"`{key}`", a) for key, a in kwargs.items()]
+    before = [(name, a.detach().clone()) for name, a in given if isinstance(a, torch.Tensor)]
+    value = function(*args, **kwargs)
+    tensors = dict(given)
+    for name, copy in before:
+        now = tensors[name].detach()
+        if now.shape != copy.shape or not torch.equal(now.nan_to_num(), copy.nan_to_num()):
+            raise AssertionError(
+                f"{getattr(function, '__name__', 'the function')} changed its {name} in place: "
+                "leave the tensors you are given as they are (compute into a new tensor, or "
+                "work on a .clone())"
+            )
+    return value
 
 
 def difference(got, want, rtol, atol):

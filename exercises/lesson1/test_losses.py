@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from checks import check_close, check_raises
+from checks import check_close, check_raises, check_unchanged
 
 from lesson1 import losses
 
@@ -122,3 +122,18 @@ def test_cross_entropy_is_stable_for_huge_logits():
         "cross_entropy on logits in the thousands",
         hint="subtract each row's maximum",
     )
+
+
+@pytest.mark.parametrize(
+    "name, input, target",
+    [
+        ("mse", PREDICTIONS, VALUES),
+        ("huber_loss", PREDICTIONS, VALUES),
+        ("binary_cross_entropy", PROBABILITIES, TARGETS),
+        ("binary_cross_entropy_with_logits", PREDICTIONS, TARGETS),
+        ("cross_entropy", LOGITS, CLASSES),
+    ],
+)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_losses_leave_their_inputs_unchanged(name, input, target, reduction):
+    check_unchanged(getattr(losses, name), input.clone(), target.clone(), reduction=reduction)

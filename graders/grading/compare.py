@@ -18,8 +18,9 @@ import torch
 from graders.course.model import Course, Exercise, Tolerance
 from graders.grading import reference
 from graders.grading.mistakes import Mistake
-from graders.host.failures import StudentFailure
+from graders.host.failures import ChangedInput, StudentFailure
 from graders.worker.codec import Opaque
+from graders.worker.probe import WatchedInputs, input_name
 
 checks = reference.load("checks")
 
@@ -231,6 +232,7 @@ class Expect:
         if recompute is None:
             return []
         found = []
+        inputs = _captured_tensors(recompute)
         for mistake in mistakes:
             try:
                 outcome = recompute(mistake.function)
@@ -241,6 +243,8 @@ class Expect:
             else:
                 if errors:
                     continue
+            finally:
+                inputs.restore()  # a mistake that changes its inputs in place changes the case's
             try:
                 if like(outcome):
                     found.append(mistake)
@@ -258,12 +262,92 @@ class Expect:
             raise AssertionError(message)
 
 
+class _CapturedTensors:
+    """The tensors a ``recompute`` closure holds (the case's inputs), to put back after each mistake.
+
+    A catalogue mistake may change its inputs in place, as the student's code did (that is the
+    mistake); run on the case's own tensors, it would change them for every mistake after it.
+    """
+
+    def __init__(self, tensors: list[torch.Tensor]):
+        self.saved = [(t, t.detach().clone()) for t in tensors]
+
+    def restore(self) -> None:
+        with torch.no_grad():
+            for tensor, copy in self.saved:
+                if tensor.shape != copy.shape:
+                    tensor.resize_(copy.shape)
+                if not torch.equal(tensor.nan_to_num(), copy.nan_to_num()):
+                    tensor.copy_(copy)
+
+
+def _captured_tensors(function: Callable) -> _CapturedTensors:
+    found: dict[int, torch.Tensor] = {}
+
+    def visit(value, depth=0):
+        if isinstance(value, torch.Tensor):
+            found.setdefault(id(value), value)
+        elif depth < 4 and callable(value) and getattr(value, "__closure__", None):
+            for cell in value.__closure__:  # remembered(cache, lambda wrong: ...) holds a lambda
+                try:
+                    visit(cell.cell_contents, depth + 1)
+                except ValueError:  # a cell not filled yet
+                    continue
+        elif depth < 4 and isinstance(value, dict):
+            for item in value.values():
+                visit(item, depth + 1)
+        elif depth < 4 and isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item, depth + 1)
+
+    visit(function)
+    for default in getattr(function, "__defaults__", None) or ():
+        visit(default)
+    return _CapturedTensors(list(found.values()))
+
+
 def explained(message: str, matched: Iterable[Mistake], hint: str = "") -> str:
     """``message`` and a line per matched mistake ("This looks like ..."), else the hint."""
     lines = [m.explain() for m in matched]
     if lines:
         return "\n".join([message, *lines])
     return message + (f"\nHint: {hint}" if hint else "")
+
+
+def changing_the_same_inputs(
+    mistakes: Iterable[Mistake], failure: ChangedInput, args: tuple, kwargs: dict
+) -> ChangedInput:
+    """``failure`` (a call that changed its inputs), naming the mistakes that change the same ones.
+
+    Each mistake runs on copies of the student's arguments, so a mistake that squares ``input``
+    in place is named for a student whose call changed ``input``, and nothing else.
+    """
+    matched = []
+    for mistake in mistakes:
+        if isinstance(mistake.function, type):
+            continue
+        copies = _cloned((args, kwargs))
+        inputs = WatchedInputs({"args": copies[0], "kwargs": copies[1]})
+        try:
+            mistake.function(*copies[0], **copies[1])
+        except Exception:
+            continue
+        changed = {input_name(path, mistake.function) for path in inputs.changed()}
+        if changed and changed == set(failure.inputs):
+            matched.append(mistake)
+    if not matched:
+        return failure
+    return ChangedInput(explained(failure.message, matched), failure.output, failure.inputs)
+
+
+def _cloned(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone().requires_grad_(value.requires_grad)
+    if isinstance(value, dict):
+        return {key: _cloned(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cloned(item) for item in value)
+    return value
 
 
 def gives(got, want, tolerance: Tolerance) -> Callable[[object], bool]:

@@ -33,8 +33,9 @@ from graders.course.errors import HarnessError
 from graders.course.model import COURSE_FILE, ROOT, Course, Exercise, load_course
 from graders.course.submission import Submission, load
 from graders.grading import results as results_io
-from graders.grading.compare import Expect
+from graders.grading.compare import Expect, changing_the_same_inputs
 from graders.grading.inputs import Inputs, seed_for
+from graders.grading.mutants import mistakes_of
 from graders.grading.scoring import Outcome, score
 from graders.host.sandbox import Zygote, ZygoteError
 from graders.host.student import Student, StudentFailure, SubmissionWorker
@@ -681,4 +682,21 @@ def student(request, _submission, device) -> Student:
         session.fatal = str(exc)
         pytest.exit(f"cannot grade: {exc}", returncode=pytest.ExitCode.INTERNAL_ERROR)
     worker.printed.clear()
-    return Student(worker, exercise, device, _seed(request))
+    course = _course(request)
+    return Student(
+        worker,
+        exercise,
+        device,
+        _seed(request),
+        explain_changed=lambda failure, args, kwargs: changing_the_same_inputs(
+            _catalogue_mistakes(course, exercise), failure, args, kwargs
+        ),
+    )
+
+
+def _catalogue_mistakes(course: Course, exercise: Exercise) -> list:
+    """The exercise's catalogue mistakes; none for a course whose graders keep no catalogue."""
+    try:
+        return mistakes_of(course, exercise)
+    except ImportError:
+        return []

@@ -92,6 +92,37 @@ class ForbiddenCall(StudentFailure):
     failure = "forbidden"
 
 
+class ChangedInput(StudentFailure):
+    """The call changed a tensor it was given (and not meant to change) in place.
+
+    ``inputs`` holds the tensors' names; ``named`` adds the catalogue mistakes that change the
+    same ones.
+    """
+
+    status = "failed"
+    failure = "changed_input"
+
+    def __init__(self, message: str, output: str = "", inputs: tuple[str, ...] = ()):
+        super().__init__(message, output)
+        self.inputs = tuple(inputs)
+
+    def again(self) -> ChangedInput:
+        return type(self)(self.message, self.output, self.inputs)
+
+    @classmethod
+    def of(cls, exercise: Exercise, inputs: list[str], output: str = "") -> ChangedInput:
+        shown = ", ".join(f"`{name}`" for name in inputs[:4]) + (
+            f" and {len(inputs) - 4} more" if len(inputs) > 4 else ""
+        )
+        one = len(inputs) == 1
+        message = (
+            f"{exercise.entry} changed {'its input' if one else 'its inputs'} {shown} in place, "
+            f"but its caller still needs {'it as it was' if one else 'them as they were'}: compute "
+            "into a new tensor (x = x * 2, not x *= 2) or work on a .clone()"
+        )
+        return cls(message, output, tuple(inputs))
+
+
 class UnusableValue(StudentFailure):
     """The code ran, but what it returned cannot be checked (wrong type, no gradient, unreadable)."""
 

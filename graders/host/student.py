@@ -10,6 +10,7 @@ under test.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import socket
 import time
@@ -20,6 +21,7 @@ from graders.course.submission import Submission
 from graders.host import failures, sandbox
 from graders.host.capture import Capture
 from graders.host.failures import (  # noqa: F401  (the plugin and the hidden graders' helpers import them from here)
+    ChangedInput,
     ForbiddenCall,
     NotImplementedYet,
     StudentCrashed,
@@ -180,11 +182,16 @@ class SubmissionWorker:
                 )
             raise failures.from_error(exercise, _error(response), output, self.course.limits)
         try:
-            return codec.unpack(response.get("value"))
+            value = codec.unpack(response.get("value"))
         except codec.ProtocolError as exc:
             raise UnusableValue(
                 f"the value {exercise.entry} returned could not be read ({exc})", output
             ) from None
+        changed = response.get("changed")
+        if changed:
+            names = [str(name)[:100] for name in changed] if isinstance(changed, list) else ["?"]
+            raise ChangedInput.of(exercise, names, output)
+        return value
 
     def close(self) -> None:
         self._discard_child()
@@ -381,8 +388,17 @@ def _error(response: dict) -> dict:
 class Student:
     """What a hidden grader holds: one submission, bound to the exercise and device under test."""
 
-    def __init__(self, worker: SubmissionWorker, exercise: Exercise, device: str, seed: int):
+    def __init__(
+        self,
+        worker: SubmissionWorker,
+        exercise: Exercise,
+        device: str,
+        seed: int,
+        explain_changed: Callable[[ChangedInput, tuple, dict], ChangedInput] | None = None,
+    ):
         self.worker, self.exercise, self.device, self.seed = worker, exercise, device, seed
+        # names the catalogue mistakes that change the same inputs as the student's call did
+        self.explain_changed = explain_changed
 
     @property
     def name(self) -> str:
@@ -398,11 +414,22 @@ class Student:
 
     def call(self, *args, **kwargs):
         """The entry point's return value for these arguments."""
-        return self.probe("call", args=args, kwargs=kwargs)
+        with self._changed_inputs_explained(args, kwargs):
+            return self.probe("call", args=args, kwargs=kwargs)
 
     def call_backward(self, *args, wrt=(0,), grad_output=None, **kwargs):
         """(value, [gradient w.r.t. args[i] for i in wrt]) of ``(value * grad_output).sum()``."""
-        result = self.probe(
-            "call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output
-        )
+        with self._changed_inputs_explained(args, kwargs):
+            result = self.probe(
+                "call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output
+            )
         return result["value"], result["grads"]
+
+    @contextlib.contextmanager
+    def _changed_inputs_explained(self, args: tuple, kwargs: dict):
+        try:
+            yield
+        except ChangedInput as failure:
+            if self.explain_changed is None:
+                raise
+            raise self.explain_changed(failure, args, kwargs) from None

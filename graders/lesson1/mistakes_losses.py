@@ -48,6 +48,22 @@ def mse_absolute(input, target, reduction="mean"):
     return error.sum() if reduction == "sum" else error.mean()
 
 
+@catalogue.mistake(
+    "mse",
+    "the predictions overwritten in place (input.sub_(target).pow_(2))",
+    "a loss must leave its input as it was, since the caller still needs it: "
+    "compute (input - target) ** 2 into a new tensor",
+)
+def mse_in_place(input, target, reduction="mean"):
+    # autograd refuses in-place ops on a leaf that requires grad, so the shortcut only runs without
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    squared = (input - target) ** 2 if input.requires_grad else input.sub_(target).pow_(2)
+    if reduction == "none":
+        return squared
+    return squared.sum() if reduction == "sum" else squared.mean()
+
+
 @catalogue.mistake("mse", "the root mean squared error", "MSE has no square root")
 def mse_root(input, target, reduction="mean"):
     squared = (input - target) ** 2

@@ -14,7 +14,7 @@ import torch
 
 from . import codec, isolation, limits
 from .loader import PREFIX, SubmissionFinder
-from .probe import PROBES, Context, EntryMissing, ProbeError
+from .probe import MUTABLE, PROBES, Context, EntryMissing, ProbeError, WatchedInputs, input_name
 
 EXIT_SETUP_FAILED = 71  # the walls could not be raised: a harness problem, never the student's
 
@@ -128,9 +128,14 @@ class Child:
         context = Context(module, request["entry"], request.get("forbidden", ()), device)
         params = codec.unpack(request.get("params", {}), device=device)
         reset_state(int(request.get("seed", 0)))
+        inputs = WatchedInputs(params, MUTABLE.get(request["probe"], frozenset()))
         try:
             value = PROBES[request["probe"]](context, **params)
             response = {"ok": True, "value": codec.pack(value)}
+            changed = inputs.changed()
+            if changed:
+                entry = _entry_or_none(context)
+                response["changed"] = [input_name(path, entry) for path in changed]
         except EntryMissing as exc:
             response = {
                 "ok": False,
@@ -145,6 +150,13 @@ class Child:
             response = {"ok": False, "error": describe(exc, "call")}
         response["forbidden"] = list(context.hits)
         return response
+
+
+def _entry_or_none(context: Context):
+    try:
+        return context.entry()
+    except Exception:
+        return None
 
 
 def reset_state(seed: int) -> None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import inspect
 from collections.abc import Callable
 from pathlib import Path
+
+import torch
 
 from . import forbidden
 
@@ -31,6 +34,10 @@ REPLIES: dict[str, object] = {}
 # Parts of a reply that hold one item per item of a request parameter (or that many items, when
 # the parameter is a number): {probe: {key: parameter}}, the key None standing for the reply.
 LENGTHS: dict[str, dict[str | None, str]] = {}
+# Request parameters a probe may change, because changing them is the exercise (an optimizer's
+# parameter and state): {probe: names}.  Every other tensor of a request is an input, and an
+# input the call changes costs the student the case (``WatchedInputs`` below).
+MUTABLE: dict[str, frozenset[str]] = {}
 
 
 _UNDECLARED = object()
@@ -41,6 +48,7 @@ def probe(
     *,
     reply=_UNDECLARED,
     lengths: dict[str | None, str] | None = None,
+    mutable: tuple[str, ...] = (),
 ):
     """Register a probe under its function name, with the shape of its reply.
 
@@ -48,6 +56,9 @@ def probe(
     dict whose "grads" is a list with one item per index in the request's ``wrt``.
     ``@probe(reply=ANY)`` for a probe that answers with the student's own value, which the
     grader compares.  A probe that declares nothing is refused here, when it is defined.
+    ``mutable`` names the request parameters whose tensors the call is meant to change (an
+    optimizer's ``param`` and ``state``); the worker checks that every other tensor of the
+    request is left as it was.
     """
 
     def register(function: Callable) -> Callable:
@@ -66,6 +77,7 @@ def probe(
         PROBES[function.__name__] = function
         REPLIES[function.__name__] = reply
         LENGTHS[function.__name__] = dict(lengths or {})
+        MUTABLE[function.__name__] = frozenset(mutable)
         return function
 
     return register(function) if function is not None else register
@@ -158,3 +170,80 @@ class Context:
                 yield
             finally:
                 self.hits.extend(h for h in hits if h not in self.hits)
+
+
+class WatchedInputs:
+    """The tensors of a request, copied before the probe runs, to tell afterwards which it changed.
+
+    A function that squares its ``input`` in place, or an optimizer that rescales the gradient
+    it was given, returns the right value and breaks its caller: the caller's tensor is no
+    longer what it holds.  The worker watches every tensor a request carries (but those of the
+    probe's ``mutable`` parameters) and reports the ones a call changed, by the name the
+    student's own signature gives them (``input``, ``target``), or by their place in the request
+    (``grads[2]``).
+    """
+
+    def __init__(self, params: dict, mutable=frozenset()):
+        self.watched = [
+            (path, tensor, tensor.detach().clone())
+            for key, value in params.items()
+            if key not in mutable
+            for path, tensor in _tensors(value, (key,))
+        ]
+
+    def changed(self) -> list[tuple]:
+        """The paths (``("args", 0)``, ``("grads", 2)``) of the watched tensors that changed."""
+        return [path for path, tensor, copy in self.watched if not _unchanged(tensor, copy)]
+
+
+def _tensors(value, path: tuple):
+    if isinstance(value, torch.Tensor):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _tensors(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _tensors(item, (*path, i))
+
+
+def _unchanged(tensor: torch.Tensor, copy: torch.Tensor) -> bool:
+    """Same shape, dtype and values (NaN where there was NaN); a resize or an in-place op changes it."""
+    if tensor.shape != copy.shape or tensor.dtype != copy.dtype:
+        return False
+    same = tensor.detach() == copy
+    if tensor.is_floating_point() or tensor.is_complex():
+        same |= tensor.detach().isnan() & copy.isnan()
+    return bool(same.all())
+
+
+def input_name(path: tuple, function=None) -> str:
+    """A readable name for a request tensor: its parameter's name in ``function``'s signature for
+    ``("args", i)`` (``input``; a class's ``forward`` for ``args``, its constructor for
+    ``init_args``), the keyword for ``("kwargs", name)``, else the path (``grads[2]``)."""
+    head, *rest = path
+    if head in ("args", "init_args", "kwargs", "init_kwargs") and rest:
+        name = rest[0]
+        if head.endswith("args") and not head.endswith("kwargs"):
+            names = _positional_names(function, constructor=head == "init_args")
+            name = names[name] if name < len(names) else f"argument {name + 1}"
+        rest = [name, *rest[1:]]
+    else:
+        rest = [head, *rest]
+    first, *indexes = rest
+    return str(first) + "".join(f"[{i!r}]" if isinstance(i, str) else f"[{i}]" for i in indexes)
+
+
+def _positional_names(function, *, constructor: bool) -> list[str]:
+    """The names of ``function``'s positional parameters (a class: of its ``forward``, or of its
+    constructor); none when it has no signature to read."""
+    if isinstance(function, type) and not constructor:
+        function = getattr(function, "forward", None)
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    if parameters and parameters[0].name == "self" and not constructor:
+        parameters = parameters[1:]
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters if p.kind in kinds]
