@@ -3,7 +3,11 @@
 import torch
 from torch import nn
 
-from graders.api import Catalogue
+from graders.api import Catalogue, load_reference
+
+# A mistake is pasted into the solution's module, where this name is the module's own class;
+# here, the reference's, so that a mistake run by the grader returns the same kind of loss.
+CrossEntropyOnProbabilities = load_reference("lesson1.selection").CrossEntropyOnProbabilities
 
 catalogue = Catalogue()
 
@@ -106,6 +110,8 @@ def choose_ignores_outliers(problem):
         )
     if output == "log_probabilities":
         return nn.NLLLoss()
+    if output == "probabilities":
+        return CrossEntropyOnProbabilities()
     return nn.CrossEntropyLoss()
 
 
@@ -146,6 +152,8 @@ def choose_bce_for_logits(problem):
         return nn.BCELoss()
     if output == "log_probabilities":
         return nn.NLLLoss()
+    if output == "probabilities":
+        return CrossEntropyOnProbabilities()
     return nn.CrossEntropyLoss()
 
 
@@ -167,6 +175,8 @@ def choose_logits_loss_for_probabilities(problem):
         )
     if output == "log_probabilities":
         return nn.NLLLoss()
+    if output == "probabilities":
+        return CrossEntropyOnProbabilities()
     return nn.CrossEntropyLoss()
 
 
@@ -183,6 +193,8 @@ def choose_ignores_imbalance(problem):
         return nn.BCELoss() if output == "probabilities" else nn.BCEWithLogitsLoss()
     if output == "log_probabilities":
         return nn.NLLLoss()
+    if output == "probabilities":
+        return CrossEntropyOnProbabilities()
     return nn.CrossEntropyLoss()
 
 
@@ -206,6 +218,8 @@ def choose_inverted_pos_weight(problem):
         )
     if output == "log_probabilities":
         return nn.NLLLoss()
+    if output == "probabilities":
+        return CrossEntropyOnProbabilities()
     return nn.CrossEntropyLoss()
 
 
@@ -227,4 +241,6 @@ def choose_nll_for_logits(problem):
             if f is None
             else nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - f) / f))
         )
+    if output == "probabilities":
+        return CrossEntropyOnProbabilities()
     return nn.NLLLoss()

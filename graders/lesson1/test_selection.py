@@ -168,15 +168,58 @@ def sample(problem, gen, dtype):
     return logits, target
 
 
-def chooses_like(chosen: str, got_weight):
-    """Whether a loss a mistake chose is the student's choice: the same class and pos_weight."""
+def students_choice(choice) -> tuple[str, object]:
+    """(class, pos_weight) of what the student's ``choose_loss`` returned, their own
+    cross-entropy on probabilities under one name whatever they called it."""
+    own = choice.get("own") if isinstance(choice.get("own"), list) else []
+    settings = choice.get("settings") if isinstance(choice.get("settings"), dict) else {}
+    chosen = (
+        "CrossEntropyOnProbabilities" if "CrossEntropyOnProbabilities" in own else choice["class"]
+    )
+    return chosen, settings.get("pos_weight")
 
-    def like(wrong) -> bool:
-        wrong_weight = getattr(wrong, "pos_weight", None)
-        same_weight = (wrong_weight is None) == (got_weight is None) and (
-            wrong_weight is None or same_weights(got_weight, wrong_weight)
-        )
-        return _class(type(wrong)) == chosen and same_weight
+
+def mistakes_choice(loss) -> tuple[str, object]:
+    """(class, pos_weight) of the loss a catalogue mistake chose."""
+    if isinstance(loss, ref.CrossEntropyOnProbabilities):
+        return "CrossEntropyOnProbabilities", None
+    return _class(type(loss)), getattr(loss, "pos_weight", None)
+
+
+def fits(case, chosen: str, weight) -> bool:
+    """Whether a (class, pos_weight) answers the problem of ``case``."""
+    _, _, accepted, pos_weight = case
+    if chosen not in accepted:
+        return False
+    if pos_weight is not None:
+        return same_weights(weight, pos_weight)
+    return weight is None
+
+
+def same_choice(a: tuple[str, object], b: tuple[str, object]) -> bool:
+    (class_a, weight_a), (class_b, weight_b) = a, b
+    if class_a != class_b or (weight_a is None) != (weight_b is None):
+        return False
+    return weight_a is None or same_weights(weight_a, weight_b)
+
+
+def chooses_like(choices: dict, failed: str):
+    """``like`` for a mistake: it makes the student's choice on the problem that ``failed``, and
+    on every other problem where it is wrong.
+
+    A mistake that chooses MSE for everything reproduces a student's MSE for outliers, but it
+    would also be wrong on eight problems the student got right: it is not what they did.
+    """
+
+    def like(mistake) -> bool:
+        for case in PROBLEMS:
+            if case[0] not in choices:
+                continue
+            theirs = mistakes_choice(mistake(dict(case[1])))
+            if case[0] == failed or not fits(case, *theirs):
+                if not same_choice(theirs, choices[case[0]]):
+                    return False
+        return True
 
     return like
 
@@ -192,6 +235,18 @@ def same_weights(got, want) -> bool:
         return False
 
 
+def choices_on_every_problem(student, gen, name: str, choice: dict) -> dict:
+    """The student's (class, pos_weight) for every problem, to tell which mistake is theirs."""
+    choices = {name: students_choice(choice)}
+    for other, problem, _, _ in PROBLEMS:
+        if other not in choices:
+            output, target = sample(problem, gen, torch.float64)
+            answer = student.probe("describe_loss", problem=problem, output=output, target=target)
+            if isinstance(answer, dict) and isinstance(answer.get("class"), str):
+                choices[other] = students_choice(answer)
+    return choices
+
+
 @pytest.mark.inputs("choose loss fits the problem")
 @pytest.mark.exercise("lesson1.choose_loss")
 @pytest.mark.parametrize("case", PROBLEMS, ids=[p[0] for p in PROBLEMS])
@@ -204,18 +259,9 @@ def test_choose_loss_fits_the_problem(student, expect, gen, case):
         isinstance(choice, dict) and isinstance(choice.get("class"), str),
         f"{what}: got {describe(choice)}",
     )
-    chosen = choice["class"]
-    own = choice.get("own") if isinstance(choice.get("own"), list) else []
-    fits = chosen in accepted or (
-        "CrossEntropyOnProbabilities" in accepted and "CrossEntropyOnProbabilities" in own
-    )
     settings = choice.get("settings") if isinstance(choice.get("settings"), dict) else {}
-    got_weight = settings.get("pos_weight")
-    if fits and pos_weight is not None:
-        fits = same_weights(got_weight, pos_weight)
-    elif fits and got_weight is not None:
-        fits = False
-    if not fits:
+    chosen, got_weight = students_choice(choice)
+    if not fits(case, chosen, got_weight):
         wanted = " or ".join(sorted(a.rsplit(".", 1)[-1] for a in accepted))
         weight = f" with pos_weight={pos_weight:g}" if pos_weight is not None else ""
         got = chosen.rsplit(".", 1)[-1] + (
@@ -224,8 +270,8 @@ def test_choose_loss_fits_the_problem(student, expect, gen, case):
         expect.fail(
             f"{what}: returned {got}, but this problem needs {wanted}{weight}",
             mistakes=catalogue.of("choose_loss"),
-            recompute=lambda wrong: wrong(dict(problem)),
-            like=chooses_like(chosen, got_weight),
+            recompute=lambda wrong: wrong,
+            like=chooses_like(choices_on_every_problem(student, gen, name, choice), name),
         )
     expect.equal(settings.get("reduction", "mean"), "mean", what=f"{what}: the loss's reduction")
     if "CrossEntropyOnProbabilities" in accepted:
