@@ -4,8 +4,12 @@ Each case is tests/submissions/<name>/ appended to the solutions (plus one with 
 graded in the same class as the reference solutions.
 """
 
+import re
+
 import pytest
 from classbuilder import entries_of
+
+from graders.course.model import ROOT
 
 LOSSES = entries_of("lesson1", "losses")
 SELECTION = entries_of("lesson1", "selection")
@@ -37,6 +41,7 @@ EXPECTED = {
         "binary_cross_entropy_with_logits": ("failed", "numpy.float64"),
         "cross_entropy": ("failed", "builtins.object"),
     },
+    "bad-noisy": {"mse": ("failed", "Your code printed")},
     "bad-forbidden-by-name": {
         "mse": ("forbidden", "torch.nn.MSELoss"),
         "binary_cross_entropy": ("forbidden", "torch.nn.functional.binary_cross_entropy"),
@@ -80,3 +85,18 @@ def test_the_rest_of_the_class_is_graded_normally(graded_class, course):
     assert reference.score == sum(e.points for e in course.exercises)
     for student in EXPECTED:
         assert student in graded_class.results, f"{student} was not graded at all"
+
+
+def test_feedback_shows_what_student_code_printed_and_nothing_of_the_machine(graded_class):
+    """Warnings the grader's own files raise go to the instructor's log, and no folder of the
+    grading machine (its Python, site-packages, the course) reaches the student."""
+    import site
+    import sys
+
+    messages = [t.message for t in graded_class.exercise("bad-noisy", "lesson1.mse").tests]
+    printed = next(m for m in messages if "Your code printed" in m)
+    assert re.search(r"lesson1/losses.py:\d+: UserWarning: a warning of the student.s own", printed)
+    assert "torch is in torch/__init__.py and python in <python>" in printed
+    assert "blamed on the caller" not in printed
+    for folder in (sys.prefix, *site.getsitepackages(), str(ROOT), str(graded_class.folder)):
+        assert all(folder not in m for m in messages), folder

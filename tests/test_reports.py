@@ -60,7 +60,10 @@ def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
         n,
     ) in most_often.items():  # each exercise's row names its most common mistake
         row = page.split(f"<tr><td>{exercise}</td>", 1)[1].split("</tr>", 1)[0]
-        assert f"most often {html.escape(name)} ({n} student" in row, exercise
+        graded = [r.exercise(exercise) for r in graded_class.results.values()]
+        lost = sum(g is not None and g.score < g.max_score for g in graded)
+        assert f"<td>{html.escape(name)}: {n} of {lost} student" in row, exercise
+        assert n <= lost
 
 
 def test_class_table_has_a_row_per_student_and_a_column_per_exercise(graded_class, course):
@@ -123,3 +126,29 @@ def test_class_report_warns_about_students_graded_without_the_full_sandbox(grade
         html.escape(weak.student)
         in page.split("graded without the full sandbox")[1].split("</p>")[0]
     )
+
+
+def test_failures_are_counted_by_distinct_mistake_not_by_inputs(course):
+    """One mistake on many inputs is one kind of failure, whatever shapes its messages describe."""
+    from graders.grading.results import CaseResult, ExerciseResult
+    from graders.reports.feedback import section
+
+    named = "\nThis looks like the sum instead of the mean: divide"
+    tests = [
+        CaseResult(
+            f"test_mse_values[{shape}-{dtype}]", 0, 1, "failed", f"mse({shape}): 3 differ" + named
+        )
+        for shape in ("2x3", "4x1", "5x5x2")
+        for dtype in ("float32", "float64")
+    ]
+    tests += [
+        CaseResult("test_mse_gradients[2x3]", 0, 1, "failed", "gradient of mse: 6 differ" + named),
+        CaseResult("test_mse_raises[a]", 0, 1, "failed", "returned instead of raising ValueError"),
+        CaseResult("test_mse_raises[b]", 0, 1, "failed", "returned instead of raising ValueError"),
+        CaseResult("test_mse_odd[1]", 0, 1, "error", "raised RuntimeError: shape (1,)"),
+        CaseResult("test_mse_odd[2]", 0, 1, "error", "raised RuntimeError: shape (2,)"),
+        CaseResult("test_mse_default", 1, 1, "passed"),
+    ]
+    found = section(course, ExerciseResult("lesson1.mse", 1, 12, tests))
+    assert [f.similar for f in found.failures] == [6, 1, 1]
+    assert found.more_kinds == 0

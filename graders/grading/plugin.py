@@ -37,6 +37,7 @@ from graders.grading.compare import Expect, changing_the_same_inputs
 from graders.grading.inputs import Inputs, seed_for
 from graders.grading.mutants import mistakes_of
 from graders.grading.scoring import Outcome, score
+from graders.host.failures import without_machine_paths
 from graders.host.sandbox import Zygote, ZygoteError
 from graders.host.student import Student, StudentFailure, SubmissionWorker
 
@@ -265,6 +266,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 + printed[:OUTPUT_SHOWN]
                 + ("\n[...]" if len(printed) > OUTPUT_SHOWN else "")
             )
+        message = without_machine_paths(message)
         name = case.case_id.split("::")[-1]  # the test's own name, without the submission suffix
         outcome = Outcome(
             case.exercise.id,

@@ -8,10 +8,14 @@ The plugin itself sets two: ``wrong_value`` (an assertion of a hidden grader) an
 
 from __future__ import annotations
 
+import functools
 import re
 import signal
+import site
+import sys
+from pathlib import Path
 
-from graders.course.model import Exercise, Limits
+from graders.course.model import ROOT, Exercise, Limits
 from graders.host.sandbox import ExitStatus, signal_name
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
@@ -128,6 +132,44 @@ class UnusableValue(StudentFailure):
 
     status = "failed"
     failure = "garbage"
+
+
+@functools.cache
+def _machine_paths() -> list[tuple[str, str]]:
+    """(folder, what a student reads instead), the longest first: where the grading machine keeps
+    its packages, its interpreter, the course and its own files."""
+    folders: dict[str, str] = {}
+    for path in [*site.getsitepackages(), site.getusersitepackages()]:
+        folders[path] = ""  # torch/nn/functional.py, as a student's own installation shows it
+    for path in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        folders.setdefault(path, "<python>")
+    folders.setdefault(str(ROOT), "<course>")
+    folders.setdefault(str(Path.home()), "~")
+    pairs = [(folder.rstrip("/"), shown) for folder, shown in folders.items()]
+    return sorted((pair for pair in pairs if pair[0]), key=lambda pair: -len(pair[0]))
+
+
+@functools.cache
+def _machine_path_pattern() -> re.Pattern:
+    """One pattern for every machine folder, the longest first, each ending a path component."""
+    folders = "|".join(re.escape(folder) for folder, _ in _machine_paths())
+    return re.compile(rf"({folders})(/|(?![\w-]|\.\w))")
+
+
+_WORKER_COPY = re.compile(r"/(?:[\w.-]+/)*graders-worker-[\w]+/")
+
+
+def without_machine_paths(text: str) -> str:
+    """``text`` with no folder of the grading machine in it: feedback is the student's to read,
+    and the machine's layout is nobody's business there (nor is it what they did)."""
+    text = _WORKER_COPY.sub("", text)
+    shown = dict(_machine_paths())
+
+    def replace(match: re.Match) -> str:
+        instead = shown[match.group(1)]
+        return instead + match.group(2) if instead else ""
+
+    return _machine_path_pattern().sub(replace, text)
 
 
 def scrub(text: str) -> str:

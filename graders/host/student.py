@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import socket
+import sys
 import time
 from collections.abc import Callable
 
@@ -34,6 +35,7 @@ from graders.host.failures import (  # noqa: F401  (the plugin and the hidden gr
 from graders.worker import codec
 
 LOAD_TIMEOUT = 30.0
+_LOGGED_WARNINGS: set[str] = set()  # grader-side warnings already in the log
 
 
 def reply_problem(probe: str, params: dict, value) -> str | None:
@@ -162,6 +164,7 @@ class SubmissionWorker:
                 f"the reply to {exercise.entry} could not be read ({exc})", output
             ) from None
         output = self._printed(when=exercise.entry)
+        self._log_grader_warnings(exercise, response.get("grader_warnings"))
         if response.get("forbidden"):
             raise ForbiddenCall(
                 failures.forbidden_message(exercise, [str(n)[:200] for n in response["forbidden"]]),
@@ -327,6 +330,17 @@ class SubmissionWorker:
                 printed.text,
             )
         return printed.text
+
+    def _log_grader_warnings(self, exercise: Exercise, notes) -> None:
+        """Warnings the child located in the graders' own files: the instructor's to read (the
+        shard's log), once each per process; never in what the student reads as their output."""
+        if not isinstance(notes, list):
+            return
+        for note in notes[:20]:
+            note = f"{exercise.id}: {str(note)[:500]}"
+            if note not in _LOGGED_WARNINGS:
+                _LOGGED_WARNINGS.add(note)
+                print(f"grader-side warning, {note}", file=sys.stderr)
 
     def _new_oom_kills(self) -> bool:
         """Whether the OOM killer struck in this child's cgroup since the last time we looked."""

@@ -24,13 +24,20 @@ MISTAKES_SHOWN = 15
 
 
 def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[dict]:
-    """Per exercise: full-marks rate, mean score fraction, the most common failing status."""
+    """Per exercise: full-marks rate, mean score fraction, and how many students lost points, by
+    how they failed.
+
+    Every count is of students, each counted once per kind of failure: one student whose 24
+    parametrised cases failed weighs no more than one whose single case did.
+    """
     stats = []
     for lesson in lessons:
         for exercise in lesson.exercises:
             graded = [r.exercise(exercise.id) for r in results]
             graded = [g for g in graded if g is not None]
-            statuses = Counter(t.status for g in graded for t in g.tests if t.status != "passed")
+            statuses: Counter = Counter()
+            for g in graded:
+                statuses.update({t.status for t in g.tests if t.status != "passed"})
             stats.append(
                 {
                     "id": exercise.id,
@@ -40,6 +47,8 @@ def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[
                     "mean": statistics.fmean(g.score / g.max_score for g in graded)
                     if graded
                     else 0.0,
+                    "lost": sum(g.score < g.max_score for g in graded),
+                    "statuses": statuses.most_common(),
                     "failure": statuses.most_common(1)[0][0] if statuses else "",
                 }
             )
@@ -179,18 +188,24 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             f"src='data:image/png;base64,{images[1]}'>"
         )
     parts.append(
-        "<table><tr><th>exercise</th><th>full marks</th><th>mean score</th><th>most common failure</th></tr>"
+        "<table><tr><th>exercise</th><th>full marks</th><th>mean score</th>"
+        "<th>students who lost points, by how their tests failed</th>"
+        "<th>most common known mistake</th></tr>"
     )
     for s in stats:
-        failure = (
-            f"<span class='{e(s['failure'])}'>{e(s['failure'])}</span>" if s["failure"] else ""
+        # Each phrase counts students, and says of which students: a student with a failed
+        # case and an erroring one counts under both, and never merges with someone else.
+        how = ", ".join(
+            f"<span class='{e(status)}'>{n} {e(status)}</span>" for status, n in s["statuses"]
         )
-        if s["id"] in most_often:  # what the failures were, where a catalogue recognised them
+        lost = f"{s['lost']} ({how})" if s["lost"] and how else str(s["lost"] or "")
+        mistake = ""
+        if s["id"] in most_often:  # where a catalogue recognised what their code returned
             name, n = most_often[s["id"]]
-            failure += f"; most often {e(name)} ({n} student{'s' if n != 1 else ''})"
+            mistake = f"{e(name)}: {n} of {s['lost']} student{'s' if s['lost'] != 1 else ''}"
         parts.append(
             f"<tr><td>{e(s['id'])}</td><td class='num'>{100 * s['full']:.0f}%</td>"
-            f"<td class='num'>{100 * s['mean']:.0f}%</td><td>{failure}</td></tr>"
+            f"<td class='num'>{100 * s['mean']:.0f}%</td><td>{lost}</td><td>{mistake}</td></tr>"
         )
     parts.append("</table>")
     if results:

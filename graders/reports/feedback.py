@@ -13,6 +13,7 @@ from pathlib import Path
 
 from graders.course.errors import HarnessError
 from graders.course.model import Course
+from graders.grading.mistakes import named_in
 from graders.grading.results import ExerciseResult, StudentResult
 
 SHOWN_PER_EXERCISE = 4
@@ -35,7 +36,7 @@ FOOTER = (
 class Failure:
     status: str
     test: str
-    similar: int  # other failing tests with the same first line of message
+    similar: int  # other failing tests that failed the same way (``failure_kind``)
     message: str
     failure: str = ""  # the machine-readable kind, e.g. "out_of_memory"
 
@@ -68,11 +69,10 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
         summary = course.exercise(exercise.id).summary
     except HarnessError:
         summary = ""
-    groups: dict[str, list] = {}
+    groups: dict[tuple, list] = {}
     for test in exercise.tests:
         if test.status != "passed":
-            first_line = test.message.splitlines()[0] if test.message else ""
-            groups.setdefault(f"{test.status}: {first_line}", []).append(test)
+            groups.setdefault(failure_kind(test), []).append(test)
     failures = [
         Failure(
             tests[0].status,
@@ -86,6 +86,21 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
     return Section(
         exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE)
     )
+
+
+def failure_kind(test) -> tuple:
+    """What makes two failing tests the same failure, for counting them honestly.
+
+    The same catalogue mistakes named (the sum for the mean, on every shape and dtype it
+    failed), else the same test function failing the same way (its parametrised cases differ
+    only in their inputs).  The first line of the message would split one mistake into as many
+    "kinds" as there are shapes in its description.
+    """
+    named = tuple(sorted(named_in(test.message)))
+    if named:
+        return (test.status, test.failure, named)
+    function = test.name.split("[", 1)[0]
+    return (test.status, test.failure, function)
 
 
 def render_markdown(course: Course, result: StudentResult) -> str:

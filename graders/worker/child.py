@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import linecache
 import os
 import random
 import signal
 import socket
 import sys
 import traceback
+import warnings
 
 import torch
 
@@ -41,6 +43,7 @@ def main(fd: int, output_fd: int, cgroup_fds: list[int], config: dict, *, namesp
             cgroup=in_cgroup,
         )
         redirect_output(output_fd)
+        warnings.showwarning = show_warning
     except BaseException:
         traceback.print_exc()  # still the zygote's stderr: the grader shows it if the zygote fails
         os._exit(EXIT_SETUP_FAILED)
@@ -58,6 +61,41 @@ def redirect_output(output_fd: int) -> None:
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     os.close(output_fd)
+
+
+# The graders' own files in the sandbox (worker/ and the probe files beside it).
+GRADER_FILES = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# Warnings located in them are the grader's, not the student's: they go into the next reply,
+# for the instructor's log, and never into what the student reads as their own output.
+GRADER_WARNINGS: list[str] = []
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` in the child: grader-side warnings apart, paths shown as the
+    student knows them (``lesson1/losses.py``, ``torch/nn/functional.py``)."""
+    filename = str(filename)
+    if filename.startswith(GRADER_FILES):
+        where = f"{filename[len(GRADER_FILES) :]}:{lineno}"
+        GRADER_WARNINGS.append(f"{category.__name__}: {message} ({where})"[:500])
+        return
+    try:
+        if line is None:
+            line = linecache.getline(filename, lineno)
+        text = warnings.formatwarning(message, category, shown_path(filename), lineno, line)
+        (file or sys.stderr).write(text)
+    except Exception:
+        pass
+
+
+def shown_path(filename: str) -> str:
+    """A file's path without the grading machine's folders: the student's files relative to
+    their submission, an installed package's relative to site-packages."""
+    if filename.startswith(PREFIX):
+        return filename[len(PREFIX) :]
+    for marker in ("site-packages" + os.sep, "dist-packages" + os.sep):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return os.path.basename(filename)
 
 
 def flush_output() -> None:
@@ -149,6 +187,9 @@ class Child:
         except BaseException as exc:
             response = {"ok": False, "error": describe(exc, "call")}
         response["forbidden"] = list(context.hits)
+        if GRADER_WARNINGS:
+            response["grader_warnings"] = GRADER_WARNINGS[:20]
+            GRADER_WARNINGS.clear()
         return response
 
 
