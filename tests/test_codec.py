@@ -228,3 +228,39 @@ def test_the_child_answers_a_request_it_cannot_rebuild_and_serves_the_next():
     mine.close()
     server.join(5)
     assert not server.is_alive() and not os.path.exists("/tmp/graders-codec-pwned")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x.t(),
+        lambda x: x[:, ::2],
+        lambda x: x[1].expand(5, 4),
+        lambda x: x[1:, 1:3],
+        lambda x: x.t()[0],
+        lambda x: x[0, 0],
+    ],
+    ids=["transposed", "every-other-column", "expanded", "sliced", "strided-row", "0-dim-view"],
+)
+def test_request_tensors_reach_the_child_with_their_strides(make):
+    """Code that is wrong only on non-contiguous inputs (writing through .view of a copy) must
+    meet them: a request's tensors keep their layout; a reply's cross contiguous."""
+    base = torch.arange(12.0, dtype=torch.float64).reshape(3, 4)
+    tensor = make(base)
+    sent = {"x": tensor, "g": tensor.detach().clone().requires_grad_(True)}
+    back = codec.unpack(_through_socket(codec.pack(sent, layout=True)))
+    assert back["x"].shape == tensor.shape and back["x"].stride() == tensor.stride()
+    assert torch.equal(back["x"], tensor) and back["g"].requires_grad
+    reply = codec.unpack(_through_socket(codec.pack({"x": tensor})))["x"]
+    assert reply.is_contiguous() and torch.equal(reply, tensor)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [[[3, 4], [1]], [[3, 4], [1, -3]], [[3, 4], [4, 2]], [[2], ["1"]], "3x4", [[9**9], [1]]],
+)
+def test_malformed_layouts_are_refused(layout):
+    packed = codec.pack({"x": torch.arange(12.0).reshape(3, 4).t()}, layout=True)
+    packed["x"]["strided"] = layout
+    with pytest.raises(codec.ProtocolError):
+        codec.unpack(_through_socket(packed))

@@ -137,7 +137,7 @@ class SubmissionWorker:
             "probe": probe,
             "module": module,
             "entry": exercise.entry,
-            "params": codec.pack(params),
+            "params": codec.pack(params, layout=True),
             "device": device,
             "seed": seed,
             "forbidden": list(exercise.forbidden),

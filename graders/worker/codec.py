@@ -386,11 +386,14 @@ def _read_exactly(sock: socket.socket, size: int, deadline: float | None) -> byt
 # -- live values <-> what crosses ---------------------------------------------------------------
 
 
-def pack(value, depth: int = 0):
+def pack(value, depth: int = 0, *, layout: bool = False):
     """Turn a live value into what may cross: plain containers, CPU tensors, descriptions of the rest.
 
     Only exact built-in types pass as themselves, so an object that merely pretends to be
     a float or a list becomes an opaque description rather than crossing the boundary.
+    With ``layout`` (the grader's requests), a tensor keeps its strides: a transposed, sliced
+    or expanded input reaches student code as it is, since code that is wrong only on such
+    inputs (writing through ``.view`` of a copy) must meet them.  Replies cross contiguous.
     """
     if depth > 32:
         return {OPAQUE: "nesting too deep", "repr": ""}
@@ -398,20 +401,21 @@ def pack(value, depth: int = 0):
     if kind in _PLAIN:
         return value
     if isinstance(value, torch.Tensor):
-        return _pack_tensor(value)
+        return _pack_tensor(value, layout)
     if kind in (list, tuple):
-        packed = [pack(v, depth + 1) for v in value]
+        packed = [pack(v, depth + 1, layout=layout) for v in value]
         return packed if kind is list else tuple(packed)
     if kind is dict:
         return {
-            (k if type(k) in (str, int) else repr(k)): pack(v, depth + 1) for k, v in value.items()
+            (k if type(k) in (str, int) else repr(k)): pack(v, depth + 1, layout=layout)
+            for k, v in value.items()
         }
     if isinstance(value, (torch.dtype, torch.device)):
         return value
     return {OPAQUE: f"{kind.__module__}.{kind.__qualname__}", "repr": _safe_repr(value)}
 
 
-def _pack_tensor(tensor: torch.Tensor):
+def _pack_tensor(tensor: torch.Tensor, layout: bool = False):
     try:
         plain = tensor.detach()
         if type(plain) is not torch.Tensor:
@@ -425,6 +429,16 @@ def _pack_tensor(tensor: torch.Tensor):
             plain.device.type == "meta"
         ):  # the fake device has shapes but no data: send zeros as placeholders
             plain = torch.zeros(plain.shape, dtype=plain.dtype)
+        if layout and not plain.is_contiguous() and plain.numel():
+            # the span of storage the tensor's elements lie in, and how they lie in it
+            span = 1 + sum((size - 1) * stride for size, stride in zip(plain.shape, plain.stride()))
+            flat = plain.as_strided((span,), (1,), plain.storage_offset())
+            return {
+                TENSOR: flat.to("cpu", copy=True),
+                "device": device,
+                "requires_grad": bool(tensor.requires_grad),
+                "strided": [list(plain.shape), list(plain.stride())],
+            }
         return {
             TENSOR: plain.to("cpu", copy=True).contiguous(),
             "device": device,
@@ -482,6 +496,20 @@ def unpack(value, *, device: str | None = None, depth: int = 0):
     raise ProtocolError(f"unexpected {kind.__name__} in message")
 
 
+def _strided(flat: torch.Tensor, layout) -> torch.Tensor:
+    """The view of ``flat`` with the shape and strides a request recorded (``pack(layout=True)``)."""
+    try:
+        shape, stride = layout
+        dims = [*shape, *stride]
+        if len(shape) != len(stride) or any(type(n) is not int or n < 0 for n in dims):
+            raise ValueError
+        if flat.dim() != 1 or 1 + sum((n - 1) * s for n, s in zip(shape, stride)) != len(flat):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ProtocolError("malformed strided tensor in message") from None
+    return flat.as_strided(shape, stride)
+
+
 def _unpack_tensor(value: dict, device: str | None) -> torch.Tensor:
     tensor = value.get(TENSOR)
     recorded = value.get("device", "cpu")
@@ -494,6 +522,8 @@ def _unpack_tensor(value: dict, device: str | None) -> torch.Tensor:
     target = device or recorded
     if target != "cpu":
         tensor = tensor.to(target)
+    if "strided" in value:
+        tensor = _strided(tensor, value["strided"])
     if value.get("requires_grad") is True and (tensor.is_floating_point() or tensor.is_complex()):
         tensor.requires_grad_(True)
     return tensor
