@@ -63,3 +63,20 @@ def test_a_wrong_answer_says_what_differs_and_by_how_much(tmp_path):
     assert process.returncode == 1
     assert "mse() with no reduction: 1 of 1 elements differ beyond the tolerance" in process.stdout
     assert "greatest difference" in process.stdout
+
+
+def test_every_catalogue_mistake_fails_a_visible_test(course):
+    """Each catalogue mistake breaks a rule of its exercise; the visible tests must hold
+    students to it too, so that nobody learns a rule the stub states only by losing points.
+    The hidden graders differ from the visible tests in breadth and inputs, not in rules."""
+    from graders.grading.mutants import catalogue_mistakes, submission_name
+    from graders.pipeline.visible import caught_by_visible_tests
+
+    entries = catalogue_mistakes(course)
+    caught = caught_by_visible_tests(entries)
+    missed = [
+        f"{lesson}.{mistake.entry}: {mistake.name}"
+        for lesson, _, mistake in entries
+        if not caught[submission_name(lesson, mistake)]
+    ]
+    assert not missed, "no visible test fails on:\n  " + "\n  ".join(missed)
