@@ -8,7 +8,7 @@ named) is in tests/test_mistakes_are_caught.py, with every other catalogue mista
 import pytest
 import torch
 
-from graders.grading.compare import changing_the_same_inputs
+from graders.grading.compare import failing_alike
 from graders.grading.mistakes import Catalogue
 from graders.host.failures import ChangedInput
 from graders.worker.probe import WatchedInputs, input_name
@@ -92,7 +92,7 @@ def test_the_mistakes_named_are_those_that_change_the_same_inputs():
 
     input, target = torch.full((3,), 2.0), torch.zeros(3)
     failure = ChangedInput("mse changed its input `input` in place", "", ("input",))
-    named = changing_the_same_inputs(catalogue, failure, (input, target), {})
+    named = failing_alike(catalogue, failure, (input, target), {})
     assert "This looks like the input squared in place" in named.message
     assert "target changed" not in named.message and "nothing changed" not in named.message
     assert torch.equal(input, torch.full((3,), 2.0)), "the mistakes ran on copies"

@@ -9,6 +9,7 @@ that mistake.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from typing import NoReturn
@@ -18,7 +19,7 @@ import torch
 from graders.course.model import Course, Exercise, Tolerance
 from graders.grading import reference
 from graders.grading.mistakes import Mistake
-from graders.host.failures import ChangedInput, StudentFailure
+from graders.host.failures import ChangedInput, StudentFailure, StudentRaised, scrub
 from graders.worker.codec import Opaque
 from graders.worker.probe import WatchedInputs, input_name
 
@@ -314,14 +315,23 @@ def explained(message: str, matched: Iterable[Mistake], hint: str = "") -> str:
     return message + (f"\nHint: {hint}" if hint else "")
 
 
-def changing_the_same_inputs(
-    mistakes: Iterable[Mistake], failure: ChangedInput, args: tuple, kwargs: dict
-) -> ChangedInput:
-    """``failure`` (a call that changed its inputs), naming the mistakes that change the same ones.
+def failing_alike(
+    mistakes: Iterable[Mistake], failure: StudentFailure, args: tuple, kwargs: dict
+) -> StudentFailure:
+    """``failure`` of a call ``entry(*args, **kwargs)``, naming the mistakes that fail alike.
 
-    Each mistake runs on copies of the student's arguments, so a mistake that squares ``input``
-    in place is named for a student whose call changed ``input``, and nothing else.
+    Each mistake runs on copies of the student's arguments.  For a call that changed its inputs
+    (``ChangedInput``), the mistakes that change the same ones: one that squares ``input`` in
+    place is named for a student whose call changed ``input``, and nothing else.  For a call
+    that raised (``StudentRaised``), the mistakes that raise the same type with the same message:
+    a ``.view(-1)`` on a transposed input.  Other failures are returned as they are.
     """
+    if isinstance(failure, ChangedInput):
+        same = _changes(set(failure.inputs))
+    elif isinstance(failure, StudentRaised) and failure.raised[0]:
+        same = _raises(*failure.raised)
+    else:
+        return failure
     matched = []
     for mistake in mistakes:
         if isinstance(mistake.function, type):
@@ -330,19 +340,56 @@ def changing_the_same_inputs(
         inputs = WatchedInputs({"args": copies[0], "kwargs": copies[1]})
         try:
             mistake.function(*copies[0], **copies[1])
-        except Exception:
-            continue
-        changed = {input_name(path, mistake.function) for path in inputs.changed()}
-        if changed and changed == set(failure.inputs):
+        except Exception as exc:
+            outcome = exc
+        else:
+            outcome = None
+        if same(mistake, outcome, inputs):
             matched.append(mistake)
     if not matched:
         return failure
-    return ChangedInput(explained(failure.message, matched), failure.output, failure.inputs)
+    explained_failure = copy.copy(failure)
+    explained_failure.message = explained(failure.message, matched)
+    explained_failure.args = (explained_failure.message,)
+    return explained_failure
+
+
+def _changes(names: set[str]):
+    def same(mistake: Mistake, outcome, inputs: WatchedInputs) -> bool:
+        changed = {input_name(path, mistake.function) for path in inputs.changed()}
+        return outcome is None and bool(changed) and changed == names
+
+    return same
+
+
+def _comparable(message: str) -> str:
+    """An error message without what differs from run to run: addresses, autograd node names."""
+    return scrub(_NODE_NAME.sub("", message.strip()))
+
+
+def _raises(kind: str, message: str):
+    def same(mistake: Mistake, outcome, inputs: WatchedInputs) -> bool:
+        return (
+            isinstance(outcome, Exception)
+            and type(outcome).__name__ == kind
+            and _comparable(str(outcome)) == _comparable(message)
+        )
+
+    return same
 
 
 def _cloned(value):
+    """A copy of the arguments, each tensor with its own strides (a transposed, sliced or expanded
+    input stays one, as the student's code received it)."""
     if isinstance(value, torch.Tensor):
-        return value.detach().clone().requires_grad_(value.requires_grad)
+        tensor = value.detach()
+        if not tensor.is_contiguous() and tensor.numel():
+            span = 1 + sum((n - 1) * s for n, s in zip(tensor.shape, tensor.stride()))
+            flat = tensor.as_strided((span,), (1,), tensor.storage_offset()).clone()
+            copied = flat.as_strided(tensor.shape, tensor.stride())
+        else:
+            copied = tensor.clone()
+        return copied.requires_grad_(value.requires_grad and copied.is_floating_point())
     if isinstance(value, dict):
         return {key: _cloned(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -33,7 +33,7 @@ from graders.course.errors import HarnessError
 from graders.course.model import COURSE_FILE, ROOT, Course, Exercise, load_course
 from graders.course.submission import Submission, load
 from graders.grading import results as results_io
-from graders.grading.compare import Expect, changing_the_same_inputs
+from graders.grading.compare import Expect, failing_alike
 from graders.grading.inputs import Inputs, seed_for
 from graders.grading.mutants import mistakes_of
 from graders.grading.scoring import Outcome, score
@@ -690,7 +690,7 @@ def student(request, _submission, device) -> Student:
         exercise,
         device,
         _seed(request),
-        explain_changed=lambda failure, args, kwargs: changing_the_same_inputs(
+        explain=lambda failure, args, kwargs: failing_alike(
             _catalogue_mistakes(course, exercise), failure, args, kwargs
         ),
     )

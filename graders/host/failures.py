@@ -51,7 +51,17 @@ class NotImplementedYet(StudentFailure):
 
 
 class StudentRaised(StudentFailure):
+    """The call raised; ``raised`` holds the exception's type name and message, to tell which
+    catalogue mistakes raise the same."""
+
     failure = "raised"
+
+    def __init__(self, message: str, output: str = "", raised: tuple[str, str] = ("", "")):
+        super().__init__(message, output)
+        self.raised = raised
+
+    def again(self) -> StudentRaised:
+        return type(self)(self.message, self.output, self.raised)
 
 
 class ImportRaised(StudentFailure):
@@ -225,7 +235,7 @@ def from_error(exercise: Exercise, error: dict, output: str, limits: Limits) -> 
             "on the input's device (torch.zeros(shape, device=input.device), torch.zeros_like(input), "
             "input.new_zeros(shape)) and never move results with .cpu()"
         )
-    return StudentRaised(f"{exercise.entry} raised {line}{hint}", output)
+    return StudentRaised(f"{exercise.entry} raised {line}{hint}", output, (kind, message))
 
 
 def from_exit(

@@ -408,11 +408,12 @@ class Student:
         exercise: Exercise,
         device: str,
         seed: int,
-        explain_changed: Callable[[ChangedInput, tuple, dict], ChangedInput] | None = None,
+        explain: Callable[[StudentFailure, tuple, dict], StudentFailure] | None = None,
     ):
         self.worker, self.exercise, self.device, self.seed = worker, exercise, device, seed
-        # names the catalogue mistakes that change the same inputs as the student's call did
-        self.explain_changed = explain_changed
+        # the failure of a call, with the catalogue mistakes that fail the same way named: those
+        # that raise the same error, or change the same inputs
+        self.explain = explain
 
     @property
     def name(self) -> str:
@@ -428,22 +429,22 @@ class Student:
 
     def call(self, *args, **kwargs):
         """The entry point's return value for these arguments."""
-        with self._changed_inputs_explained(args, kwargs):
+        with self._failures_explained(args, kwargs):
             return self.probe("call", args=args, kwargs=kwargs)
 
     def call_backward(self, *args, wrt=(0,), grad_output=None, **kwargs):
         """(value, [gradient w.r.t. args[i] for i in wrt]) of ``(value * grad_output).sum()``."""
-        with self._changed_inputs_explained(args, kwargs):
+        with self._failures_explained(args, kwargs):
             result = self.probe(
                 "call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output
             )
         return result["value"], result["grads"]
 
     @contextlib.contextmanager
-    def _changed_inputs_explained(self, args: tuple, kwargs: dict):
+    def _failures_explained(self, args: tuple, kwargs: dict):
         try:
             yield
-        except ChangedInput as failure:
-            if self.explain_changed is None:
+        except (ChangedInput, StudentRaised) as failure:
+            if self.explain is None:
                 raise
-            raise self.explain_changed(failure, args, kwargs) from None
+            raise self.explain(failure, args, kwargs) from None

@@ -64,6 +64,21 @@ def mse_in_place(input, target, reduction="mean"):
     return squared.sum() if reduction == "sum" else squared.mean()
 
 
+@catalogue.mistake(
+    "mse",
+    "inputs flattened with .view(-1)",
+    ".view needs a tensor whose memory is laid out in order, and a transposed or sliced input "
+    "is not: use .reshape(-1), or no flattening at all",
+)
+def mse_flattened_with_view(input, target, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    squared = (input.view(-1) - target.view(-1)) ** 2
+    if reduction == "none":
+        return squared.view(input.shape)
+    return squared.sum() if reduction == "sum" else squared.mean()
+
+
 @catalogue.mistake("mse", "the root mean squared error", "MSE has no square root")
 def mse_root(input, target, reduction="mean"):
     squared = (input - target) ** 2

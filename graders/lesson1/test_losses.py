@@ -287,3 +287,72 @@ def test_cross_entropy_is_stable_for_huge_logits(student, expect, gen, scale):
 def test_cross_entropy_gradients(student, expect, gen, reduction):
     input, target = make_inputs("cross_entropy", gen, torch.float64, (5, 7))
     check_gradient(student, expect, "cross_entropy", input, target, gen, reduction=reduction)
+
+
+# -- boundary inputs, every loss ------------------------------------------------------------------
+
+BOUNDARIES = ("transposed", "sliced-and-expanded", "0-dim", "requires-grad", "kinks-and-ties")
+
+
+def boundary_inputs(name, boundary, gen, dtype):
+    """(input, target, reduction) at one boundary: layouts random inputs never have, a 0-dim
+    pair, inputs that require grad, and the exact kinks and ties of the loss's formula."""
+    if name == "cross_entropy":
+        return cross_entropy_boundary(boundary, gen, dtype)
+    if boundary == "transposed":  # non-contiguous, strides (1, 3)
+        input, target = make_inputs(name, gen, dtype, (3, 4))
+        return input.t(), target.t(), "none"
+    if boundary == "sliced-and-expanded":  # every other column, and one target row for all
+        input, _ = make_inputs(name, gen, dtype, (4, 6))
+        _, target = make_inputs(name, gen, dtype, (1, 3))
+        return input[:, ::2], target.expand(4, 3), "none"
+    if boundary == "0-dim":
+        input, target = make_inputs(name, gen, dtype, (1,))
+        return input.reshape(()), target.reshape(()), "mean"
+    if boundary == "requires-grad":
+        input, target = make_inputs(name, gen, dtype, (3, 4))
+        return input.requires_grad_(True), target, "mean"
+    kinks = {  # (input, target): the points where a formula has a kink, a clamp or a tie
+        "mse": ([0.5, -1.0, 2.0, 0.0], [0.5, -1.0, 1.0, 0.0]),  # zero errors
+        "huber_loss": ([1.0, -1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.5]),  # |e| = delta exactly, and 0
+        "binary_cross_entropy": ([0.0, 1.0, 0.0, 0.5], [1.0, 0.0, 0.0, 1.0]),  # the clamp at -100
+        "binary_cross_entropy_with_logits": ([0.0, 0.0, 40.0, -40.0], [0.0, 1.0, 1.0, 0.5]),
+    }[name]
+    input, target = (torch.tensor(v, dtype=dtype, device=gen.device) for v in kinks)
+    return input, target, "none"
+
+
+def cross_entropy_boundary(boundary, gen, dtype):
+    if boundary == "transposed":  # logits (N, C) stored class-major; targets every other one
+        return gen.normal(4, 6, dtype=dtype, scale=2.0).t(), gen.classes(12, 4)[::2], "none"
+    if boundary == "sliced-and-expanded":  # every row the same logits, with stride 0
+        return gen.normal(1, 5, dtype=dtype, scale=2.0).expand(4, 5), gen.classes(4, 5), "none"
+    if boundary == "0-dim":  # the smallest case the docstring allows: one row, one class
+        return (
+            gen.normal(1, 1, dtype=dtype),
+            torch.zeros(1, dtype=torch.long, device=gen.device),
+            "mean",
+        )
+    if boundary == "requires-grad":
+        logits, target = make_inputs("cross_entropy", gen, dtype, (4, 3))
+        return logits.requires_grad_(True), target, "mean"
+    logits = [
+        [1.0, 1.0, 0.0, -2.0],
+        [2.0, 2.0, 2.0, 2.0],
+        [-1.0, 3.0, 3.0, 0.5],
+        [0.0, 0.0, 0.0, 0.0],
+    ]
+    target = [1, 3, 2, 0]  # equal maxima, the true class among them or not
+    return (
+        torch.tensor(logits, dtype=dtype, device=gen.device),
+        torch.tensor(target, device=gen.device),
+        "none",
+    )
+
+
+@pytest.mark.inputs("boundary inputs")
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("name", per_loss(weight=1))
+def test_boundary_inputs(student, expect, gen, dtype, name, boundary):
+    input, target, reduction = boundary_inputs(name, boundary, gen, dtype)
+    check_value(student, expect, name, input, target, reduction=reduction)

@@ -137,3 +137,22 @@ def test_cross_entropy_is_stable_for_huge_logits():
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_losses_leave_their_inputs_unchanged(name, input, target, reduction):
     check_unchanged(getattr(losses, name), input.clone(), target.clone(), reduction=reduction)
+
+
+@pytest.mark.parametrize(
+    "name, input, target",
+    [
+        ("mse", PREDICTIONS.t(), VALUES.t()),
+        ("huber_loss", PREDICTIONS.t(), VALUES.t()),
+        ("binary_cross_entropy", PROBABILITIES.t(), TARGETS.t()),
+        ("binary_cross_entropy_with_logits", PREDICTIONS.t(), TARGETS.t()),
+        ("cross_entropy", LOGITS.t().contiguous().t(), CLASSES),
+    ],
+)
+def test_losses_accept_transposed_inputs(name, input, target):
+    # a transposed tensor is not laid out in order in memory: .view(-1) refuses it, .reshape does not
+    assert not input.is_contiguous()
+    reduction = "mean" if name == "cross_entropy" else "none"
+    got = getattr(losses, name)(input, target, reduction=reduction)
+    want = getattr(F, name.replace("mse", "mse_loss"))(input, target, reduction=reduction)
+    check_close(got, want, f"{name} on transposed inputs (reduction={reduction!r})")
