@@ -31,6 +31,7 @@ __all__ = [
     "EXERCISES",
     "SOLUTIONS",
     "Mutant",
+    "CORPUS",
     "TEST_SUBMISSIONS",
     "catalogue_mistakes",
     "copy_submission",
@@ -45,14 +46,20 @@ __all__ = [
 ]
 
 TEST_SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+CORPUS = Path(__file__).resolve().parent / "corpus"  # correct code written as real code is (README)
 
 
 def write_test_submissions(class_dir: Path) -> list[str]:
-    """Each tests/submissions/<name>/ as a student, laid over the solutions."""
-    overlays = sorted(p for p in TEST_SUBMISSIONS.iterdir() if p.is_dir())
-    for overlay in overlays:
+    """Each tests/submissions/<name>/ as a student, and each tests/corpus/<name>/ as student
+    ``corpus-<name>``, laid over the solutions."""
+    students = []
+    for overlay in sorted(p for p in TEST_SUBMISSIONS.iterdir() if p.is_dir()):
         laid_over_solutions(class_dir / overlay.name, overlay, "submitted")
-    return [overlay.name for overlay in overlays]
+        students.append(overlay.name)
+    for overlay in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        laid_over_solutions(class_dir / f"corpus-{overlay.name}", overlay, "submitted")
+        students.append(f"corpus-{overlay.name}")
+    return students
 
 
 def write_missing_file(class_dir: Path, lesson: str, module: str) -> str:
