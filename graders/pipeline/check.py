@@ -9,7 +9,11 @@ It grades, in one run of the exercise's lesson, a class made for the exercise:
   (``@catalogue.variant``) and those in tests/submissions/correct-*, which must get full marks;
 - the attacks (tests/attacks/), the bad submissions (tests/submissions/bad-*) and the sample
   class (samples/class/): those that leave the exercise's module alone must keep it at full
-  marks, and the sample students must keep the scores in samples/expected_scores.json.
+  marks, and the sample students must keep the scores in samples/expected_scores.json;
+- the corpus of correct code written as real code is (tests/corpus/), which must get full marks.
+
+It then runs the visible tests on every mistake (graders/pipeline/visible.py): each must fail
+one, or a student could learn its rule only by losing points.
 
 Then it prints, for each mistake, every test it fails and every mistake the feedback named
 it as (``mistake_views``): a mistake copied from a neighbour that fails tests it was not
@@ -46,9 +50,11 @@ from graders.grading.mutants import (
     write_mutant,
 )
 from graders.grading.results import ExerciseResult, StudentResult
+from graders.pipeline.visible import caught_by_visible_tests
 
 TEST_SUBMISSIONS = ROOT / "tests" / "submissions"
 ATTACKS = ROOT / "tests" / "attacks"
+CORPUS = ROOT / "tests" / "corpus"  # correct code written as real code is
 SAMPLE_CLASS = ROOT / "samples" / "class"
 SAMPLE_GOLDENS = ROOT / "samples" / "expected_scores.json"
 
@@ -284,6 +290,12 @@ def write_check_class(course: Course, exercise: Exercise, folder: Path) -> Check
             made.touched.append(student)
         else:
             made.full_marks.append(student)
+    if CORPUS.is_dir():
+        for overlay in sorted(p for p in CORPUS.iterdir() if (p / lesson).is_dir()):
+            if defines(overlay, exercise):
+                student = f"corpus-{overlay.name}"
+                laid_over_solutions(folder / student, overlay, "corpus")
+                made.full_marks.append(student)
     goldens = json.loads(SAMPLE_GOLDENS.read_text()) if SAMPLE_GOLDENS.is_file() else {}
     if SAMPLE_CLASS.is_dir():
         for sample in sorted(p for p in SAMPLE_CLASS.iterdir() if (p / lesson).is_dir()):
@@ -345,6 +357,23 @@ def verdicts(made: CheckClass, results: dict[str, StudentResult]) -> tuple[list[
     return lines, problems
 
 
+def visible_test_problems(exercise: Exercise, made: CheckClass, lines: list[str]) -> list[str]:
+    """The mistakes no visible test fails on (graders/pipeline/visible.py): rules a student
+    could learn only by losing points.  Adds a line to ``lines``."""
+    entries = [(exercise.lesson, exercise.module, mistake) for mistake in made.mistakes]
+    caught = caught_by_visible_tests(entries)
+    missed = [m for m in made.mistakes if not caught[submission_name(exercise.lesson, m)]]
+    lines.append(
+        f"{exercise.id}: the visible tests fail on {len(made.mistakes) - len(missed)} of "
+        f"{len(made.mistakes)} mistakes"
+    )
+    test_file = f"solutions/{exercise.lesson}/test_{exercise.module}.py"
+    return [
+        f"{m.function.__name__}: passes every visible test; add one for its rule to {test_file}"
+        for m in missed
+    ]
+
+
 def grade_folder(folder: Path, out: Path, lesson: str, course_file: Path, jobs: int):
     from graders.pipeline.grade import Options, grade
 
@@ -374,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         made = write_check_class(course, exercise, work / "class")
         results = grade_folder(made.folder, work / "out", exercise.lesson, args.course, args.jobs)
         lines, problems = verdicts(made, results)
+        problems += visible_test_problems(exercise, made, lines)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
