@@ -28,7 +28,9 @@ def numerical_gradient(f, x, h=1e-5):
 
     Args:
         f: a function of one tensor returning a scalar (a Python number or a 0-dim tensor).
-        x: the point, a tensor of any shape (use float64: float32 has too few digits).
+        x: the point, a tensor of any shape (use float64: float32 has too few digits), and of
+           any layout: a transposed, sliced or expanded ``x`` is not contiguous, and
+           ``reshape(-1)`` or ``flatten()`` of it is a *copy*, whose changes ``f`` never sees.
         h: the step.
 
     Returns:

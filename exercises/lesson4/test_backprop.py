@@ -51,6 +51,24 @@ def test_backward_matches_autograd(name):
     )
 
 
+@pytest.mark.parametrize("name", ["W1", "b1"])
+def test_backward_passes_no_gradient_where_z_is_exactly_zero(name):
+    x, params = inputs(), make_params()
+    params["W1"][:, 0] = 0.0  # hidden unit 0 has z = 0 for every example
+    params["b1"][0] = 0.0
+    dout = torch.randn(N, C, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    _, cache = backprop.mlp_forward(x, params)
+    grads = backprop.mlp_backward(dout, cache)
+    leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    (torch_forward(x, leaves) * dout).sum().backward()
+    check_close(
+        grads[name],
+        leaves[name].grad,
+        f"the gradient for {name} when z = x @ W1 + b1 is exactly 0 in hidden unit 0",
+        hint="the ReLU passes gradient only where z > 0, not where z == 0",
+    )
+
+
 def test_train_step_matches_cross_entropy_and_sgd():
     x, params = inputs(), make_params()
     y = torch.tensor([0, 1, 1, 0])
@@ -68,4 +86,29 @@ def test_train_step_matches_cross_entropy_and_sgd():
             params[name],
             leaves[name].detach() - 0.5 * leaves[name].grad,
             f"params[{name!r}] after one step",
+        )
+
+
+def test_train_step_is_stable_for_scores_in_the_thousands():
+    x, params = inputs(), make_params()
+    params["b2"] = params["b2"] + torch.tensor([1000.0, 990.0], dtype=torch.float64)
+    y = torch.tensor([0, 1, 1, 0])
+    leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    want_loss = F.cross_entropy(torch_forward(x, leaves), y)
+    want_loss.backward()
+    loss = backprop.mlp_train_step(x, y, params, lr=1e-3)
+    assert type(loss) is float, (
+        f"mlp_train_step must return a Python float, not {type(loss).__name__}"
+    )
+    check_close(
+        loss,
+        want_loss.item(),
+        "the loss for scores of about 1000",
+        hint="subtract each row's maximum from the scores before exp",
+    )
+    for name in params:
+        check_close(
+            params[name],
+            leaves[name].detach() - 1e-3 * leaves[name].grad,
+            f"params[{name!r}] after one step with scores of about 1000",
         )

@@ -95,3 +95,16 @@ def test_micrograd_sanity_check():
     check_close(out.data, value, "the value of micrograd's test expression")
     check_close(a.grad, grad_a, "its gradient with respect to a")
     check_close(b.grad, grad_b, "its gradient with respect to b")
+
+
+def test_relu_passes_no_gradient_at_exactly_zero():
+    a = Value(0.0)
+    out = a.relu() * 2.0
+    out.backward()
+    check_close(out.data, 0.0, "relu(0) * 2")
+    check_close(
+        a.grad,
+        0.0,
+        "d(relu(a) * 2)/da at a = 0",
+        hint="relu's gradient is 0 where the input is not positive, at exactly 0 too (as torch)",
+    )

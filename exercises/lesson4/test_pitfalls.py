@@ -50,3 +50,35 @@ def test_standardize_gradient_passes_gradcheck():
     assert torch.autograd.gradcheck(standardize, (x,)), (
         "the gradient must flow through the mean and variance too"
     )
+
+
+def test_standardize_of_a_constant_row_is_zero_with_a_finite_gradient():
+    x = X.clone()
+    x[1] = 2.5  # variance 0: (x - mean) / sqrt(0 + eps) = 0
+    check_close(
+        standardize(x),
+        torch.nn.functional.layer_norm(x, (3,)),
+        "standardize(x) with a constant row",
+        hint="divide by sqrt(var + eps): eps keeps a row of variance 0 at 0 instead of 0 / 0",
+    )
+    leaf = x.clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(standardize, (leaf,)), "the gradient at a constant row"
+
+
+def test_standardize_adds_eps_to_the_variance():
+    check_close(
+        standardize(X, eps=0.5),
+        torch.nn.functional.layer_norm(X, (3,), eps=0.5),
+        "standardize(x, eps=0.5)",
+        hint="divide by sqrt(var + eps)",
+    )
+
+
+def test_standardize_works_along_the_last_dimension_of_any_shape():
+    for x in [X[0], X.reshape(2, 3, 3)]:
+        check_close(
+            standardize(x),
+            torch.nn.functional.layer_norm(x, x.shape[-1:]),
+            f"standardize(x) for x of shape {tuple(x.shape)}",
+            hint="take the statistics over dim=-1 with keepdim=True",
+        )

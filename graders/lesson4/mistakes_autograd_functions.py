@@ -114,6 +114,23 @@ class LseUnstableBackward(LogSumExp):
         return grad_output.unsqueeze(ctx.dim) * e / e.sum(dim=ctx.dim, keepdim=True), None
 
 
+@catalogue.mistake(
+    "LogSumExp",
+    "m + log1p(sum of exp(x - m) over the other elements), where 'other' drops every element equal "
+    "to the maximum",
+    "with equal maxima, each contributes exp(0) = 1: keep them all, m + log(sum(exp(x - m)))",
+)
+class LseDropsEqualMaxima(LogSumExp):
+    @staticmethod
+    def forward(ctx, x, dim):
+        m = x.amax(dim=dim, keepdim=True)
+        rest = torch.where(x < m, (x - m).exp(), torch.zeros_like(x)).sum(dim=dim, keepdim=True)
+        out = (m + torch.log1p(rest)).squeeze(dim)
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+
 # -- Swish ---------------------------------------------------------------------------------------
 
 
@@ -204,3 +221,79 @@ class SwishOneGradient(Swish):
     def backward(ctx, grad_output):
         x, beta, s = ctx.saved_tensors
         return grad_output * (s + beta * x * s * (1 - s))
+
+
+@catalogue.mistake(
+    "Swish",
+    "sigmoid's slope written as exp(-z) / (1 + exp(-z))**2, which is inf / inf = nan once exp overflows",
+    "write the slope with the saved sigmoid, s * (1 - s), which stays finite for any z = beta * x",
+)
+class SwishSlopeOverflows(Swish):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, beta, s = ctx.saved_tensors
+        e = torch.exp(-beta * x)
+        slope = e / (1 + e) ** 2
+        return grad_output * (s + beta * x * slope), (grad_output * x * x * slope).sum().reshape(
+            beta.shape
+        )
+
+
+@catalogue.mistake(
+    "Swish",
+    "the sigmoid recovered in backward as the output divided by x (0 / 0 = nan at x = 0)",
+    "save s = sigmoid(beta * x) itself with ctx.save_for_backward (or recompute it), never y / x",
+)
+class SwishDividesByX(Swish):
+    @staticmethod
+    def forward(ctx, x, beta):
+        y = x * torch.sigmoid(beta * x)
+        ctx.save_for_backward(x, beta, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, beta, y = ctx.saved_tensors
+        s = y / x
+        slope = s * (1 - s)
+        return grad_output * (s + beta * x * slope), (grad_output * x * x * slope).sum().reshape(
+            beta.shape
+        )
+
+
+# -- correct variants ----------------------------------------------------------------------------
+
+
+@catalogue.variant("LogSumExp", "torch.max for the maximum and the softmax recomputed in backward")
+class LseMaxRecomputed(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        m = x.max(dim=dim, keepdim=True).values
+        ctx.save_for_backward(x)
+        ctx.dim = dim
+        return (m + torch.log(torch.exp(x - m).sum(dim=dim, keepdim=True))).squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        e = torch.exp(x - x.max(dim=ctx.dim, keepdim=True).values)
+        return grad_output.unsqueeze(ctx.dim) * e / e.sum(dim=ctx.dim, keepdim=True), None
+
+
+@catalogue.variant("Swish", "the sigmoid written with exp, and needs_input_grad respected")
+class SwishExplicit(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, beta):
+        ctx.save_for_backward(x, beta)
+        return x / (1 + torch.exp(-beta * x))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, beta = ctx.saved_tensors
+        s = 1 / (1 + torch.exp(-beta * x))
+        slope = s - s * s
+        grad_x = grad_output * (s + beta * x * slope) if ctx.needs_input_grad[0] else None
+        grad_beta = (
+            (grad_output * x * x * slope).sum().view_as(beta) if ctx.needs_input_grad[1] else None
+        )
+        return grad_x, grad_beta

@@ -82,6 +82,17 @@ def backward_without_mask(dout, cache):
 
 @catalogue.mistake(
     "mlp_backward",
+    "a ReLU mask that passes gradient where z = 0 (z >= 0 instead of z > 0)",
+    "relu is flat for z <= 0, and torch gives it slope 0 at exactly 0: dz = dh * (z > 0)",
+)
+def backward_mask_at_zero(dout, cache):
+    x, W1, W2, z, h = cache
+    dz = (dout @ W2.T) * (z >= 0)
+    return {"W1": x.T @ dz, "b1": dz.sum(dim=0), "W2": h.T @ dout, "b2": dout.sum(dim=0)}
+
+
+@catalogue.mistake(
+    "mlp_backward",
     "bias gradients not summed over the batch",
     "b is added to every row, so db sums the rows' gradients: db = d.sum(dim=0), shape (H,) or (C,)",
 )
@@ -272,3 +283,34 @@ def train_step_summed_loss(x, y, params, lr):
     for name, grad in mlp_backward(dscores / x.shape[0], cache).items():
         params[name].sub_(lr * grad)
     return loss.item()
+
+
+# -- correct variants ----------------------------------------------------------------------------
+
+
+@catalogue.variant("mlp_forward", "torch.where for the ReLU and addmm for the layers")
+def forward_where_addmm(x, params):
+    z = torch.addmm(params["b1"], x, params["W1"])
+    h = torch.where(z > 0, z, torch.zeros_like(z))
+    return torch.addmm(params["b2"], h, params["W2"]), (x, params["W1"], params["W2"], z, h)
+
+
+@catalogue.variant("mlp_backward", "einsum contractions and torch.where for the ReLU's mask")
+def backward_einsum_where(dout, cache):
+    x, W1, W2, z, h = cache
+    dh = torch.einsum("nc,hc->nh", dout, W2)
+    dz = torch.where(z > 0, dh, torch.zeros_like(dh))
+    return {
+        "W1": torch.einsum("nd,nh->dh", x, dz),
+        "b1": torch.einsum("nh->h", dz),
+        "W2": torch.einsum("nh,nc->hc", h, dout),
+        "b2": torch.einsum("nc->c", dout),
+    }
+
+
+@catalogue.variant("mlp_backward", "the mask read from h and applied in place (dh[h <= 0] = 0)")
+def backward_mask_in_place(dout, cache):
+    x, W1, W2, z, h = cache
+    dh = dout @ W2.T
+    dh[h <= 0] = 0
+    return {"W1": x.T @ dh, "b1": dh.sum(0), "W2": h.T @ dout, "b2": dout.sum(0)}

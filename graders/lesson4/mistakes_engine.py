@@ -195,6 +195,22 @@ class ValueReluUnmasked(Value):
 
 
 @catalogue.mistake(
+    "Value",
+    "a ReLU that passes the gradient where its input is exactly 0 (>= 0 instead of > 0)",
+    "relu's gradient at exactly 0 is 0, as in torch: self.grad += (self.data > 0) * out.grad",
+)
+class ValueReluAtZero(Value):
+    def relu(self):
+        out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+
+        def _backward():
+            self.grad += (self.data >= 0) * out.grad
+
+        out._backward = _backward
+        return out
+
+
+@catalogue.mistake(
     "Value", "the derivative of exp(x) taken as x", "d exp(x)/dx = exp(x): reuse out.data"
 )
 class ValueExpDerivativeIsInput(Value):

@@ -62,6 +62,23 @@ def regression_keeps_graphs(x, y, w, lr, steps):
 
 @catalogue.mistake(
     "train_linear_regression",
+    "losses returned as detached tensors (loss.detach()) instead of Python floats",
+    "append loss.item(): it gives the Python float the docstring asks for",
+)
+def regression_detached_tensors(x, y, w, lr, steps):
+    losses = []
+    for _ in range(steps):
+        loss = ((x @ w - y) ** 2).mean()
+        w.grad = None
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+        losses.append(loss.detach())
+    return losses
+
+
+@catalogue.mistake(
+    "train_linear_regression",
     "w replaced by a new tensor instead of updated in place",
     "w = (w - lr * w.grad).detach().requires_grad_() leaves the caller's w untouched: update it in "
     "place under torch.no_grad()",
@@ -217,6 +234,17 @@ def standardize_eps_outside(x, eps=1e-5):
 
 @catalogue.mistake(
     "standardize",
+    "eps left out of the denominator (x - mean) / sqrt(var)",
+    "a constant row has variance 0 and gives 0 / 0 = nan: divide by sqrt(var + eps)",
+)
+def standardize_without_eps(x, eps=1e-5):
+    mean = x.mean(dim=-1, keepdim=True)
+    var = x.var(dim=-1, keepdim=True, unbiased=False)
+    return (x - mean) / torch.sqrt(var)
+
+
+@catalogue.mistake(
+    "standardize",
     "statistics of the whole tensor taken with .item()",
     ".item() detaches and gives one number for the whole tensor: each row needs its own statistics, in the graph",
 )
@@ -224,3 +252,30 @@ def standardize_item_statistics(x, eps=1e-5):
     mean = x.mean().item()
     var = x.var(unbiased=False).item()
     return (x - mean) / (var + eps) ** 0.5
+
+
+# -- correct variants ----------------------------------------------------------------------------
+
+
+@catalogue.variant("standardize", "torch.var_mean and rsqrt")
+def standardize_var_mean(x, eps=1e-5):
+    var, mean = torch.var_mean(x, dim=-1, keepdim=True, unbiased=False)
+    return (x - mean) * torch.rsqrt(var + eps)
+
+
+@catalogue.variant("gated_residual", "torch.addcmul for gate * x + x")
+def gated_addcmul(x, w):
+    return torch.addcmul(x, torch.sigmoid(x @ w), x)
+
+
+@catalogue.variant("train_linear_regression", "w.grad.zero_() once it exists, after the update")
+def regression_zero_after_update(x, y, w, lr, steps):
+    losses = []
+    for _ in range(steps):
+        loss = (x @ w - y).pow(2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w.sub_(lr * w.grad)
+        w.grad.zero_()
+        losses.append(float(loss.detach()))
+    return losses

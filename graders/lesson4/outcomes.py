@@ -64,7 +64,8 @@ def check_gradient(
         what=f"{what}: the gradient with respect to {input_name}",
         mistakes=mistakes,
         recompute=lambda wrong: recompute(wrong)["grads"][index],
-        hint=f"no gradient reached {input_name}: backward returned None for it"
+        hint=f"no gradient reached {input_name}: autograd gave None for it (the result does not "
+        "depend on it through the graph, or a backward returned None for it)"
         if got["grads"][index] is None
         else "",
     )

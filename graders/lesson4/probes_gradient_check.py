@@ -26,25 +26,57 @@ FUNCTIONS = {
 }
 
 
-def numerical_gradient_at(numerical_gradient, function, x, h=None, guard=contextlib.nullcontext):
-    """The numerical gradient of ``FUNCTIONS[function]`` at ``x``, and ``x`` as the call left it."""
+# How the point is laid out in memory (tensors cross the boundary contiguous, so the sandbox
+# makes the view): a layout takes a contiguous tensor and returns a view of the shape graded.
+LAYOUTS = {
+    "transposed": lambda base: base.t(),  # base (n, m): x (m, n), strides (1, m)
+    "sliced": lambda base: base[:, 1:-1],  # base (n, m + 2): rows that do not follow each other
+    "expanded": lambda base: base.expand(3, -1),  # base (1, m): three rows sharing memory
+}
+
+
+def arranged(x, layout=None, requires_grad=False):
+    """A copy of ``x`` in ``layout`` (None: contiguous), a leaf that requires grad if asked."""
     given = x.clone()
+    if requires_grad:
+        given.requires_grad_(True)
+    return given if layout is None else LAYOUTS[layout](given)
+
+
+def numerical_gradient_at(
+    numerical_gradient,
+    function,
+    x,
+    h=None,
+    guard=contextlib.nullcontext,
+    layout=None,
+    requires_grad=False,
+):
+    """The numerical gradient of ``FUNCTIONS[function]`` at ``x`` (laid out as ``layout``), and
+    ``x`` as the call left it."""
+    given = arranged(x, layout, requires_grad)
     kwargs = {} if h is None else {"h": h}
     with guard():
         grad = numerical_gradient(FUNCTIONS[function], given, **kwargs)
-    return {"grad": grad, "x_after": given}
+    return {"grad": grad, "x_after": given.detach()}
 
 
 @probe(reply={"grad": ANY, "x_after": torch.Tensor})
-def numerical_gradient_of(ctx, function, x, h=None):
-    return numerical_gradient_at(ctx.entry(), function, x, h, ctx.student_code)
+def numerical_gradient_of(ctx, function, x, h=None, layout=None, requires_grad=False):
+    return numerical_gradient_at(
+        ctx.entry(), function, x, h, ctx.student_code, layout, requires_grad
+    )
 
 
-def gradient_check_at(gradient_check, function, x, analytic, h=None, guard=contextlib.nullcontext):
-    """What ``gradient_check`` reports for ``FUNCTIONS[function]`` at ``x``: {"error": float, "index": tuple or int}."""
+def gradient_check_at(
+    gradient_check, function, x, analytic, h=None, guard=contextlib.nullcontext, layout=None
+):
+    """What ``gradient_check`` reports for ``FUNCTIONS[function]`` at ``x`` (laid out as ``layout``):
+    {"error": float, "index": tuple or int}; ``analytic`` has the shape of the laid-out ``x``."""
     kwargs = {} if h is None else {"h": h}
+    given = arranged(x, layout)
     with guard():
-        result = gradient_check(FUNCTIONS[function], x.clone(), analytic.clone(), **kwargs)
+        result = gradient_check(FUNCTIONS[function], given, analytic.clone(), **kwargs)
         if type(result) not in (tuple, list) or len(result) != 2:
             raise ProbeError(
                 f"gradient_check must return (max_relative_error, index); it returned a {type(result).__name__}"
@@ -65,5 +97,5 @@ def gradient_check_at(gradient_check, function, x, analytic, h=None, guard=conte
 
 
 @probe(reply={"error": float, "index": (int, tuple)})
-def gradient_check_of(ctx, function, x, analytic, h=None):
-    return gradient_check_at(ctx.entry(), function, x, analytic, h, ctx.student_code)
+def gradient_check_of(ctx, function, x, analytic, h=None, layout=None):
+    return gradient_check_at(ctx.entry(), function, x, analytic, h, ctx.student_code, layout)

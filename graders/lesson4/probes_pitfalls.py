@@ -13,7 +13,8 @@ from graders.worker.probe import ProbeError, probe
 def regression_training(train, x, y, w, lr, steps, guard=contextlib.nullcontext):
     """Run ``train(x, y, w, lr, steps)`` on a fresh leaf ``w``: its losses, ``w`` afterwards, or what it raised.
 
-    ``kept_graph`` says whether any returned loss still holds its autograd graph.
+    ``kept_graph`` says whether any returned loss still holds its autograd graph, ``floats``
+    whether every loss is a Python float.
     """
     w = w.detach().clone().requires_grad_(True)
     try:
@@ -29,6 +30,7 @@ def regression_training(train, x, y, w, lr, steps, guard=contextlib.nullcontext)
                 f"the function must return a list of losses; it returned a {type(losses).__name__}"
             )
         kept_graph = any(isinstance(loss, torch.Tensor) and loss.requires_grad for loss in losses)
+        floats = all(isinstance(loss, float) for loss in losses)
         try:
             values = [float(loss) for loss in losses]
         except (TypeError, ValueError, RuntimeError):
@@ -39,13 +41,20 @@ def regression_training(train, x, y, w, lr, steps, guard=contextlib.nullcontext)
         "losses": torch.tensor(values, dtype=torch.float64),
         "w": w.detach(),
         "kept_graph": kept_graph,
+        "floats": floats,
         "raised": None,
     }
 
 
 REGRESSION_RUN = (
     {"raised": FAILURE},
-    {"losses": torch.Tensor, "w": torch.Tensor, "kept_graph": bool, "raised": None},
+    {
+        "losses": torch.Tensor,
+        "w": torch.Tensor,
+        "kept_graph": bool,
+        "floats": bool,
+        "raised": None,
+    },
 )
 
 

@@ -39,6 +39,21 @@ def sizes(shape):
     return "N={}, D={}, H={}, C={}".format(*shape)
 
 
+def network_with_dead_units(gen, shape, dtype):
+    """A network whose hidden units 0 and 2 have zero weights and bias: z is exactly 0 in their columns.
+
+    Pre-activations drawn at random are never exactly 0, so only such inputs tell ``z > 0`` from
+    ``z >= 0``; a zero row of ``x`` adds zeros where only some units are dead.
+    """
+    x, params = network(gen, shape, dtype)
+    x[0] = 0.0
+    for unit in (0, 2):
+        params["W1"][:, unit] = 0.0
+        params["b1"][unit] = 0.0
+    params["b1"][1] = 0.0
+    return x, params
+
+
 # -- mlp_forward --------------------------------------------------------------------------------
 
 
@@ -57,6 +72,25 @@ def test_mlp_forward_values(student, expect, gen, dtype, shape):
         got[0],
         ref.mlp_forward(x, params)[0],
         what=what,
+        mistakes=catalogue.of("mlp_forward"),
+        recompute=lambda wrong: wrong(x, params)[0],
+    )
+
+
+@pytest.mark.inputs("mlp forward at the relu kink")
+@pytest.mark.exercise("lesson4.mlp_forward", weight=0.5)
+def test_mlp_forward_at_the_relu_kink(student, expect, gen, dtype):
+    x, params = network_with_dead_units(gen, SHAPES[2], dtype)
+    got = student.call(x, params)
+    expect.that(
+        type(got) is tuple and len(got) == 2,
+        f"mlp_forward must return a pair (out, cache); it returned {describe(got)}",
+    )
+    expect.close(
+        got[0],
+        ref.mlp_forward(x, params)[0],
+        what=f"mlp_forward(x, params)[0] with {sizes(SHAPES[2])}, where z = x @ W1 + b1 is exactly 0 "
+        "in hidden units 0 and 2",
         mistakes=catalogue.of("mlp_forward"),
         recompute=lambda wrong: wrong(x, params)[0],
     )
@@ -88,6 +122,34 @@ def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
         got["grads"][name],
         want["grads"][name],
         what=f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}",
+        mistakes=catalogue.of("mlp_backward"),
+        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
+            name
+        ],
+    )
+
+
+@pytest.mark.inputs("mlp backward at the relu kink")
+@pytest.mark.exercise("lesson4.mlp_backward", weight=1)
+@pytest.mark.parametrize("name", ["W1", "b1"])
+@pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[2]], ids=shape_id)
+def test_mlp_backward_at_the_relu_kink(student, expect, gen, dtype, shape, name):
+    x, params = network_with_dead_units(gen, shape, dtype)
+    dout = gen.normal(shape[0], shape[3], dtype=dtype)
+    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
+    expect.that(
+        name in got["grads"],
+        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
+    )
+    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
+    expect.close(
+        got["grads"][name],
+        want["grads"][name],
+        what=(
+            f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}, where "
+            "z = x @ W1 + b1 is exactly 0 in hidden units 0 and 2, in unit 1 of row 0 (a ReLU "
+            "passes no gradient where z = 0)"
+        ),
         mistakes=catalogue.of("mlp_backward"),
         recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
             name

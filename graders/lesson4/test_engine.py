@@ -165,6 +165,30 @@ def test_value_operations(student, expect, name, expression, leaves, text):
     check_graph(student, expect, expression, leaves, text)
 
 
+# Exactly at the kink: relu's gradient at 0 is 0 (as torch's); a ReLU of a negative input beside it.
+AT_ZERO = [
+    (
+        "relu-at-0",
+        lambda a, b, c: (a.relu() + b.relu() * c + c.relu()) * 1.5,
+        {"a": 0.0, "b": 0.0, "c": -0.4},
+        "1.5 * (relu(a) + relu(b) * c + relu(c))",
+    ),
+    (
+        "tanh-exp-at-0",
+        lambda a, b: (a.tanh() * 2.0 + b.exp() + a * b) * 1.5,
+        {"a": 0.0, "b": 0.0},
+        "1.5 * (2 tanh(a) + exp(b) + a*b)",
+    ),
+]
+
+
+@pytest.mark.inputs("value operations at zero")
+@pytest.mark.exercise("lesson4.Value", weight=1)
+@pytest.mark.parametrize("name, expression, leaves, text", AT_ZERO, ids=[c[0] for c in AT_ZERO])
+def test_value_operations_at_zero(student, expect, name, expression, leaves, text):
+    check_graph(student, expect, expression, leaves, text)
+
+
 # Values used more than once: their gradient is the sum over the uses.
 REUSED = [
     ("a*a", lambda a: a * a, {"a": -1.5}),

@@ -6,6 +6,7 @@ probes return those as data so the feedback names the pitfall.
 """
 
 import pytest
+import torch
 
 from graders.api import load_reference
 from graders.lesson4.probes_pitfalls import regression_training
@@ -43,12 +44,23 @@ def test_train_linear_regression(student, expect, gen, case, part):
     mistakes = catalogue.of("train_linear_regression")
     expect.not_raised(got, what=what, mistakes=mistakes, recompute=recompute)
     words = {"losses": "the returned losses", "w": "the caller's w afterwards"}[part]
+    other = {"losses": "w", "w": "losses"}[part]
+
+    def run(wrong):
+        # A mistake is what the student did only if its whole run matches: a w left untouched
+        # comes from several mistakes, whose losses tell them apart.
+        theirs = recompute(wrong)
+        agree = theirs[other].shape == got[other].shape and torch.allclose(
+            theirs[other], got[other], rtol=1e-6, atol=1e-9
+        )
+        return theirs[part] if agree else None
+
     expect.close(
         got[part],
         want[part],
         what=f"{words}, {what}",
         mistakes=mistakes,
-        recompute=lambda wrong: recompute(wrong)[part],
+        recompute=run,
     )
 
 
@@ -56,14 +68,21 @@ def test_train_linear_regression(student, expect, gen, case, part):
 @pytest.mark.exercise("lesson4.train_linear_regression", weight=0.5)
 def test_train_linear_regression_losses_hold_no_graph(student, expect, gen):
     got, _, what, recompute = regression(student, gen, *REGRESSIONS[0])
-    expect.not_raised(
-        got, what=what, mistakes=catalogue.of("train_linear_regression"), recompute=recompute
-    )
+    mistakes = catalogue.of("train_linear_regression")
+    expect.not_raised(got, what=what, mistakes=mistakes, recompute=recompute)
     if got["kept_graph"]:
         explanation = catalogue.find(regression_keeps_graphs).explain()
         expect.that(
             False,
             f"{what} returned losses that are tensors still attached to their graphs.\n{explanation}",
+        )
+    if not got["floats"]:
+        expect.fail(
+            f"{what} returned losses that are not all Python floats (the docstring asks for a "
+            "list of Python floats)",
+            mistakes=mistakes,
+            recompute=recompute,
+            like=lambda theirs: theirs.get("floats") is False and not theirs["kept_graph"],
         )
 
 
@@ -85,7 +104,7 @@ def check_function(student, expect, gen, name, args, wrt, part):
     )
 
 
-GATED_SHAPES = [(4, 3), (1, 5)]
+GATED_SHAPES = [(4, 3), (1, 5), (3, 1)]  # a batch of one; a single feature
 
 
 @pytest.mark.inputs("gated residual values")
@@ -131,3 +150,23 @@ def test_standardize_with_a_large_eps(student, expect, gen):
 def test_standardize_gradients(student, expect, gen, shape):
     args = (gen.normal(*shape, scale=2.0, shift=1.0),)
     check_function(student, expect, gen, "standardize", args, (0,), 0)
+
+
+def constant_rows(gen, shape, dtype):
+    """Rows (along the last dimension) of which some are constant: their variance is exactly 0."""
+    x = gen.normal(*shape, dtype=dtype, scale=2.0, shift=1.0)
+    x[0] = 2.5
+    if shape[0] > 2:
+        x[2] = 0.0
+    return x
+
+
+@pytest.mark.inputs("standardize of constant rows")
+@pytest.mark.exercise("lesson4.standardize", weight=1)
+@pytest.mark.parametrize("part", ["value", 0], ids=["value", "gradient"])
+@pytest.mark.parametrize("shape", [(4, 5), (3, 1)], ids=lambda s: "x".join(map(str, s)))
+def test_standardize_of_constant_rows(student, expect, gen, shape, part):
+    # std = 0: (x - mean) / sqrt(0 + eps) is 0, and eps is what keeps it (and its gradient) finite;
+    # a last dimension of size 1 makes every row constant.
+    args = (constant_rows(gen, shape, torch.float64),)
+    check_function(student, expect, gen, "standardize", args, () if part == "value" else (0,), part)

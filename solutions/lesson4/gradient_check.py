@@ -28,7 +28,9 @@ def numerical_gradient(f, x, h=1e-5):
 
     Args:
         f: a function of one tensor returning a scalar (a Python number or a 0-dim tensor).
-        x: the point, a tensor of any shape (use float64: float32 has too few digits).
+        x: the point, a tensor of any shape (use float64: float32 has too few digits), and of
+           any layout: a transposed, sliced or expanded ``x`` is not contiguous, and
+           ``reshape(-1)`` or ``flatten()`` of it is a *copy*, whose changes ``f`` never sees.
         h: the step.
 
     Returns:
@@ -36,8 +38,8 @@ def numerical_gradient(f, x, h=1e-5):
         ``(f(x + h e_i) - f(x - h e_i)) / (2 h)``.  ``x`` itself is unchanged afterwards.
     """
     ### BEGIN SOLUTION
-    point = x.detach().clone()
-    flat = point.view(-1)
+    point = x.detach().clone(memory_format=torch.contiguous_format)
+    flat = point.view(-1)  # a view of the copy: writing flat[i] changes point
     grad = torch.zeros_like(point)
     flat_grad = grad.view(-1)
     for i in range(flat.numel()):

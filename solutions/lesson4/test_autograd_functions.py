@@ -50,3 +50,28 @@ def test_swish_backward_passes_gradcheck():
     x = torch.randn(3, 4, generator=g, dtype=torch.float64, requires_grad=True)
     beta = torch.tensor(0.8, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(Swish.apply, (x, beta))
+
+
+def test_logsumexp_with_equal_maxima_and_minus_inf():
+    inf = float("inf")
+    x = torch.tensor([[2.0, 2.0, -1.0], [0.5, 0.5, 0.5], [3.0, -inf, 1.0]], dtype=torch.float64)
+    check_close(
+        LogSumExp.apply(x, 1),
+        torch.logsumexp(x, 1),
+        "LogSumExp.apply(x, 1) for rows with equal maxima and a -inf entry",
+        hint="every element equal to the maximum adds exp(0) = 1 to the sum; exp(-inf) adds 0",
+    )
+    leaf = x.clone().requires_grad_(True)
+    grad_output = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    (grad,) = torch.autograd.grad(LogSumExp.apply(leaf, 1), leaf, grad_output)
+    check_close(
+        grad,
+        torch.softmax(x, 1) * grad_output[:, None],
+        "the gradient of LogSumExp.apply(x, 1) for rows with equal maxima and a -inf entry",
+    )
+
+
+def test_swish_backward_at_x_0_and_beta_0():
+    x = torch.tensor([0.0, 1.5, -2.0, 0.0], dtype=torch.float64, requires_grad=True)
+    beta = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(Swish.apply, (x, beta)), "Swish's backward at x = 0, beta = 0"
