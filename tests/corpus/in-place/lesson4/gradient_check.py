@@ -1,4 +1,8 @@
-"""CS231n's eval_numerical_gradient: perturb x itself, one entry at a time, and restore it exactly."""
+"""CS231n's eval_numerical_gradient loop: perturb one entry in place, evaluate, restore it exactly.
+
+It perturbs a private, contiguous copy of x: perturbing x itself would write through the
+shared memory of an expanded x (every row at once) and change a tensor the caller holds.
+"""
 
 import itertools
 
@@ -6,14 +10,14 @@ import torch
 
 
 def numerical_gradient(f, x, h=1e-5):
-    grad = torch.zeros_like(x)
-    with torch.no_grad():
-        for index in itertools.product(*map(range, x.shape)):
-            old = x[index].item()
-            x[index] = old + h
-            f_plus = float(f(x))
-            x[index] = old - h
-            f_minus = float(f(x))
-            x[index] = old  # restored exactly: the caller's x is as it was
-            grad[index] = (f_plus - f_minus) / (2 * h)
+    point = x.detach().clone(memory_format=torch.contiguous_format)
+    grad = torch.zeros_like(point)
+    for index in itertools.product(*map(range, point.shape)):
+        old = point[index].item()
+        point[index] = old + h
+        f_plus = float(f(point))
+        point[index] = old - h
+        f_minus = float(f(point))
+        point[index] = old  # restored exactly before the next entry
+        grad[index] = (f_plus - f_minus) / (2 * h)
     return grad

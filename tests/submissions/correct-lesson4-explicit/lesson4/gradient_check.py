@@ -4,7 +4,7 @@ import torch
 
 
 def numerical_gradient(f, x, h=1e-5):
-    base = x.detach()
+    base = x.detach().contiguous()  # .view(-1) below needs memory laid out in order
     grad = torch.empty_like(base)
     for i in range(base.numel()):
         step = torch.zeros_like(base)
