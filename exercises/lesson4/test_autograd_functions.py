@@ -75,3 +75,26 @@ def test_swish_backward_at_x_0_and_beta_0():
     x = torch.tensor([0.0, 1.5, -2.0, 0.0], dtype=torch.float64, requires_grad=True)
     beta = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(Swish.apply, (x, beta)), "Swish's backward at x = 0, beta = 0"
+
+
+def test_backward_passes_are_finite_for_large_inputs():
+    # exp(1000) overflows: a backward written with exp(x) / sum(exp(x)) or exp(-z) gives inf / inf
+    x = torch.tensor([[1000.0, 999.0, -5.0], [-1000.0, -1001.0, -1002.0]], dtype=torch.float64)
+    leaf = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(LogSumExp.apply(leaf, 1).sum(), leaf)
+    check_close(
+        grad,
+        torch.softmax(x, 1),
+        "the gradient of LogSumExp.apply(x, 1) for inputs of +-1000",
+        hint="the softmax in the backward needs the max subtracted too: exp(x - logsumexp(x))",
+    )
+    x = torch.tensor([-1000.0, -40.0, 40.0, 1000.0], dtype=torch.float64, requires_grad=True)
+    beta = torch.tensor(1.0, dtype=torch.float64)
+    (grad,) = torch.autograd.grad(Swish.apply(x, beta).sum(), x)
+    want = torch.sigmoid(x) * (1 + x * (1 - torch.sigmoid(x)))
+    check_close(
+        grad,
+        want.detach(),
+        "the gradient of Swish.apply(x, 1.0) for x = -1000, -40, 40, 1000",
+        hint="write sigmoid's slope as s * (1 - s) with s = torch.sigmoid(beta * x)",
+    )

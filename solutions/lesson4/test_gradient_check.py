@@ -67,19 +67,23 @@ def test_gradient_check_finds_the_wrong_element():
     )
 
 
-def test_numerical_gradient_of_a_non_contiguous_x():
+def test_numerical_gradient_of_a_non_contiguous_or_grad_requiring_x():
     for name, x in [
         ("transposed", X.T.contiguous().T),
         ("sliced", torch.cat([X, X], dim=1)[:, 1:4]),
+        ("expanded", X[:1].expand(3, 3)),  # every row shares one row's memory
+        ("requires-grad", X.clone().requires_grad_(True)),
     ]:
-        assert not x.is_contiguous()
+        assert not x.is_contiguous() or x.requires_grad
         check_close(
             numerical_gradient(f, x),
-            autograd_gradient(x),
+            autograd_gradient(x.detach()),
             f"numerical_gradient(f, x) for a {name} x",
             rtol=1e-7,
             atol=1e-9,
-            hint="reshape(-1) and flatten() copy a non-contiguous x: perturb a contiguous copy",
+            hint="perturb a contiguous copy of your own: reshape(-1) and flatten() copy a "
+            "non-contiguous x, writing into an expanded x moves every element sharing its memory, "
+            "and autograd refuses in-place changes to an x that requires grad",
         )
 
 

@@ -41,6 +41,16 @@ def test_gated_residual_gradients_reach_x_and_w():
     assert torch.autograd.gradcheck(gated_residual, (x, w))
 
 
+def test_gated_residual_is_the_gate_times_x_plus_x():
+    w = torch.randn(3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    check_close(
+        gated_residual(X, w),
+        torch.sigmoid(X @ w) * X + X,
+        "gated_residual(x, w)",
+        hint="keep the residual connection: sigmoid(x @ w) * x + x",
+    )
+
+
 def test_standardize_matches_layer_norm():
     check_close(standardize(X), torch.nn.functional.layer_norm(X, (3,)), "standardize(x)")
 
