@@ -543,3 +543,46 @@ def ei_erf_unscaled(mean, std, best, xi=0.0):
         2 * math.pi
     )
     return torch.where(std > 0, ei, improvement.clamp(min=0))
+
+
+@catalogue.mistake(
+    "expected_improvement",
+    "a floored variance (std never below 1e-6, as BoTorch does)",
+    "the floor leaves EI slightly above 0 where std is 0 and mean = best - xi, but there EI is "
+    "exactly max(best - xi - mean, 0): choose it with torch.where instead of flooring the variance",
+)
+def ei_floored_variance(mean, std, best, xi=0.0):
+    sigma = (std**2).clamp_min(1e-12).sqrt()
+    u = (best - xi - mean) / sigma
+    pdf = torch.exp(-0.5 * u**2) / math.sqrt(2 * math.pi)
+    cdf = 0.5 * torch.erfc(-u / math.sqrt(2))
+    return sigma * (pdf + u * cdf)
+
+
+# -- correct variants ------------------------------------------------------------------------------
+
+
+@catalogue.variant(
+    "expected_improvement",
+    "BoTorch's form sigma * (phi(u) + u * Phi(u)), with std = 0 handled by torch.where",
+)
+def ei_botorch_form(mean, std, best, xi=0.0):
+    certain = std == 0
+    sigma = torch.where(certain, torch.ones_like(std), std)
+    u = (best - xi - mean) / sigma
+    normal = torch.distributions.Normal(torch.zeros_like(u), torch.ones_like(u))
+    ei = sigma * (normal.log_prob(u).exp() + u * normal.cdf(u))
+    return torch.where(certain, (best - xi - mean).clamp(min=0), ei)
+
+
+@catalogue.variant("expected_improvement", "the std = 0 entries filled in afterwards by a mask")
+def ei_masked(mean, std, best, xi=0.0):
+    improvement = best - xi - mean
+    z = improvement / std  # inf or nan where std is 0, replaced below
+    ei = improvement * 0.5 * (1 + torch.erf(z / math.sqrt(2))) + std * torch.exp(
+        -(z**2) / 2
+    ) / math.sqrt(2 * math.pi)
+    ei = ei.clone()
+    certain = std == 0
+    ei[certain] = improvement[certain].clamp(min=0)
+    return ei

@@ -102,3 +102,39 @@ def test_expected_improvement_against_the_normal_distribution():
         "expected_improvement(mean, std, best=1.0)",
         hint="where std is 0 the improvement is certain: max(best - mean, 0)",
     )
+
+
+def normal_expected_improvement(mean, std, best, xi):
+    normal = torch.distributions.Normal(0.0, 1.0)
+    z = (best - xi - mean) / std
+    return (best - xi - mean) * normal.cdf(z) + std * normal.log_prob(z).exp()
+
+
+def test_expected_improvement_subtracts_xi_from_the_best():
+    mean = torch.tensor([0.0, 0.9, 1.2, 0.95], dtype=torch.float64)
+    std = torch.tensor([0.3, 0.5, 0.2, 1.0], dtype=torch.float64)
+    check_close(
+        expected_improvement(mean, std, best=1.0, xi=0.05),
+        normal_expected_improvement(mean, std, 1.0, 0.05),
+        "expected_improvement(mean, std, best=1.0, xi=0.05)",
+        hint="xi is a margin the improvement must beat: use best - xi - mean",
+    )
+
+
+def test_expected_improvement_where_std_is_0_ties_included():
+    mean = torch.tensor([0.25, 0.95, 1.5], dtype=torch.float64)  # below, at and above best - xi
+    std = torch.zeros(3, dtype=torch.float64)
+    check_close(
+        expected_improvement(mean, std, best=1.0, xi=0.05),
+        torch.tensor([0.7, 0.0, 0.0], dtype=torch.float64),
+        "expected_improvement with std = 0 (best=1.0, xi=0.05)",
+        hint="where std is 0 the outcome is certain: EI is exactly max(best - xi - mean, 0)",
+    )
+
+
+def test_expected_improvement_is_never_negative_or_nan_far_from_the_best():
+    std = torch.full((5,), 0.5, dtype=torch.float64)
+    mean = 1.0 + std * torch.tensor([-40.0, -12.0, 0.0, 12.0, 40.0], dtype=torch.float64)
+    got = expected_improvement(mean, std, best=1.0)
+    assert not torch.isnan(got).any() and (got >= 0).all(), f"got {got}"
+    check_close(got, normal_expected_improvement(mean, std, 1.0, 0.0), "EI many std from the best")
