@@ -109,6 +109,40 @@ def classify_degenerate_first(f, x, tol=1e-6):
     return "minimum" if (eigenvalues > tol).all() else "maximum"
 
 
+@catalogue.mistake(
+    "classify_critical_point",
+    "an eigenvalue of exactly +-tol not counted as zero (|lambda| < tol instead of <= tol)",
+    "the bound belongs to 'numerically zero': |lambda| <= tol makes the test inconclusive ('degenerate')",
+)
+def classify_strict_tol(f, x, tol=1e-6):
+    x = x.detach().requires_grad_(True)
+    if torch.autograd.grad(f(x), x)[0].norm() > tol:
+        return "not critical"
+    eigenvalues = torch.linalg.eigvalsh(torch.autograd.functional.hessian(f, x.detach()))
+    if (eigenvalues > tol).any() and (eigenvalues < -tol).any():
+        return "saddle"
+    if (eigenvalues.abs() < tol).any():
+        return "degenerate"
+    return "minimum" if (eigenvalues > 0).all() else "maximum"
+
+
+@catalogue.mistake(
+    "classify_critical_point",
+    "a gradient norm of exactly tol counted as not critical (>= tol instead of > tol)",
+    "the point is 'not critical' only when ||grad f(x)|| exceeds tol; a norm equal to tol passes",
+)
+def classify_strict_gradient(f, x, tol=1e-6):
+    x = x.detach().requires_grad_(True)
+    if torch.autograd.grad(f(x), x)[0].norm() >= tol:
+        return "not critical"
+    eigenvalues = torch.linalg.eigvalsh(torch.autograd.functional.hessian(f, x.detach()))
+    if (eigenvalues > tol).any() and (eigenvalues < -tol).any():
+        return "saddle"
+    if (eigenvalues.abs() <= tol).any():
+        return "degenerate"
+    return "minimum" if (eigenvalues > tol).all() else "maximum"
+
+
 # -- escape_saddle ----------------------------------------------------------------------------
 
 

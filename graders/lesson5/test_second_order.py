@@ -73,6 +73,7 @@ NEWTON_CASES = [
     ("nonconvex-quartic-damped", nonconvex, 5.0, BOTH),
     ("rosenbrock-2d", lambda gen, dtype: rosenbrock(gen, dtype, 2), 0.0, DOUBLE),
     ("rosenbrock-4d-damped", lambda gen, dtype: rosenbrock(gen, dtype, 4), 1.0, DOUBLE),
+    ("one-dimension", lambda gen, dtype: quadratic(gen, dtype, (3.0,)), 0.25, BOTH),
 ]
 
 
@@ -122,7 +123,7 @@ def check_bfgs(student, expect, H, s, y):
 
 @pytest.mark.inputs("bfgs update")
 @pytest.mark.exercise("lesson5.bfgs_update", weight=3)
-@pytest.mark.parametrize("n", [2, 3, 5])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
 def test_bfgs_update(student, expect, gen, dtype, n):
     check_bfgs(student, expect, *curvature_pair(gen, dtype, n))
 
@@ -172,6 +173,7 @@ NATURAL_CASES = [
     ("batch-of-one", 1, 4, 1.0, 0.1, DOUBLE),
     ("n50-d6", 50, 6, 1.0, 1e-3, DOUBLE),
     ("n50-d6-heavily-damped", 50, 6, 0.1, 1.0, BOTH),
+    ("one-feature", 12, 1, 1.0, 1e-3, BOTH),
 ]
 
 
