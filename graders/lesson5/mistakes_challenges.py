@@ -232,6 +232,21 @@ def escape_always(f, x, radius=0.1):
         return a if f(a) < f(b) else b
 
 
+@catalogue.mistake(
+    "escape_saddle",
+    "the new point returned with autograd history when x requires grad",
+    "start from x.detach(): the new point carries no graph",
+)
+def escape_with_history(f, x, radius=0.1):
+    values, vectors = torch.linalg.eigh(torch.autograd.functional.hessian(f, x.detach()))
+    if values[0] >= 0:
+        return x.detach().clone()
+    v = vectors[:, 0]
+    a, b = x + radius * v, x - radius * v
+    with torch.no_grad():
+        return a if f(a) < f(b) else b
+
+
 # -- gradient_noise_scale -----------------------------------------------------------------------
 
 

@@ -113,3 +113,26 @@ def call_with_layouts(ctx, args=(), layouts=(), kwargs=None):
     ]
     with ctx.student_code():
         return function(*args, **(kwargs or {}))
+
+
+@probe(reply={"value": ANY, "has_grad_fn": bool})
+def call_with_history(ctx, objective=None, args=(), kwargs=None, requires_grad=()):
+    """The entry point's value, and whether it carries autograd history; see ``history_run``."""
+    return history_run(ctx.entry(), objective, args, kwargs, requires_grad, ctx.student_code)
+
+
+def history_run(
+    function, objective=None, args=(), kwargs=None, requires_grad=(), student_code=NO_GUARD
+) -> dict:
+    """``function(*args, **kwargs)``, preceded by ``f`` built from ``objective`` when there is one,
+    with the arguments numbered in ``requires_grad`` made leaves that require grad."""
+    args = [
+        arg.detach().clone().requires_grad_(True) if i in requires_grad else arg
+        for i, arg in enumerate(args)
+    ]
+    if objective is not None:
+        args = [build_objective(objective), *args]
+    with student_code():
+        value = function(*args, **(kwargs or {}))
+    has_grad_fn = isinstance(value, torch.Tensor) and value.grad_fn is not None
+    return {"value": value.detach() if has_grad_fn else value, "has_grad_fn": has_grad_fn}

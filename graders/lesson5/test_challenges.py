@@ -11,7 +11,7 @@ import torch
 from graders.api import describe, describe_call, load_reference
 from graders.lesson5.probes_common import with_layout
 
-from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
+from .cases import BOTH, DOUBLE, check_on_objective, check_without_history, with_dtypes
 from .mistakes_challenges import catalogue
 from .specs import spd_matrix
 
@@ -305,6 +305,29 @@ def test_escape_saddle(student, expect, gen, memo, case, dtype):
         x,
         hint,
         radius=radius,
+    )
+
+
+@pytest.mark.inputs("escape saddle returns no autograd history")
+@pytest.mark.exercise("lesson5.escape_saddle", weight=0.25)
+def test_escape_saddle_returns_no_autograd_history(student, expect, gen, memo, dtype):
+    objective, x = at_origin(
+        polynomial(spd_matrix(gen, (2.0, -1.5, 1.0), dtype), cubic=gen.normal(3, dtype=dtype)),
+        gen,
+        dtype,
+    )
+    check_without_history(
+        student,
+        expect,
+        memo,
+        ref.escape_saddle,
+        catalogue.of("escape_saddle"),
+        describe_call("escape_saddle(<saddle>, ...)", x, radius=0.1)
+        + ", x a leaf that requires grad",
+        (x,),
+        {"radius": 0.1},
+        (0,),
+        objective,
     )
 
 
