@@ -163,6 +163,28 @@ def statistics_inverted_ratio(model):
     return result
 
 
+@catalogue.mistake(
+    "gradient_statistics",
+    "0-dim tensors instead of Python floats (no .item())",
+    "each statistic is a Python float: call .item() on the 0-dim tensor",
+)
+def statistics_as_tensors(model):
+    statistics = {}
+    for name, param in model.named_parameters():
+        if param.grad is None:
+            continue
+        g = param.grad.detach()
+        statistics[name] = {
+            "grad_norm": g.norm(),
+            "grad_mean": g.mean(),
+            "grad_std": g.std(correction=0),
+            "grad_max_abs": g.abs().max(),
+            "zero_fraction": (g == 0).double().mean(),
+            "grad_to_weight": g.norm() / param.detach().norm(),
+        }
+    return statistics
+
+
 # -- diagnose_learning_curve -------------------------------------------------------------------------
 
 
@@ -413,6 +435,35 @@ def landscape_accumulates(model, loss_fn, inputs, targets, direction, alphas):
             for p, d in zip(params, scaled):
                 p.add_(alpha * d)
             losses.append(loss_fn(model(inputs), targets))
+        for p, s in zip(params, start):
+            p.copy_(s)
+    return torch.stack(losses)
+
+
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "the losses evaluated with autograd (no_grad only around the parameter updates)",
+    "evaluate the model under torch.no_grad() too: nothing here needs a gradient",
+)
+def landscape_with_autograd(model, loss_fn, inputs, targets, direction, alphas):
+    params = list(model.parameters())
+    start = [p.detach().clone() for p in params]
+    scaled = [
+        torch.zeros_like(d)
+        if p.dim() <= 1
+        else d
+        * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(
+            -1, *([1] * (d.dim() - 1))
+        )
+        for p, d in zip(params, direction)
+    ]
+    losses = []
+    for alpha in alphas:
+        with torch.no_grad():
+            for p, s, d in zip(params, start, scaled):
+                p.copy_(s + alpha * d)
+        losses.append(loss_fn(model(inputs), targets))
+    with torch.no_grad():
         for p, s in zip(params, start):
             p.copy_(s)
     return torch.stack(losses)

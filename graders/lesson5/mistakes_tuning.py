@@ -254,6 +254,35 @@ def random_global_generator(objective, space, n_trials, seed=0):
 
 @catalogue.mistake(
     "random_search",
+    "torch.manual_seed(seed) and the global generator, which changes the caller's random state",
+    "seeding the global generator resets the random state the rest of the program relies on: draw "
+    "from torch.Generator().manual_seed(seed) with generator=",
+)
+def random_seeds_globally(objective, space, n_trials, seed=0):
+    torch.manual_seed(seed)
+    best, best_loss = None, math.inf
+    for _ in range(n_trials):
+        params = {}
+        for name, (kind, *bounds) in space.items():
+            u = torch.rand((), dtype=torch.float64).item()
+            if kind == "uniform":
+                params[name] = bounds[0] + u * (bounds[1] - bounds[0])
+            elif kind == "log_uniform":
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
+            elif kind == "int":
+                params[name] = bounds[0] + math.floor(u * (bounds[1] - bounds[0] + 1))
+            else:
+                params[name] = bounds[0][math.floor(u * len(bounds[0]))]
+        loss = objective(params)
+        if loss < best_loss:
+            best, best_loss = params, loss
+    return best, best_loss
+
+
+@catalogue.mistake(
+    "random_search",
     "the highest loss kept instead of the lowest",
     "the objective is a loss: lower is better",
 )

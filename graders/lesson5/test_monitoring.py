@@ -9,11 +9,9 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from graders.api import describe, load_reference, remembered
-from graders.lesson5.probes_common import build_network
-from graders.lesson5.probes_monitoring import backward_pass
+from graders.lesson5.probes_monitoring import backward_pass, landscape
 
 from .mistakes_monitoring import catalogue
 from .specs import network, regression_data
@@ -95,6 +93,36 @@ def test_gradient_statistics_leaves_out_parameters_without_gradients(student, ex
             mistakes=catalogue.of("gradient_statistics"),
             recompute=lambda wrong: wrong(backward_pass(spec)),
             like=lambda outcome: isinstance(got, dict) and sorted(outcome) == sorted(got),
+        )
+
+
+def non_floats(statistics) -> list[str]:
+    """``name[key] (type)`` for every statistic that is not a Python float."""
+    return [
+        f"{name}[{key!r}] ({type(value).__name__})"
+        for name, values in statistics.items()
+        if isinstance(values, dict)
+        for key, value in values.items()
+        if type(value) is not float
+    ]
+
+
+@pytest.mark.inputs("gradient statistics are python floats")
+@pytest.mark.exercise("lesson5.gradient_statistics", weight=0.5)
+def test_gradient_statistics_are_python_floats(student, expect, gen, memo):
+    spec = statistics_spec(gen, torch.float64, "tanh")
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: wrong(backward_pass(spec)))
+    got = student.probe("statistics_after_backward", spec=spec)
+    expect.that(isinstance(got, dict), f"gradient_statistics(model) returned {describe(got)}")
+    wrong = non_floats(got)
+    if wrong:
+        expect.fail(
+            f"gradient_statistics(model): the statistics must be Python floats, but {len(wrong)} "
+            f"are not, first {wrong[0]}",
+            mistakes=catalogue.of("gradient_statistics"),
+            recompute=runs,
+            like=lambda run: non_floats(run) == wrong,
+            hint="turn each 0-dim tensor into a float with .item()",
         )
 
 
@@ -201,14 +229,6 @@ def landscape_spec(gen, dtype):
     return spec, direction
 
 
-def landscape(function, spec, direction, alphas):
-    net = build_network(spec["net"])
-    losses = function(
-        net, F.mse_loss, spec["x"], spec["y"], [d.clone() for d in direction], list(alphas)
-    )
-    return {"losses": losses, "after": [p.detach().clone() for p in net.parameters()]}
-
-
 @pytest.mark.inputs("loss landscape values")
 @pytest.mark.exercise("lesson5.loss_landscape_1d", weight=3)
 @pytest.mark.parametrize(
@@ -251,3 +271,23 @@ def test_loss_landscape_leaves_the_model_unchanged(student, expect, gen):
         ),
         hint="copy every parameter's original values back when you are done",
     )
+
+
+@pytest.mark.inputs("loss landscape evaluates without autograd")
+@pytest.mark.exercise("lesson5.loss_landscape_1d", weight=0.5)
+def test_loss_landscape_evaluates_without_autograd(student, expect, gen, memo):
+    spec, direction = landscape_spec(gen, torch.float64)
+    alphas = [-0.5, 1.0]
+    runs = remembered(
+        memo("mistakes' runs", dict), lambda wrong: landscape(wrong, spec, direction, alphas)
+    )
+    got = student.probe("loss_along_direction", spec=spec, direction=direction, alphas=alphas)
+    if got["has_grad_fn"]:
+        expect.fail(
+            f"the losses loss_landscape_1d(..., alphas={alphas}) returned carry autograd history "
+            "(a grad_fn): a graph was built through the model for every alpha",
+            mistakes=catalogue.of("loss_landscape_1d"),
+            recompute=runs,
+            like=lambda run: run["has_grad_fn"],
+            hint="evaluate the losses under torch.no_grad()",
+        )

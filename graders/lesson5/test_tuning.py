@@ -273,6 +273,25 @@ def test_random_search_returns_the_best_trial(
     )
 
 
+@pytest.mark.inputs("random search leaves the global random state alone")
+@pytest.mark.exercise("lesson5.random_search", weight=0.5)
+def test_random_search_leaves_the_global_random_state_alone(student, expect, memo, seed):
+    _, space, n_trials, search_seed, objective = SPACES[2]
+    got, want, runs = search(
+        student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed}
+    )
+    if not got["global_state_kept"]:
+        expect.fail(
+            f"random_search(objective, {space}, {n_trials}, seed={search_seed}) changed torch's global "
+            "random state, which belongs to the caller (their model's initialisation, dropout, ...)",
+            mistakes=catalogue.of("random_search"),
+            recompute=runs,
+            like=lambda run: not run["global_state_kept"] and run["calls"] == got["calls"],
+            hint="draw from your own generator, torch.Generator().manual_seed(seed), and pass "
+            "generator= to torch.rand",
+        )
+
+
 # -- cross_validate_ridge --------------------------------------------------------------------------
 
 PENALTIES = [0.0, 0.1, 1.0, 10.0, 100.0]
