@@ -193,6 +193,33 @@ CURVES = [
         [1.1 * 0.985**k for k in range(7)],
         {"threshold": 0.1},
     ),
+    # The kinks, exactly (the numbers are binary fractions), and the shortest curve.
+    ("last-equals-first", [1.0, 1.0], [1.0, 0.875], {}),
+    (
+        "tied-validation-minima",
+        [1.0, 0.625, 0.5, 0.375, 0.4375, 0.4375],
+        [1.0, 0.5, 0.75, 0.5, 0.8125, 0.875],
+        {},
+    ),
+    (
+        "validation-exactly-at-the-threshold",
+        [1.0, 0.75, 0.5],
+        [1.0, 0.5, 0.625],
+        {"threshold": 0.25},
+    ),
+    (
+        "halved-exactly-at-the-threshold",
+        [1.0, 0.5, 0.5, 0.375],
+        [1.0] * 4,
+        {"threshold": 0.25, "patience": 1},
+    ),
+    (
+        "exactly-patience-flat-epochs",
+        [1.0, 0.5, 0.5, 0.5],
+        [1.0, 0.75, 0.75, 0.75],
+        {"patience": 2},
+    ),
+    ("two-epochs", [1.0, 0.5], [1.0, 0.75], {}),
 ]
 
 

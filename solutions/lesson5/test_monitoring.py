@@ -123,6 +123,10 @@ def test_gradient_statistics_are_python_floats_and_count_dead_units():
             "plateau",
         ),
         ([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.5, 0.5, 0.5, 0.505], {}, "healthy"),  # within 1%
+        ([1.0, 1.0], [1.0, 0.875], {}, "healthy"),  # equal is not higher
+        ([1.0, 0.625, 0.5, 0.375, 0.4375], [1.0, 0.5, 0.75, 0.5, 0.875], {}, "overfitting"),
+        ([1.0, 0.75, 0.5], [1.0, 0.5, 0.625], {"threshold": 0.25}, "healthy"),
+        ([1.0, 0.5, 0.5, 0.375], [1.0] * 4, {"threshold": 0.25, "patience": 1}, "plateau"),
     ],
     ids=[
         "infinite",
@@ -132,6 +136,10 @@ def test_gradient_statistics_are_python_floats_and_count_dead_units():
         "threshold-0.01",
         "threshold-0.1",
         "within-threshold",
+        "last-equals-first",
+        "tied-minima-first-epoch",
+        "validation-exactly-at-the-threshold",
+        "improvement-must-be-strictly-below",
     ],
 )
 def test_diagnose_learning_curve_rules(train, val, kwargs, want):
