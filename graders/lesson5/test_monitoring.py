@@ -28,9 +28,11 @@ STATISTICS = (
 SIZES = (4, 6, 3)
 
 
-def statistics_spec(gen, dtype, activation):
+def statistics_spec(gen, dtype, activation, dead=None):
+    """The network and data; ReLU networks get 2 dead hidden units unless ``dead`` says how many."""
     x, y = regression_data(gen, dtype, 16, SIZES)
-    dead = 2 if activation == "relu" else 0
+    if dead is None:
+        dead = 2 if activation == "relu" else 0
     return {"net": network(gen, dtype, SIZES, activation, dead_units=dead), "x": x, "y": y}
 
 
@@ -48,9 +50,11 @@ def as_tensor(value, dtype):
 
 @pytest.mark.inputs("gradient statistics values")
 @pytest.mark.exercise("lesson5.gradient_statistics", weight=3)
-@pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units"])
+@pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units", "relu-all-units-dead"])
 def test_gradient_statistics_values(student, expect, gen, memo, dtype, activation):
-    spec = statistics_spec(gen, dtype, activation.split("-")[0])
+    """All units dead: the hidden layer's and the output weights' gradients are exactly zero."""
+    dead = SIZES[1] if activation == "relu-all-units-dead" else None
+    spec = statistics_spec(gen, dtype, activation.split("-")[0], dead)
     want = memo("reference", lambda: ref.gradient_statistics(backward_pass(spec)))
     runs = remembered(memo("mistakes' runs", dict), lambda wrong: wrong(backward_pass(spec)))
     got = student.probe("statistics_after_backward", spec=spec)

@@ -122,6 +122,7 @@ GRIDS = [
         {"weight_decay": [0.0, 1e-4, 1e-3, 1e-2]},
         {"targets": {"weight_decay": 0.001}},
     ),
+    ("a-single-value", {"lr": [0.01], "layers": [1, 2, 3]}, {"targets": {"layers": 3}}),
 ]
 
 
@@ -329,6 +330,45 @@ def test_cross_validate_ridge(student, expect, gen, memo, dtype, n, d, k):
         what=f"{what}: the chosen penalty",
         hint="return the penalty whose mean loss is lowest",
     )
+
+
+# (id, n, d, k, layouts of x and y): views built in the sandbox, and inputs that require grad.
+FOLD_LAYOUTS = [
+    ("transposed-x-sliced-y-k2", 10, 3, 2, ("transposed", "sliced")),
+    ("requires-grad", 9, 2, 3, ("requires-grad", "requires-grad")),
+    ("one-feature", 8, 1, 4, ("", "")),
+]
+
+
+@pytest.mark.inputs("cross validate ridge boundary inputs")
+@pytest.mark.exercise("lesson5.cross_validate_ridge", weight=0.5)
+@pytest.mark.parametrize(
+    "n, d, k, layouts", [pytest.param(*case[1:], id=case[0]) for case in FOLD_LAYOUTS]
+)
+def test_cross_validate_ridge_boundary_inputs(student, expect, gen, dtype, n, d, k, layouts):
+    x = gen.normal(n, d, dtype=dtype)
+    y = x @ gen.normal(d, dtype=dtype) + gen.normal(n, dtype=dtype, scale=0.5)
+    args = [with_layout(x, layouts[0]), with_layout(y, layouts[1])]
+    want = ref.cross_validate_ridge(*args, PENALTIES, k=k)
+    got = student.probe(
+        "call_with_layouts", args=(x, y, PENALTIES), layouts=layouts, kwargs={"k": k}
+    )
+    shown = " and ".join(layout for layout in layouts if layout)
+    what = describe_call("cross_validate_ridge", x, y, PENALTIES, k=k) + (
+        f" (x and y: {shown})" if shown else ""
+    )
+    expect.that(
+        isinstance(got, (tuple, list)) and len(got) == 2,
+        f"{what}: returned {describe(got)}, expected (best_penalty, mean_losses)",
+    )
+    expect.close(
+        got[1],
+        want[1].detach(),
+        what=f"{what}: the mean validation loss of each penalty",
+        mistakes=catalogue.of("cross_validate_ridge"),
+        recompute=lambda wrong: detached(wrong(*args, PENALTIES, k=k)[1]),
+    )
+    expect.close(got[0], want[0], what=f"{what}: the chosen penalty")
 
 
 # -- expected_improvement -------------------------------------------------------------------------
