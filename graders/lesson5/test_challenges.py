@@ -8,8 +8,8 @@ diagonal, its determinant or a row of eigh's output give different answers.
 import pytest
 import torch
 
-from graders.api import describe, describe_call, load_reference
-from graders.lesson5.probes_common import with_layout
+from graders.api import describe, describe_call, difference, load_reference
+from graders.lesson5.probes_common import build_objective, with_layout
 
 from .cases import BOTH, DOUBLE, check_on_objective, check_without_history, with_dtypes
 from .mistakes_challenges import catalogue
@@ -293,18 +293,28 @@ SADDLES = [
 def test_escape_saddle(student, expect, gen, memo, case, dtype):
     name, make, radius, _ = case
     objective, x = make(gen, dtype)
-    hint = "of the two points x +- radius * v, return the one with the lower f"
-    check_on_objective(
-        student,
-        expect,
-        memo,
-        ref.escape_saddle,
-        catalogue.of("escape_saddle"),
-        name,
-        objective,
-        x,
-        hint,
-        radius=radius,
+    f = build_objective(objective)
+    want = memo("reference", lambda: ref.escape_saddle(f, x, radius=radius))
+    got = student.probe(
+        "call_on_objective", objective=objective, args=(x,), kwargs={"radius": radius}
+    )
+    # The hint about the sign is shown only to a student who stepped to the other side.
+    other_side = 2 * x - want
+    tolerance = expect.tolerance(want)
+    mirrored = (
+        difference(got, other_side, tolerance) is None
+        and difference(want, x, tolerance) is not None
+    )
+    expect.close(
+        got,
+        want,
+        what=describe_call(f"escape_saddle(<{name}>, ...)", x, radius=radius),
+        mistakes=catalogue.of("escape_saddle"),
+        recompute=lambda wrong: wrong(f, x, radius=radius),
+        hint="you stepped to the other side: of the two points x +- radius * v, return the one "
+        "with the lower f"
+        if mirrored
+        else "",
     )
 
 
