@@ -3,8 +3,10 @@
 Each case steps one tensor (1-D, 2-D or 3-D; float32 and float64) through 30 gradients whose
 entries range from 1e-6 to 1e3, with eps and weight decay large enough to matter, in the
 sandbox, and compares the whole trajectory with torch.optim's, computed here from the same
-gradients.  Then the state the caller's dict carries, a run resumed from torch's own state,
-and the in-place contract (same storage, no autograd history).
+gradients.  Then the state the caller's dict carries, a run resumed from torch's own state
+(whose hint blames the resuming only when the same student's run from an empty state follows
+torch), the in-place contract (same storage, no autograd history), and boundary inputs: a
+0-dim parameter, a single row, a non-contiguous parameter and gradients, zero gradients.
 """
 
 from dataclasses import dataclass, field
@@ -117,12 +119,10 @@ def torch_trajectory(entry, start, grads, hyperparameters):
     return torch.stack(trajectory), optimizer.state[param]
 
 
-def runs_of(
-    memo, start, grads, hyperparameters, state=None, transposed=False, name="mistakes' runs"
-):
+def runs_of(memo, start, grads, hyperparameters, state=None, transposed=False):
     """``run(mistake)``: the mistake's run on the case's inputs, computed once per case for all students."""
     return remembered(
-        memo(name, dict),
+        memo("mistakes' runs", dict),
         lambda wrong: run_steps(wrong, start, grads, hyperparameters, state, transposed=transposed),
     )
 
@@ -258,6 +258,8 @@ def test_resumes_from_the_state_it_is_given(
                 "not what they use: read everything from that dict (nothing kept elsewhere "
                 "between calls, nothing re-initialised when it is not empty)"
             )
+        elif from_empty is None:
+            what += " (from an empty state the steps fail too)"
         else:
             what += " (from an empty state the steps differ from torch's too)"
     expect.trajectory(
