@@ -95,3 +95,37 @@ def test_rmsprop_state_uses_torchs_names():
     )
     for key in ("square_avg", "momentum_buffer", "grad_avg"):
         check_close(state[key], theirs[key], f"state[{key!r}]")
+
+
+@pytest.mark.parametrize(
+    "step, optimizer_class, hyperparameters",
+    [
+        (adam_step, torch.optim.Adam, {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}),
+        (rmsprop_step, torch.optim.RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
+    ],
+    ids=["adam", "rmsprop"],
+)
+def test_the_step_resumes_from_a_checkpointed_state(step, optimizer_class, hyperparameters):
+    """The state may come filled from a checkpoint: here torch's own state after 10 steps."""
+    shape = (4, 3)
+    grads = gradients(shape)
+    theirs = torch.nn.Parameter(torch.linspace(-1, 1, 12, dtype=torch.float64).reshape(shape))
+    optimizer = optimizer_class([theirs], **hyperparameters)
+    for grad in grads[:10]:
+        theirs.grad = grad.clone()
+        optimizer.step()
+    state = {
+        key: int(value) if key == "step" else value.clone()
+        for key, value in optimizer.state[theirs].items()
+    }
+    mine = torch.nn.Parameter(theirs.detach().clone())
+    for number, grad in enumerate(grads[10:], start=11):
+        step(mine, grad, state, **hyperparameters)
+        theirs.grad = grad.clone()
+        optimizer.step()
+        check_close(
+            mine.detach(),
+            theirs.detach(),
+            f"the parameter after step {number}, resumed from torch's state after step 10",
+            hint="continue from the state you are given: it is not empty, so do not start afresh",
+        )

@@ -109,6 +109,40 @@ def classify_degenerate_first(f, x, tol=1e-6):
     return "minimum" if (eigenvalues > tol).all() else "maximum"
 
 
+@catalogue.mistake(
+    "classify_critical_point",
+    "an eigenvalue of exactly +-tol not counted as zero (|lambda| < tol instead of <= tol)",
+    "the bound belongs to 'numerically zero': |lambda| <= tol makes the test inconclusive ('degenerate')",
+)
+def classify_strict_tol(f, x, tol=1e-6):
+    x = x.detach().requires_grad_(True)
+    if torch.autograd.grad(f(x), x)[0].norm() > tol:
+        return "not critical"
+    eigenvalues = torch.linalg.eigvalsh(torch.autograd.functional.hessian(f, x.detach()))
+    if (eigenvalues > tol).any() and (eigenvalues < -tol).any():
+        return "saddle"
+    if (eigenvalues.abs() < tol).any():
+        return "degenerate"
+    return "minimum" if (eigenvalues > 0).all() else "maximum"
+
+
+@catalogue.mistake(
+    "classify_critical_point",
+    "a gradient norm of exactly tol counted as not critical (>= tol instead of > tol)",
+    "the point is 'not critical' only when ||grad f(x)|| exceeds tol; a norm equal to tol passes",
+)
+def classify_strict_gradient(f, x, tol=1e-6):
+    x = x.detach().requires_grad_(True)
+    if torch.autograd.grad(f(x), x)[0].norm() >= tol:
+        return "not critical"
+    eigenvalues = torch.linalg.eigvalsh(torch.autograd.functional.hessian(f, x.detach()))
+    if (eigenvalues > tol).any() and (eigenvalues < -tol).any():
+        return "saddle"
+    if (eigenvalues.abs() <= tol).any():
+        return "degenerate"
+    return "minimum" if (eigenvalues > tol).all() else "maximum"
+
+
 # -- escape_saddle ----------------------------------------------------------------------------
 
 
@@ -192,6 +226,21 @@ def escape_gradient_step(f, x, radius=0.1):
 def escape_always(f, x, radius=0.1):
     x = x.detach()
     values, vectors = torch.linalg.eigh(torch.autograd.functional.hessian(f, x))
+    v = vectors[:, 0]
+    a, b = x + radius * v, x - radius * v
+    with torch.no_grad():
+        return a if f(a) < f(b) else b
+
+
+@catalogue.mistake(
+    "escape_saddle",
+    "the new point returned with autograd history when x requires grad",
+    "start from x.detach(): the new point carries no graph",
+)
+def escape_with_history(f, x, radius=0.1):
+    values, vectors = torch.linalg.eigh(torch.autograd.functional.hessian(f, x.detach()))
+    if values[0] >= 0:
+        return x.detach().clone()
     v = vectors[:, 0]
     a, b = x + radius * v, x - radius * v
     with torch.no_grad():

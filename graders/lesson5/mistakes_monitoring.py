@@ -163,6 +163,28 @@ def statistics_inverted_ratio(model):
     return result
 
 
+@catalogue.mistake(
+    "gradient_statistics",
+    "0-dim tensors instead of Python floats (no .item())",
+    "each statistic is a Python float: call .item() on the 0-dim tensor",
+)
+def statistics_as_tensors(model):
+    statistics = {}
+    for name, param in model.named_parameters():
+        if param.grad is None:
+            continue
+        g = param.grad.detach()
+        statistics[name] = {
+            "grad_norm": g.norm(),
+            "grad_mean": g.mean(),
+            "grad_std": g.std(correction=0),
+            "grad_max_abs": g.abs().max(),
+            "zero_fraction": (g == 0).double().mean(),
+            "grad_to_weight": g.norm() / param.detach().norm(),
+        }
+    return statistics
+
+
 # -- diagnose_learning_curve -------------------------------------------------------------------------
 
 
@@ -286,6 +308,106 @@ def diagnose_any_rise_diverges(train_losses, val_losses, patience=5, threshold=0
         else:
             bad += 1
     return "plateau" if bad >= patience else "healthy"
+
+
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "a last training loss equal to the first taken for divergence (>= instead of >)",
+    "diverging means the last training loss is higher than the first; equal is not higher",
+)
+def diagnose_inclusive_divergence(train_losses, val_losses, patience=5, threshold=0.01):
+    if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] >= train_losses[0]:
+        return "diverging"
+    e = min(range(len(val_losses)), key=lambda i: val_losses[i])
+    if val_losses[-1] > val_losses[e] * (1 + threshold) and train_losses[-1] < train_losses[e]:
+        return "overfitting"
+    best, bad = train_losses[0], 0
+    for loss in train_losses[1:]:
+        if loss < best * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+    return "plateau" if bad >= patience else "healthy"
+
+
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "the last epoch of the lowest validation loss instead of the first",
+    "with tied validation minima, e is the first epoch that reached the minimum",
+)
+def diagnose_last_best_epoch(train_losses, val_losses, patience=5, threshold=0.01):
+    if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
+        return "diverging"
+    e = max(i for i, v in enumerate(val_losses) if v == min(val_losses))
+    if val_losses[-1] > val_losses[e] * (1 + threshold) and train_losses[-1] < train_losses[e]:
+        return "overfitting"
+    best, bad = train_losses[0], 0
+    for loss in train_losses[1:]:
+        if loss < best * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+    return "plateau" if bad >= patience else "healthy"
+
+
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "a validation loss of exactly min(val) * (1 + threshold) taken for overfitting (>= instead of >)",
+    "overfitting needs val[-1] more than threshold above the minimum: val[-1] > min(val) * (1 + threshold)",
+)
+def diagnose_inclusive_overfitting(train_losses, val_losses, patience=5, threshold=0.01):
+    if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
+        return "diverging"
+    e = min(range(len(val_losses)), key=lambda i: val_losses[i])
+    if val_losses[-1] >= val_losses[e] * (1 + threshold) and train_losses[-1] < train_losses[e]:
+        return "overfitting"
+    best, bad = train_losses[0], 0
+    for loss in train_losses[1:]:
+        if loss < best * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+    return "plateau" if bad >= patience else "healthy"
+
+
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "a loss of exactly best * (1 - threshold) counted as an improvement (<= instead of <)",
+    "as ReduceLROnPlateau, a loss improves only when it is strictly below best * (1 - threshold)",
+)
+def diagnose_inclusive_improvement(train_losses, val_losses, patience=5, threshold=0.01):
+    if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
+        return "diverging"
+    e = min(range(len(val_losses)), key=lambda i: val_losses[i])
+    if val_losses[-1] > val_losses[e] * (1 + threshold) and train_losses[-1] < train_losses[e]:
+        return "overfitting"
+    best, bad = train_losses[0], 0
+    for loss in train_losses[1:]:
+        if loss <= best * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+    return "plateau" if bad >= patience else "healthy"
+
+
+@catalogue.mistake(
+    "diagnose_learning_curve",
+    "a plateau only after more than patience epochs without improvement (> instead of >=)",
+    "it is a plateau when the last patience epochs all failed to improve: count >= patience",
+)
+def diagnose_patience_exceeded(train_losses, val_losses, patience=5, threshold=0.01):
+    if not all(math.isfinite(v) for v in train_losses) or train_losses[-1] > train_losses[0]:
+        return "diverging"
+    e = min(range(len(val_losses)), key=lambda i: val_losses[i])
+    if val_losses[-1] > val_losses[e] * (1 + threshold) and train_losses[-1] < train_losses[e]:
+        return "overfitting"
+    best, bad = train_losses[0], 0
+    for loss in train_losses[1:]:
+        if loss < best * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+    return "plateau" if bad > patience else "healthy"
 
 
 # -- loss_landscape_1d ------------------------------------------------------------------------------
@@ -413,6 +535,35 @@ def landscape_accumulates(model, loss_fn, inputs, targets, direction, alphas):
             for p, d in zip(params, scaled):
                 p.add_(alpha * d)
             losses.append(loss_fn(model(inputs), targets))
+        for p, s in zip(params, start):
+            p.copy_(s)
+    return torch.stack(losses)
+
+
+@catalogue.mistake(
+    "loss_landscape_1d",
+    "the losses evaluated with autograd (no_grad only around the parameter updates)",
+    "evaluate the model under torch.no_grad() too: nothing here needs a gradient",
+)
+def landscape_with_autograd(model, loss_fn, inputs, targets, direction, alphas):
+    params = list(model.parameters())
+    start = [p.detach().clone() for p in params]
+    scaled = [
+        torch.zeros_like(d)
+        if p.dim() <= 1
+        else d
+        * (p.detach().flatten(1).norm(dim=1) / d.flatten(1).norm(dim=1)).reshape(
+            -1, *([1] * (d.dim() - 1))
+        )
+        for p, d in zip(params, direction)
+    ]
+    losses = []
+    for alpha in alphas:
+        with torch.no_grad():
+            for p, s, d in zip(params, start, scaled):
+                p.copy_(s + alpha * d)
+        losses.append(loss_fn(model(inputs), targets))
+    with torch.no_grad():
         for p, s in zip(params, start):
             p.copy_(s)
     return torch.stack(losses)

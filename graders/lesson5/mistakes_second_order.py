@@ -81,6 +81,20 @@ def newton_marquardt(f, x, damping=0.0):
     return (x - torch.linalg.solve(H + damping * torch.diag(torch.diagonal(H)), g)).detach()
 
 
+@catalogue.mistake(
+    "newton_step",
+    "the new point returned with its autograd history (not detached)",
+    "the point x - d still holds the graph of the gradient and Hessian: return it .detach()ed",
+)
+def newton_with_history(f, x, damping=0.0):
+    x = x.detach().requires_grad_(True)
+    g = torch.autograd.grad(f(x), x, create_graph=True)[0]
+    H = torch.autograd.functional.hessian(f, x.detach())
+    return x - torch.linalg.solve(
+        H + damping * torch.eye(len(x), dtype=x.dtype, device=x.device), g
+    )
+
+
 # -- bfgs_update ----------------------------------------------------------------------------
 
 

@@ -254,6 +254,35 @@ def random_global_generator(objective, space, n_trials, seed=0):
 
 @catalogue.mistake(
     "random_search",
+    "torch.manual_seed(seed) and the global generator, which changes the caller's random state",
+    "seeding the global generator resets the random state the rest of the program relies on: draw "
+    "from torch.Generator().manual_seed(seed) with generator=",
+)
+def random_seeds_globally(objective, space, n_trials, seed=0):
+    torch.manual_seed(seed)
+    best, best_loss = None, math.inf
+    for _ in range(n_trials):
+        params = {}
+        for name, (kind, *bounds) in space.items():
+            u = torch.rand((), dtype=torch.float64).item()
+            if kind == "uniform":
+                params[name] = bounds[0] + u * (bounds[1] - bounds[0])
+            elif kind == "log_uniform":
+                params[name] = math.exp(
+                    math.log(bounds[0]) + u * (math.log(bounds[1]) - math.log(bounds[0]))
+                )
+            elif kind == "int":
+                params[name] = bounds[0] + math.floor(u * (bounds[1] - bounds[0] + 1))
+            else:
+                params[name] = bounds[0][math.floor(u * len(bounds[0]))]
+        loss = objective(params)
+        if loss < best_loss:
+            best, best_loss = params, loss
+    return best, best_loss
+
+
+@catalogue.mistake(
+    "random_search",
     "the highest loss kept instead of the lowest",
     "the objective is a loss: lower is better",
 )
@@ -543,3 +572,46 @@ def ei_erf_unscaled(mean, std, best, xi=0.0):
         2 * math.pi
     )
     return torch.where(std > 0, ei, improvement.clamp(min=0))
+
+
+@catalogue.mistake(
+    "expected_improvement",
+    "a floored variance (std never below 1e-6, as BoTorch does)",
+    "the floor leaves EI slightly above 0 where std is 0 and mean = best - xi, but there EI is "
+    "exactly max(best - xi - mean, 0): choose it with torch.where instead of flooring the variance",
+)
+def ei_floored_variance(mean, std, best, xi=0.0):
+    sigma = (std**2).clamp_min(1e-12).sqrt()
+    u = (best - xi - mean) / sigma
+    pdf = torch.exp(-0.5 * u**2) / math.sqrt(2 * math.pi)
+    cdf = 0.5 * torch.erfc(-u / math.sqrt(2))
+    return sigma * (pdf + u * cdf)
+
+
+# -- correct variants ------------------------------------------------------------------------------
+
+
+@catalogue.variant(
+    "expected_improvement",
+    "BoTorch's form sigma * (phi(u) + u * Phi(u)), with std = 0 handled by torch.where",
+)
+def ei_botorch_form(mean, std, best, xi=0.0):
+    certain = std == 0
+    sigma = torch.where(certain, torch.ones_like(std), std)
+    u = (best - xi - mean) / sigma
+    normal = torch.distributions.Normal(torch.zeros_like(u), torch.ones_like(u))
+    ei = sigma * (normal.log_prob(u).exp() + u * normal.cdf(u))
+    return torch.where(certain, (best - xi - mean).clamp(min=0), ei)
+
+
+@catalogue.variant("expected_improvement", "the std = 0 entries filled in afterwards by a mask")
+def ei_masked(mean, std, best, xi=0.0):
+    improvement = best - xi - mean
+    z = improvement / std  # inf or nan where std is 0, replaced below
+    ei = improvement * 0.5 * (1 + torch.erf(z / math.sqrt(2))) + std * torch.exp(
+        -(z**2) / 2
+    ) / math.sqrt(2 * math.pi)
+    ei = ei.clone()
+    certain = std == 0
+    ei[certain] = improvement[certain].clamp(min=0)
+    return ei

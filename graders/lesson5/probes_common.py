@@ -79,3 +79,60 @@ def build_network(spec: dict) -> SmallNetwork:
     net.to(device=weight.device, dtype=weight.dtype)
     net.load_state_dict(state)
     return net
+
+
+def with_layout(tensor, layout: str):
+    """``tensor`` laid out as named, built where it is used (a view cannot cross the sandbox's boundary).
+
+    - ``"transposed"``: the same values, non-contiguous (the transpose of a contiguous tensor);
+    - ``"sliced"``: the same values, every other element of a larger tensor;
+    - ``"expanded"``: the first entry along dimension 0 repeated, a stride-0 view;
+    - ``"requires-grad"``: the same values in a leaf that requires grad;
+    - anything else: ``tensor`` itself.
+
+    The grader builds the reference's inputs with the same function, so both sides see the same values.
+    """
+    if layout == "transposed":
+        return tensor.mT.contiguous().mT
+    if layout == "sliced":
+        return torch.stack([tensor, torch.full_like(tensor, float("nan"))], dim=-1)[..., 0]
+    if layout == "expanded":
+        return tensor[:1].expand(tensor.shape)
+    if layout == "requires-grad":
+        return tensor.detach().clone().requires_grad_(True)
+    return tensor
+
+
+@probe(reply=ANY)
+def call_with_layouts(ctx, args=(), layouts=(), kwargs=None):
+    """The entry point's return value for ``args``, the i-th laid out as ``layouts[i]`` (``with_layout``)."""
+    function = ctx.entry()
+    args = [
+        with_layout(arg, layout) if isinstance(arg, torch.Tensor) else arg
+        for arg, layout in zip(args, [*layouts, *[""] * len(args)])
+    ]
+    with ctx.student_code():
+        return function(*args, **(kwargs or {}))
+
+
+@probe(reply={"value": ANY, "has_grad_fn": bool})
+def call_with_history(ctx, objective=None, args=(), kwargs=None, requires_grad=()):
+    """The entry point's value, and whether it carries autograd history; see ``history_run``."""
+    return history_run(ctx.entry(), objective, args, kwargs, requires_grad, ctx.student_code)
+
+
+def history_run(
+    function, objective=None, args=(), kwargs=None, requires_grad=(), student_code=NO_GUARD
+) -> dict:
+    """``function(*args, **kwargs)``, preceded by ``f`` built from ``objective`` when there is one,
+    with the arguments numbered in ``requires_grad`` made leaves that require grad."""
+    args = [
+        arg.detach().clone().requires_grad_(True) if i in requires_grad else arg
+        for i, arg in enumerate(args)
+    ]
+    if objective is not None:
+        args = [build_objective(objective), *args]
+    with student_code():
+        value = function(*args, **(kwargs or {}))
+    has_grad_fn = isinstance(value, torch.Tensor) and value.grad_fn is not None
+    return {"value": value.detach() if has_grad_fn else value, "has_grad_fn": has_grad_fn}

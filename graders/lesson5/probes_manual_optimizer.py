@@ -15,7 +15,15 @@ from graders.lesson5.probes_common import (
 from graders.worker.probe import probe
 
 
-@probe(reply={"trajectory": torch.Tensor, "losses": list, "calls": [dict], "is_optimizer": bool})
+@probe(
+    reply={
+        "trajectory": torch.Tensor,
+        "losses": list,
+        "calls": [dict],
+        "is_optimizer": bool,
+        "returned": [(str, None)],
+    }
+)
 def train_with_optimizer_class(ctx, spec):
     """Train the grader's network with the student's optimizer class; see ``train``."""
     cls = ctx.entry()
@@ -30,7 +38,8 @@ def train(make_optimizer, spec: dict, student_code=NO_GUARD) -> dict:
     ``make_optimizer(groups, update, defaults)`` builds the optimizer; ``update`` is torch's
     own Adam or RMSprop step for one tensor (``spec["update"]``), recording how it is called.
     The extra head joins the loss only every ``spec["extra_every"]`` steps, so on the other
-    steps its parameters have no gradient.  With ``spec["closure"]`` the step gets a closure;
+    steps its parameters have no gradient.  With ``spec["closure"]`` the step gets a closure
+    (otherwise ``returned`` holds the type name of what each ``step()`` returned, None for None);
     at step ``spec["resume_at"]`` the optimizer is saved with ``state_dict()`` and a new one
     resumes from it.
     """
@@ -50,7 +59,7 @@ def train(make_optimizer, spec: dict, student_code=NO_GUARD) -> dict:
 
     with student_code():
         optimizer = make_optimizer(groups(), update, dict(spec["defaults"]))
-    trajectory, losses = [], []
+    trajectory, losses, returned = [], [], []
     for step in range(spec["steps"]):
         log.step = step + 1
         if step == spec.get("resume_at"):
@@ -73,7 +82,8 @@ def train(make_optimizer, spec: dict, student_code=NO_GUARD) -> dict:
         else:
             loss = closure()
             with student_code():
-                optimizer.step()
+                value = optimizer.step()
+            returned.append(None if value is None else type(value).__name__)
         losses.append(loss.detach().clone() if isinstance(loss, torch.Tensor) else loss)
         trajectory.append(torch.cat([p.detach().reshape(-1) for p in net.parameters()]))
     return {
@@ -81,6 +91,7 @@ def train(make_optimizer, spec: dict, student_code=NO_GUARD) -> dict:
         "losses": losses,
         "calls": log.calls,
         "is_optimizer": isinstance(optimizer, torch.optim.Optimizer),
+        "returned": returned,
     }
 
 

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from graders.lesson5.probes_common import (
+    NO_GUARD,
     SmallNetwork,
     build_network,
 )
@@ -21,14 +22,29 @@ def statistics_after_backward(ctx, spec):
         return function(net)
 
 
-@probe(reply={"losses": ANY, "after": [torch.Tensor]})
+@probe(reply={"losses": ANY, "after": [torch.Tensor], "has_grad_fn": bool})
 def loss_along_direction(ctx, spec, direction, alphas):
-    """The entry point's losses along ``direction``, and the network's parameters afterwards."""
-    function = ctx.entry()
+    """The entry point's losses along ``direction``; see ``landscape``."""
+    return landscape(ctx.entry(), spec, direction, alphas, ctx.student_code, copy=False)
+
+
+def landscape(function, spec, direction, alphas, student_code=NO_GUARD, copy=True) -> dict:
+    """``function(net, mse_loss, x, y, direction, alphas)`` on the network of ``spec``: the losses,
+    whether they carry autograd history, and the network's parameters afterwards.
+
+    The probe passes the request's own direction tensors (``copy=False``), so that changing them,
+    which the docstring rules out, shows; the grader's runs get copies of what the memo shares.
+    """
     net = build_network(spec["net"])
-    with ctx.student_code():
-        losses = function(net, F.mse_loss, spec["x"], spec["y"], list(direction), list(alphas))
-    return {"losses": losses, "after": [p.detach().clone() for p in net.parameters()]}
+    direction = [d.clone() for d in direction] if copy else list(direction)
+    with student_code():
+        losses = function(net, F.mse_loss, spec["x"], spec["y"], direction, list(alphas))
+    has_grad_fn = isinstance(losses, torch.Tensor) and losses.grad_fn is not None
+    return {
+        "losses": losses.detach() if has_grad_fn else losses,
+        "after": [p.detach().clone() for p in net.parameters()],
+        "has_grad_fn": has_grad_fn,
+    }
 
 
 def backward_pass(spec: dict) -> SmallNetwork:

@@ -20,19 +20,26 @@ from graders.worker.probe import probe
         "returned": (str, None),
     }
 )
-def optimizer_step_trajectory(ctx, start, grads, hyperparameters, state=None):
+def optimizer_step_trajectory(ctx, start, grads, hyperparameters, state=None, transposed=False):
     """Run the step function once per gradient; see ``run_steps``."""
-    return run_steps(ctx.entry(), start, grads, hyperparameters, state, ctx.student_code)
+    return run_steps(
+        ctx.entry(), start, grads, hyperparameters, state, ctx.student_code, transposed
+    )
 
 
-def run_steps(step, start, grads, hyperparameters, state=None, student_code=NO_GUARD) -> dict:
+def run_steps(
+    step, start, grads, hyperparameters, state=None, student_code=NO_GUARD, transposed=False
+) -> dict:
     """Call ``step(param, grad, state, **hyperparameters)`` once per gradient on a fresh ``nn.Parameter``.
 
     Returns the parameter after every step (stacked), the state dict after the last step,
     whether the parameter kept its storage, and whether it gained autograd history.
     ``state``, when given, is copied into the dict the first step receives (a resumed run).
+    With ``transposed``, the parameter and every gradient (2-D) are non-contiguous: the
+    transposes of contiguous tensors, with the same values and shapes.
     """
-    param = nn.Parameter(start.clone())
+    layout = (lambda t: t.T.contiguous().T) if transposed else (lambda t: t)
+    param = nn.Parameter(layout(start.clone()))
     storage = param.data_ptr()
     state = (
         {}
@@ -42,7 +49,7 @@ def run_steps(step, start, grads, hyperparameters, state=None, student_code=NO_G
     trajectory, returned = [], None
     for grad in grads:
         with student_code():
-            value = step(param, grad.clone(), state, **hyperparameters)
+            value = step(param, layout(grad.clone()), state, **hyperparameters)
         if value is not None and returned is None:
             returned = type(value).__name__
         trajectory.append(param.detach().clone())

@@ -12,19 +12,24 @@ from graders.lesson5.probes_common import (
 from graders.worker.probe import ANY, ProbeError, probe
 
 
-@probe(reply={"result": ANY, "calls": [dict]})
+@probe(reply={"result": ANY, "calls": [dict], "global_state_kept": bool})
 def hyperparameter_search(ctx, objective, args=(), kwargs=None):
     """The search's result and every configuration it evaluated; see ``run_search``."""
     return run_search(ctx.entry(), objective, args, kwargs, ctx.student_code)
 
 
 def run_search(search, objective, args=(), kwargs=None, student_code=NO_GUARD) -> dict:
-    """``search(recorder, *args, **kwargs)`` with a recording objective: its result, and the configurations
-    asked, in order."""
+    """``search(recorder, *args, **kwargs)`` with a recording objective: its result, the configurations
+    asked, in order, and whether torch's global random state is what it was before."""
     recorder = SearchObjective(objective)
+    before = torch.get_rng_state()
     with student_code():
         result = search(recorder, *args, **(kwargs or {}))
-    return {"result": result, "calls": recorder.calls}
+    return {
+        "result": result,
+        "calls": recorder.calls,
+        "global_state_kept": bool(torch.equal(torch.get_rng_state(), before)),
+    }
 
 
 class SearchObjective:

@@ -8,9 +8,10 @@ diagonal, its determinant or a row of eigh's output give different answers.
 import pytest
 import torch
 
-from graders.api import describe, describe_call, load_reference
+from graders.api import describe, describe_call, difference, load_reference
+from graders.lesson5.probes_common import build_objective, with_layout
 
-from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
+from .cases import BOTH, DOUBLE, check_on_objective, check_without_history, with_dtypes
 from .mistakes_challenges import catalogue
 from .specs import spd_matrix
 
@@ -34,6 +35,8 @@ def at_origin(spec, gen, dtype):
 
 
 # -- classify_critical_point ------------------------------------------------------------------
+
+TOL = 2.0**-6
 
 # (id, make(gen, dtype) -> (objective, point), tol, dtypes)
 CRITICAL_POINTS = [
@@ -135,6 +138,54 @@ CRITICAL_POINTS = [
         1e-6,
         DOUBLE,
     ),
+    # The kinks, exactly (TOL is a power of 2, so float32 holds it exactly too): an eigenvalue
+    # of +-tol is numerically zero, and a gradient norm of tol does not exceed tol.
+    (
+        "eigenvalue-exactly-tol",
+        lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, TOL, 1.0)), gen, dt),
+        TOL,
+        BOTH,
+    ),
+    (
+        "eigenvalue-exactly-minus-tol",
+        lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, -1.0, -TOL)), gen, dt),
+        TOL,
+        BOTH,
+    ),
+    (
+        "saddle-with-a-nearly-flat-direction",
+        lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, 4.0, -4.0, 5e-3)), gen, dt),
+        1e-2,
+        DOUBLE,
+    ),
+    (
+        "eigenvalues-tol-and-negative",
+        lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, TOL, -1.0)), gen, dt),
+        TOL,
+        BOTH,
+    ),
+    (
+        "gradient-norm-exactly-tol",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 2.0, 1.0), b=vector(gen, dt, 0.0, TOL)), gen, dt
+        ),
+        TOL,
+        BOTH,
+    ),
+    (
+        "zero-hessian",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 0.0, 0.0), quartic=vector(gen, dt, 1.0, 1.0)), gen, dt
+        ),
+        1e-6,
+        BOTH,
+    ),
+    (
+        "one-dimension-maximum",
+        lambda gen, dt: at_origin(polynomial(diagonal(gen, dt, -3.0)), gen, dt),
+        1e-6,
+        BOTH,
+    ),
 ]
 
 
@@ -215,6 +266,25 @@ SADDLES = [
         0.1,
         BOTH,
     ),
+    # The kink: a smallest eigenvalue of exactly 0 is not negative, so x stays where it is.
+    (
+        "flat-but-not-negative",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, 0.0, 1.0, 2.0), cubic=vector(gen, dt, 0.5, 0.3, -0.2)),
+            gen,
+            dt,
+        ),
+        0.1,
+        BOTH,
+    ),
+    (
+        "one-dimension-maximum",
+        lambda gen, dt: at_origin(
+            polynomial(diagonal(gen, dt, -2.0), cubic=vector(gen, dt, 0.4)), gen, dt
+        ),
+        0.2,
+        BOTH,
+    ),
 ]
 
 
@@ -223,18 +293,51 @@ SADDLES = [
 def test_escape_saddle(student, expect, gen, memo, case, dtype):
     name, make, radius, _ = case
     objective, x = make(gen, dtype)
-    hint = "of the two points x +- radius * v, return the one with the lower f"
-    check_on_objective(
+    f = build_objective(objective)
+    want = memo("reference", lambda: ref.escape_saddle(f, x, radius=radius))
+    got = student.probe(
+        "call_on_objective", objective=objective, args=(x,), kwargs={"radius": radius}
+    )
+    # The hint about the sign is shown only to a student who stepped to the other side.
+    other_side = 2 * x - want
+    tolerance = expect.tolerance(want)
+    mirrored = (
+        difference(got, other_side, tolerance) is None
+        and difference(want, x, tolerance) is not None
+    )
+    expect.close(
+        got,
+        want,
+        what=describe_call(f"escape_saddle(<{name}>, ...)", x, radius=radius),
+        mistakes=catalogue.of("escape_saddle"),
+        recompute=lambda wrong: wrong(f, x, radius=radius),
+        hint="you stepped to the other side: of the two points x +- radius * v, return the one "
+        "with the lower f"
+        if mirrored
+        else "",
+    )
+
+
+@pytest.mark.inputs("escape saddle returns no autograd history")
+@pytest.mark.exercise("lesson5.escape_saddle", weight=0.25)
+def test_escape_saddle_returns_no_autograd_history(student, expect, gen, memo, dtype):
+    objective, x = at_origin(
+        polynomial(spd_matrix(gen, (2.0, -1.5, 1.0), dtype), cubic=gen.normal(3, dtype=dtype)),
+        gen,
+        dtype,
+    )
+    check_without_history(
         student,
         expect,
         memo,
         ref.escape_saddle,
         catalogue.of("escape_saddle"),
-        name,
+        describe_call("escape_saddle(<saddle>, ...)", x, radius=0.1)
+        + ", x a leaf that requires grad",
+        (x,),
+        {"radius": 0.1},
+        (0,),
         objective,
-        x,
-        hint,
-        radius=radius,
     )
 
 
@@ -270,4 +373,41 @@ def test_gradient_noise_scale(student, expect, gen, case, dtype):
             what=f"{what}[{key!r}]",
             mistakes=catalogue.of("gradient_noise_scale"),
             recompute=lambda wrong, key=key: wrong(grads)[key],
+        )
+
+
+# (id, make(gen, dtype) -> per-example gradients, layout): zero and identical rows, a single
+# coordinate, and views (a transpose, every other row of a larger tensor), inputs that require grad.
+NOISE_BOUNDARIES = [
+    ("identical-rows", lambda gen, dt: gen.normal(1, 4, dtype=dt).expand(6, 4).clone(), ""),
+    ("zero-rows", lambda gen, dt: gen.normal(8, 3, dtype=dt) * (gen.uniform(8, 1) > 0.4), ""),
+    ("n2-p1", lambda gen, dt: gen.normal(2, 1, dtype=dt) + 1.0, ""),
+    ("transposed", lambda gen, dt: gen.normal(5, 7, dtype=dt) + 0.5, "transposed"),
+    ("sliced", lambda gen, dt: gen.normal(6, 4, dtype=dt) - 0.5, "sliced"),
+    ("requires-grad", lambda gen, dt: gen.normal(9, 3, dtype=dt) + 1.0, "requires-grad"),
+]
+
+
+@pytest.mark.inputs("gradient noise scale boundary inputs")
+@pytest.mark.exercise("lesson5.gradient_noise_scale", weight=1)
+@pytest.mark.parametrize(
+    "make, layout", [pytest.param(*case[1:], id=case[0]) for case in NOISE_BOUNDARIES]
+)
+def test_gradient_noise_scale_boundary_inputs(student, expect, gen, dtype, make, layout):
+    grads = make(gen, dtype)
+    laid_out = with_layout(grads, layout)
+    got = student.probe("call_with_layouts", args=(grads,), layouts=(layout,))
+    want = {key: value.detach() for key, value in ref.gradient_noise_scale(laid_out).items()}
+    what = describe_call("gradient_noise_scale", grads) + (f" ({layout})" if layout else "")
+    expect.that(
+        isinstance(got, dict) and all(key in got for key in NOISE_KEYS),
+        f"{what}: returned {describe(got)}; expected a dict with keys {list(NOISE_KEYS)}",
+    )
+    for key in NOISE_KEYS:
+        expect.close(
+            got[key],
+            want[key],
+            what=f"{what}[{key!r}]",
+            mistakes=catalogue.of("gradient_noise_scale"),
+            recompute=lambda wrong, key=key: wrong(laid_out)[key].detach(),
         )

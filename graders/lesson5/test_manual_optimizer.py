@@ -140,6 +140,23 @@ def test_step_with_a_closure_returns_its_loss(student, expect, gen, memo):
     )
 
 
+@pytest.mark.inputs("step without a closure returns none")
+@pytest.mark.exercise(EXERCISE, weight=0.5)
+def test_step_without_a_closure_returns_none(student, expect, gen, memo):
+    spec = training(gen, torch.float64, "rmsprop")
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: with_class(wrong, spec))
+    got = student.probe("train_with_optimizer_class", spec=spec)
+    returned = next((value for value in got["returned"] if value is not None), None)
+    if returned is not None:
+        expect.fail(
+            f"{describe(spec)}, without a closure: step() returned a {returned}, expected None",
+            mistakes=catalogue.of("ManualOptimizer"),
+            recompute=runs,
+            like=lambda run: run["returned"] == got["returned"],
+            hint="without a closure there is no loss to return: return None",
+        )
+
+
 @pytest.mark.inputs("a checkpoint resumes training exactly")
 @pytest.mark.exercise(EXERCISE, weight=1)
 def test_a_checkpoint_resumes_training_exactly(student, expect, gen, memo):

@@ -9,11 +9,9 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from graders.api import describe, load_reference, remembered
-from graders.lesson5.probes_common import build_network
-from graders.lesson5.probes_monitoring import backward_pass
+from graders.lesson5.probes_monitoring import backward_pass, landscape
 
 from .mistakes_monitoring import catalogue
 from .specs import network, regression_data
@@ -30,9 +28,11 @@ STATISTICS = (
 SIZES = (4, 6, 3)
 
 
-def statistics_spec(gen, dtype, activation):
+def statistics_spec(gen, dtype, activation, dead=None):
+    """The network and data; ReLU networks get 2 dead hidden units unless ``dead`` says how many."""
     x, y = regression_data(gen, dtype, 16, SIZES)
-    dead = 2 if activation == "relu" else 0
+    if dead is None:
+        dead = 2 if activation == "relu" else 0
     return {"net": network(gen, dtype, SIZES, activation, dead_units=dead), "x": x, "y": y}
 
 
@@ -50,9 +50,11 @@ def as_tensor(value, dtype):
 
 @pytest.mark.inputs("gradient statistics values")
 @pytest.mark.exercise("lesson5.gradient_statistics", weight=3)
-@pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units"])
+@pytest.mark.parametrize("activation", ["tanh", "relu-with-dead-units", "relu-all-units-dead"])
 def test_gradient_statistics_values(student, expect, gen, memo, dtype, activation):
-    spec = statistics_spec(gen, dtype, activation.split("-")[0])
+    """All units dead: the hidden layer's and the output weights' gradients are exactly zero."""
+    dead = SIZES[1] if activation == "relu-all-units-dead" else None
+    spec = statistics_spec(gen, dtype, activation.split("-")[0], dead)
     want = memo("reference", lambda: ref.gradient_statistics(backward_pass(spec)))
     runs = remembered(memo("mistakes' runs", dict), lambda wrong: wrong(backward_pass(spec)))
     got = student.probe("statistics_after_backward", spec=spec)
@@ -95,6 +97,36 @@ def test_gradient_statistics_leaves_out_parameters_without_gradients(student, ex
             mistakes=catalogue.of("gradient_statistics"),
             recompute=lambda wrong: wrong(backward_pass(spec)),
             like=lambda outcome: isinstance(got, dict) and sorted(outcome) == sorted(got),
+        )
+
+
+def non_floats(statistics) -> list[str]:
+    """``name[key] (type)`` for every statistic that is not a Python float."""
+    return [
+        f"{name}[{key!r}] ({type(value).__name__})"
+        for name, values in statistics.items()
+        if isinstance(values, dict)
+        for key, value in values.items()
+        if type(value) is not float
+    ]
+
+
+@pytest.mark.inputs("gradient statistics are python floats")
+@pytest.mark.exercise("lesson5.gradient_statistics", weight=0.5)
+def test_gradient_statistics_are_python_floats(student, expect, gen, memo):
+    spec = statistics_spec(gen, torch.float64, "tanh")
+    runs = remembered(memo("mistakes' runs", dict), lambda wrong: wrong(backward_pass(spec)))
+    got = student.probe("statistics_after_backward", spec=spec)
+    expect.that(isinstance(got, dict), f"gradient_statistics(model) returned {describe(got)}")
+    wrong = non_floats(got)
+    if wrong:
+        expect.fail(
+            f"gradient_statistics(model): the statistics must be Python floats, but {len(wrong)} "
+            f"are not, first {wrong[0]}",
+            mistakes=catalogue.of("gradient_statistics"),
+            recompute=runs,
+            like=lambda run: non_floats(run) == wrong,
+            hint="turn each 0-dim tensor into a float with .item()",
         )
 
 
@@ -165,6 +197,33 @@ CURVES = [
         [1.1 * 0.985**k for k in range(7)],
         {"threshold": 0.1},
     ),
+    # The kinks, exactly (the numbers are binary fractions), and the shortest curve.
+    ("last-equals-first", [1.0, 1.0], [1.0, 0.875], {}),
+    (
+        "tied-validation-minima",
+        [1.0, 0.625, 0.5, 0.375, 0.4375, 0.4375],
+        [1.0, 0.5, 0.75, 0.5, 0.8125, 0.875],
+        {},
+    ),
+    (
+        "validation-exactly-at-the-threshold",
+        [1.0, 0.75, 0.5],
+        [1.0, 0.5, 0.625],
+        {"threshold": 0.25},
+    ),
+    (
+        "halved-exactly-at-the-threshold",
+        [1.0, 0.5, 0.5, 0.375],
+        [1.0] * 4,
+        {"threshold": 0.25, "patience": 1},
+    ),
+    (
+        "exactly-patience-flat-epochs",
+        [1.0, 0.5, 0.5, 0.5],
+        [1.0, 0.75, 0.75, 0.75],
+        {"patience": 2},
+    ),
+    ("two-epochs", [1.0, 0.5], [1.0, 0.75], {}),
 ]
 
 
@@ -199,14 +258,6 @@ def landscape_spec(gen, dtype):
         )
         direction.append(gen.normal(*value.shape, dtype=dtype) * scale)
     return spec, direction
-
-
-def landscape(function, spec, direction, alphas):
-    net = build_network(spec["net"])
-    losses = function(
-        net, F.mse_loss, spec["x"], spec["y"], [d.clone() for d in direction], list(alphas)
-    )
-    return {"losses": losses, "after": [p.detach().clone() for p in net.parameters()]}
 
 
 @pytest.mark.inputs("loss landscape values")
@@ -251,3 +302,23 @@ def test_loss_landscape_leaves_the_model_unchanged(student, expect, gen):
         ),
         hint="copy every parameter's original values back when you are done",
     )
+
+
+@pytest.mark.inputs("loss landscape evaluates without autograd")
+@pytest.mark.exercise("lesson5.loss_landscape_1d", weight=0.5)
+def test_loss_landscape_evaluates_without_autograd(student, expect, gen, memo):
+    spec, direction = landscape_spec(gen, torch.float64)
+    alphas = [-0.5, 1.0]
+    runs = remembered(
+        memo("mistakes' runs", dict), lambda wrong: landscape(wrong, spec, direction, alphas)
+    )
+    got = student.probe("loss_along_direction", spec=spec, direction=direction, alphas=alphas)
+    if got["has_grad_fn"]:
+        expect.fail(
+            f"the losses loss_landscape_1d(..., alphas={alphas}) returned carry autograd history "
+            "(a grad_fn): a graph was built through the model for every alpha",
+            mistakes=catalogue.of("loss_landscape_1d"),
+            recompute=runs,
+            like=lambda run: run["has_grad_fn"],
+            hint="evaluate the losses under torch.no_grad()",
+        )

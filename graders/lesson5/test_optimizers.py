@@ -3,8 +3,10 @@
 Each case steps one tensor (1-D, 2-D or 3-D; float32 and float64) through 30 gradients whose
 entries range from 1e-6 to 1e3, with eps and weight decay large enough to matter, in the
 sandbox, and compares the whole trajectory with torch.optim's, computed here from the same
-gradients.  Then the state the caller's dict carries, a run resumed from torch's own state,
-and the in-place contract (same storage, no autograd history).
+gradients.  Then the state the caller's dict carries, a run resumed from torch's own state
+(whose hint blames the resuming only when the same student's run from an empty state follows
+torch), the in-place contract (same storage, no autograd history), and boundary inputs: a
+0-dim parameter, a single row, a non-contiguous parameter and gradients, zero gradients.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-from graders.api import StudentFailure, remembered
+from graders.api import StudentFailure, difference, remembered
 from graders.lesson5.probes_optimizers import run_steps
 
 from .mistakes_optimizers import catalogue
@@ -117,15 +119,17 @@ def torch_trajectory(entry, start, grads, hyperparameters):
     return torch.stack(trajectory), optimizer.state[param]
 
 
-def runs_of(memo, start, grads, hyperparameters, state=None):
+def runs_of(memo, start, grads, hyperparameters, state=None, transposed=False):
     """``run(mistake)``: the mistake's run on the case's inputs, computed once per case for all students."""
     return remembered(
         memo("mistakes' runs", dict),
-        lambda wrong: run_steps(wrong, start, grads, hyperparameters, state),
+        lambda wrong: run_steps(wrong, start, grads, hyperparameters, state, transposed=transposed),
     )
 
 
-def student_run(student, expect, entry, runs, start, grads, hyperparameters, state=None):
+def student_run(
+    student, expect, entry, runs, start, grads, hyperparameters, state=None, transposed=False
+):
     """The student's run in the sandbox; an update outside no_grad is named when it is the reason it failed."""
     try:
         return student.probe(
@@ -134,6 +138,7 @@ def student_run(student, expect, entry, runs, start, grads, hyperparameters, sta
             grads=grads,
             hyperparameters=hyperparameters,
             state=state,
+            transposed=transposed,
         )
     except StudentFailure as failure:
         expect.fails_like(
@@ -231,15 +236,39 @@ def test_resumes_from_the_state_it_is_given(
     }
     runs = runs_of(memo, first[-1], grads[10:], hyperparameters, state)
     got = student_run(student, expect, entry, runs, first[-1], grads[10:], hyperparameters, state)
+    what = (
+        f"{describe_run(entry, shape, dtype, hyperparameters, STEPS - 10)}, resumed from "
+        f"torch's state after 10 steps (a dict with {sorted(state)}; 'step' an int)"
+    )
+    hint = ""
+    if difference(got["trajectory"], want[10:], expect.tolerance(want)) is not None:
+        # Blame the resuming only when the same steps from an empty state follow torch.
+        try:
+            from_empty = student.probe(
+                "optimizer_step_trajectory",
+                start=start,
+                grads=grads,
+                hyperparameters=hyperparameters,
+            )["trajectory"]
+        except StudentFailure:
+            from_empty = None
+        if from_empty is not None and difference(from_empty, want, expect.tolerance(want)) is None:
+            hint = (
+                "from an empty state your steps follow torch's, so the state you are given is "
+                "not what they use: read everything from that dict (nothing kept elsewhere "
+                "between calls, nothing re-initialised when it is not empty)"
+            )
+        elif from_empty is None:
+            what += " (from an empty state the steps fail too)"
+        else:
+            what += " (from an empty state the steps differ from torch's too)"
     expect.trajectory(
         got["trajectory"],
         want[10:],
-        what=f"{describe_run(entry, shape, dtype, hyperparameters, STEPS - 10)}, resumed from "
-        "torch's state after 10 steps "
-        f"(a dict with {sorted(state)}; 'step' an int)",
+        what=what,
         mistakes=catalogue.of(entry),
         recompute=lambda wrong: runs(wrong)["trajectory"],
-        hint="read everything from the state dict you are given (nothing kept elsewhere between calls)",
+        hint=hint,
     )
 
 
@@ -282,4 +311,58 @@ def test_updates_the_parameter_in_place_without_history(student, expect, gen, me
     expect.that(
         not got["has_grad_fn"],
         f"{what}: the parameter gained autograd history (a grad_fn): do the update under torch.no_grad()",
+    )
+
+
+# Boundary inputs: a 0-dim parameter, a single row, and a non-contiguous (transposed) parameter
+# and gradients whose first gradient is all zeros and whose middle row is zero at every step.
+# Non-default hyperparameters everywhere, and no weight decay, so that a zero gradient stays zero.
+BOUNDARY_SETTINGS = {
+    "adam_step": {"lr": 0.02, "betas": (0.8, 0.95), "eps": 1e-5},
+    "rmsprop_step": {"lr": 0.01, "alpha": 0.9, "eps": 1e-5, "momentum": 0.5, "centered": True},
+}
+BOUNDARY_SHAPES = [("0-dim", (), False), ("one-row", (1, 5), False), ("transposed", (3, 4), True)]
+
+
+@pytest.mark.inputs("boundary inputs")
+@pytest.mark.parametrize(
+    "entry, shape, transposed",
+    [
+        pytest.param(
+            entry,
+            shape,
+            transposed,
+            id=f"{entry}-{name}",
+            marks=pytest.mark.exercise(f"lesson5.{entry}", weight=1),
+        )
+        for entry in OPTIMIZERS
+        for name, shape, transposed in BOUNDARY_SHAPES
+    ],
+)
+def test_boundary_inputs(student, expect, gen, memo, dtype, entry, shape, transposed):
+    hyperparameters = BOUNDARY_SETTINGS[entry]
+    start = gen.normal(*shape, dtype=dtype)
+    grads = mixed_scale_gradients(gen, shape, STEPS, dtype)
+    grads[0] = 0.0
+    if len(shape) == 2 and shape[0] > 1:
+        grads[:, 1] = 0.0
+    want, _ = memo("reference", lambda: torch_trajectory(entry, start, grads, hyperparameters))
+    runs = runs_of(memo, start, grads, hyperparameters, transposed=transposed)
+    got = student_run(
+        student, expect, entry, runs, start, grads, hyperparameters, transposed=transposed
+    )
+    layout = (
+        "a 0-dim parameter"
+        if not shape
+        else "a non-contiguous (transposed) parameter and gradients"
+        if transposed
+        else "a parameter with a single row"
+    )
+    expect.trajectory(
+        got["trajectory"],
+        want,
+        what=f"{describe_run(entry, shape, dtype, hyperparameters)}, on {layout}; the first "
+        "gradient is all zeros" + (", and row 1 of every gradient is zero" if transposed else ""),
+        mistakes=catalogue.of(entry),
+        recompute=lambda wrong: runs(wrong)["trajectory"],
     )

@@ -12,7 +12,7 @@ import torch
 from graders.api import describe_call, load_reference, remembered
 from graders.lesson5.probes_second_order import bfgs_on_quadratic
 
-from .cases import BOTH, DOUBLE, check_on_objective, with_dtypes
+from .cases import BOTH, DOUBLE, check_on_objective, check_without_history, with_dtypes
 from .mistakes_second_order import catalogue
 from .specs import spd_matrix
 
@@ -73,6 +73,7 @@ NEWTON_CASES = [
     ("nonconvex-quartic-damped", nonconvex, 5.0, BOTH),
     ("rosenbrock-2d", lambda gen, dtype: rosenbrock(gen, dtype, 2), 0.0, DOUBLE),
     ("rosenbrock-4d-damped", lambda gen, dtype: rosenbrock(gen, dtype, 4), 1.0, DOUBLE),
+    ("one-dimension", lambda gen, dtype: quadratic(gen, dtype, (3.0,)), 0.25, BOTH),
 ]
 
 
@@ -122,7 +123,7 @@ def check_bfgs(student, expect, H, s, y):
 
 @pytest.mark.inputs("bfgs update")
 @pytest.mark.exercise("lesson5.bfgs_update", weight=3)
-@pytest.mark.parametrize("n", [2, 3, 5])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
 def test_bfgs_update(student, expect, gen, dtype, n):
     check_bfgs(student, expect, *curvature_pair(gen, dtype, n))
 
@@ -172,6 +173,7 @@ NATURAL_CASES = [
     ("batch-of-one", 1, 4, 1.0, 0.1, DOUBLE),
     ("n50-d6", 50, 6, 1.0, 1e-3, DOUBLE),
     ("n50-d6-heavily-damped", 50, 6, 0.1, 1.0, BOTH),
+    ("one-feature", 12, 1, 1.0, 1e-3, BOTH),
 ]
 
 
@@ -191,4 +193,24 @@ def test_natural_gradient_step(student, expect, gen, memo, case, dtype):
         what=describe_call("natural_gradient_step", w, x, y, lr=lr, damping=damping),
         mistakes=catalogue.of("natural_gradient_step"),
         recompute=lambda wrong: wrong(w, x, y, lr=lr, damping=damping),
+    )
+
+
+@pytest.mark.inputs("no autograd history")
+@pytest.mark.exercise("lesson5.newton_step", weight=0.25)
+def test_newton_step_returns_no_autograd_history(student, expect, gen, memo, dtype):
+    """x requires grad (a parameter usually does); the new point must carry no history."""
+    objective, x = quadratic(gen, dtype, (1.0, 2.0, 4.0))
+    check_without_history(
+        student,
+        expect,
+        memo,
+        ref.newton_step,
+        catalogue.of("newton_step"),
+        describe_call("newton_step(<quadratic>, ...)", x, damping=0.1)
+        + ", x a leaf that requires grad",
+        (x,),
+        {"damping": 0.1},
+        (0,),
+        objective,
     )

@@ -10,7 +10,8 @@ import math
 import pytest
 import torch
 
-from graders.api import describe, describe_call, load_reference, remembered
+from graders.api import describe, describe_call, difference, load_reference, remembered
+from graders.lesson5.probes_common import with_layout
 from graders.lesson5.probes_tuning import run_search
 
 from .mistakes_tuning import catalogue
@@ -121,6 +122,7 @@ GRIDS = [
         {"weight_decay": [0.0, 1e-4, 1e-3, 1e-2]},
         {"targets": {"weight_decay": 0.001}},
     ),
+    ("a-single-value", {"lr": [0.01], "layers": [1, 2, 3]}, {"targets": {"layers": 3}}),
 ]
 
 
@@ -272,6 +274,25 @@ def test_random_search_returns_the_best_trial(
     )
 
 
+@pytest.mark.inputs("random search leaves the global random state alone")
+@pytest.mark.exercise("lesson5.random_search", weight=0.5)
+def test_random_search_leaves_the_global_random_state_alone(student, expect, memo, seed):
+    _, space, n_trials, search_seed, objective = SPACES[2]
+    got, want, runs = search(
+        student, memo, seed, ref.random_search, objective, (space, n_trials), {"seed": search_seed}
+    )
+    if not got["global_state_kept"]:
+        expect.fail(
+            f"random_search(objective, {space}, {n_trials}, seed={search_seed}) changed torch's global "
+            "random state, which belongs to the caller (their model's initialisation, dropout, ...)",
+            mistakes=catalogue.of("random_search"),
+            recompute=runs,
+            like=lambda run: not run["global_state_kept"] and run["calls"] == got["calls"],
+            hint="draw from your own generator, torch.Generator().manual_seed(seed), and pass "
+            "generator= to torch.rand",
+        )
+
+
 # -- cross_validate_ridge --------------------------------------------------------------------------
 
 PENALTIES = [0.0, 0.1, 1.0, 10.0, 100.0]
@@ -311,14 +332,56 @@ def test_cross_validate_ridge(student, expect, gen, memo, dtype, n, d, k):
     )
 
 
+# (id, n, d, k, layouts of x and y): views built in the sandbox, and inputs that require grad.
+FOLD_LAYOUTS = [
+    ("transposed-x-sliced-y-k2", 10, 3, 2, ("transposed", "sliced")),
+    ("requires-grad", 9, 2, 3, ("requires-grad", "requires-grad")),
+    ("one-feature", 8, 1, 4, ("", "")),
+]
+
+
+@pytest.mark.inputs("cross validate ridge boundary inputs")
+@pytest.mark.exercise("lesson5.cross_validate_ridge", weight=0.5)
+@pytest.mark.parametrize(
+    "n, d, k, layouts", [pytest.param(*case[1:], id=case[0]) for case in FOLD_LAYOUTS]
+)
+def test_cross_validate_ridge_boundary_inputs(student, expect, gen, dtype, n, d, k, layouts):
+    x = gen.normal(n, d, dtype=dtype)
+    y = x @ gen.normal(d, dtype=dtype) + gen.normal(n, dtype=dtype, scale=0.5)
+    args = [with_layout(x, layouts[0]), with_layout(y, layouts[1])]
+    want = ref.cross_validate_ridge(*args, PENALTIES, k=k)
+    got = student.probe(
+        "call_with_layouts", args=(x, y, PENALTIES), layouts=layouts, kwargs={"k": k}
+    )
+    shown = " and ".join(layout for layout in layouts if layout)
+    what = describe_call("cross_validate_ridge", x, y, PENALTIES, k=k) + (
+        f" (x and y: {shown})" if shown else ""
+    )
+    expect.that(
+        isinstance(got, (tuple, list)) and len(got) == 2,
+        f"{what}: returned {describe(got)}, expected (best_penalty, mean_losses)",
+    )
+    expect.close(
+        got[1],
+        want[1].detach(),
+        what=f"{what}: the mean validation loss of each penalty",
+        mistakes=catalogue.of("cross_validate_ridge"),
+        recompute=lambda wrong: detached(wrong(*args, PENALTIES, k=k)[1]),
+    )
+    expect.close(got[0], want[0], what=f"{what}: the chosen penalty")
+
+
 # -- expected_improvement -------------------------------------------------------------------------
 
-# (id, shape, best, xi); a quarter of the std entries are exactly 0, the first one where mean = best - xi.
+# (id, shape, best, xi): every std > 0 here; the first mean is exactly best - xi (z = 0, a tie).
 EI_CASES = [
     ("vector", (8,), 0.3, 0.0),
     ("matrix-with-xi", (3, 4), -0.5, 0.1),
     ("3d", (2, 3, 5), 1.0, 0.01),
 ]
+STD_ZERO_RULE = (
+    "where std is 0 the outcome is certain: EI is exactly max(best - xi - mean, 0) there"
+)
 
 
 @pytest.mark.inputs("expected improvement")
@@ -329,9 +392,40 @@ EI_CASES = [
 def test_expected_improvement(student, expect, gen, dtype, shape, best, xi):
     mean = gen.normal(*shape, dtype=dtype, scale=2.0)
     std = gen.uniform(*shape, low=0.05, high=2.0, dtype=dtype)
-    std.reshape(-1)[::4] = 0.0
-    mean.reshape(-1)[0] = best - xi  # no improvement, and certain: EI is exactly 0 there (not 0/0)
+    mean.reshape(-1)[0] = best - xi  # a tie: z = 0, EI = std * phi(0)
     check_expected_improvement(student, expect, mean, std, best, xi)
+
+
+# (id, best, xi, what the means are): std is 0 everywhere but in "mixed", a documented special case
+# graded on its own.
+STD_ZERO_CASES = [
+    ("below-the-best", 0.3, 0.05, "below"),
+    ("tie", 0.3, 0.05, "tie"),
+    ("above-the-best", -0.2, 0.0, "above"),
+    ("mixed", 0.5, 0.1, "mixed"),
+]
+
+
+@pytest.mark.inputs("expected improvement where std is 0")
+@pytest.mark.exercise("lesson5.expected_improvement", weight=1.5)
+@pytest.mark.parametrize(
+    "best, xi, means", [pytest.param(*case[1:], id=case[0]) for case in STD_ZERO_CASES]
+)
+def test_expected_improvement_where_std_is_0(student, expect, gen, dtype, best, xi, means):
+    """A certain outcome: EI is the improvement when positive, else 0 (ties included), never nan."""
+    std = torch.zeros(6, dtype=dtype, device=gen.device)
+    offsets = gen.uniform(6, low=0.1, high=2.0, dtype=dtype)
+    if means == "below":
+        mean = best - xi - offsets
+    elif means == "above":
+        mean = best - xi + offsets
+    elif means == "tie":
+        mean = torch.full_like(std, best - xi)
+    else:  # zeros beside positive std, with a tie, a mean below and one above the best
+        mean = best - xi + gen.normal(6, dtype=dtype)
+        mean[0], mean[1], mean[2] = best - xi, best - xi - 0.5, best - xi + 0.5
+        std[3:] = offsets[3:]
+    check_expected_improvement(student, expect, mean, std, best, xi, hint=STD_ZERO_RULE)
 
 
 @pytest.mark.inputs("expected improvement far from the best")
@@ -343,12 +437,67 @@ def test_expected_improvement_far_from_the_best(student, expect, gen, dtype):
     check_expected_improvement(student, expect, mean, std, 0.5, 0.0)
 
 
-def check_expected_improvement(student, expect, mean, std, best, xi):
+# (id, shape, layouts of mean and std): 0-dim and size-1 tensors, views, inputs that require grad.
+EI_LAYOUTS = [
+    ("0-dim", (), ("", "")),
+    ("size-one-dims", (1, 3, 1), ("", "")),
+    ("transposed", (3, 4), ("transposed", "transposed")),
+    ("expanded-std", (4, 3), ("", "expanded")),
+    ("sliced-mean", (5,), ("sliced", "")),
+    ("requires-grad", (2, 3), ("requires-grad", "requires-grad")),
+]
+
+
+@pytest.mark.inputs("expected improvement boundary inputs")
+@pytest.mark.exercise("lesson5.expected_improvement", weight=1)
+@pytest.mark.parametrize(
+    "shape, layouts", [pytest.param(*case[1:], id=case[0]) for case in EI_LAYOUTS]
+)
+def test_expected_improvement_boundary_inputs(student, expect, gen, dtype, shape, layouts):
+    mean = gen.normal(*shape, dtype=dtype)
+    std = gen.uniform(*shape, low=0.1, high=1.5, dtype=dtype)
+    best, xi = 0.2, 0.05
+    args = [with_layout(mean, layouts[0]), with_layout(std, layouts[1])]
+    want = ref.expected_improvement(*args, best, xi=xi).detach()
+    shown = [layout for layout in layouts if layout] or ["plain"]
     expect.close(
+        student.probe(
+            "call_with_layouts", args=(mean, std, best), layouts=layouts, kwargs={"xi": xi}
+        ),
+        want,
+        what=describe_call("expected_improvement", *args, best, xi=xi)
+        + f" (mean and std: {' and '.join(shown)})",
+        mistakes=catalogue.of("expected_improvement"),
+        recompute=lambda wrong: detached(wrong(*args, best, xi=xi)),
+    )
+
+
+def detached(value):
+    return value.detach() if isinstance(value, torch.Tensor) else value
+
+
+def check_expected_improvement(student, expect, mean, std, best, xi, hint=""):
+    """``hint`` (a rule about std = 0) is shown only when the entries where std > 0 are right."""
+    zeros = int((std == 0).sum())
+    got, want = (
         student.call(mean, std, best, xi=xi),
         ref.expected_improvement(mean, std, best, xi=xi),
+    )
+    if hint and zeros < std.numel():
+        uncertain = std > 0
+        try:
+            right_elsewhere = (
+                difference(got[uncertain], want[uncertain], expect.tolerance(want)) is None
+            )
+        except Exception:  # not a tensor of the right shape: nothing to tell apart
+            right_elsewhere = False
+        hint = hint if right_elsewhere else ""
+    expect.close(
+        got,
+        want,
         what=describe_call("expected_improvement", mean, std, best, xi=xi)
-        + f" ({int((std == 0).sum())} std entries are 0)",
+        + (f" ({zeros} std entries are 0)" if zeros else ""),
         mistakes=catalogue.of("expected_improvement"),
         recompute=lambda wrong: wrong(mean, std, best, xi=xi),
+        hint=hint,
     )

@@ -63,3 +63,54 @@ def test_gradient_noise_scale():
     check_close(got["mean"], mean, "the mean gradient")
     check_close(got["variance"], variance, "the variance (trace of the per-example covariance)")
     check_close(got["noise_scale"], variance / (mean @ mean), "the noise scale")
+
+
+TOL = 2.0**-6  # a power of 2: the eigenvalues below are exact
+
+
+@pytest.mark.parametrize(
+    "eigenvalue, want",
+    [(TOL, "degenerate"), (-TOL, "degenerate"), (2 * TOL, "minimum")],
+    ids=["tol", "minus-tol", "twice-tol"],
+)
+def test_eigenvalues_within_tol_of_zero_are_numerically_zero(eigenvalue, want):
+    f = lambda v: eigenvalue * v[0] ** 2 / 2 + v[1] ** 2  # noqa: E731  (eigenvalues: eigenvalue, 2)
+    got = classify_critical_point(f, ORIGIN, tol=TOL)
+    assert got == want, (
+        f"an eigenvalue of {eigenvalue} with tol={TOL}: returned {got!r}, expected {want!r} "
+        "(|lambda| <= tol is numerically zero)"
+    )
+
+
+def test_a_gradient_norm_of_exactly_tol_is_still_critical():
+    f = lambda v: v[0] ** 2 + v[1] ** 2 - TOL * v[0]  # noqa: E731  (gradient (-tol, 0) at 0)
+    got = classify_critical_point(f, ORIGIN, tol=TOL)
+    assert got == "minimum", f"returned {got!r}: only a gradient norm above tol is not critical"
+
+
+def test_escape_saddle_stays_when_the_smallest_eigenvalue_is_zero():
+    f = lambda v: v[0] ** 3 + v[1] ** 2  # noqa: E731  (eigenvalues 0 and 2: none negative)
+    check_close(
+        escape_saddle(f, ORIGIN), ORIGIN, "escape_saddle where the smallest eigenvalue is 0"
+    )
+
+
+def test_escape_saddle_returns_no_autograd_history():
+    f = lambda v: v[0] ** 2 - v[1] ** 2 + v[1] ** 3  # noqa: E731
+    x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    got = escape_saddle(f, x, radius=0.1)
+    assert got.grad_fn is None, "the new point has autograd history: start from x.detach()"
+    check_close(
+        got, torch.tensor([0.0, -0.1], dtype=torch.float64), "escape_saddle(x requiring grad)"
+    )
+
+
+def test_gradient_noise_scale_keeps_the_dtype():
+    grads = torch.tensor([[1.0, 2.0], [3.0, 2.0], [2.0, 5.0]])  # float32
+    got = gradient_noise_scale(grads)
+    for key in ("mean", "variance", "noise_scale"):
+        assert isinstance(got[key], torch.Tensor) and got[key].dtype == torch.float32, (
+            f"{key}: {got[key]!r}; keep the input's dtype"
+        )
+    assert got["variance"].dim() == 0 and got["noise_scale"].dim() == 0, "0-dim tensors expected"
+    check_close(got["variance"], torch.tensor(1.0 + 3.0), "the variance (1 + 3)")

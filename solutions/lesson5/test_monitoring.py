@@ -88,3 +88,78 @@ def test_loss_landscape_does_not_depend_on_the_scale_of_each_filter():
         "the landscape along a direction whose filters were rescaled",
         hint="normalise each filter to the weights' filter norm",
     )
+
+
+def test_gradient_statistics_are_python_floats_and_count_dead_units():
+    model, x, y = network_and_data()
+    with torch.no_grad():
+        model[0].bias[:2] = -50.0  # two hidden ReLU units that never activate
+    F.mse_loss(model(x), y).backward()
+    got = gradient_statistics(model)
+    for name, statistics in got.items():
+        for key, value in statistics.items():
+            assert type(value) is float, f"[{name!r}][{key!r}] is {type(value).__name__}"
+    check_close(got["0.bias"]["zero_fraction"], 2 / 6, "the zero fraction of the hidden biases")
+    check_close(got["0.weight"]["zero_fraction"], 6 / 18, "the zero fraction of the hidden weights")
+
+
+@pytest.mark.parametrize(
+    "train, val, kwargs, want",
+    [
+        ([1.0, 0.5, float("inf")], [1.0, 0.6, 0.7], {}, "diverging"),
+        ([1.0, 0.5, 1.1], [1.0, 0.4, 2.0], {}, "diverging"),  # diverging comes first
+        (
+            [1.0, 0.5, 0.3, 0.3, 0.3, 0.3],
+            [1.1, 0.6, 0.4, 0.4, 0.4, 0.4],
+            {"patience": 3},
+            "plateau",
+        ),
+        ([1.0, 0.5, 0.3, 0.3, 0.3], [1.1, 0.6, 0.4, 0.4, 0.4], {"patience": 3}, "healthy"),
+        ([1.0, 0.95, 0.92, 0.93, 0.91, 0.92, 0.915, 0.91], [1.0] * 8, {}, "healthy"),
+        (
+            [1.0, 0.95, 0.92, 0.93, 0.91, 0.92, 0.915, 0.91],
+            [1.0] * 8,
+            {"threshold": 0.1},
+            "plateau",
+        ),
+        ([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.5, 0.5, 0.5, 0.505], {}, "healthy"),  # within 1%
+        ([1.0, 1.0], [1.0, 0.875], {}, "healthy"),  # equal is not higher
+        ([1.0, 0.625, 0.5, 0.375, 0.4375], [1.0, 0.5, 0.75, 0.5, 0.875], {}, "overfitting"),
+        ([1.0, 0.75, 0.5], [1.0, 0.5, 0.625], {"threshold": 0.25}, "healthy"),
+        ([1.0, 0.5, 0.5, 0.375], [1.0] * 4, {"threshold": 0.25, "patience": 1}, "plateau"),
+    ],
+    ids=[
+        "infinite",
+        "diverging-before-overfitting",
+        "patience-3",
+        "two-flat-epochs",
+        "threshold-0.01",
+        "threshold-0.1",
+        "within-threshold",
+        "last-equals-first",
+        "tied-minima-first-epoch",
+        "validation-exactly-at-the-threshold",
+        "improvement-must-be-strictly-below",
+    ],
+)
+def test_diagnose_learning_curve_rules(train, val, kwargs, want):
+    got = diagnose_learning_curve(train, val, **kwargs)
+    assert got == want, (
+        f"diagnose_learning_curve({train}, {val}, {kwargs}): {got!r}, expected {want!r}"
+    )
+
+
+def test_loss_landscape_leaves_biases_unperturbed_and_builds_no_graph():
+    model, x, y = network_and_data()
+    direction = [torch.randn_like(p) for p in model.parameters()]
+    weights_only = [d if d.dim() > 1 else torch.zeros_like(d) for d in direction]
+    alphas = [-2.0, 1.0, 3.0]
+    losses = loss_landscape_1d(model, F.mse_loss, x, y, direction, alphas)
+    assert losses.dtype == torch.float64 and losses.shape == (3,), f"returned {losses!r}"
+    assert not losses.requires_grad, "the losses have autograd history: evaluate under no_grad"
+    check_close(
+        losses,
+        loss_landscape_1d(model, F.mse_loss, x, y, weights_only, alphas),
+        "the landscape along a direction, against the same direction without its bias parts",
+        hint="biases (1-dimensional parameters) are not perturbed: their d is zero",
+    )

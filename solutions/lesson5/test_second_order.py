@@ -101,3 +101,41 @@ def test_natural_gradient_step_uses_the_fisher_information():
         want,
         "natural_gradient_step(lr=0.5, damping=1e-3)",
     )
+
+
+def test_newton_step_keeps_the_dtype_leaves_x_alone_and_returns_no_history():
+    x = torch.tensor([5.0, -3.0, 2.0], requires_grad=True)  # float32, like a parameter
+    a, b = A.float(), B.float()
+    got = newton_step(lambda v: 0.5 * v @ a @ v - b @ v, x)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32, f"returned {got!r}"
+    assert got.grad_fn is None, "the new point has autograd history: .detach() it"
+    check_close(x.detach(), torch.tensor([5.0, -3.0, 2.0]), "x after newton_step (unchanged)")
+    check_close(got, torch.linalg.solve(A, B).float(), "newton_step on a float32 quadratic")
+
+
+def test_bfgs_update_is_skipped_at_zero_curvature_and_never_modifies_its_input():
+    H = torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)
+    s, y = (
+        torch.tensor([1.0, 0.0], dtype=torch.float64),
+        torch.tensor([0.0, 2.0], dtype=torch.float64),  # y.s == 0 exactly
+    )
+    got = bfgs_update(H, s, y)
+    check_close(got, H, "bfgs_update when y.s == 0", hint="skip the update when y.s <= 0")
+    assert got is not H, "return a copy of H, not H itself"
+    got.add_(1.0)  # the copy is the caller's to change: H must not change with it
+    check_close(H, torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64), "H afterwards")
+    bfgs_update(
+        H, torch.tensor([1.0, 2.0], dtype=torch.float64), 2 * torch.ones(2, dtype=torch.float64)
+    )
+    check_close(H, torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64), "H after an update")
+
+
+def test_natural_gradient_step_with_a_batch_of_one():
+    x = torch.tensor([[1.0, -2.0]], dtype=torch.float64)
+    y = torch.tensor([1.0], dtype=torch.float64)
+    w = torch.tensor([0.3, 0.1], dtype=torch.float64)
+    p = torch.sigmoid(x @ w)
+    fisher = (p * (1 - p)) * x.T @ x
+    gradient = x.T @ (p - y)
+    want = w - torch.linalg.solve(fisher + 0.1 * torch.eye(2, dtype=torch.float64), gradient)
+    check_close(natural_gradient_step(w, x, y, damping=0.1), want, "natural_gradient_step, N = 1")

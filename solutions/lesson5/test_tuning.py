@@ -102,3 +102,86 @@ def test_expected_improvement_against_the_normal_distribution():
         "expected_improvement(mean, std, best=1.0)",
         hint="where std is 0 the improvement is certain: max(best - mean, 0)",
     )
+
+
+def normal_expected_improvement(mean, std, best, xi):
+    normal = torch.distributions.Normal(0.0, 1.0)
+    z = (best - xi - mean) / std
+    return (best - xi - mean) * normal.cdf(z) + std * normal.log_prob(z).exp()
+
+
+def test_expected_improvement_subtracts_xi_from_the_best():
+    mean = torch.tensor([0.0, 0.9, 1.2, 0.95], dtype=torch.float64)
+    std = torch.tensor([0.3, 0.5, 0.2, 1.0], dtype=torch.float64)
+    check_close(
+        expected_improvement(mean, std, best=1.0, xi=0.05),
+        normal_expected_improvement(mean, std, 1.0, 0.05),
+        "expected_improvement(mean, std, best=1.0, xi=0.05)",
+        hint="xi is a margin the improvement must beat: use best - xi - mean",
+    )
+
+
+def test_expected_improvement_where_std_is_0_ties_included():
+    mean = torch.tensor([0.25, 0.95, 1.5], dtype=torch.float64)  # below, at and above best - xi
+    std = torch.zeros(3, dtype=torch.float64)
+    check_close(
+        expected_improvement(mean, std, best=1.0, xi=0.05),
+        torch.tensor([0.7, 0.0, 0.0], dtype=torch.float64),
+        "expected_improvement with std = 0 (best=1.0, xi=0.05)",
+        hint="where std is 0 the outcome is certain: EI is exactly max(best - xi - mean, 0)",
+    )
+
+
+def test_expected_improvement_is_never_negative_or_nan_far_from_the_best():
+    std = torch.full((5,), 0.5, dtype=torch.float64)
+    mean = 1.0 + std * torch.tensor([-40.0, -12.0, 0.0, 12.0, 40.0], dtype=torch.float64)
+    got = expected_improvement(mean, std, best=1.0)
+    assert not torch.isnan(got).any() and (got >= 0).all(), f"got {got}"
+    check_close(got, normal_expected_improvement(mean, std, 1.0, 0.0), "EI many std from the best")
+
+
+def test_random_search_draws_each_kind_by_its_formula_and_keeps_the_first_best():
+    space = {
+        "layers": ("int", 1, 3),
+        "act": ("choice", ["relu", "tanh", "gelu"]),
+        "lr": ("log_uniform", 1e-4, 1e-1),
+    }
+    calls = []
+
+    def objective(params):
+        calls.append(dict(params))
+        return 1.0  # all equally good: the first trial is the best
+
+    best, loss = random_search(objective, space, n_trials=30, seed=5)
+    generator = torch.Generator().manual_seed(5)
+    for trial, params in enumerate(calls):
+        u = [torch.rand((), generator=generator, dtype=torch.float64).item() for _ in range(3)]
+        want = {
+            "layers": 1 + math.floor(u[0] * 3),
+            "act": ["relu", "tanh", "gelu"][math.floor(u[1] * 3)],
+            "lr": math.exp(math.log(1e-4) + u[2] * (math.log(1e-1) - math.log(1e-4))),
+        }
+        assert params["layers"] == want["layers"] and params["act"] == want["act"], (
+            f"trial {trial}: {params}, expected {want}"
+        )
+        assert math.isclose(params["lr"], want["lr"], rel_tol=1e-12), f"trial {trial}: {params}"
+    assert {params["layers"] for params in calls} == {1, 2, 3}, "int draws include high"
+    assert (best, loss) == (calls[0], 1.0), f"returned {best}, {loss}: keep the first best trial"
+
+
+def test_random_search_leaves_the_global_random_state_alone():
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    random_search(lambda params: params["x"], {"x": ("uniform", 0.0, 1.0)}, n_trials=5, seed=0)
+    assert torch.equal(torch.get_rng_state(), before), (
+        "the global random state changed: draw from your own torch.Generator"
+    )
+
+
+def test_cross_validate_ridge_keeps_the_dtype_and_the_first_best_penalty():
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(9, 2, generator=generator)  # float32
+    y = x @ torch.tensor([2.0, -1.0]) + 0.1 * torch.randn(9, generator=generator)
+    best, losses = cross_validate_ridge(x, y, [5.0, 0.0, 0.0], k=3)
+    assert losses.dtype == torch.float32 and losses.shape == (3,), f"mean losses {losses!r}"
+    assert best == 0.0, f"chose {best}"
