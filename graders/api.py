@@ -19,7 +19,8 @@ Names:
                          imported in the grader process, never in a sandbox
     ``Catalogue``, ``Mistake``  mistake catalogues (``mistakes_<module>.py``)
     ``Expect``           the one family of comparisons (``expect.close``, ``.trajectory``,
-                         ``.records``, ``.not_raised``, ``.fails_like``, ``.fail``), each naming
+                         ``.records``, ``.not_raised``, ``.fails_like``, ``.changed``, ``.fail``),
+                         each naming
                          the catalogue mistakes that give the student's result
     ``difference``, ``same``, ``describe``, ``describe_call``, ``explained``  how values,
                          calls and matched mistakes are written in feedback
@@ -27,7 +28,8 @@ Names:
     ``Inputs``, ``SHAPES``  seeded inputs and the shapes that expose broadcasting bugs
     ``Tolerance``        a tolerance from course.toml
     ``StudentFailure``, ``ForbiddenCall``, ``UnusableValue``  what a probe raises when the
-                         student's code cannot give a value to compare
+                         student's code cannot give a value to compare; ``ChangedInput``
+                         when it changed, in place, a tensor the request gave it
 """
 
 from graders.course.model import Tolerance
@@ -43,11 +45,12 @@ from graders.grading.compare import (
 from graders.grading.inputs import SHAPES, Inputs
 from graders.grading.mistakes import Catalogue, Mistake
 from graders.grading.reference import load as load_reference
-from graders.host.failures import ForbiddenCall, StudentFailure, UnusableValue
+from graders.host.failures import ChangedInput, ForbiddenCall, StudentFailure, UnusableValue
 
 __all__ = [
     "SHAPES",
     "Catalogue",
+    "ChangedInput",
     "Expect",
     "ForbiddenCall",
     "Inputs",

@@ -129,3 +129,19 @@ def test_the_step_resumes_from_a_checkpointed_state(step, optimizer_class, hyper
             f"the parameter after step {number}, resumed from torch's state after step 10",
             hint="continue from the state you are given: it is not empty, so do not start afresh",
         )
+
+
+@pytest.mark.parametrize("step", [adam_step, rmsprop_step], ids=["adam", "rmsprop"])
+def test_the_step_leaves_the_gradient_unchanged(step):
+    # the gradient is the caller's (param.grad in a training loop): weight decay goes into a new tensor
+    param = torch.ones(3, dtype=torch.float64)
+    grad = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    step(param, grad, {}, lr=0.1, weight_decay=0.1)
+    check_close(
+        grad,
+        torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64),
+        f"the gradient after {step.__name__}(param, grad, state, weight_decay=0.1)",
+        rtol=0,
+        atol=0,
+        hint="the step may change param and state only: grad = grad + weight_decay * param",
+    )

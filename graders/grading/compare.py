@@ -38,6 +38,8 @@ class Expect:
     - ``records``     lists of plain records (the calls an optimizer made): the first that differs;
     - ``not_raised``  an outcome that holds an exception as data (``{"raised": {...}}``);
     - ``fails_like``  a ``StudentFailure``, re-raised with the mistakes that fail the same way;
+    - ``changed``     a ``ChangedInput`` from a probe, re-raised with the mistakes that change
+                      the same inputs (``student.call`` names those itself);
     - ``fail``        any other property of the student's result (a state left empty, a tensor
                       moved to new storage): the mistakes whose run has the property too.
     """
@@ -197,6 +199,24 @@ class Expect:
         if matched:
             raise type(failure)(explained(failure.message, matched), failure.output) from None
         raise failure
+
+    def changed(
+        self,
+        failure: StudentFailure,
+        *,
+        mistakes: Iterable[Mistake] = (),
+        recompute: Callable | None = None,
+        like: Callable[[object], bool],
+    ) -> NoReturn:
+        """Re-raise a failure of the student's code; a ``ChangedInput`` (a probe's call changed
+        its inputs in place) with the mistakes whose run is ``like`` it named: a probe's own
+        inputs are the grader's to interpret, so it says which runs changed them."""
+        if not isinstance(failure, ChangedInput):
+            raise failure
+        matched = self.mistakes_like(mistakes, recompute, like)
+        raise ChangedInput(
+            explained(failure.message, matched), failure.output, failure.inputs
+        ) from None
 
     def fail(
         self,

@@ -11,6 +11,31 @@ catalogue = Catalogue()
 
 @catalogue.mistake(
     "adam_step",
+    "weight decay added into the caller's gradient (grad.add_(param, alpha=weight_decay))",
+    "the gradient belongs to the caller (it is param.grad in a training loop): add the decay "
+    "into a new tensor, grad = grad + weight_decay * param",
+)
+def adam_decay_into_grad(
+    param, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+):
+    beta1, beta2 = betas
+    with torch.no_grad():
+        if not state:
+            state.update(
+                step=0, exp_avg=torch.zeros_like(param), exp_avg_sq=torch.zeros_like(param)
+            )
+        state["step"] += 1
+        if weight_decay != 0:
+            grad.add_(param, alpha=weight_decay)
+        state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step = state["step"]
+        denom = (state["exp_avg_sq"] / (1 - beta2**step)).sqrt().add_(eps)
+        param.addcdiv_(state["exp_avg"], denom, value=-lr / (1 - beta1**step))
+
+
+@catalogue.mistake(
+    "adam_step",
     "Adam without bias correction",
     "the moments start at 0, so divide exp_avg by 1 - beta1**t and exp_avg_sq by 1 - beta2**t",
 )

@@ -15,7 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-from graders.api import StudentFailure, difference, remembered
+from graders.api import ChangedInput, StudentFailure, difference, remembered
 from graders.lesson5.probes_optimizers import run_steps
 
 from .mistakes_optimizers import catalogue
@@ -139,6 +139,13 @@ def student_run(
             hyperparameters=hyperparameters,
             state=state,
             transposed=transposed,
+        )
+    except ChangedInput as failure:  # a gradient the step was given, changed in place
+        expect.changed(
+            failure,
+            mistakes=catalogue.of(entry),
+            recompute=runs,
+            like=lambda run: run["grads_changed"],
         )
     except StudentFailure as failure:
         expect.fails_like(
