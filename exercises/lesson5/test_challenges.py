@@ -1,5 +1,7 @@
 """Visible tests for lesson5/challenges.py: critical points, escaping saddles, gradient noise."""
 
+import math
+
 import pytest
 import torch
 from checks import check_close
@@ -114,3 +116,32 @@ def test_gradient_noise_scale_keeps_the_dtype():
         )
     assert got["variance"].dim() == 0 and got["noise_scale"].dim() == 0, "0-dim tensors expected"
     check_close(got["variance"], torch.tensor(1.0 + 3.0), "the variance (1 + 3)")
+
+
+def test_the_eigenvalues_decide_and_saddle_comes_before_degenerate():
+    # x * y: the Hessian's diagonal is zero, its eigenvalues are 1 and -1
+    got = classify_critical_point(lambda v: v[0] * v[1], ORIGIN)
+    assert got == "saddle", f"x * y at the origin: returned {got!r}; use the eigenvalues"
+    # eigenvalues 2, -2 and 0: a saddle, though one eigenvalue is zero (saddle is checked first)
+    got = classify_critical_point(
+        lambda v: v[0] ** 2 - v[1] ** 2 + v[2] ** 4, torch.zeros(3, dtype=torch.float64)
+    )
+    assert got == "saddle", f"x^2 - y^2 + z^4 at the origin: returned {got!r}, expected 'saddle'"
+
+
+def test_escape_saddle_follows_the_most_negative_curvature_of_a_rotated_saddle():
+    # H = R diag(-2, 1) R^T with R a rotation by 30 degrees: the most negative curvature is
+    # along u = (cos 30, sin 30), a column of eigh's eigenvectors (its rows are other directions)
+    c, s = math.cos(math.pi / 6), math.sin(math.pi / 6)
+    u = torch.tensor([c, s], dtype=torch.float64)
+    w = torch.tensor([-s, c], dtype=torch.float64)
+
+    def f(v):  # the cubic term makes -u the lower way out
+        return -((v @ u) ** 2) + 0.5 * (v @ w) ** 2 + (v @ u) ** 3
+
+    check_close(
+        escape_saddle(f, ORIGIN, radius=0.1),
+        -0.1 * u,
+        "escape_saddle on a saddle rotated by 30 degrees",
+        hint="the eigenvector of the smallest (most negative) eigenvalue: column 0 of eigh's vectors",
+    )

@@ -185,3 +185,15 @@ def test_cross_validate_ridge_keeps_the_dtype_and_the_first_best_penalty():
     best, losses = cross_validate_ridge(x, y, [5.0, 0.0, 0.0], k=3)
     assert losses.dtype == torch.float32 and losses.shape == (3,), f"mean losses {losses!r}"
     assert best == 0.0, f"chose {best}"
+
+
+def test_random_search_returns_the_lowest_loss():
+    losses = []
+
+    def objective(params):
+        losses.append((params["x"] - 0.3) ** 2)
+        return losses[-1]
+
+    best, loss = random_search(objective, {"x": ("uniform", 0.0, 1.0)}, n_trials=10, seed=1)
+    assert loss == min(losses), f"returned the loss {loss}, but the lowest was {min(losses)}"
+    assert (best["x"] - 0.3) ** 2 == loss, f"the best parameters {best} do not give its loss"

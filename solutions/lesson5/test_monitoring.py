@@ -127,6 +127,13 @@ def test_gradient_statistics_are_python_floats_and_count_dead_units():
         ([1.0, 0.625, 0.5, 0.375, 0.4375], [1.0, 0.5, 0.75, 0.5, 0.875], {}, "overfitting"),
         ([1.0, 0.75, 0.5], [1.0, 0.5, 0.625], {"threshold": 0.25}, "healthy"),
         ([1.0, 0.5, 0.5, 0.375], [1.0] * 4, {"threshold": 0.25, "patience": 1}, "plateau"),
+        (
+            [1.0, 0.5, 0.499, 0.498, 0.497, 0.496, 0.495],
+            [1.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65],
+            {},
+            "overfitting",
+        ),
+        ([1.0, 0.5, 0.6, 0.55, 0.6, 0.55, 0.6], [1.0] * 7, {}, "plateau"),
     ],
     ids=[
         "infinite",
@@ -140,6 +147,8 @@ def test_gradient_statistics_are_python_floats_and_count_dead_units():
         "tied-minima-first-epoch",
         "validation-exactly-at-the-threshold",
         "improvement-must-be-strictly-below",
+        "overfitting-before-plateau",
+        "improvement-against-the-best-so-far-not-the-last-epoch",
     ],
 )
 def test_diagnose_learning_curve_rules(train, val, kwargs, want):
