@@ -119,3 +119,19 @@ def test_minimize_stops_after_max_steps():
     assert (steps, status) == (5, "max_steps"), (
         f"minimize with max_steps=5 returned steps={steps}, status={status!r}"
     )
+
+
+def test_minimize_converges_on_the_euclidean_norm_of_the_gradient():
+    def half_squared_norm(x):
+        return 0.5 * (x**2).sum()  # its gradient is x itself
+
+    # At x0 every entry of the gradient is 0.6 <= tol, but its Euclidean norm is 1.2 > tol:
+    # not converged yet.  One step of lr=0.5 halves x, and the norm 0.6 is then below tol.
+    x, steps, status = gd.minimize(
+        half_squared_norm, torch.full((4,), 0.6, dtype=torch.float64), 0.5, tol=1.0
+    )
+    assert (steps, status) == (1, "converged"), (
+        f"minimize from a gradient of norm 1.2 with tol=1 returned steps={steps}, status={status!r}, "
+        "expected steps=1, 'converged': compare the gradient's Euclidean norm over all its "
+        "elements (torch.linalg.vector_norm(grad)) with tol, not its largest entry"
+    )
