@@ -135,3 +135,16 @@ def test_minimize_converges_on_the_euclidean_norm_of_the_gradient():
         "expected steps=1, 'converged': compare the gradient's Euclidean norm over all its "
         "elements (torch.linalg.vector_norm(grad)) with tol, not its largest entry"
     )
+
+
+def test_minimize_converges_when_the_norm_equals_tol():
+    def half_squared_norm(x):
+        return 0.5 * (x**2).sum()  # its gradient is x itself
+
+    x, steps, status = gd.minimize(
+        half_squared_norm, torch.tensor([3.0, 4.0], dtype=torch.float64), 0.5, tol=5.0
+    )
+    assert (steps, status) == (0, "converged"), (
+        f"minimize from a gradient of norm exactly 5 with tol=5 returned steps={steps}, "
+        f"status={status!r}, expected steps=0, 'converged': the rule is norm <= tol"
+    )
