@@ -70,6 +70,8 @@ def boundary_batch(gen, dtype, boundary):
             gen.normal(6, dtype=dtype)[1::2],
             gen.normal(dtype=dtype),
         )
+    if boundary == "one-example-one-feature":
+        return regression_batch(gen, dtype, 1, 1)
     if boundary == "expanded-X":
         return (
             gen.normal(1, 4, dtype=dtype).expand(5, 4),
@@ -87,6 +89,7 @@ PER_EXAMPLE_BOUNDARIES = (
     "transposed-X-strided-y-and-w",
     "expanded-X",
     "w-and-b-require-grad",
+    "one-example-one-feature",
 )
 
 

@@ -62,6 +62,19 @@ def test_gradient_descent_leaves_x0_unchanged():
     )
 
 
+def test_gradient_descent_returns_plain_tensors_of_x0s_dtype():
+    x0 = torch.tensor([2.0, -3.0], requires_grad=True)  # float32, and a leaf that requires grad
+    got = gd.gradient_descent(lambda x: 0.5 * (x**2).sum(), x0, lr=0.5, steps=2)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32, (
+        f"gradient_descent from a float32 x0 returned {got!r}: keep x0's dtype"
+    )
+    assert not got.requires_grad, (
+        "gradient_descent returned a trajectory that requires grad: detach the iterates "
+        "(x.detach()) so no autograd graph is kept"
+    )
+    check_close(got, torch.tensor([[2.0, -3.0], [1.0, -1.5], [0.5, -0.75]]), "the trajectory")
+
+
 def test_largest_stable_learning_rate_of_a_diagonal_matrix():
     got = gd.largest_stable_learning_rate(torch.diag(torch.tensor([1.0, 4.0, 0.5])))
     check_close(
