@@ -125,10 +125,13 @@ def check_placement(expect, got, device, entry, not_moved, blocking=None):
                     f"the model is on {wanted}.\n" + catalogue.find(not_moved).explain(),
                 )
             if record["device"] != wanted:
+                towards = (
+                    f"towards {record['device']}" if record["device"] else "that names no device"
+                )
                 expect.that(
                     False,
-                    f"{entry}: the {kind} of batch {i} reached the model through .to() towards "
-                    f"{record['device']}, but the model is on {wanted}: take the device from "
+                    f"{entry}: the {kind} of batch {i} reached the model through a .to() call "
+                    f"{towards}, but the model is on {wanted}: take the device from "
                     "next(model.parameters()).device",
                 )
             if blocking is not None and not record["non_blocking"]:
