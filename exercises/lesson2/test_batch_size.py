@@ -5,6 +5,7 @@ import itertools
 import torch
 from checks import check_close
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from lesson2 import batch_size as bs
 
@@ -50,4 +51,53 @@ def test_max_batch_size_of_a_linear_layer():
     )
     assert bs.max_batch_size(model, (3,), fixed - 1, optimizer_slots=1) == 0, (
         "when even the model does not fit, the answer is 0"
+    )
+
+
+def test_max_batch_size_counts_every_layer_output():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))  # 16 + 10 parameters
+    fixed = 26 * 2 * 4  # values and gradients, 4 bytes each
+    per_example = (3 + 4 + 4 + 2) * 4  # the input and the output of each of the three layers
+    got = bs.max_batch_size(model, (3,), fixed + 7 * per_example)
+    assert got == 7, (
+        f"max_batch_size for room for exactly 7 examples: got {got}, expected 7 (per example: the "
+        "input's 3 values and the outputs of every layer, 4 + 4 + 2: backpropagation keeps them all)"
+    )
+
+
+def test_max_batch_size_uses_the_parameters_element_size():
+    model = nn.Sequential(nn.Linear(3, 4)).double()  # float64: 8 bytes per value
+    fixed = 16 * 2 * 8
+    per_example = (3 + 4) * 8
+    got = bs.max_batch_size(model, (3,), fixed + 5 * per_example)
+    assert got == 5, (
+        f"max_batch_size of a float64 model with room for exactly 5 examples: got {got}, expected 5 "
+        "(a float64 value takes 8 bytes: use the parameters' element_size())"
+    )
+
+
+class CountCalls(TorchFunctionMode):
+    """Counts the torch functions and tensor methods called inside it."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_per_example_gradients_run_the_same_operations_for_any_batch_size():
+    counts = []
+    for n in (3, 12):
+        X = torch.randn(n, 3, generator=GENERATOR, dtype=torch.float64)
+        Y = torch.randn(n, generator=GENERATOR, dtype=torch.float64)
+        with CountCalls() as counter:
+            bs.per_example_gradients(X, Y, W, BIAS)
+        counts.append(counter.count)
+    assert counts[0] == counts[1], (
+        f"per_example_gradients called {counts[0]} torch operations for 3 examples and {counts[1]} "
+        "for 12: the work grows with the batch, so it loops over the examples in Python; compute "
+        "all examples at once with tensor operations over the batch"
     )

@@ -279,3 +279,56 @@ def mb_negative(model, sample_shape, memory_budget, optimizer_slots=0):
             x = layer(x)
             values += x.numel()
     return (memory_budget - fixed) // (values * size)
+
+
+# -- correct variants ---------------------------------------------------------------------------------
+
+
+@catalogue.variant("per_example_gradients", "an einsum for the outer product")
+def pe_einsum(X, y, w, b):
+    residual = torch.einsum("nd,d->n", X, w) + b - y
+    return torch.einsum("n,nd->nd", 2 * residual, X), 2 * residual
+
+
+@catalogue.variant(
+    "per_example_gradients", "torch.func: vmap of the gradient of one example's loss"
+)
+def pe_vmap(X, y, w, b):
+    from torch.func import grad, vmap
+
+    def loss(w, b, x, target):
+        return (x @ w + b - target) ** 2
+
+    grad_w, grad_b = vmap(grad(loss, argnums=(0, 1)), in_dims=(None, None, 0, 0))(
+        w.detach(), b.detach(), X, y
+    )
+    return grad_w, grad_b
+
+
+@catalogue.variant("minibatch_gradient_variance", "torch.var over the examples, summed")
+def mv_torch_var(per_example_grads, batch_size):
+    n = per_example_grads.shape[0]
+    spread = per_example_grads.var(dim=0, correction=0).sum()
+    return spread * (n - batch_size) / (batch_size * (n - 1))
+
+
+@catalogue.variant("max_batch_size", "forward hooks that count every layer's output")
+def mb_forward_hooks(model, sample_shape, memory_budget, optimizer_slots=0):
+    first = next(model.parameters())
+    bytes_per_value = torch.finfo(first.dtype).bits // 8
+    parameters = sum(p.numel() for p in model.parameters())
+    sizes = []
+    hooks = [
+        layer.register_forward_hook(lambda module, args, output: sizes.append(output.numel()))
+        for layer in model
+    ]
+    try:
+        sample = torch.zeros((1, *sample_shape), dtype=first.dtype, device=first.device)
+        with torch.no_grad():
+            model(sample)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    per_example = (sample.numel() + sum(sizes)) * bytes_per_value
+    spare = memory_budget - parameters * (2 + optimizer_slots) * bytes_per_value
+    return spare // per_example if spare > 0 else 0

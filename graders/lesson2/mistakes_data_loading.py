@@ -265,3 +265,30 @@ def dl_no_workers(dataset, batch_size, *, train, device, seed=0, num_workers=0):
         drop_last=train,
         pin_memory=torch.device(device).type == "cuda",
     )
+
+
+# -- correct variants ---------------------------------------------------------------------------------
+
+
+@catalogue.variant(
+    "iterate_minibatches", "the order cut with tensor.split, batches by index_select"
+)
+def it_split(inputs, targets, batch_size, *, shuffle=False, generator=None, drop_last=False):
+    n = len(inputs)
+    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    for batch in order.to(inputs.device).split(batch_size):
+        if drop_last and len(batch) < batch_size:
+            return
+        yield inputs.index_select(0, batch), targets.index_select(0, batch)
+
+
+@catalogue.variant("make_dataloader", "the settings gathered in a dict, each only where it applies")
+def dl_settings_dict(dataset, batch_size, *, train, device, seed=0, num_workers=0):
+    settings = {"batch_size": batch_size, "num_workers": num_workers}
+    if train:
+        settings.update(shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed))
+    if num_workers:
+        settings["persistent_workers"] = True
+    if torch.device(device).type == "cuda":
+        settings["pin_memory"] = True
+    return DataLoader(dataset, **settings)

@@ -363,3 +363,72 @@ def mz_previous_loss(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_fa
             return x, step, "max_steps"
         previous = loss
         x = x - lr * grad
+
+
+@catalogue.mistake(
+    "minimize",
+    "convergence only when the gradient's norm is strictly below tol",
+    "the rule is 'at most tol': a gradient whose norm equals tol has converged (<=, not <)",
+)
+def mz_strictly_below_tol(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
+    x = x0.detach()
+    for step in range(max_steps + 1):
+        x = x.detach().requires_grad_(True)
+        loss = loss_fn(x)
+        (grad,) = torch.autograd.grad(loss, x)
+        x, loss = x.detach(), loss.item()
+        if step == 0:
+            first_loss = loss
+        if not math.isfinite(loss) or loss > divergence_factor * first_loss:
+            return x, step, "diverged"
+        if torch.linalg.vector_norm(grad) < tol:
+            return x, step, "converged"
+        if step == max_steps:
+            return x, step, "max_steps"
+        x = x - lr * grad
+
+
+# -- correct variants ---------------------------------------------------------------------------------
+
+
+@catalogue.variant("gradient_descent", "x.grad filled by backward() and cleared at every step")
+def gd_with_backward(loss_fn, x0, lr, steps):
+    x = x0.detach().clone()
+    trajectory = [x.clone()]
+    for _ in range(steps):
+        x.requires_grad_(True)
+        x.grad = None
+        loss_fn(x).backward()
+        with torch.no_grad():
+            x -= lr * x.grad
+        x = x.detach()
+        trajectory.append(x.clone())
+    return torch.stack(trajectory)
+
+
+@catalogue.variant(
+    "largest_stable_learning_rate", "the spectral norm, which is lambda_max for an SPD matrix"
+)
+def lr_spectral_norm(hessian):
+    return 2 / torch.linalg.matrix_norm(hessian, ord=2)
+
+
+@catalogue.variant("minimize", "a while loop with backward() and grad.norm()")
+def mz_while_loop(loss_fn, x0, lr, *, tol=1e-6, max_steps=1000, divergence_factor=1e6):
+    x = x0.detach().clone()
+    step, first_loss = 0, None
+    while True:
+        x.requires_grad_(True)
+        loss = loss_fn(x)
+        loss.backward()
+        grad, x = x.grad, x.detach()
+        value = float(loss.detach())
+        first_loss = value if first_loss is None else first_loss
+        if math.isnan(value) or math.isinf(value) or value > divergence_factor * first_loss:
+            return x, step, "diverged"
+        if grad.norm() <= tol:
+            return x, step, "converged"
+        if step == max_steps:
+            return x, step, "max_steps"
+        x = x - lr * grad
+        step += 1

@@ -278,6 +278,24 @@ def ev_not_moved(model, loader, loss_fn):
     return total / count
 
 
+@catalogue.mistake(
+    "evaluate",
+    "blocking copies to the device",
+    "pass non_blocking=True to .to(), as in train_epoch: from pinned memory the copy then overlaps "
+    "with the GPU's work",
+)
+def ev_blocking_copies(model, loader, loss_fn):
+    device = next(model.parameters()).device
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            total += loss_fn(model(inputs), targets).item() * len(inputs)
+            count += len(inputs)
+    return total / count
+
+
 # -- sgd_linear_regression ----------------------------------------------------------------------------------
 
 
@@ -413,4 +431,56 @@ def sgd_divided_by_n(X, y, *, lr, batch_size, epochs, seed=0):
             residual = X[batch] @ w + b - y[batch]
             w = w - lr * 2 * X[batch].T @ residual / n
             b = b - lr * 2 * residual.sum() / n
+    return w, b
+
+
+# -- correct variants ---------------------------------------------------------------------------------
+
+
+@catalogue.variant(
+    "train_epoch", "gradients zeroed in place (set_to_none=False), a detached running sum"
+)
+def te_detached_sum(model, loader, loss_fn, optimizer):
+    model.train()
+    device = next(model.parameters()).device
+    running = torch.zeros((), dtype=torch.float64)
+    seen = 0
+    for inputs, targets in loader:
+        inputs = inputs.to(device=device, non_blocking=True)
+        targets = targets.to(device=device, non_blocking=True)
+        optimizer.zero_grad(set_to_none=False)
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        running += loss.detach().double().cpu() * inputs.shape[0]
+        seen += inputs.shape[0]
+    return float(running) / seen
+
+
+# (a decorator would not reach the mutant's file: variants are written without their decorators)
+@catalogue.variant("evaluate", "torch.inference_mode instead of no_grad, sizes summed at the end")
+def ev_inference_mode(model, loader, loss_fn):
+    model.eval()
+    device = next(model.parameters()).device
+    losses, sizes = [], []
+    with torch.inference_mode():
+        for inputs, targets in loader:
+            inputs, targets = (t.to(device, non_blocking=True) for t in (inputs, targets))
+            losses.append(loss_fn(model(inputs), targets).item())
+            sizes.append(len(targets))
+    return sum(loss * size for loss, size in zip(losses, sizes)) / sum(sizes)
+
+
+@catalogue.variant("sgd_linear_regression", "autograd for the gradients, batches by tensor.split")
+def sgd_autograd(X, y, *, lr, batch_size, epochs, seed=0):
+    w = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+    b = torch.zeros((), dtype=X.dtype, device=X.device)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for batch in torch.randperm(len(X), generator=generator).to(X.device).split(batch_size):
+            w.requires_grad_(True)
+            b.requires_grad_(True)
+            loss = ((X[batch].detach() @ w + b - y[batch]) ** 2).mean()
+            grad_w, grad_b = torch.autograd.grad(loss, (w, b))
+            w, b = (w - lr * grad_w).detach(), (b - lr * grad_b).detach()
     return w, b

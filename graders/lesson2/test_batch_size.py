@@ -56,6 +56,51 @@ def test_per_example_gradients_values(student, expect, gen, dtype, shape):
     check_per_example(expect, student.call(*args), args)
 
 
+def boundary_batch(gen, dtype, boundary):
+    """(X, y, w, b) for each boundary of per_example_gradients."""
+    if boundary == "zero-row-and-exact-fit":
+        X, y, w, b = regression_batch(gen, dtype, 5, 3)
+        X[1] = 0.0  # a zero example: its grad_w row is exactly zero
+        y[3] = X[3] @ w + b  # an exact fit: the residual and both gradients are exactly zero
+        return X, y, w, b
+    if boundary == "transposed-X-strided-y-and-w":
+        return (
+            gen.normal(3, 6, dtype=dtype).T,
+            gen.normal(12, dtype=dtype)[::2],
+            gen.normal(6, dtype=dtype)[1::2],
+            gen.normal(dtype=dtype),
+        )
+    if boundary == "one-example-one-feature":
+        return regression_batch(gen, dtype, 1, 1)
+    if boundary == "expanded-X":
+        return (
+            gen.normal(1, 4, dtype=dtype).expand(5, 4),
+            gen.normal(5, dtype=dtype),
+            gen.normal(4, dtype=dtype),
+            gen.normal(dtype=dtype),
+        )
+    # parameters of a model: w and b require grad, and the gradients must not be tied to them
+    X, y, w, b = regression_batch(gen, dtype, 4, 2)
+    return X, y, w.requires_grad_(True), b.requires_grad_(True)
+
+
+PER_EXAMPLE_BOUNDARIES = (
+    "zero-row-and-exact-fit",
+    "transposed-X-strided-y-and-w",
+    "expanded-X",
+    "w-and-b-require-grad",
+    "one-example-one-feature",
+)
+
+
+@pytest.mark.inputs("per example gradients at boundary inputs")
+@pytest.mark.exercise("lesson2.per_example_gradients", weight=1)
+@pytest.mark.parametrize("boundary", PER_EXAMPLE_BOUNDARIES)
+def test_per_example_gradients_at_boundary_inputs(student, expect, gen, dtype, boundary):
+    args = boundary_batch(gen, dtype, boundary)
+    check_per_example(expect, student.call(*args), args)
+
+
 @pytest.mark.inputs("per example gradients are vectorised")
 @pytest.mark.exercise("lesson2.per_example_gradients", weight=1)
 def test_per_example_gradients_are_vectorised(student, expect, gen):
@@ -114,6 +159,26 @@ def test_minibatch_gradient_variance_equals_the_average_over_every_batch(
         f"|batch mean - full mean|² over all {len(batches)} batches"
     )
     check_variance(student, expect, grads, batch_size, want=exact, what=what)
+
+
+VARIANCE_BOUNDARIES = ("identical-expanded-rows", "transposed", "N2-B2", "requires-grad")
+
+
+@pytest.mark.inputs("minibatch gradient variance at boundary inputs")
+@pytest.mark.exercise("lesson2.minibatch_gradient_variance", weight=1)
+@pytest.mark.parametrize("boundary", VARIANCE_BOUNDARIES)
+def test_minibatch_gradient_variance_at_boundary_inputs(student, expect, gen, dtype, boundary):
+    """Identical gradients (an expanded row: zero spread, so zero noise), a transposed view, the
+    smallest population N = B = 2 (exactly zero), and gradients that require grad."""
+    if boundary == "identical-expanded-rows":
+        grads, batch_size = gen.normal(1, 3, dtype=dtype).expand(6, 3), 2
+    elif boundary == "transposed":
+        grads, batch_size = gen.normal(4, 7, dtype=dtype, scale=2.0).T, 3
+    elif boundary == "N2-B2":
+        grads, batch_size = gen.normal(2, 3, dtype=dtype), 2
+    else:
+        grads, batch_size = gen.normal(8, 2, dtype=dtype).requires_grad_(True), 4
+    check_variance(student, expect, grads, batch_size)
 
 
 # -- max_batch_size ------------------------------------------------------------------------------------
@@ -186,6 +251,7 @@ BUDGETS = (
     ("cnn", 1, 5, 0),
     ("cnn", 0, 12, "almost-one-more"),
     ("deep", 2, 1000, 3),
+    ("mlp", 0, 1, 0),  # room for exactly one example
 )
 
 

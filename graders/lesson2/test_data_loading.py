@@ -51,10 +51,15 @@ def labelled_epochs(epochs):
 
 
 def check_minibatches(
-    student, expect, gen, dtype, seed, n, batch_size, *, shuffle, drop_last, epochs
+    student, expect, gen, dtype, seed, n, batch_size, *, shuffle, drop_last, epochs, layout=None
 ):
     inputs = gen.normal(n, 3, dtype=dtype)
     targets = torch.arange(n, dtype=dtype, device=gen.device)
+    if layout == "transposed-inputs-strided-targets":
+        inputs = gen.normal(3, n, dtype=dtype).T
+        targets = torch.arange(2 * n, dtype=dtype, device=gen.device)[::2] / 2
+    elif layout == "inputs-require-grad":
+        inputs.requires_grad_(True)
     # The generator's seed differs from the global one, so ignoring the generator shows.
     settings = dict(
         batch_size=batch_size, shuffle=shuffle, seed=seed + 1, drop_last=drop_last, epochs=epochs
@@ -71,13 +76,20 @@ def check_minibatches(
         labelled_epochs(run_epochs(ref.iterate_minibatches, inputs, targets, **settings)),
         what=f"iterate_minibatches over {n} examples, batch_size={batch_size}, shuffle={shuffle}, "
         f"drop_last={drop_last}, "
-        f"{epochs} epoch(s) from one generator",
+        f"{epochs} epoch(s) from one generator" + (f" ({layout})" if layout else ""),
         mistakes=catalogue.of("iterate_minibatches"),
         recompute=recompute,
     )
 
 
-SEQUENTIAL = ((10, 3, False), (10, 3, True), (12, 4, True), (5, 8, False), (7, 1, False))
+SEQUENTIAL = (
+    (10, 3, False),
+    (10, 3, True),
+    (12, 4, True),
+    (5, 8, False),
+    (5, 8, True),  # not even one full batch: an empty epoch
+    (7, 1, False),
+)
 SHUFFLED = ((10, 3, False), (10, 3, True), (16, 4, True), (9, 9, False))
 
 
@@ -122,6 +134,26 @@ def test_iterate_minibatches_shuffled_by_the_generator(
         shuffle=True,
         drop_last=drop_last,
         epochs=2,
+    )
+
+
+@pytest.mark.inputs("iterate minibatches of laid out inputs")
+@pytest.mark.exercise("lesson2.iterate_minibatches", weight=1)
+@pytest.mark.parametrize("layout", ("transposed-inputs-strided-targets", "inputs-require-grad"))
+def test_iterate_minibatches_of_laid_out_inputs(student, expect, gen, dtype, seed, layout):
+    """Inputs that are views (transposed, strided) or require grad: the same batches as plain ones."""
+    check_minibatches(
+        student,
+        expect,
+        gen,
+        dtype,
+        seed,
+        10,
+        4,
+        shuffle=True,
+        drop_last=False,
+        epochs=2,
+        layout=layout,
     )
 
 
@@ -176,8 +208,8 @@ LOADING = ("batch_size", "shuffled", "drop_last", "epochs")
 @pytest.mark.exercise("lesson2.make_dataloader", weight=2)
 @pytest.mark.parametrize(
     "size, batch_size, seed",
-    ((10, 3, 0), (16, 4, 7), (11, 5, 123)),
-    ids=("N10-B3", "N16-B4", "N11-B5"),
+    ((10, 3, 0), (16, 4, 7), (11, 5, 123), (3, 5, 2)),
+    ids=("N10-B3", "N16-B4", "N11-B5", "N3-B5-no-full-batch"),
 )
 def test_training_loader_shuffles_reproducibly_in_full_batches(
     student, expect, size, batch_size, seed
@@ -247,6 +279,6 @@ def test_parallel_loading_yields_the_batches_of_single_process_loading(student, 
     expect.close(
         {"epoch 1": parallel[0]},
         {"epoch 1": single[0]},
-        what=f"{what}: its first epoch against that of the same loader made with num_workers=0",
-        hint="seed the loader's own generator (generator=torch.Generator().manual_seed(seed)) so every run replays",
+        what=f"{what}: its first epoch against that of the same loader made with num_workers=0 "
+        "(the order comes from the seed alone, whatever the number of workers)",
     )

@@ -94,11 +94,42 @@ def test_gradient_descent_with_no_steps_returns_x0(student, expect, memo, gen):
     check_trajectory(student, expect, memo, spec, x0, lr, steps=0)
 
 
+LAYOUTS = ("0-dim", "transposed", "expanded", "requires-grad", "at-the-minimum")
+
+
+def boundary_start(gen, dtype, layout):
+    """(spec, x0) for a start of the given layout on the separable objective cosh(x - c) - 1."""
+    if layout == "0-dim":
+        center, x0 = gen.normal(dtype=dtype), gen.normal(dtype=dtype)
+    elif layout == "transposed":
+        center, x0 = gen.normal(4, 3, dtype=dtype), gen.normal(3, 4, dtype=dtype).T
+    elif layout == "expanded":
+        center, x0 = gen.normal(3, 4, dtype=dtype), gen.normal(1, 4, dtype=dtype).expand(3, 4)
+    elif layout == "requires-grad":
+        center, x0 = gen.normal(5, dtype=dtype), gen.normal(5, dtype=dtype).requires_grad_(True)
+    else:  # the gradient is exactly zero at x0: every iterate is x0
+        center = gen.normal(2, 3, dtype=dtype)
+        x0 = center.clone()
+    return {"kind": "separable", "center": center}, x0
+
+
+@pytest.mark.inputs("gradient descent from boundary starts")
+@pytest.mark.exercise("lesson2.gradient_descent", weight=1)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_gradient_descent_from_boundary_starts(student, expect, memo, gen, dtype, layout):
+    """A 0-dim x0, a transposed or expanded view, an x0 that requires grad, and a start where the
+    gradient is exactly zero: the trajectory is the reference's, shaped like x0."""
+    spec, x0 = boundary_start(gen, dtype, layout)
+    check_trajectory(student, expect, memo, spec, x0, 0.4, steps=6)
+
+
 @pytest.mark.inputs("gradient descent leaves x0 alone and returns plain tensors")
 @pytest.mark.exercise("lesson2.gradient_descent", weight=1)
 def test_gradient_descent_leaves_x0_alone_and_returns_plain_tensors(student, expect, gen):
     spec, x0, lr = problem("quadratic", gen, torch.float64)
-    outcome = student.probe("descend", spec=spec, x0=x0, kwargs={"lr": lr, "steps": 3})
+    outcome = student.probe(
+        "descend", spec=spec, x0=x0, kwargs={"lr": lr, "steps": 3}, on_a_copy=True
+    )
     expect.that(
         not outcome["x0_changed"],
         "gradient_descent changed the x0 it was given.\n"
@@ -121,6 +152,18 @@ MATRICES = {
     ),
     "spd-5": lambda gen, dtype: spd_matrix(gen, 5, dtype=dtype),
     "ill-conditioned-6": lambda gen, dtype: spd_matrix(gen, 6, low=1e-3, high=10.0, dtype=dtype),
+    # boundaries: a tie for the largest eigenvalue, views that are not contiguous, and a
+    # hessian that requires grad (as one computed by autograd does)
+    "tied-largest-eigenvalue": lambda gen, dtype: torch.diag(
+        torch.tensor([3.0, 1.0, 3.0], dtype=dtype, device=gen.device)
+    ),
+    "transposed-view": lambda gen, dtype: spd_matrix(gen, 4, dtype=dtype).T,
+    "strided-slice": lambda gen, dtype: spd_matrix(gen, 8, dtype=dtype)[::2, ::2],
+    # strides (0, 1); an SPD matrix larger than 1x1 cannot be an expanded view
+    "expanded-1x1": lambda gen, dtype: torch.tensor([0.8], dtype=dtype, device=gen.device).expand(
+        1, 1
+    ),
+    "requires-grad": lambda gen, dtype: spd_matrix(gen, 3, dtype=dtype).requires_grad_(True),
 }
 
 
@@ -271,3 +314,41 @@ def test_minimize_stops_at_max_steps(student, expect, memo, gen, name):
     elif name == "quadratic-growing":
         lr = 1.05 * limit(spec)
     check_minimize(student, expect, memo, spec, x0, lr=lr, max_steps=40)
+
+
+@pytest.mark.inputs("minimize with no budget stops at x0")
+@pytest.mark.exercise("lesson2.minimize", weight=0.5)
+def test_minimize_with_no_budget_stops_at_x0(student, expect, memo, gen):
+    """max_steps=0: no update at all, status "max_steps" (x0 neither converged nor diverged)."""
+    spec, x0, lr = problem("quadratic", gen, torch.float64)
+    check_minimize(student, expect, memo, spec, x0, lr=lr, max_steps=0)
+
+
+@pytest.mark.inputs("minimize converges at a norm of exactly tol")
+@pytest.mark.exercise("lesson2.minimize", weight=0.5)
+@pytest.mark.parametrize("dtype", (torch.float32, torch.float64), ids=("float32", "float64"))
+def test_minimize_converges_at_a_norm_of_exactly_tol(student, expect, memo, gen, dtype):
+    """On ½|x|² the gradient is x itself: from x0 = (3, 4), of norm exactly 5, tol=5 has converged."""
+    x0 = torch.tensor([3.0, 4.0], dtype=dtype, device=gen.device)
+    check_minimize(student, expect, memo, {"kind": "half_squared_norm"}, x0, lr=0.5, tol=5.0)
+
+
+@pytest.mark.inputs("minimize from boundary starts")
+@pytest.mark.exercise("lesson2.minimize", weight=1)
+@pytest.mark.parametrize("layout", ("0-dim", "transposed", "expanded", "requires-grad"))
+def test_minimize_from_boundary_starts(student, expect, memo, gen, dtype, layout):
+    """A 0-dim x0, transposed and expanded views, and an x0 that requires grad converge as the reference does."""
+    spec, x0 = boundary_start(gen, dtype, layout)
+    tol = 1e-4 if dtype == torch.float32 else 1e-8
+    check_minimize(student, expect, memo, spec, x0, lr=0.5, tol=tol, max_steps=500)
+
+
+@pytest.mark.inputs("minimize measures growth against the first loss")
+@pytest.mark.exercise("lesson2.minimize", weight=0.5)
+def test_minimize_measures_growth_against_the_first_loss(student, expect, memo, gen):
+    """The loss first falls (the flat direction converges), then grows 16-fold per step along the
+    steep one: past 10 times the *previous* loss long before it passes 10 times the first."""
+    A = torch.diag(torch.tensor([1.0, 10.0], dtype=torch.float64, device=gen.device))
+    spec = {"kind": "quadratic", "A": A, "center": torch.zeros(2, dtype=A.dtype, device=A.device)}
+    x0 = torch.tensor([1e3, 1e-6], dtype=A.dtype, device=A.device) + gen.normal(2, scale=1e-8)
+    check_minimize(student, expect, memo, spec, x0, lr=0.5, max_steps=60, divergence_factor=10.0)

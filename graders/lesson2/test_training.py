@@ -10,11 +10,12 @@ not, which makes device placement gradable on a machine without a GPU.
 import pytest
 import torch
 
-from graders.api import describe_call, load_reference
+from graders.api import describe, describe_call, load_reference
 from graders.lesson2.probes_training import training_setup
 
 from .mistakes_training import (
     catalogue,
+    ev_blocking_copies,
     ev_no_eval_mode,
     ev_not_moved,
     ev_records_graph,
@@ -26,7 +27,8 @@ from .mistakes_training import (
 
 ref = load_reference("lesson2.training")
 
-# name: (layers, features, loss, batch size); 22 and 20 examples leave last batches of 6 and 2.
+# name: (layers, features, loss, batch size, examples); 22, 20 and 9 examples leave last batches
+# of 6, 2 and 1 (a batch of one: no BatchNorm there, which cannot train on it).
 MODELS = {
     "regression": (
         [["Linear", 5, 16], ["BatchNorm1d", 16], ["Tanh"], ["Linear", 16, 1]],
@@ -42,6 +44,7 @@ MODELS = {
         6,
         20,
     ),
+    "last-batch-of-one": ([["Linear", 3, 4], ["Tanh"], ["Linear", 4, 1]], 3, "mse", 4, 9),
 }
 
 
@@ -105,27 +108,37 @@ def describe_setup(entry, name, setup):
     )
 
 
-def check_placement(expect, got, device, entry, mistake, *, non_blocking):
-    """Every input and target reached the model through .to(the model's device[, non_blocking=True])."""
+def check_placement(expect, got, device, entry, not_moved, blocking=None):
+    """Every input and target reached the model through .to(the model's device[, non_blocking=True]).
+
+    ``not_moved`` is named when a batch reached the model without any .to() call, ``blocking``
+    (when given, the case also asks for non_blocking=True) when it came through a blocking one;
+    a batch sent towards another device is described, with no mistake named.
+    """
     wanted = torch.device(device).type
     for kind, records in (("inputs", got["forward"]), ("targets", got["targets"])):
         for i, record in enumerate(records, start=1):
-            if not record["moved"] or record["device"] != wanted:
-                how = (
-                    "without a .to(...) call"
-                    if not record["moved"]
-                    else f"through .to() towards {record['device']}"
+            if not record["moved"]:
+                expect.that(
+                    False,
+                    f"{entry}: the {kind} of batch {i} reached the model without a .to(...) call; "
+                    f"the model is on {wanted}.\n" + catalogue.find(not_moved).explain(),
+                )
+            if record["device"] != wanted:
+                towards = (
+                    f"towards {record['device']}" if record["device"] else "that names no device"
                 )
                 expect.that(
                     False,
-                    f"{entry}: the {kind} of batch {i} reached the model {how}; the model is on {wanted}.\n"
-                    + catalogue.find(mistake).explain(),
+                    f"{entry}: the {kind} of batch {i} reached the model through a .to() call "
+                    f"{towards}, but the model is on {wanted}: take the device from "
+                    "next(model.parameters()).device",
                 )
-            if non_blocking and not record["non_blocking"]:
+            if blocking is not None and not record["non_blocking"]:
                 expect.that(
                     False,
                     f"{entry}: the {kind} of batch {i} were copied with a blocking .to() call.\n"
-                    + catalogue.find(te_blocking_copies).explain(),
+                    + catalogue.find(blocking).explain(),
                 )
 
 
@@ -176,14 +189,14 @@ def test_train_epoch_steps_once_per_batch_in_training_mode(student, expect, gen,
 @pytest.mark.exercise("lesson2.train_epoch", weight=1)
 def test_train_epoch_moves_each_batch_to_the_model_device(student, expect, gen, device):
     got = student.probe("train_one_epoch", setup=make_setup("regression", gen, torch.float32))
-    check_placement(expect, got, device, "train_epoch", te_not_moved, non_blocking=False)
+    check_placement(expect, got, device, "train_epoch", te_not_moved)
 
 
 @pytest.mark.inputs("train epoch copies batches without blocking")
 @pytest.mark.exercise("lesson2.train_epoch", weight=0.5)
 def test_train_epoch_copies_batches_without_blocking(student, expect, gen, device):
     got = student.probe("train_one_epoch", setup=make_setup("regression", gen, torch.float32))
-    check_placement(expect, got, device, "train_epoch", te_not_moved, non_blocking=True)
+    check_placement(expect, got, device, "train_epoch", te_not_moved, te_blocking_copies)
 
 
 @pytest.mark.inputs("train epoch returns a number without a graph")
@@ -192,11 +205,18 @@ def test_train_epoch_returns_a_number_without_a_graph(student, expect, gen):
     value = student.probe(
         "train_one_epoch", setup=make_setup("classification", gen, torch.float32)
     )["value"]
+    if isinstance(value, float):
+        return
+    if isinstance(value, torch.Tensor) and value.requires_grad:
+        expect.that(
+            False,
+            "train_epoch returned a tensor that requires grad, not a Python float.\n"
+            + catalogue.find(te_accumulates_graph).explain(),
+        )
     expect.that(
-        isinstance(value, float) or (isinstance(value, torch.Tensor) and not value.requires_grad),
-        "train_epoch returned a "
-        f"{'tensor that requires grad' if isinstance(value, torch.Tensor) else type(value).__name__}, "
-        f"not a Python float.\n{catalogue.find(te_accumulates_graph).explain()}",
+        False,
+        f"train_epoch returned {describe(value)}, not a Python float: the mean loss is a number "
+        "(loss.item() gives a batch's loss as one)",
     )
 
 
@@ -249,7 +269,14 @@ def test_evaluate_runs_in_evaluation_mode_without_a_graph(student, expect, gen, 
 @pytest.mark.exercise("lesson2.evaluate", weight=0.5)
 def test_evaluate_moves_each_batch_to_the_model_device(student, expect, gen, device):
     got = student.probe("evaluate_once", setup=make_setup("regression", gen, torch.float32))
-    check_placement(expect, got, device, "evaluate", ev_not_moved, non_blocking=True)
+    check_placement(expect, got, device, "evaluate", ev_not_moved)
+
+
+@pytest.mark.inputs("evaluate copies batches without blocking")
+@pytest.mark.exercise("lesson2.evaluate", weight=0.25)
+def test_evaluate_copies_batches_without_blocking(student, expect, gen, device):
+    got = student.probe("evaluate_once", setup=make_setup("regression", gen, torch.float32))
+    check_placement(expect, got, device, "evaluate", ev_not_moved, ev_blocking_copies)
 
 
 # -- sgd_linear_regression ------------------------------------------------------------------------------
@@ -315,3 +342,25 @@ def test_sgd_linear_regression_reaches_the_least_squares_solution(
         what=describe_call("sgd_linear_regression", X, y, **kwargs)
         + " against torch.linalg.lstsq's solution",
     )
+
+
+BOUNDARIES = ("transposed-X-strided-y", "X-requires-grad", "one-example-batches-of-one-feature")
+
+
+@pytest.mark.inputs("sgd linear regression boundary inputs")
+@pytest.mark.exercise("lesson2.sgd_linear_regression", weight=1)
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_sgd_linear_regression_boundary_inputs(student, expect, memo, gen, dtype, boundary):
+    """Inputs laid out as views (X transposed, y a strided slice), an X that requires grad, and
+    batches of one example with one feature: the same fit as from plain contiguous inputs."""
+    kwargs = dict(lr=0.05, batch_size=5, epochs=2, seed=4)
+    if boundary == "transposed-X-strided-y":
+        X = gen.normal(3, 12, dtype=dtype).T
+        y = gen.normal(24, dtype=dtype)[::2]
+    elif boundary == "X-requires-grad":
+        X, y = regression_data(gen, dtype, 12, 3, noise=0.1)
+        X.requires_grad_(True)
+    else:
+        X, y = regression_data(gen, dtype, 7, 1, noise=0.1)
+        kwargs = dict(lr=0.05, batch_size=1, epochs=2, seed=4)
+    check_fit(student, expect, memo, X, y, **kwargs)

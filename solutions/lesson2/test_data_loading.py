@@ -79,3 +79,45 @@ def test_make_dataloader_for_training_and_evaluation():
         "evaluation keeps order and every example"
     )
     assert evaluation.pin_memory and not train.pin_memory, "pin memory for a CUDA device only"
+
+
+def test_iterate_minibatches_drop_last_keeps_every_full_batch():
+    batches = list(dl.iterate_minibatches(INPUTS[:6], TARGETS[:6], 3, drop_last=True))
+    assert [len(t) for _, t in batches] == [3, 3], (
+        f"6 examples in batches of 3 with drop_last=True: batch sizes {[len(t) for _, t in batches]}, "
+        "expected [3, 3]: drop_last leaves out only a last batch *smaller* than batch_size"
+    )
+
+
+def test_make_dataloader_leaves_the_global_random_state_alone():
+    dataset = TensorDataset(torch.arange(10))
+    orders = []
+    for global_seed in (1234, 99):
+        torch.manual_seed(global_seed)
+        before = torch.get_rng_state()
+        loader = dl.make_dataloader(dataset, 4, train=True, device="cpu", seed=1)
+        assert torch.equal(torch.get_rng_state(), before), (
+            "make_dataloader changed the global random state: give the loader its own generator, "
+            "generator=torch.Generator().manual_seed(seed), instead of calling torch.manual_seed"
+        )
+        orders.append([[b[0].tolist() for b in loader] for _ in range(2)])
+    assert orders[0] == orders[1], (
+        "two training loaders made with seed=1 after different global seeds gave different "
+        "batches: their order must come from their own generator, seeded with seed"
+    )
+
+
+def test_make_dataloader_keeps_its_worker_processes():
+    dataset = TensorDataset(torch.arange(10))
+    for train in (True, False):
+        loader = dl.make_dataloader(dataset, 4, train=train, device="cpu", num_workers=2)
+        assert loader.num_workers == 2, (
+            f"make_dataloader(..., num_workers=2) made a loader with num_workers={loader.num_workers}"
+        )
+        assert loader.persistent_workers, (
+            "a loader with worker processes keeps them alive between epochs: persistent_workers=True"
+        )
+    single = dl.make_dataloader(dataset, 4, train=True, device="cpu", num_workers=0)
+    assert single.num_workers == 0 and not single.persistent_workers, (
+        "with num_workers=0 there are no workers to keep: persistent_workers=False"
+    )

@@ -62,6 +62,19 @@ def test_gradient_descent_leaves_x0_unchanged():
     )
 
 
+def test_gradient_descent_returns_plain_tensors_of_x0s_dtype():
+    x0 = torch.tensor([2.0, -3.0], requires_grad=True)  # float32, and a leaf that requires grad
+    got = gd.gradient_descent(lambda x: 0.5 * (x**2).sum(), x0, lr=0.5, steps=2)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32, (
+        f"gradient_descent from a float32 x0 returned {got!r}: keep x0's dtype"
+    )
+    assert not got.requires_grad, (
+        "gradient_descent returned a trajectory that requires grad: detach the iterates "
+        "(x.detach()) so no autograd graph is kept"
+    )
+    check_close(got, torch.tensor([[2.0, -3.0], [1.0, -1.5], [0.5, -0.75]]), "the trajectory")
+
+
 def test_largest_stable_learning_rate_of_a_diagonal_matrix():
     got = gd.largest_stable_learning_rate(torch.diag(torch.tensor([1.0, 4.0, 0.5])))
     check_close(
@@ -118,4 +131,33 @@ def test_minimize_stops_after_max_steps():
     )
     assert (steps, status) == (5, "max_steps"), (
         f"minimize with max_steps=5 returned steps={steps}, status={status!r}"
+    )
+
+
+def test_minimize_converges_on_the_euclidean_norm_of_the_gradient():
+    def half_squared_norm(x):
+        return 0.5 * (x**2).sum()  # its gradient is x itself
+
+    # At x0 every entry of the gradient is 0.6 <= tol, but its Euclidean norm is 1.2 > tol:
+    # not converged yet.  One step of lr=0.5 halves x, and the norm 0.6 is then below tol.
+    x, steps, status = gd.minimize(
+        half_squared_norm, torch.full((4,), 0.6, dtype=torch.float64), 0.5, tol=1.0
+    )
+    assert (steps, status) == (1, "converged"), (
+        f"minimize from a gradient of norm 1.2 with tol=1 returned steps={steps}, status={status!r}, "
+        "expected steps=1, 'converged': compare the gradient's Euclidean norm over all its "
+        "elements (torch.linalg.vector_norm(grad)) with tol, not its largest entry"
+    )
+
+
+def test_minimize_converges_when_the_norm_equals_tol():
+    def half_squared_norm(x):
+        return 0.5 * (x**2).sum()  # its gradient is x itself
+
+    x, steps, status = gd.minimize(
+        half_squared_norm, torch.tensor([3.0, 4.0], dtype=torch.float64), 0.5, tol=5.0
+    )
+    assert (steps, status) == (0, "converged"), (
+        f"minimize from a gradient of norm exactly 5 with tol=5 returned steps={steps}, "
+        f"status={status!r}, expected steps=0, 'converged': the rule is norm <= tol"
     )
