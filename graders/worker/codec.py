@@ -139,11 +139,10 @@ def _tensor_bytes(value: torch.Tensor) -> tuple[str, list[int], memoryview | byt
     tensor = value.detach()
     if tensor.is_conj() or tensor.is_neg() or not tensor.is_contiguous():
         tensor = tensor.resolve_conj().resolve_neg().contiguous()
-    return (
-        name,
-        list(tensor.shape),
-        tensor.reshape(-1).view(torch.uint8).numpy().data if tensor.numel() else b"",
-    )
+    flat = tensor.reshape(-1)
+    if flat.numel() and flat.stride() != (1,):  # size-1 dimensions with any stride, e.g. expanded
+        flat = torch.empty(flat.shape, dtype=flat.dtype).copy_(flat)
+    return (name, list(tensor.shape), flat.view(torch.uint8).numpy().data if flat.numel() else b"")
 
 
 # -- requests: the same format, the other way ----------------------------------------------------
