@@ -139,3 +139,12 @@ def test_natural_gradient_step_with_a_batch_of_one():
     gradient = x.T @ (p - y)
     want = w - torch.linalg.solve(fisher + 0.1 * torch.eye(2, dtype=torch.float64), gradient)
     check_close(natural_gradient_step(w, x, y, damping=0.1), want, "natural_gradient_step, N = 1")
+
+
+def test_natural_gradient_step_returns_no_history_and_leaves_w_alone():
+    x = torch.tensor([[1.0, -2.0], [0.5, 0.25], [-1.0, 1.5]], dtype=torch.float64)
+    y = torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64)
+    w = torch.tensor([0.3, 0.1], dtype=torch.float64, requires_grad=True)
+    got = natural_gradient_step(w, x, y, lr=0.5, damping=0.1)
+    assert got.grad_fn is None, "the new weights have autograd history: .detach() them"
+    assert w.tolist() == [0.3, 0.1], "natural_gradient_step changed w: return new weights"

@@ -277,3 +277,17 @@ def natural_wrong_sign(w, x, y, lr=1.0, damping=1e-4):
             fisher + damping * torch.eye(len(w), dtype=w.dtype, device=w.device), g
         )
     ).detach()
+
+
+@catalogue.mistake(
+    "natural_gradient_step",
+    "the new weights returned with their autograd history (not detached)",
+    "w - lr * F^-1 g still holds the graph of the whole computation when w requires grad: "
+    "return it .detach()ed",
+)
+def natural_with_history(w, x, y, lr=1.0, damping=1e-4):
+    p = torch.sigmoid(x @ w)
+    g = x.T @ (p - y) / x.shape[0]
+    fisher = x.T @ ((p * (1 - p)).unsqueeze(1) * x) / x.shape[0]
+    eye = torch.eye(len(w), dtype=w.dtype, device=w.device)
+    return w - lr * torch.linalg.solve(fisher + damping * eye, g)

@@ -214,3 +214,26 @@ def test_newton_step_returns_no_autograd_history(student, expect, gen, memo, dty
         (0,),
         objective,
     )
+
+
+@pytest.mark.inputs("natural gradient step returns no autograd history")
+@pytest.mark.exercise("lesson5.natural_gradient_step", weight=0.25)
+def test_natural_gradient_step_returns_no_autograd_history(student, expect, gen, memo, dtype):
+    """w requires grad (weights usually do); the new weights must carry no history."""
+    w, x, y = (
+        gen.normal(3, dtype=dtype, scale=0.5),
+        gen.normal(20, 3, dtype=dtype),
+        gen.binary(20, dtype=dtype),
+    )
+    check_without_history(
+        student,
+        expect,
+        memo,
+        ref.natural_gradient_step,
+        catalogue.of("natural_gradient_step"),
+        describe_call("natural_gradient_step", w, x, y, lr=0.5, damping=0.1)
+        + ", w a leaf that requires grad",
+        (w, x, y),
+        {"lr": 0.5, "damping": 0.1},
+        (0,),
+    )

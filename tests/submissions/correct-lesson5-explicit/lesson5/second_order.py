@@ -38,4 +38,4 @@ def natural_gradient_step(w, x, y, lr=1.0, damping=1e-4):
         g = g + (p[i] - y[i]) * x[i] / n
         fisher = fisher + p[i] * (1 - p[i]) * torch.outer(x[i], x[i]) / n
     factor = torch.linalg.cholesky(fisher)
-    return w - lr * torch.cholesky_solve(g.unsqueeze(1), factor).squeeze(1)
+    return (w - lr * torch.cholesky_solve(g.unsqueeze(1), factor).squeeze(1)).detach()

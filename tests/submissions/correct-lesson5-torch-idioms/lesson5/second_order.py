@@ -28,4 +28,4 @@ def natural_gradient_step(w, x, y, lr=1.0, damping=1e-4):
     g = torch.mv(x.T, p - y) / n
     F = torch.einsum("n,ni,nj->ij", p * (1 - p), x, x) / n
     F.diagonal().add_(damping)
-    return w - lr * torch.linalg.solve(F, g)
+    return (w - lr * torch.linalg.solve(F, g)).detach()
