@@ -149,6 +149,8 @@ def test_failures_are_counted_by_distinct_mistake_not_by_inputs(course):
         CaseResult("test_mse_odd[2]", 0, 1, "error", "raised RuntimeError: shape (2,)"),
         CaseResult("test_mse_default", 1, 1, "passed"),
     ]
-    found = section(course, ExerciseResult("lesson1.mse", 1, 12, tests))
-    assert [f.similar for f in found.failures] == [6, 1, 1]
+    changed = "mse changed its input `input` in place"
+    tests += [CaseResult(f"test_mse_{kind}", 0, 1, "failed", changed) for kind in ("a", "b", "c")]
+    found = section(course, ExerciseResult("lesson1.mse", 1, 15, tests))
+    assert [f.similar for f in found.failures] == [6, 1, 1, 2]
     assert found.more_kinds == 0

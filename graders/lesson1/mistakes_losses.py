@@ -487,6 +487,22 @@ def ce_block_indexing(input, target, reduction="mean"):
 
 
 @catalogue.mistake(
+    "cross_entropy",
+    "the logits shifted in place (input -= input.max(...))",
+    "input is the caller's (a model's output, often needed again): subtract the maximum into a "
+    "new tensor, shifted = input - input.max(dim=1, keepdim=True).values",
+)
+def ce_shifted_in_place(input, target, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    input -= input.max(dim=1, keepdim=True).values
+    loss = input.exp().sum(dim=1).log() - input.gather(1, target.unsqueeze(1)).squeeze(1)
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+@catalogue.mistake(
     "cross_entropy", "the sum instead of the mean", "reduction='mean' averages over the N examples"
 )
 def ce_sum_for_mean(input, target, reduction="mean"):

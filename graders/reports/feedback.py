@@ -36,7 +36,7 @@ FOOTER = (
 class Failure:
     status: str
     test: str
-    similar: int  # other failing tests that failed the same way (``failure_kind``)
+    similar: int  # other failing tests that failed the same way (``failure_keys``)
     message: str
     failure: str = ""  # the machine-readable kind, e.g. "out_of_memory"
 
@@ -69,10 +69,16 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
         summary = course.exercise(exercise.id).summary
     except HarnessError:
         summary = ""
-    groups: dict[tuple, list] = {}
+    groups: list[tuple[set, list]] = []  # (the keys of a kind of failure, its tests)
     for test in exercise.tests:
         if test.status != "passed":
-            groups.setdefault(failure_kind(test), []).append(test)
+            keys = failure_keys(test)
+            group = next((g for g in groups if g[0] & keys), None)
+            if group is None:
+                groups.append((keys, [test]))
+            else:
+                group[0].update(keys)
+                group[1].append(test)
     failures = [
         Failure(
             tests[0].status,
@@ -81,26 +87,27 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
             tests[0].message or "(no message)",
             tests[0].failure,
         )
-        for tests in groups.values()
+        for _, tests in groups
     ]
     return Section(
         exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE)
     )
 
 
-def failure_kind(test) -> tuple:
-    """What makes two failing tests the same failure, for counting them honestly.
+def failure_keys(test) -> set:
+    """What makes two failing tests the same failure, for counting them honestly: sharing any key.
 
     The same catalogue mistakes named (the sum for the mean, on every shape and dtype it
-    failed), else the same test function failing the same way (its parametrised cases differ
-    only in their inputs).  The first line of the message would split one mistake into as many
-    "kinds" as there are shapes in its description.
+    failed); else the same test function (its parametrised cases differ only in their inputs),
+    or the very same message (an input changed in place, whatever the test).  The first line of
+    a message alone would split one mistake into as many "kinds" as there are shapes in its
+    description.
     """
+    kind = (test.status, test.failure)
     named = tuple(sorted(named_in(test.message)))
     if named:
-        return (test.status, test.failure, named)
-    function = test.name.split("[", 1)[0]
-    return (test.status, test.failure, function)
+        return {(*kind, "named", named)}
+    return {(*kind, "function", test.name.split("[", 1)[0]), (*kind, "message", test.message)}
 
 
 def render_markdown(course: Course, result: StudentResult) -> str:
