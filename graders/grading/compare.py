@@ -336,7 +336,11 @@ def explained(message: str, matched: Iterable[Mistake], hint: str = "") -> str:
 
 
 def failing_alike(
-    mistakes: Iterable[Mistake], failure: StudentFailure, args: tuple, kwargs: dict
+    mistakes: Iterable[Mistake],
+    failure: StudentFailure,
+    args: tuple,
+    kwargs: dict,
+    wrt: tuple = (),
 ) -> StudentFailure:
     """``failure`` of a call ``entry(*args, **kwargs)``, naming the mistakes that fail alike.
 
@@ -357,9 +361,15 @@ def failing_alike(
         if isinstance(mistake.function, type):
             continue
         copies = _cloned((args, kwargs))
-        inputs = WatchedInputs({"args": copies[0], "kwargs": copies[1]})
+        positional = [
+            a.requires_grad_(True)
+            if i in wrt and torch.is_tensor(a) and a.is_floating_point()
+            else a
+            for i, a in enumerate(copies[0])
+        ]
+        inputs = WatchedInputs({"args": positional, "kwargs": copies[1]})
         try:
-            mistake.function(*copies[0], **copies[1])
+            mistake.function(*positional, **copies[1])
         except Exception as exc:
             outcome = exc
         else:

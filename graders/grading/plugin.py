@@ -690,8 +690,8 @@ def student(request, _submission, device) -> Student:
         exercise,
         device,
         _seed(request),
-        explain=lambda failure, args, kwargs: failing_alike(
-            _catalogue_mistakes(course, exercise), failure, args, kwargs
+        explain=lambda failure, args, kwargs, wrt: failing_alike(
+            _catalogue_mistakes(course, exercise), failure, args, kwargs, wrt
         ),
     )
 

@@ -408,7 +408,7 @@ class Student:
         exercise: Exercise,
         device: str,
         seed: int,
-        explain: Callable[[StudentFailure, tuple, dict], StudentFailure] | None = None,
+        explain: Callable[[StudentFailure, tuple, dict, tuple], StudentFailure] | None = None,
     ):
         self.worker, self.exercise, self.device, self.seed = worker, exercise, device, seed
         # the failure of a call, with the catalogue mistakes that fail the same way named: those
@@ -434,17 +434,19 @@ class Student:
 
     def call_backward(self, *args, wrt=(0,), grad_output=None, **kwargs):
         """(value, [gradient w.r.t. args[i] for i in wrt]) of ``(value * grad_output).sum()``."""
-        with self._failures_explained(args, kwargs):
+        with self._failures_explained(args, kwargs, wrt=tuple(wrt)):
             result = self.probe(
                 "call_backward", args=args, kwargs=kwargs, wrt=tuple(wrt), grad_output=grad_output
             )
         return result["value"], result["grads"]
 
     @contextlib.contextmanager
-    def _failures_explained(self, args: tuple, kwargs: dict):
+    def _failures_explained(self, args: tuple, kwargs: dict, wrt: tuple = ()):
+        """Name the mistakes that fail like the call; ``wrt``: the arguments the probe made
+        require grad, as the mistakes' copies will."""
         try:
             yield
         except (ChangedInput, StudentRaised) as failure:
             if self.explain is None:
                 raise
-            raise self.explain(failure, args, kwargs) from None
+            raise self.explain(failure, args, kwargs, wrt) from None

@@ -94,6 +94,10 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
     )
 
 
+def kinds(n: int) -> str:
+    return "kind" if n == 1 else "kinds"
+
+
 def failure_keys(test) -> set:
     """What makes two failing tests the same failure, for counting them honestly: sharing any key.
 
@@ -142,7 +146,7 @@ def exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
         also = f" (and {failure.similar} similar)" if failure.similar else ""
         lines += ["", f"- **{failure.label}** `{failure.test}`{also}", "", _indent(failure.message)]
     if found.more_kinds:
-        lines += ["", f"... and {found.more_kinds} other kinds of failure."]
+        lines += ["", f"... and {found.more_kinds} other {kinds(found.more_kinds)} of failure."]
     return lines
 
 
@@ -200,7 +204,9 @@ def render_html(course: Course, result: StudentResult) -> str:
                 f"<pre>{e(failure.message)}</pre>"
             )
         if section.more_kinds:
-            parts.append(f"<p>... and {section.more_kinds} other kinds of failure.</p>")
+            parts.append(
+                f"<p>... and {section.more_kinds} other {kinds(section.more_kinds)} of failure.</p>"
+            )
     parts.append(f"<hr><p>{e(FOOTER)}</p></body></html>")
     return "\n".join(parts) + "\n"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graders.course.model import Course
 from graders.grading.results import StudentResult
-from graders.reports.feedback import sections
+from graders.reports.feedback import kinds, sections
 
 
 def gradescope_results(course: Course, result: StudentResult) -> dict:
@@ -27,7 +27,9 @@ def gradescope_results(course: Course, result: StudentResult) -> dict:
             also = f" (and {failure.similar} similar)" if failure.similar else ""
             lines += ["", f"{failure.label}: {failure.test}{also}", failure.message]
         if section.more_kinds:
-            lines.append(f"... and {section.more_kinds} other kinds of failure.")
+            lines.append(
+                f"... and {section.more_kinds} other {kinds(section.more_kinds)} of failure."
+            )
         tests.append(
             {
                 "name": exercise.id,
