@@ -129,3 +129,9 @@ def test_a_mistake_that_changes_its_inputs_does_not_change_them_for_the_next(cou
                 recompute=recompute,
             )
         assert torch.equal(input, torch.full((3,), 2.0))
+
+
+def test_meta_tensors_have_no_values_to_watch():
+    params = {"args": (torch.ones(2, 3, device="meta"),)}
+    assert changed(params, lambda p: p["args"][0] * 2) == []
+    assert changed(params, lambda p: p["args"][0].resize_(6)) == [("args", 0)]

@@ -307,7 +307,8 @@ def _captured_tensors(function: Callable) -> _CapturedTensors:
 
     def visit(value, depth=0):
         if isinstance(value, torch.Tensor):
-            found.setdefault(id(value), value)
+            if value.device.type != "meta":  # shapes without data: nothing to put back
+                found.setdefault(id(value), value)
         elif depth < 4 and callable(value) and getattr(value, "__closure__", None):
             for cell in value.__closure__:  # remembered(cache, lambda wrong: ...) holds a lambda
                 try:
