@@ -111,6 +111,27 @@ def test_logsumexp_with_size_1_dimensions(student, expect, gen, case, part):
     lse_check(student, expect, gen, gen.normal(*shape, scale=2.0), dim, part)
 
 
+def laid_out(gen, layout, rows, columns, dtype=torch.float64):
+    """A (rows, columns) tensor that is not contiguous: transposed, every other column of a
+    wider one, or one row expanded (every row shares its memory)."""
+    if layout == "transposed":
+        return gen.normal(columns, rows, dtype=dtype, scale=2.0).t()
+    if layout == "sliced":
+        return gen.normal(rows, 2 * columns, dtype=dtype, scale=2.0)[:, ::2]
+    return gen.normal(1, columns, dtype=dtype, scale=2.0).expand(rows, columns)
+
+
+LAYOUTS = ("transposed", "sliced", "expanded")
+
+
+@pytest.mark.inputs("logsumexp of non-contiguous inputs")
+@pytest.mark.exercise("lesson4.LogSumExp", weight=0.5)
+@pytest.mark.parametrize("part", ["value", 0], ids=["value", "gradient"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_logsumexp_of_non_contiguous_inputs(student, expect, gen, layout, part):
+    lse_check(student, expect, gen, laid_out(gen, layout, 4, 5), 1, part)
+
+
 # -- Swish ----------------------------------------------------------------------------------------
 
 SWISH_CASES = [((4, 3), 1.7), ((2, 3, 5), 0.5), ((6,), -1.2)]
@@ -181,6 +202,26 @@ def test_swish_at_zero_saturation_and_beta_0(student, expect, gen, case, part):
         gen,
         ref.Swish,
         args,
+        wrt=() if part == "value" else (0, 1),
+        part={"value": "value", "x": 0, "beta": 1}[part],
+        mistakes=catalogue.of("Swish"),
+        input_names=("x", "beta"),
+    )
+
+
+@pytest.mark.inputs("swish of non-contiguous inputs")
+@pytest.mark.exercise("lesson4.Swish", weight=0.5)
+@pytest.mark.parametrize("part", ["value", "x", "beta"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_swish_of_non_contiguous_inputs(student, expect, gen, layout, part):
+    x = laid_out(gen, layout, 4, 3)
+    beta = torch.tensor(1.3, dtype=torch.float64, device=gen.device)
+    check_differentiated(
+        student,
+        expect,
+        gen,
+        ref.Swish,
+        (x, beta),
         wrt=() if part == "value" else (0, 1),
         part={"value": "value", "x": 0, "beta": 1}[part],
         mistakes=catalogue.of("Swish"),
