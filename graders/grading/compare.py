@@ -21,7 +21,7 @@ from graders.grading import reference
 from graders.grading.mistakes import Mistake
 from graders.host.failures import ChangedInput, StudentFailure, StudentRaised, scrub
 from graders.worker.codec import Opaque
-from graders.worker.probe import WatchedInputs, input_name
+from graders.worker.probe import WatchedInputs, input_name, unchanged
 
 checks = reference.load("checks")
 
@@ -296,10 +296,14 @@ class _CapturedTensors:
     def restore(self) -> None:
         with torch.no_grad():
             for tensor, copy in self.saved:
-                if tensor.shape != copy.shape:
-                    tensor.resize_(copy.shape)
-                if not torch.equal(tensor.nan_to_num(), copy.nan_to_num()):
+                if unchanged(tensor, copy):
+                    continue
+                try:
+                    if tensor.shape != copy.shape:
+                        tensor.resize_(copy.shape)
                     tensor.copy_(copy)
+                except RuntimeError:  # a tensor autograd will not let change: the mistake's loss
+                    continue
 
 
 def _captured_tensors(function: Callable) -> _CapturedTensors:

@@ -193,7 +193,7 @@ class WatchedInputs:
 
     def changed(self) -> list[tuple]:
         """The paths (``("args", 0)``, ``("grads", 2)``) of the watched tensors that changed."""
-        return [path for path, tensor, copy in self.watched if not _unchanged(tensor, copy)]
+        return [path for path, tensor, copy in self.watched if not unchanged(tensor, copy)]
 
 
 def _tensors(value, path: tuple):
@@ -207,7 +207,7 @@ def _tensors(value, path: tuple):
             yield from _tensors(item, (*path, i))
 
 
-def _unchanged(tensor: torch.Tensor, copy: torch.Tensor) -> bool:
+def unchanged(tensor: torch.Tensor, copy: torch.Tensor) -> bool:
     """Same shape, dtype and values (NaN where there was NaN); a resize or an in-place op changes it."""
     if tensor.shape != copy.shape or tensor.dtype != copy.dtype:
         return False
