@@ -74,6 +74,15 @@ def test_bad_submission_is_reported_and_contained(graded_class, course, student)
         )
 
 
+def test_a_step_that_loses_a_parameter_is_told_so_not_a_grader_error(graded_class):
+    # mlp_train_step pops params["b2"]: the probe's reply lacks the key the grader reads next.
+    graded = graded_class.exercise("bad-returns-garbage", "lesson4.mlp_train_step")
+    assert graded.score < graded.max_score
+    assert not [t for t in graded.tests if t.failure == "grader_error"]
+    failed = [t.message for t in graded.tests if t.status == "failed"]
+    assert failed and all("the params dict has no 'b2'" in message for message in failed), failed
+
+
 def test_a_timeout_is_paid_once_per_entry_point(graded_class):
     tests = graded_class.exercise("bad-infinite-loop", "lesson1.choose_loss").tests
     assert all(t.status == "timeout" for t in tests)

@@ -53,6 +53,12 @@ def mlp_training(step, x, y, params, lr, steps, guard=contextlib.nullcontext):
     return {"losses": torch.tensor(losses, dtype=x.dtype), "params": after, "originals": originals}
 
 
-@probe(reply={"losses": torch.Tensor, "params": dict, "originals": dict})
+@probe(
+    reply={
+        "losses": torch.Tensor,
+        "params": dict,  # the student's dict: the grader names a key it lost
+        "originals": {name: torch.Tensor for name in ("W1", "b1", "W2", "b2")},  # the probe's own
+    }
+)
 def mlp_training_of(ctx, x, y, params, lr, steps):
     return mlp_training(ctx.entry(), x, y, params, lr, steps, ctx.student_code)

@@ -195,6 +195,12 @@ def check_training(student, expect, x, y, params, lr, steps, parts, what):
             continue
         for name in PARAMETERS:
             holder = "params[{!r}]" if part == "params" else "the tensor passed in as params[{!r}]"
+            expect.that(
+                name in got[part],
+                f"after {steps} step(s), {what}, the params dict has no {name!r}; its keys are "
+                f"{sorted(got[part])} (mlp_train_step updates the tensors of the dict it is given "
+                "and keeps its keys)",
+            )
             expect.close(
                 got[part][name],
                 want[part][name],
