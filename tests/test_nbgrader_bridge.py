@@ -172,6 +172,7 @@ def test_a_cell_that_ignores_the_interrupt_costs_that_cell_and_the_rest_runs(mon
     nb = notebook_of(
         "x = 1",
         "import time\ntime.sleep(60)",
+        "print('kept', 'x' in globals())",
         ignores,
         "print('after', 'x' in globals())",
         test="print('graded')",
@@ -179,10 +180,12 @@ def test_a_cell_that_ignores_the_interrupt_costs_that_cell_and_the_rest_runs(mon
     executed, _ = RunCells(config=config, timeout=3, grading_timeout=60).preprocess(
         nb, {"metadata": {"path": str(tmp_path)}}
     )
-    _, interrupted, hung, after, test = executed.cells
-    assert [o.get("ename") for o in interrupted.outputs] == ["CellTimeoutError"], (
-        "an ordinary interrupt keeps the kernel"
-    )
+    _, interrupted, kept, hung, after, test = executed.cells
+    # nbclient may or may not catch the kernel's KeyboardInterrupt before it stops listening
+    errors = [o.get("ename") for o in interrupted.outputs]
+    assert errors[-1] == "CellTimeoutError" and set(errors[:-1]) <= {"KeyboardInterrupt"}, errors
+    # (SIGINT goes to the kernel's whole process group: it once killed bubblewrap, and the kernel)
+    assert kept.outputs[0].text == "kept True\n", "an ordinary interrupt keeps the kernel"
     assert [o.get("ename") for o in hung.outputs] == ["CellTimeoutError"]
     assert (
         "did not stop when interrupted, so its kernel was stopped" in hung.outputs[0].traceback[0]

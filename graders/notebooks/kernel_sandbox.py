@@ -33,6 +33,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -188,6 +189,11 @@ def main(argv: list[str]) -> int:
     # names the runtime folder: keep it out of nbgrader's output.  Its stderr stays, for crashes.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
+    # Jupyter interrupts a kernel with SIGINT to its whole process group, bubblewrap included,
+    # and SIGINT would kill bubblewrap (and with it the kernel): an interrupted cell would cost
+    # the kernel.  bubblewrap inherits the ignored signal; the kernel handles SIGINT itself
+    # while it runs a cell (ipykernel installs Python's handler for each request).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.execv(command[0], command)
     return 0  # not reached
 
