@@ -552,6 +552,7 @@ class GradingSession:
         )
         outcomes = self.outcomes.pop(index, []) + self.absent_outcomes(index)
         result = score(self.course, self.lessons, submission.student, outcomes, graded_under)
+        result.notes = list(submission.notes)
         if self._zygote is not None and self._zygote.pid is not None:
             result.sandbox = self._zygote.isolation.record()
         self.results[submission.student] = result

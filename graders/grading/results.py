@@ -64,6 +64,9 @@ class StudentResult:
     # The walls student code ran within (graders/host/sandbox.py Isolation.record): the class report
     # warns for every student graded without the full sandbox.  Empty when no child ran.
     sandbox: dict = field(default_factory=dict)
+    # How the student's files were read, for them to know ("graded losses (1).py as
+    # lesson1/losses.py"): shown in their feedback
+    notes: list[str] = field(default_factory=list)
     schema: int = SCHEMA
 
     @property
@@ -83,11 +86,21 @@ class StudentResult:
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once, at import: os.umask can only be read by setting it
+
+
 def write(result: StudentResult, path: Path) -> None:
     """Write atomically: an interrupted run never leaves a half-written result behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".result-", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # as every other output file, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(result.to_json())
         os.replace(temporary, path)
@@ -142,6 +155,11 @@ def parse(data: dict) -> StudentResult:
         )
     sandbox = data.get("sandbox", {})
     _require(isinstance(sandbox, dict), "sandbox must be an object")
+    notes = data.get("notes", [])
+    _require(
+        isinstance(notes, list) and all(isinstance(n, str) for n in notes),
+        "notes must be a list of strings",
+    )
     return StudentResult(
         str(data["student"]),
         _number(data["score"]),
@@ -149,6 +167,7 @@ def parse(data: dict) -> StudentResult:
         exercises,
         str(data.get("fingerprint", "")),
         sandbox,
+        notes,
     )
 
 

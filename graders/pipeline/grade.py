@@ -71,7 +71,7 @@ def grade(path: Path, options: Options) -> Graded:
             "--device cuda: this machine has no CUDA device (torch.cuda.is_available() is False); "
             "use --device cpu or all"
         )
-    entries = discover(path, course)
+    entries = discover(path, course, skip=(options.out,))
     lessons = select_lessons(course, entries, options.lessons)
     todo, kept = plan(course, entries, lessons, options)
     run_graders(course, lessons, todo, options)

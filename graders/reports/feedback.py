@@ -121,6 +121,8 @@ def render_markdown(course: Course, result: StudentResult) -> str:
         f"**Score: {result.score:g} / {result.max_score:g}**",
         "",
     ]
+    if result.notes:
+        lines += ["How your files were read:", "", *(f"- {note}" for note in result.notes), ""]
     lines += ["| exercise | score | status |", "| --- | ---: | --- |"]
     for exercise in result.exercises:
         lines.append(
@@ -176,6 +178,12 @@ def render_html(course: Course, result: StudentResult) -> str:
         f"<title>Feedback for {e(result.student)}</title><style>{PAGE_STYLE}</style></head><body>",
         f"<h1>Feedback for {e(result.student)}</h1>",
         f"<p><strong>Score: {result.score:g} / {result.max_score:g}</strong></p>",
+    ]
+    if result.notes:
+        parts.append("<p>How your files were read:</p><ul>")
+        parts += [f"<li>{e(note)}</li>" for note in result.notes]
+        parts.append("</ul>")
+    parts += [
         "<table><tr><th>exercise</th><th>score</th><th>status</th></tr>",
     ]
     for exercise in result.exercises:
