@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import sys
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -58,6 +59,7 @@ CAPABILITY_VERSION_3 = 0x20080522
 PRIVATE_FOLDERS = ("/tmp", "/dev/shm")
 TMP_INODES = 20000
 
+GRADERS_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -102,12 +104,64 @@ def enter_namespaces(tmp_bytes: int, seal: dict | None = None) -> None:
         seal_files(seal.get("hide", []), seal.get("visible", []))
     for folder in PRIVATE_FOLDERS:
         if os.path.isdir(folder):
+            kept = _open_kept(folder)
             options = f"size={tmp_bytes},nr_inodes={TMP_INODES},mode=1777".encode()
             _check(
                 _libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
                 f"mounting {folder}",
             )
+            _bind_back(kept)
     os.chdir("/tmp")  # the fresh one, not the folder it covers
+
+
+def _python_folders() -> list[str]:
+    """The interpreter's folders, its packages and the worker's own copy, outermost first: what
+    this process already imports from, and what student code may still import from."""
+    candidates = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+        os.path.dirname(GRADERS_PACKAGE),  # the worker's copy, on PYTHONPATH
+    }
+    candidates.update(p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p)
+    roots: list[str] = []
+    for path in sorted(os.path.realpath(c) for c in candidates):
+        if not any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots):
+            roots.append(path)
+    return roots
+
+
+def _open_kept(folder: str) -> list[tuple[str, int]]:
+    """(path, descriptor) of each of the Python folders inside ``folder`` (a Python under /tmp, as
+    in a clone there): opened before a private ``folder`` covers them, to be bound back into it."""
+    inside = folder.rstrip("/") + "/"
+    return [
+        (path, os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
+        for path in _python_folders()
+        if path.startswith(inside)
+    ]
+
+
+def _bind_back(kept: list[tuple[str, int]]) -> None:
+    """Bind each kept folder, with every mount below it (a cover included), back in place, read-only.
+
+    Nothing new comes into view: the folder is what this process saw a moment ago."""
+    for path, fd in kept:
+        os.makedirs(path, exist_ok=True)
+        _check(
+            _libc.mount(
+                f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None
+            ),
+            f"binding {path} back",
+        )
+        os.close(fd)
+        flags = os.statvfs(path).f_flag  # a child namespace may add mount flags, never clear them
+        kept = sum(flag for stat_flag, flag in _KEPT_FLAGS.items() if flags & stat_flag)
+        _check(
+            _libc.mount(None, path.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None),
+            f"making {path} read-only",
+        )
 
 
 def seal_files(hide: list[str], visible: list[str]) -> None:
