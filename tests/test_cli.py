@@ -48,6 +48,22 @@ def test_exit_code_is_zero_whatever_the_scores(tmp_path):
         ),
         (["grade", "samples/class", "--out", "OUT", "--jobs", "0"], "--jobs must be at least 1"),
         (["grade", "samples/class", "--out", "README.md"], "exists and is not a folder"),
+        (["grade", "samples/class", "--out", "README.md/sub"], "cannot be created or written"),
+        (["grade", "samples/class", "--out", "/proc/graders-out"], "cannot be created or written"),
+        (["grade", "samples/class", "--out", "OUT", "--device", "tpu"], "invalid choice: 'tpu'"),
+        (["grade", "samples/class", "--out", "OUT", "--bogus"], "unrecognized arguments: --bogus"),
+        (["grade", "samples/class"], "the following arguments are required: --out"),
+        (["grade", "samples/class", "--out", "OUT", "--jobs", "two"], "invalid int value: 'two'"),
+        (["grade", "samples/class", "--out", "OUT", "--dask-local", "-1"], "--dask-local must be"),
+        (
+            ["grade", "samples/class", "--out", "OUT", "--course", "no.toml"],
+            "no.toml: file not found",
+        ),
+        (["grade", "samples/class", "--out", "OUT", "--course", "BROKEN"], "not valid TOML"),
+        (["grade", "samples/class", "--out", "OUT", "--course", "ROOTLESS"], "holds no graders/"),
+        (["report", "EMPTY"], "no <student>/result.json files"),
+        (["build", "--bogus"], "unrecognized arguments: --bogus"),
+        (["check"], "the following arguments are required: exercise"),
         (["frobnicate"], "unknown verb 'frobnicate'"),
         (["audit", "EMPTY"], "no gradebook.db; run `nbgrader autograde LESSON`"),
         (["audit", "EMPTY", "--lesson", "lesson9"], "unknown lesson 'lesson9'"),
@@ -55,10 +71,18 @@ def test_exit_code_is_zero_whatever_the_scores(tmp_path):
 )
 def test_bad_arguments_give_one_clear_line(tmp_path, args, words):
     (tmp_path / "empty").mkdir()
-    args = [
-        str(tmp_path / "out") if a == "OUT" else str(tmp_path / "empty") if a == "EMPTY" else a
-        for a in args
-    ]
+    (tmp_path / "broken.toml").write_text("[course\n")
+    course = (ROOT / "course.toml").read_text()
+    (tmp_path / "rootless.toml").write_text(
+        course.replace("[course]", '[course]\nroot = "nowhere"')
+    )
+    named = {
+        "OUT": tmp_path / "out",
+        "EMPTY": tmp_path / "empty",
+        "BROKEN": tmp_path / "broken.toml",
+        "ROOTLESS": tmp_path / "rootless.toml",
+    }
+    args = [str(named.get(a, a)) for a in args]
     process = run_cli(*args, check=False)
     assert process.returncode == 2, process.stdout + process.stderr
     assert words in process.stderr

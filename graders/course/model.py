@@ -123,6 +123,10 @@ class Course:
         return self.root / "graders" / lesson / f"test_{module}.py"
 
 
+def _is_course_tree(folder: Path) -> bool:
+    return (folder / "graders" / "pytest.ini").is_file() and (folder / "solutions").is_dir()
+
+
 def load_course(path: Path | str = COURSE_FILE) -> Course:
     """Read and validate course.toml; every problem raises one CourseError naming key and line."""
     path = Path(path)
@@ -130,7 +134,8 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CourseError(
-            f"{path}: file not found; the course description must be at the repository root"
+            f"{path}: file not found; give the path of a course.toml (the course's is at the "
+            "repository root)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: cannot be read ({exc})") from None
@@ -186,6 +191,22 @@ class _Parser:
             raise self.fail(where + (key,), f"{name}: {key!r} has an invalid value {value!r}")
         return value
 
+    def root(self, head: dict) -> Path:
+        """The folder with the course's solutions/ and graders/: ``root`` (relative to this file),
+        else this file's own folder when it holds them, else the repository this package is in."""
+        beside = self.path.resolve().parent
+        if "root" not in head:
+            return beside if _is_course_tree(beside) else ROOT
+        value = self.string(head, "root", ("course",), "[course]")
+        root = (beside / Path(value).expanduser()).resolve()
+        if not _is_course_tree(root):
+            raise self.fail(
+                ("course", "root"),
+                f"[course]: root {value!r} ({root}) holds no graders/pytest.ini and solutions/; "
+                "give the folder of the course's repository, relative to this file",
+            )
+        return root
+
     def tolerances(self, value, where: tuple, name: str) -> dict[tuple[str, str], Tolerance]:
         table = self.table(value, where, name, set(DTYPES))
         result = {}
@@ -209,8 +230,12 @@ class _Parser:
     def course(self, data: dict) -> Course:
         self.table(data, (), "course.toml", {"course", "limits", "tolerances", "lesson"})
         head = self.table(
-            data.get("course", {}), ("course",), "[course]", {"title", "timeout", "import_timeout"}
+            data.get("course", {}),
+            ("course",),
+            "[course]",
+            {"title", "timeout", "import_timeout", "root"},
         )
+        root = self.root(head)
         timeout = float(self.number(head, "timeout", ("course",), "[course]", 10.0))
         import_timeout = float(self.number(head, "import_timeout", ("course",), "[course]", 20.0))
         title = self.string(head, "title", ("course",), "[course]", default="Course")
@@ -246,7 +271,7 @@ class _Parser:
             exercises = self.exercises(raw.get("exercise", []), where, lesson_id, timeout)
             lessons.append(Lesson(lesson_id, lesson_title, exercises))
         return Course(
-            self.path.resolve().parent,
+            root,
             title,
             timeout,
             import_timeout,

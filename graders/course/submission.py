@@ -132,14 +132,22 @@ def _is_submission(path: Path, course: Course) -> bool:
     )
 
 
+def lessons_handed_in(folder: Path, lessons) -> set[str]:
+    """The ids of ``lessons`` the submission has a folder for, or any of their files loose."""
+    lessons = list(lessons)
+    present = {lesson.id for lesson in lessons if (folder / lesson.id).is_dir()}
+    if len(present) < len(lessons):
+        names = _course_files(lessons)
+        present.update(names[name].id for name in loose_files(folder, names))
+    return present
+
+
 def lessons_present(folders: list[Path], course: Course) -> list[Lesson]:
     """The lessons that at least one of the folders has a folder or a file for, in course order."""
-    names = _course_files(course.lessons)
     present = set()
     for folder in folders:
-        present.update(lesson.id for lesson in course.lessons if (folder / lesson.id).is_dir())
         if len(present) < len(course.lessons):
-            present.update(names[name].id for name in loose_files(folder, names))
+            present |= lessons_handed_in(folder, course.lessons)
     return [lesson for lesson in course.lessons if lesson.id in present]
 
 

@@ -16,12 +16,11 @@ behaved differently from the sandbox (a crash, a hang).
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, Course, load_course
 from graders.notebooks.source import FOLDER, exercise_of_test_cell
 from graders.pipeline.grade import Options, grade
@@ -129,7 +128,7 @@ def _score(value: float | None, missing: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Compare nbgrader's gradebook with isolated grading of the submitted notebooks; list every difference."""
-    parser = argparse.ArgumentParser(prog="python -m graders audit", description=main.__doc__)
+    parser = ArgumentParser(prog="python -m graders audit", description=main.__doc__)
     parser.add_argument(
         "folder",
         type=Path,

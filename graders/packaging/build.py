@@ -12,14 +12,13 @@ point and a solution region in solutions/, and a hidden grader module in graders
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from graders.course.errors import CourseError
+from graders.course.errors import ArgumentParser, CourseError
 from graders.course.model import Course, load_course
 from graders.notebooks import source as notebooks
 
@@ -183,7 +182,7 @@ def write(course: Course, files: dict[Path, str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Generate exercises/ and the nbgrader course from solutions/ (or, with --check, verify they are up to date)."""
-    parser = argparse.ArgumentParser(prog="python -m graders build", description=main.__doc__)
+    parser = ArgumentParser(prog="python -m graders build", description=main.__doc__)
     parser.add_argument(
         "--check", action="store_true", help="fail if a generated file is stale; write nothing"
     )

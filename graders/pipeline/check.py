@@ -36,7 +36,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, ROOT, Course, Exercise, load_course
 from graders.grading.mistakes import Mistake, named_in
 from graders.grading.mutants import (
@@ -386,7 +386,7 @@ def grade_folder(folder: Path, out: Path, lesson: str, course_file: Path, jobs: 
 
 def main(argv: list[str] | None = None) -> int:
     """Check one exercise as the test suite would: reference, stub, mistakes, variants, attacks, sample."""
-    parser = argparse.ArgumentParser(prog="python -m graders check", description=main.__doc__)
+    parser = ArgumentParser(prog="python -m graders check", description=main.__doc__)
     parser.add_argument("exercise", help="the exercise's id, as in course.toml: lesson1.huber_loss")
     # Most of a check's wall clock waits on the attacks' timeouts (an infinite loop, a sleep at
     # import), not on the CPU: more shards than cores spread those waits.

@@ -19,7 +19,8 @@ keeps every result already written; running the same command again finishes the 
 
 from __future__ import annotations
 
-import argparse
+import contextlib
+import fcntl
 import os
 import sys
 import time
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.course import fingerprint
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, Course, Lesson, load_course
 from graders.course.submission import discover, lessons_present, load
 from graders.grading import results as results_io
@@ -73,11 +74,43 @@ def grade(path: Path, options: Options) -> Graded:
         )
     entries = discover(path, course, skip=(options.out,))
     lessons = select_lessons(course, entries, options.lessons)
-    todo, kept = plan(course, entries, lessons, options)
-    run_graders(course, lessons, todo, options)
-    results, missing = collect(entries, options.out)
-    report(course, lessons, results, options)
+    with hold(options.out):
+        todo, kept = plan(course, entries, lessons, options)
+        run_graders(course, lessons, todo, options)
+        results, missing = collect(entries, options.out)
+        report(course, lessons, results, options)
     return Graded(course, lessons, results, missing, [student for student, _ in todo], kept)
+
+
+LOCK_FILE = ".lock"  # in OUT: held by the one run writing there
+
+
+@contextlib.contextmanager
+def hold(out: Path):
+    """OUT for this run alone: created if needed, and locked until the run ends (the lock goes with
+    the process, however it ends).  A second run into the same OUT is refused, naming the first."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK_FILE, "a+")
+    except OSError as exc:
+        raise UsageError(
+            f"--out {out}: cannot be created or written ({exc.strerror}); give a folder you can write"
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip().rstrip(",") or "another process"
+            raise UsageError(
+                f"--out {out}: {holder} is grading into it now; wait for it to finish, or give "
+                "another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}, started at {time.strftime('%H:%M:%S')},\n")
+        handle.flush()
+        yield
 
 
 def select_lessons(
@@ -204,7 +237,7 @@ def _internal_errors(logs: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Grade one submission or a class: result, feedback and Gradescope JSON per student, class table and page."""
-    parser = argparse.ArgumentParser(prog="python -m graders grade", description=main.__doc__)
+    parser = ArgumentParser(prog="python -m graders grade", description=main.__doc__)
     parser.add_argument(
         "path",
         type=Path,

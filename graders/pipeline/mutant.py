@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, load_course
 from graders.grading.mutants import mistakes_of, write_mutant
 from graders.pipeline.check import (
@@ -26,7 +26,7 @@ from graders.pipeline.check import (
 
 def main(argv: list[str] | None = None) -> int:
     """Grade one catalogue mistake as a submission and print its feedback for the exercise."""
-    parser = argparse.ArgumentParser(prog="python -m graders mutant", description=main.__doc__)
+    parser = ArgumentParser(prog="python -m graders mutant", description=main.__doc__)
     parser.add_argument("exercise", help="the exercise's id, as in course.toml: lesson1.huber_loss")
     parser.add_argument(
         "mistake",

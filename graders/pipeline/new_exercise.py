@@ -17,11 +17,10 @@ Files that exist are appended to, never overwritten.  Each piece says what to wr
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, ROOT, load_course
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -160,9 +159,7 @@ def append(path: Path, header: str, piece: str, names: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the files of a new exercise, to fill in: solution, visible test, grader, mistakes, course.toml."""
-    parser = argparse.ArgumentParser(
-        prog="python -m graders new-exercise", description=main.__doc__
-    )
+    parser = ArgumentParser(prog="python -m graders new-exercise", description=main.__doc__)
     parser.add_argument("lesson", help="a lesson of course.toml: lesson1")
     parser.add_argument("module", help="the student module: robust (solutions/<lesson>/robust.py)")
     parser.add_argument("entry", help="the function or class students write: huber_loss")

@@ -7,10 +7,9 @@ the result files alone.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, Course, Lesson, load_course
 from graders.grading import results as results_io
 from graders.reports.classpage import write_class_page
@@ -31,7 +30,7 @@ def write_reports(
 
 def main(argv: list[str] | None = None) -> int:
     """Render feedback, Gradescope files, class.csv and report.html again from the result.json files in OUT."""
-    parser = argparse.ArgumentParser(prog="python -m graders report", description=main.__doc__)
+    parser = ArgumentParser(prog="python -m graders report", description=main.__doc__)
     parser.add_argument(
         "out", type=Path, help="an output folder written by `python -m graders grade`"
     )
