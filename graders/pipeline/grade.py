@@ -121,8 +121,10 @@ def select_lessons(
     present = lessons_present([folder for _, folder in entries], course)
     if not present:
         names = ", ".join(f"{lesson.id}/" for lesson in course.lessons)
+        example = next(f"{module}.py" for lesson in course.lessons for module in lesson.modules)
         raise UsageError(
-            f"no submission contains a lesson folder ({names}); check PATH or pass --lesson"
+            f"no submission holds a lesson folder ({names}) or a course file ({example}, ...); "
+            "check PATH, or pass --lesson to grade every student as handing in nothing"
         )
     return present
 
