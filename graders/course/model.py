@@ -193,10 +193,12 @@ class _Parser:
 
     def root(self, head: dict) -> Path:
         """The folder with the course's solutions/ and graders/: ``root`` (relative to this file),
-        else this file's own folder when it holds them, else the repository this package is in."""
+        else this file's own folder when it holds either (a course being written may have only
+        solutions/ yet), else the repository this package is in."""
         beside = self.path.resolve().parent
         if "root" not in head:
-            return beside if _is_course_tree(beside) else ROOT
+            own = (beside / "solutions").is_dir() or (beside / "graders").is_dir()
+            return beside if own else ROOT
         value = self.string(head, "root", ("course",), "[course]")
         root = (beside / Path(value).expanduser()).resolve()
         if not _is_course_tree(root):
