@@ -2,7 +2,9 @@
 
 import csv
 import html
+import html.parser
 import json
+import urllib.parse
 
 from conftest import run_cli
 
@@ -154,3 +156,89 @@ def test_failures_are_counted_by_distinct_mistake_not_by_inputs(course):
     found = section(course, ExerciseResult("lesson1.mse", 1, 15, tests))
     assert [f.similar for f in found.failures] == [6, 1, 1, 2]
     assert found.more_kinds == 0
+
+
+# A class written straight from made-up results (no grading): fast, and free to use folder
+# names that grading a real class would take minutes to reach.
+ODD_NAMES = (
+    "ann #1 100%",  # "#" starts a fragment, "%" an escape
+    "Zoë Ångström?x=1",  # non-ASCII, and "?" starts a query
+    "javascript:alert(1)",  # a scheme, were the colon left as it is
+    "mutant-lesson1-binary_cross_entropy_with_logits_naive",
+    "ada",
+)
+SHARES = (1.0, 0.5776, 0.0, 0.1104, 0.738, 1.0, 0.9)  # of an exercise's points, in turn
+
+
+def made_up_class(lessons, students=ODD_NAMES):
+    from graders.grading.results import CaseResult, ExerciseResult, StudentResult
+
+    exercises = [exercise for lesson in lessons for exercise in lesson.exercises]
+    results = []
+    for i, student in enumerate(students):
+        graded = []
+        for j, exercise in enumerate(exercises):
+            score = round(exercise.points * SHARES[(3 * i + j) % len(SHARES)], 4)
+            tests = [CaseResult(f"test_{exercise.entry}_values[4x3]", score, score, "passed")]
+            if score < exercise.points:
+                tests.append(
+                    CaseResult(
+                        f"test_{exercise.entry}_values[2x5]",
+                        0.0,
+                        exercise.points - score,
+                        "failed" if score else "error",
+                        f"{exercise.entry}(...): 3 of 10 elements differ\n"
+                        "This looks like the sum instead of the mean: divide by the count",
+                        failure="wrong_value" if score else "raised",
+                    )
+                )
+            graded.append(ExerciseResult(exercise.id, score, exercise.points, tests))
+        results.append(
+            StudentResult(
+                student,
+                sum(g.score for g in graded),
+                sum(e.points for e in exercises),
+                graded,
+            )
+        )
+    return results
+
+
+class Links(html.parser.HTMLParser):
+    """Every href and id of a page."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+
+
+def test_every_link_the_reports_write_leads_where_it_says(tmp_path, course):
+    """Folder names with "#", "%", "?", ":", spaces or non-ASCII letters are escaped in links."""
+    from graders.reports.report import write_reports
+
+    results = made_up_class(course.lessons[:1])
+    write_reports(course, list(course.lessons[:1]), results, tmp_path)
+    linked = set()
+    for page in tmp_path.rglob("*.html"):
+        links = Links(page.read_text(encoding="utf-8"))
+        for href in links.hrefs:
+            assert href.isascii() and " " not in href, (page, href)
+            parts = urllib.parse.urlsplit(href)
+            assert not parts.scheme and not parts.netloc and not parts.query, (page, href)
+            if parts.path:
+                target = page.parent / urllib.parse.unquote(parts.path)
+                assert target.is_file(), (page, href)
+                linked.add(target.relative_to(tmp_path).as_posix())
+            if parts.fragment:
+                target_ids = Links(target.read_text()).ids if parts.path else links.ids
+                assert urllib.parse.unquote(parts.fragment) in target_ids, (page, href)
+    assert {f"{r.student}/feedback.html" for r in results} <= linked

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import statistics
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -239,13 +240,19 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
                 cells.append("<td></td>")
             else:
                 cells.append(f"<td class='num {graded.status}'>{graded.score:.3g}</td>")
-        link = f"{e(result.student)}/feedback.html"
+        link = e(student_page(result.student))
         parts.append(
             f"<tr><td><a href='{link}'>{e(result.student)}</a></td>"
             f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td>{''.join(cells)}</tr>"
         )
     parts.append("</table></div></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def student_page(student: str) -> str:
+    """The relative URL of a student's feedback.html: their folder's name is any name a file
+    system allows ("ann #1 100%", "Zoë?"), so it is escaped, and a colon cannot make it a scheme."""
+    return f"{urllib.parse.quote(student, safe='')}/feedback.html"
 
 
 def write_class_page(

@@ -8,6 +8,7 @@ since many parametrised cases fail for the same reason.
 from __future__ import annotations
 
 import html
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def render_html(course: Course, result: StudentResult) -> str:
     ]
     for exercise in result.exercises:
         parts.append(
-            f"<tr><td><a href='#{e(exercise.id)}'>{e(exercise.id)}</a></td>"
+            f"<tr><td><a href='#{e(urllib.parse.quote(exercise.id, safe=''))}'>{e(exercise.id)}</a></td>"
             f"<td class='num'>{exercise.score:.3g} / {exercise.max_score:g}</td>"
             f"<td class='{exercise.status}'>{exercise.status}</td></tr>"
         )
