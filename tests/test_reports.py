@@ -4,8 +4,10 @@ import csv
 import html
 import html.parser
 import json
+import os
 import urllib.parse
 
+import pytest
 from conftest import run_cli
 
 
@@ -242,3 +244,47 @@ def test_every_link_the_reports_write_leads_where_it_says(tmp_path, course):
                 target_ids = Links(target.read_text()).ids if parts.path else links.ids
                 assert urllib.parse.unquote(parts.fragment) in target_ids, (page, href)
     assert {f"{r.student}/feedback.html" for r in results} <= linked
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_output_file_gets_the_same_mode(tmp_path, course, umask):
+    """result.json is written through a temporary file, the reports straight: each is as the
+    umask of the moment says, not one of them private (mkstemp) or as the umask once was."""
+    from graders.grading import results as results_io
+    from graders.reports.gradescope import write_gradescope
+    from graders.reports.report import write_reports
+
+    results = made_up_class(course.lessons[:1], ["ada", "ben"])
+    before = os.umask(umask)
+    try:
+        for result in results:
+            results_io.write(result, tmp_path / result.student / "result.json")
+        write_reports(course, list(course.lessons[:1]), results, tmp_path)
+        write_gradescope(course, results[0], tmp_path / "autograder" / "results" / "results.json")
+    finally:
+        os.umask(before)
+    modes = {
+        p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
+        for p in tmp_path.rglob("*")
+        if p.is_file()
+    }
+    assert {
+        "ada/result.json",
+        "ada/feedback.md",
+        "ada/feedback.html",
+        "ada/gradescope.json",
+        "class.csv",
+        "report.html",
+        "autograder/results/results.json",
+    } <= set(modes)
+    assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
+
+
+def test_a_graded_class_has_one_file_mode(graded_class):
+    """Whatever grading writes into OUT (results, reports, logs, the lock) shares one mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    out = graded_class.out
+    files = [p for p in out.rglob("*") if p.is_file()]
+    modes = {p.relative_to(out).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
