@@ -5,6 +5,9 @@ import html
 import html.parser
 import json
 import os
+import re
+import shutil
+import subprocess
 import urllib.parse
 
 import pytest
@@ -37,10 +40,13 @@ def test_gradescope_output_names_the_mistake(graded_class):
 def test_class_report_has_plots_and_links_to_every_student(graded_class):
     page = (graded_class.out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3  # scores, exercises, mistakes to reteach
-    # the students' table scrolls inside the page (dozens of exercise columns), totals first
-    assert "<div class='scroll'><table><tr><th>student</th><th>total</th>" in page
+    # the students' table scrolls inside its own box (dozens of exercise columns), totals first
+    assert "<div class='students'><table>" in page
+    assert (
+        "<th rowspan='2' class='student'>student</th><th rowspan='2' class='num'>total</th>" in page
+    )
     for student in graded_class.results:
-        assert f"{student}/feedback.html" in page
+        assert f"href='{urllib.parse.quote(student, safe='')}/feedback.html'" in page
 
 
 def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
@@ -288,3 +294,78 @@ def test_a_graded_class_has_one_file_mode(graded_class):
     files = [p for p in out.rglob("*") if p.is_file()]
     modes = {p.relative_to(out).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
     assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
+
+
+MEASURE = """<script>
+const box = document.querySelector('.students') || {scrollWidth: null, clientWidth: null};
+document.body.dataset.measured = JSON.stringify({
+  window: window.innerWidth,
+  page: document.documentElement.scrollWidth,
+  pageClient: document.documentElement.clientWidth,
+  box: box.scrollWidth,
+  boxClient: box.clientWidth,
+});
+</script></body>"""
+
+
+def measured_in_chromium(page, tmp_path) -> dict:
+    """How wide ``page`` lays out in headless Chromium at 1280 px: the window, the page, and
+    the students' table's box (``.students``, None where there is none), each as scrollWidth
+    and clientWidth."""
+    chromium = next(
+        (
+            shutil.which(n)
+            for n in ("chromium", "chromium-browser", "google-chrome")
+            if shutil.which(n)
+        ),
+        None,
+    )
+    if chromium is None:
+        pytest.skip("no chromium to lay the page out in (./dev installs it with apt-get)")
+    copy = page.with_name(f"measured-{page.name}")
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE), encoding="utf-8")
+    process = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--window-size=1280,900",
+            "--dump-dom",
+            copy.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = re.search(r'data-measured="([^"]*)"', process.stdout)
+    assert found, (
+        f"chromium measured nothing (exit {process.returncode}):\n{process.stderr[-2000:]}"
+    )
+    measured = json.loads(html.unescape(found.group(1)))
+    assert measured["window"] == 1280, measured
+    return measured
+
+
+def test_the_students_table_of_one_lesson_fits_a_1280_px_window(tmp_path, course):
+    from graders.reports.classpage import write_class_page
+
+    lessons = list(course.lessons[:1])
+    write_class_page(course, lessons, made_up_class(lessons), tmp_path / "report.html")
+    measured = measured_in_chromium(tmp_path / "report.html", tmp_path)
+    assert measured["box"] is not None, "the students' table is in no box of class 'students'"
+    assert measured["box"] <= measured["boxClient"], measured  # the table needs no scrolling
+    assert measured["page"] <= measured["pageClient"], measured  # nor does the page
+
+
+def test_the_students_table_of_every_lesson_scrolls_inside_the_page(tmp_path, course):
+    from graders.reports.classpage import write_class_page
+
+    lessons = list(course.lessons)
+    write_class_page(course, lessons, made_up_class(lessons), tmp_path / "report.html")
+    measured = measured_in_chromium(tmp_path / "report.html", tmp_path)
+    assert measured["box"] is not None, "the students' table is in no box of class 'students'"
+    assert measured["box"] > measured["boxClient"], measured  # dozens of columns: it scrolls
+    assert measured["page"] <= measured["pageClient"], measured  # within its box, not the page
