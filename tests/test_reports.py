@@ -369,3 +369,24 @@ def test_the_students_table_of_every_lesson_scrolls_inside_the_page(tmp_path, co
     assert measured["box"] is not None, "the students' table is in no box of class 'students'"
     assert measured["box"] > measured["boxClient"], measured  # dozens of columns: it scrolls
     assert measured["page"] <= measured["pageClient"], measured  # within its box, not the page
+
+
+def test_a_feedback_page_with_long_unbroken_output_fits_a_1280_px_window(tmp_path, course):
+    """What a student's code printed can be one long word (a tensor's repr, a path): it wraps."""
+    import dataclasses
+
+    from graders.reports.feedback import write_feedback
+
+    result = made_up_class(course.lessons[:1], ["ann #1 100%"])[0]
+    failing = next(e for e in result.exercises if e.score < e.max_score)
+    case = failing.tests[-1]
+    failing.tests[-1] = dataclasses.replace(
+        case,
+        name=case.name + "_" * 150,
+        message=case.message + "\nYour code printed:\n" + "9" * 400,
+    )
+    write_feedback(course, result, tmp_path)
+    page = (tmp_path / "feedback.html").read_text()
+    assert "`" not in page.split("<hr>")[1]  # the footer's Markdown code is marked up
+    measured = measured_in_chromium(tmp_path / "feedback.html", tmp_path)
+    assert measured["page"] <= measured["pageClient"], measured
