@@ -2,8 +2,15 @@
 
 import csv
 import html
+import html.parser
 import json
+import os
+import re
+import shutil
+import subprocess
+import urllib.parse
 
+import pytest
 from conftest import run_cli
 
 
@@ -33,10 +40,13 @@ def test_gradescope_output_names_the_mistake(graded_class):
 def test_class_report_has_plots_and_links_to_every_student(graded_class):
     page = (graded_class.out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 3  # scores, exercises, mistakes to reteach
-    # the students' table scrolls inside the page (dozens of exercise columns), totals first
-    assert "<div class='scroll'><table><tr><th>student</th><th>total</th>" in page
+    # the students' table scrolls inside its own box (dozens of exercise columns), totals first
+    assert "<div class='students'><table>" in page
+    assert (
+        "<th rowspan='2' class='student'>student</th><th rowspan='2' class='num'>total</th>" in page
+    )
     for student in graded_class.results:
-        assert f"{student}/feedback.html" in page
+        assert f"href='{urllib.parse.quote(student, safe='')}/feedback.html'" in page
 
 
 def test_class_report_ranks_the_catalogue_mistakes_students_made(graded_class):
@@ -154,3 +164,229 @@ def test_failures_are_counted_by_distinct_mistake_not_by_inputs(course):
     found = section(course, ExerciseResult("lesson1.mse", 1, 15, tests))
     assert [f.similar for f in found.failures] == [6, 1, 1, 2]
     assert found.more_kinds == 0
+
+
+# A class written straight from made-up results (no grading): fast, and free to use folder
+# names that grading a real class would take minutes to reach.
+ODD_NAMES = (
+    "ann #1 100%",  # "#" starts a fragment, "%" an escape
+    "Zoë Ångström?x=1",  # non-ASCII, and "?" starts a query
+    "javascript:alert(1)",  # a scheme, were the colon left as it is
+    "mutant-lesson1-binary_cross_entropy_with_logits_naive",
+    "ada",
+)
+SHARES = (1.0, 0.5776, 0.0, 0.1104, 0.738, 1.0, 0.9)  # of an exercise's points, in turn
+
+
+def made_up_class(lessons, students=ODD_NAMES):
+    from graders.grading.results import CaseResult, ExerciseResult, StudentResult
+
+    exercises = [exercise for lesson in lessons for exercise in lesson.exercises]
+    results = []
+    for i, student in enumerate(students):
+        graded = []
+        for j, exercise in enumerate(exercises):
+            score = round(exercise.points * SHARES[(3 * i + j) % len(SHARES)], 4)
+            tests = [CaseResult(f"test_{exercise.entry}_values[4x3]", score, score, "passed")]
+            if score < exercise.points:
+                tests.append(
+                    CaseResult(
+                        f"test_{exercise.entry}_values[2x5]",
+                        0.0,
+                        exercise.points - score,
+                        "failed" if score else "error",
+                        f"{exercise.entry}(...): 3 of 10 elements differ\n"
+                        "This looks like the sum instead of the mean: divide by the count",
+                        failure="wrong_value" if score else "raised",
+                    )
+                )
+            graded.append(ExerciseResult(exercise.id, score, exercise.points, tests))
+        results.append(
+            StudentResult(
+                student,
+                sum(g.score for g in graded),
+                sum(e.points for e in exercises),
+                graded,
+            )
+        )
+    return results
+
+
+class Links(html.parser.HTMLParser):
+    """Every href and id of a page."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+
+
+def test_every_link_the_reports_write_leads_where_it_says(tmp_path, course):
+    """Folder names with "#", "%", "?", ":", spaces or non-ASCII letters are escaped in links."""
+    from graders.reports.report import write_reports
+
+    results = made_up_class(course.lessons[:1])
+    write_reports(course, list(course.lessons[:1]), results, tmp_path)
+    linked = set()
+    for page in tmp_path.rglob("*.html"):
+        links = Links(page.read_text(encoding="utf-8"))
+        for href in links.hrefs:
+            assert href.isascii() and " " not in href, (page, href)
+            parts = urllib.parse.urlsplit(href)
+            assert not parts.scheme and not parts.netloc and not parts.query, (page, href)
+            if parts.path:
+                target = page.parent / urllib.parse.unquote(parts.path)
+                assert target.is_file(), (page, href)
+                linked.add(target.relative_to(tmp_path).as_posix())
+            if parts.fragment:
+                target_ids = Links(target.read_text()).ids if parts.path else links.ids
+                assert urllib.parse.unquote(parts.fragment) in target_ids, (page, href)
+    assert {f"{r.student}/feedback.html" for r in results} <= linked
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_output_file_gets_the_same_mode(tmp_path, course, umask):
+    """result.json is written through a temporary file, the reports straight: each is as the
+    umask of the moment says, not one of them private (mkstemp) or as the umask once was."""
+    from graders.grading import results as results_io
+    from graders.reports.gradescope import write_gradescope
+    from graders.reports.report import write_reports
+
+    results = made_up_class(course.lessons[:1], ["ada", "ben"])
+    before = os.umask(umask)
+    try:
+        for result in results:
+            results_io.write(result, tmp_path / result.student / "result.json")
+        write_reports(course, list(course.lessons[:1]), results, tmp_path)
+        write_gradescope(course, results[0], tmp_path / "autograder" / "results" / "results.json")
+    finally:
+        os.umask(before)
+    modes = {
+        p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
+        for p in tmp_path.rglob("*")
+        if p.is_file()
+    }
+    assert {
+        "ada/result.json",
+        "ada/feedback.md",
+        "ada/feedback.html",
+        "ada/gradescope.json",
+        "class.csv",
+        "report.html",
+        "autograder/results/results.json",
+    } <= set(modes)
+    assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
+
+
+def test_a_graded_class_has_one_file_mode(graded_class):
+    """Whatever grading writes into OUT (results, reports, logs, the lock) shares one mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    out = graded_class.out
+    files = [p for p in out.rglob("*") if p.is_file()]
+    modes = {p.relative_to(out).as_posix(): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
+
+
+MEASURE = """<script>
+const box = document.querySelector('.students') || {scrollWidth: null, clientWidth: null};
+document.body.dataset.measured = JSON.stringify({
+  window: window.innerWidth,
+  page: document.documentElement.scrollWidth,
+  pageClient: document.documentElement.clientWidth,
+  box: box.scrollWidth,
+  boxClient: box.clientWidth,
+});
+</script></body>"""
+
+
+def measured_in_chromium(page, tmp_path) -> dict:
+    """How wide ``page`` lays out in headless Chromium at 1280 px: the window, the page, and
+    the students' table's box (``.students``, None where there is none), each as scrollWidth
+    and clientWidth."""
+    chromium = next(
+        (
+            shutil.which(n)
+            for n in ("chromium", "chromium-browser", "google-chrome")
+            if shutil.which(n)
+        ),
+        None,
+    )
+    if chromium is None:
+        pytest.skip("no chromium to lay the page out in (./dev installs it with apt-get)")
+    copy = page.with_name(f"measured-{page.name}")
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE), encoding="utf-8")
+    process = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--window-size=1280,900",
+            "--dump-dom",
+            copy.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = re.search(r'data-measured="([^"]*)"', process.stdout)
+    assert found, (
+        f"chromium measured nothing (exit {process.returncode}):\n{process.stderr[-2000:]}"
+    )
+    measured = json.loads(html.unescape(found.group(1)))
+    assert measured["window"] == 1280, measured
+    return measured
+
+
+def test_the_students_table_of_one_lesson_fits_a_1280_px_window(tmp_path, course):
+    from graders.reports.classpage import write_class_page
+
+    lessons = list(course.lessons[:1])
+    write_class_page(course, lessons, made_up_class(lessons), tmp_path / "report.html")
+    measured = measured_in_chromium(tmp_path / "report.html", tmp_path)
+    assert measured["box"] is not None, "the students' table is in no box of class 'students'"
+    assert measured["box"] <= measured["boxClient"], measured  # the table needs no scrolling
+    assert measured["page"] <= measured["pageClient"], measured  # nor does the page
+
+
+def test_the_students_table_of_every_lesson_scrolls_inside_the_page(tmp_path, course):
+    from graders.reports.classpage import write_class_page
+
+    lessons = list(course.lessons)
+    write_class_page(course, lessons, made_up_class(lessons), tmp_path / "report.html")
+    measured = measured_in_chromium(tmp_path / "report.html", tmp_path)
+    assert measured["box"] is not None, "the students' table is in no box of class 'students'"
+    assert measured["box"] > measured["boxClient"], measured  # dozens of columns: it scrolls
+    assert measured["page"] <= measured["pageClient"], measured  # within its box, not the page
+
+
+def test_a_feedback_page_with_long_unbroken_output_fits_a_1280_px_window(tmp_path, course):
+    """What a student's code printed can be one long word (a tensor's repr, a path): it wraps."""
+    import dataclasses
+
+    from graders.reports.feedback import write_feedback
+
+    result = made_up_class(course.lessons[:1], ["ann #1 100%"])[0]
+    failing = next(e for e in result.exercises if e.score < e.max_score)
+    case = failing.tests[-1]
+    failing.tests[-1] = dataclasses.replace(
+        case,
+        name=case.name + "_" * 150,
+        message=case.message + "\nYour code printed:\n" + "9" * 400,
+    )
+    write_feedback(course, result, tmp_path)
+    page = (tmp_path / "feedback.html").read_text()
+    assert "`" not in page.split("<hr>")[1]  # the footer's Markdown code is marked up
+    measured = measured_in_chromium(tmp_path / "feedback.html", tmp_path)
+    assert measured["page"] <= measured["pageClient"], measured

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -86,26 +86,28 @@ class StudentResult:
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()  # read once, at import: os.umask can only be read by setting it
-
-
 def write(result: StudentResult, path: Path) -> None:
-    """Write atomically: an interrupted run never leaves a half-written result behind."""
+    """Write atomically: an interrupted run never leaves a half-written result behind.
+
+    The temporary file is created with mode 0666 less the umask of the moment, as open() makes
+    every report: mkstemp's 0600 would make result.json alone private, and a umask read once
+    would go stale when the umask changes after import.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".result-", suffix=".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    while True:
+        temporary = path.parent / f".result-{secrets.token_hex(8)}.tmp"
+        try:
+            fd = os.open(temporary, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # as every other output file, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(result.to_json())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

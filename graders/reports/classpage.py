@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import statistics
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +23,21 @@ from graders.grading.results import StudentResult
 from graders.reports.feedback import PAGE_STYLE
 
 MISTAKES_SHOWN = 15
+# The students' table (``students_table``): compact cells; past the page's width it scrolls in
+# its box, the students' names staying in sight on its left.
+CLASS_STYLE = """
+.students { overflow-x: auto; }
+.students table { font-size: 14px; }
+.students td, .students th { padding: .2rem .4rem; }
+.students th { vertical-align: bottom; } .students th.num { text-align: right; }
+.students th.exercise { font-size: 12px; font-weight: 600; text-align: right; }
+.students th.lesson { text-align: left; border-bottom: 2px solid #bbb; }
+.students th.lesson, .students .first { border-left: 1px solid #ddd; }
+.students .student { position: sticky; left: 0; z-index: 1; background: #fff; box-shadow: inset -1px 0 #ddd; }
+.students td.student a { display: inline-block; width: max-content; max-width: 10rem; overflow-wrap: anywhere; }
+.students .of { color: #777; font-weight: normal; }
+.students th.exercise .of { display: block; }
+"""
 
 
 def exercise_stats(lessons: list[Lesson], results: list[StudentResult]) -> list[dict]:
@@ -160,7 +177,7 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
     maximum = max((r.max_score for r in results), default=0)
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(course.title)}: class results</title><style>{PAGE_STYLE}</style></head><body>",
+        f"<title>{e(course.title)}: class results</title><style>{PAGE_STYLE}{CLASS_STYLE}</style></head><body>",
         f"<h1>Class results</h1><p>{e(course.title)}</p>",
     ]
     weak = [r for r in results if r.weakly_sandboxed]
@@ -226,26 +243,78 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
             parts.append("</table>")
         else:
             parts.append("<p>No student made a mistake from the exercises' catalogues.</p>")
-    # The total comes first, and the table scrolls inside the page: with every lesson graded it
-    # has dozens of exercise columns, which would otherwise run off the page's right edge.
-    parts.append("<h2>Students</h2><div class='scroll'><table><tr><th>student</th><th>total</th>")
-    parts += [f"<th>{e(s['id'].split('.', 1)[1])}</th>" for s in stats]
-    parts.append("</tr>")
+    parts += students_table(lessons, results)
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def students_table(lessons: list[Lesson], results: list[StudentResult]) -> list[str]:
+    """Every student's total and exercise scores, each name linked to their feedback.
+
+    Compact enough that one lesson fits a 1280 px window: exercise names break at "_" and
+    between words (the whole id and the points in their title), names wrap, scores are short.
+    With every lesson graded there are dozens of columns: the table then scrolls inside its own
+    box, never the page, under a row naming each lesson, with the names kept in sight.
+    """
+    e = html.escape
+    parts = [
+        "<h2>Students</h2><div class='students'><table>",
+        "<thead><tr><th rowspan='2' class='student'>student</th>"
+        "<th rowspan='2' class='num'>total</th>",
+    ]
+    parts += [
+        f"<th colspan='{len(lesson.exercises)}' class='lesson'>"
+        f"{e(lesson.id)} <span class='of'>{e(lesson.title)}</span></th>"
+        for lesson in lessons
+        if lesson.exercises
+    ]
+    parts.append("</tr><tr>")
+    for lesson in lessons:
+        parts += [
+            f"<th class='exercise{' first' if i == 0 else ''}' "
+            f"title='{e(exercise.id)}: {exercise.points:g} points'>"
+            f"{breakable(exercise.entry)}<span class='of'>/{exercise.points:g}</span></th>"
+            for i, exercise in enumerate(lesson.exercises)
+        ]
+    parts.append("</tr></thead><tbody>")
     for result in results:
         cells = []
-        for s in stats:
-            graded = result.exercise(s["id"])
-            if graded is None:
-                cells.append("<td></td>")
-            else:
-                cells.append(f"<td class='num {graded.status}'>{graded.score:.3g}</td>")
-        link = f"{e(result.student)}/feedback.html"
+        for lesson in lessons:
+            for i, exercise in enumerate(lesson.exercises):
+                first = " first" if i == 0 else ""
+                graded = result.exercise(exercise.id)
+                if graded is None:
+                    cells.append(
+                        f"<td class='num{first}' title='{e(exercise.id)}: not graded'></td>"
+                    )
+                    continue
+                cells.append(
+                    f"<td class='num {graded.status}{first}' title='{e(exercise.id)}: "
+                    f"{graded.score:.3g} / {graded.max_score:g}, {graded.status}'>"
+                    f"{graded.score:.3g}</td>"
+                )
         parts.append(
-            f"<tr><td><a href='{link}'>{e(result.student)}</a></td>"
-            f"<td class='num'>{result.score:.4g} / {result.max_score:g}</td>{''.join(cells)}</tr>"
+            f"<tr><td class='student'><a href='{e(student_page(result.student))}'>"
+            f"{breakable(result.student)}</a></td>"
+            f"<td class='num total'>{result.score:.4g}<span class='of'> / {result.max_score:g}</span>"
+            f"</td>{''.join(cells)}</tr>"
         )
-    parts.append("</table></div></body></html>")
-    return "\n".join(parts) + "\n"
+    parts.append("</tbody></table></div>")
+    return parts
+
+
+def breakable(name: str) -> str:
+    """``name`` escaped, with a line break allowed after each "_" and between camel-case words:
+    binary_cross_entropy and CrossEntropyOnProbabilities fit narrow columns, and a long
+    student's name wraps between its words rather than inside them."""
+    pieces = re.split(r"(?<=_)|(?<=[a-z0-9])(?=[A-Z])", name)
+    return "<wbr>".join(html.escape(piece) for piece in pieces if piece)
+
+
+def student_page(student: str) -> str:
+    """The relative URL of a student's feedback.html: their folder's name is any name a file
+    system allows ("ann #1 100%", "Zoë?"), so it is escaped, and a colon cannot make it a scheme."""
+    return f"{urllib.parse.quote(student, safe='')}/feedback.html"
 
 
 def write_class_page(

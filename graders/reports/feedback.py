@@ -8,6 +8,8 @@ since many parametrised cases fail for the same reason.
 from __future__ import annotations
 
 import html
+import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,11 +165,11 @@ body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto
 table { border-collapse: collapse; } td, th { padding: .25rem .75rem; border-bottom: 1px solid #ddd; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .warning { background: #fff3cd; border-left: 4px solid #b8860b; padding: .5rem .75rem; }
-pre { background: #f6f6f6; padding: .75rem; white-space: pre-wrap; border-radius: 4px; }
+pre { background: #f6f6f6; padding: .75rem; white-space: pre-wrap; overflow-wrap: anywhere; border-radius: 4px; }
+code { overflow-wrap: anywhere; }
 .passed { color: #1a7f37; } .failed, .error, .timeout, .forbidden { color: #b42318; }
 .summary { color: #555; font-style: italic; }
 img { max-width: 100%; height: auto; }
-.scroll { overflow-x: auto; }
 """
 
 
@@ -188,7 +190,7 @@ def render_html(course: Course, result: StudentResult) -> str:
     ]
     for exercise in result.exercises:
         parts.append(
-            f"<tr><td><a href='#{e(exercise.id)}'>{e(exercise.id)}</a></td>"
+            f"<tr><td><a href='#{e(urllib.parse.quote(exercise.id, safe=''))}'>{e(exercise.id)}</a></td>"
             f"<td class='num'>{exercise.score:.3g} / {exercise.max_score:g}</td>"
             f"<td class='{exercise.status}'>{exercise.status}</td></tr>"
         )
@@ -215,7 +217,8 @@ def render_html(course: Course, result: StudentResult) -> str:
             parts.append(
                 f"<p>... and {section.more_kinds} other {kinds(section.more_kinds)} of failure.</p>"
             )
-    parts.append(f"<hr><p>{e(FOOTER)}</p></body></html>")
+    footer = re.sub(r"`([^`]+)`", r"<code>\1</code>", e(FOOTER))  # Markdown's code spans
+    parts.append(f"<hr><p>{footer}</p></body></html>")
     return "\n".join(parts) + "\n"
 
 
