@@ -47,10 +47,12 @@ def test_marked_cells_are_read_verbatim_in_order_and_test_cells_never():
         code_cell("import math", "selection"),
     )
     code = extract(nb, ("losses", "selection"))
-    assert code.modules == {
-        "losses": "import torch\n\n\ndef mse(a, b):\n    return a - b\n",
-        "selection": "import math\n",
-    }
+    assert (
+        code.modules["losses"]
+        == "import torch\n\n\ndef mse(a, b):\n    return a - b\n\n\nimport math\n"
+    )
+    assert code.modules["selection"] == code.modules["losses"], "one namespace, as in the kernel"
+    assert "hidden_score" not in code.modules["losses"]
 
 
 def test_cells_a_student_adds_keep_definitions_but_not_scratch_work():
@@ -58,22 +60,58 @@ def test_cells_a_student_adds_keep_definitions_but_not_scratch_work():
         "import math\nEPS = 1e-12\nprint('trying')\nvalue = mse(1, 2)\n\ndef helper(x):\n    "
         "return x + EPS\nfor i in range(3):\n    pass\n"
     )
-    code = extract(notebook(code_cell("x = 0\n", "losses"), code_cell(added)), ("losses",))
+    code = extract(
+        notebook(code_cell("def mse(a, b):\n    pass\n", "losses"), code_cell(added)), ("losses",)
+    )
     source = code.modules["losses"]
     assert "def helper(x):" in source and "EPS = 1e-12" in source and "import math" in source
-    assert "print(" not in source and "mse(1, 2)" not in source and "for i" not in source
+    assert "value = mse(1, 2)" in source, "an assignment is graded whatever its right-hand side"
+    assert "print(" not in source and "for i" not in source
     line = source.splitlines().index("def helper(x):") + 1
     assert code.where("losses", line) == "cell 2 (`import math`), line 6", (
         "line numbers stay those of the cell"
     )
+    assert code.notes == []
 
 
-def test_code_above_the_first_marked_cell_is_not_part_of_any_module():
-    code = extract(
-        notebook(code_cell("def helper():\n    pass\n"), code_cell("import torch", "losses")),
-        ("losses",),
+def test_every_definition_is_graded_wherever_it_sits_and_whatever_computes_it():
+    """The three ways correct notebooks lost points: a helper above Part 1, a helper of Part 1
+    used in Part 2, and a constant computed with a call."""
+    nb = notebook(
+        code_cell("def _reduce(x, how):\n    return x.mean() if how == 'mean' else x.sum()\n"),
+        code_cell("import torch", "losses"),
+        code_cell("def mse(a, b):\n    return _reduce((a - b) ** 2, 'mean')\n", "losses"),
+        code_cell(
+            "LOG_FLOOR = float(-100)\ndef _clamp_log(p):\n    return p.log().clamp(min=LOG_FLOOR)\n"
+        ),
+        code_cell("def choose(p):\n    return _clamp_log(p)\n", "selection"),
     )
-    assert code.modules["losses"] == "import torch\n"
+    code = extract(nb, ("losses", "selection"))
+    for module in ("losses", "selection"):
+        namespace = {}
+        exec(code.modules[module], namespace)
+        assert {"_reduce", "LOG_FLOOR", "_clamp_log", "mse", "choose"} <= set(namespace), module
+    assert code.modules["losses"].index("def _reduce") < code.modules["losses"].index("def mse")
+    assert code.notes == []
+
+
+def test_what_cannot_be_graded_is_left_out_and_said_so_with_its_cell():
+    nb = notebook(
+        code_cell("import torch", "losses"),
+        code_cell("for lr in (0.1, 1.0):\n    path = [lr]\nlast = path[-1]\nSTEP = 0.5\n"),
+        code_cell("def broken(:\n    pass\n"),
+        code_cell("try:\n    import scipy\nexcept ImportError:\n    scipy = None\n"),
+    )
+    code = extract(nb, ("losses",))
+    source = code.modules["losses"]
+    assert "STEP = 0.5" in source and "import scipy" in source and "scipy = None" in source
+    assert "last = " not in source and "broken" not in source and "for lr" not in source
+    assert code.notes == [
+        "cell 2: line 3, `last = path[-1]`, is not graded: it reads path, which only code that "
+        "is not graded (a loop, a call, a print) sets; define it with an assignment at the top "
+        "of a cell",
+        "cell 3: not valid Python (line 1: invalid syntax), so nothing in it is graded",
+    ]
 
 
 def test_ipython_magics_become_pass_only_where_they_stop_the_cell_parsing():

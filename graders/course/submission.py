@@ -286,6 +286,8 @@ def _read_notebook(submission: Submission, lesson: Lesson, file: Path) -> None:
         problem = f"{name} cannot be read ({exc.strerror})"
     except (UnicodeDecodeError, ValueError) as exc:
         problem = f"{name} is not a readable notebook ({exc}); submit the notebook saved by Jupyter"
+    if not problem:
+        submission.notes.extend(f"{name} {note}" for note in code.notes)
     for module in lesson.modules:
         relative = f"{lesson.id}/{module}.py"
         if problem:
