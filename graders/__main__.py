@@ -12,6 +12,7 @@ VERBS = {
     "grade": "graders.pipeline.grade",
     "report": "graders.reports.report",
     "audit": "graders.notebooks.audit",
+    "export": "graders.notebooks.export",
     "gradescope-bundle": "graders.packaging.gradescope_bundle",
     "check": "graders.pipeline.check",
     "mutant": "graders.pipeline.mutant",

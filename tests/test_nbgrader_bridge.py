@@ -21,6 +21,7 @@ from graders.notebooks import kernel_sandbox
 from graders.notebooks.bridge import (
     AUTOGRADE,
     FEEDBACK,
+    SELF_CHECK_HEADER,
     CollectedNotebook,
     RunCells,
     TrustedScores,
@@ -64,12 +65,15 @@ def test_trusted_scores_replace_what_the_kernel_wrote_with_isolated_grading(tmp_
     tests = {cell.metadata.nbgrader.grade_id: cell for cell in graded.cells if is_test_cell(cell)}
     for exercise in LESSON.exercises:
         cell = tests[f"test-{exercise.entry}"]
-        assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"]
-        assert cell.outputs[0].name == "stdout"
+        # what the kernel printed (the self-check) is kept, on stdout, where it scores nothing;
+        # the kernel's own result is not
+        assert [o.output_type for o in cell.outputs] == ["stream", "stream", "execute_result"]
+        assert [o.name for o in cell.outputs[:2]] == ["stdout", "stdout"]
+        assert cell.outputs[0].text == SELF_CHECK_HEADER + "a stray warning\n\n"
         want = 0.0 if exercise.module == broken else exercise.points
         assert determine_grade(cell) == (want, exercise.points), exercise.id
         if exercise.module == broken:
-            assert "raised RuntimeError: broken at import" in cell.outputs[0].text
+            assert "raised RuntimeError: broken at import" in cell.outputs[1].text
 
 
 def notebook_of(*sources, test=None):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import pytest
 from classbuilder import (
     TAMPERING,
     catalogue_mistakes,
+    first_cell_of,
     solved,
     with_cell_after,
     with_code_before,
@@ -33,7 +35,9 @@ from classbuilder import (
 from conftest import copy_course, run_cli
 
 from graders.course.model import Course, load_course
+from graders.course.notebook_code import cell_source
 from graders.grading import results as results_io
+from graders.notebooks.bridge import SELF_CHECK_HEADER
 
 pytestmark = pytest.mark.slow
 
@@ -81,6 +85,23 @@ IGNORES_THE_INTERRUPT = (
 ATTACKERS = ("forges", "reads", "writes", "deaf")
 CELL_TIMEOUT = "10"  # seconds for an ordinary cell (nbgrader's Execute.timeout), lower than its 30 for the test
 
+# The three ways correct notebooks lost points when only some of a student's code was graded:
+# a helper in a cell above Part 1, a helper of Part 1 used in Part 2, and a constant computed
+# with a call (lesson 1's notebook: mse in Part 1, CrossEntropyOnProbabilities in Part 2).
+HELPER_ABOVE_PART_1 = "def _mean_of(values):\n    return values.mean()\n"
+HELPERS_IN_PART_1 = (
+    "LOG_FLOOR = float(-100)\n\n\ndef _log_clamped(p):\n    return torch.log(p).clamp(min=LOG_FLOOR)\n"
+    "\n\nfor lr in (0.1, 1.0):  # scratch work, and a name only it sets\n    path = [lr]\nlast = path[-1]\n"
+)
+DROPPED = "`last = path[-1]`, is not graded: it reads path"
+HELPERS_USED = {
+    "code-mse": ("return squared_error.mean()", "return _mean_of(squared_error)"),
+    "code-CrossEntropyOnProbabilities": (
+        "torch.log(probabilities).clamp(min=-100)",
+        "_log_clamped(probabilities)",
+    ),
+}
+
 STRAY_OUTPUT = 'import sys, warnings\nwarnings.warn("a stray warning")\nprint("stray output", file=sys.stderr)\n'
 HANG = "while True:  # never returns\n    pass\n"
 CRASH = "import os\nos._exit(3)\n"
@@ -93,6 +114,7 @@ class Autograded:
     batch: dict[str, results_io.StudentResult]
     mistake: str  # the exercise the mistake student gets wrong
     before: dict[str, str]  # fingerprints() of the course before autograde ran
+    log: str  # what `nbgrader autograde` printed
 
     @property
     def lesson(self):
@@ -129,6 +151,35 @@ def nbgrader(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return process
 
 
+def with_helpers(reference: dict, first_module: str) -> dict:
+    """The reference, written with helpers wherever a student puts them (HELPERS_USED)."""
+    notebook = with_cell_after(reference, first_module, HELPERS_IN_PART_1)
+    above = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "above",
+        "metadata": {},
+        "outputs": [],
+        "source": HELPER_ABOVE_PART_1,
+    }
+    notebook["cells"].insert(first_cell_of(notebook, first_module), above)
+    for cell in notebook["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in HELPERS_USED:
+            old, new = HELPERS_USED[grade_id]
+            assert old in cell_source(cell), grade_id
+            cell["source"] = cell_source(cell).replace(old, new)
+    return notebook
+
+
+def submit(folder: Path, student: str, lesson: str, notebook: dict) -> None:
+    """As `nbgrader submit` does: the notebook with the other files of the released assignment."""
+    write_notebook(folder / "submitted", student, lesson, notebook)
+    for path in (folder / "release" / lesson).iterdir():
+        if path.suffix != ".ipynb":
+            shutil.copyfile(path, folder / "submitted" / student / lesson / path.name)
+
+
 @pytest.fixture(scope="module")
 def autograded(tmp_path_factory) -> Autograded:
     root = copy_course(tmp_path_factory.mktemp("course"))
@@ -162,16 +213,19 @@ def autograded(tmp_path_factory) -> Autograded:
         ),
         "writes": with_cell_after(release, first, WRITES_THE_GRADEBOOK_AND_GRADERS),
         "deaf": with_cell_after(reference, last, IGNORES_THE_INTERRUPT),
+        "helpers": with_helpers(reference, first),
     }.items():
-        write_notebook(submitted, student, lesson.id, notebook)
+        submit(folder, student, lesson.id, notebook)
     # The gradebook exists before the attacks run, as it does from a course's second assignment on.
     nbgrader(folder, "db", "student", "add", "reference")
     before = fingerprints(root)
-    nbgrader(folder, "autograde", lesson.id, f"--Execute.timeout={CELL_TIMEOUT}")
+    autograde = nbgrader(folder, "autograde", lesson.id, f"--Execute.timeout={CELL_TIMEOUT}")
     out = root / "batch"
     run_cli("grade", str(submitted), "--out", str(out), "--jobs", "2", "--course", str(course_file))
     batch = {path.parent.name: results_io.read(path) for path in out.glob("*/result.json")}
-    return Autograded(folder, course, batch, f"{lesson.id}.{mistaken.entry}", before)
+    return Autograded(
+        folder, course, batch, f"{lesson.id}.{mistaken.entry}", before, autograde.stderr
+    )
 
 
 def fingerprints(root: Path) -> dict[str, str]:
@@ -205,7 +259,7 @@ def test_the_release_has_stubs_and_no_hidden_tests(autograded):
 def test_the_gradebook_holds_the_batch_graders_scores_for_every_student(autograded):
     gradebook = autograded.gradebook()
     assert sorted(autograded.batch) == sorted(
-        ["crashes", "hangs", "mistake", "reference", "stubs", "tamper", *ATTACKERS]
+        ["crashes", "hangs", "helpers", "mistake", "reference", "stubs", "tamper", *ATTACKERS]
     )
     for student in sorted(autograded.batch):
         for key, score in autograded.batch_scores(student).items():
@@ -235,6 +289,123 @@ def test_notebooks_that_hang_or_crash_get_clear_results_for_their_exercises_only
                 )
             elif lesson.modules[0] != lesson.modules[-1]:
                 assert result.score == exercise.points, (student, exercise.id)
+
+
+def test_autograde_raises_no_false_alarm_on_untouched_autograder_cells(autograded):
+    assert "Attribute 'checksum'" not in autograded.log
+    assert "has changed" not in autograded.log
+
+
+def test_a_helper_anywhere_and_a_constant_computed_with_a_call_are_graded(autograded):
+    assert autograded.batch["helpers"].score == autograded.lesson.points
+    # what could not be graded is named, with its cell, in both feedbacks
+    assert any(DROPPED in note for note in autograded.batch["helpers"].notes)
+    assert DROPPED in autograded_outputs(autograded, "helpers")
+    for key, score in autograded.batch_scores("helpers").items():
+        assert autograded.gradebook()[key] == pytest.approx(score, abs=1e-6), key
+
+
+def self_checks(autograded, student: str) -> dict[str, str]:
+    """grade_id -> what the self-check in that autograder cell printed in the sandboxed kernel of
+    `nbgrader autograde`."""
+    lesson = autograded.lesson.id
+    notebook = json.loads(
+        (autograded.folder / "autograded" / student / lesson / f"{lesson}.ipynb").read_text()
+    )
+    checks = {}
+    for cell in notebook["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if grade_id.startswith("test-"):
+            text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+            _, kept, after = text.partition(SELF_CHECK_HEADER)  # TrustedScores keeps it, on stdout
+            checks[grade_id] = after.split("\n\n")[0] if kept else ""
+    return checks
+
+
+def test_self_checks_run_in_the_sandboxed_kernel_and_say_what_fails(autograded):
+    for student in ("reference", "helpers"):
+        assert set(self_checks(autograded, student).values()) == {""}, student
+    for grade_id, text in self_checks(autograded, "stubs").items():
+        entry = grade_id.removeprefix("test-")
+        assert text.startswith(f"{entry}: ") and "not implemented yet" in text, grade_id
+    mistaken = self_checks(autograded, "mistake")
+    entry = autograded.mistake.split(".")[-1]
+    assert "visible tests fail" in mistaken[f"test-{entry}"], mistaken
+    assert [g for g, text in mistaken.items() if text] == [f"test-{entry}"]
+
+
+def test_nbgrader_validate_reports_the_failing_self_checks(autograded):
+    lesson = autograded.lesson.id
+    notebook = Path("submitted") / "stubs" / lesson / f"{lesson}.ipynb"
+    stubs = nbgrader(autograded.folder, "validate", str(notebook))
+    assert "VALIDATION FAILED" in stubs.stdout and "not implemented yet" in stubs.stdout
+    assert f"{autograded.lesson.exercises[0].entry}: " in stubs.stdout
+    notebook = Path("submitted") / "helpers" / lesson / f"{lesson}.ipynb"
+    helpers = nbgrader(autograded.folder, "validate", str(notebook))
+    assert "Success! Your notebook passes all the tests." in helpers.stdout, helpers.stdout
+
+
+def test_a_student_filling_in_the_notebook_sees_each_self_check_turn_silent(autograded, tmp_path):
+    """The released notebook in a student's own kernel, cell by cell: every check says "not
+    implemented yet"; the first exercise with a catalogue mistake, then right; then everything."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    lesson = autograded.lesson
+    folder = shutil.copytree(autograded.folder / "release" / lesson.id, tmp_path / lesson.id)
+    notebook = nbformat.read(folder / f"{lesson.id}.ipynb", as_version=4)
+    source = json.loads(
+        (autograded.folder / "source" / lesson.id / f"{lesson.id}.ipynb").read_text()
+    )
+    solutions = {cell["id"]: cell_source(cell) for cell in source["cells"]}
+    cells = {  # every code cell, by grade_id (or id), in order
+        cell.metadata.get("nbgrader", {}).get("grade_id", cell.id): i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+    }
+    entry = lesson.exercises[0].entry
+    _, _, mistake = next(m for m in catalogue_mistakes(autograded.course) if m[2].entry == entry)
+    client = NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
+
+    def run(grade_id: str, code: str | None = None) -> str:
+        """Run one cell (with new code), as the student does; what it wrote to stderr."""
+        index = cells[grade_id]
+        if code is not None:
+            notebook.cells[index].source = code
+        client.execute_cell(notebook.cells[index], index)
+        return "".join(
+            o.get("text", "") for o in notebook.cells[index].outputs if o.get("name") == "stderr"
+        )
+
+    with client.setup_kernel():
+        checks = {}
+        for grade_id in cells:
+            text = run(grade_id)
+            if grade_id.startswith("test-"):
+                checks[grade_id] = text
+        assert len(checks) == len(lesson.exercises)
+        for grade_id, text in checks.items():
+            assert "not implemented yet" in text, grade_id  # and the cells below still ran
+
+        solution = solutions[f"{entry}-code"]
+        run(f"code-{entry}", solution + "\n\n" + mistake.source())
+        text = run(f"test-{entry}")
+        assert (
+            f"{entry}: " in text and "visible tests fail" in text and "not implemented" not in text
+        )
+        assert "expected" in text or "Hint" in text or "raise" in text, text
+
+        run(f"code-{entry}", solution)
+        assert run(f"test-{entry}") == ""
+        assert "not implemented yet" in run(f"test-{lesson.exercises[1].entry}")
+
+        for grade_id in cells:
+            if grade_id.startswith("code-") or grade_id.endswith("-imports"):
+                run(grade_id, solutions[notebook.cells[cells[grade_id]].id])
+        for exercise in lesson.exercises:
+            assert run(f"test-{exercise.entry}") == "", exercise.id
 
 
 def autograded_outputs(autograded, student: str) -> str:
@@ -322,6 +493,16 @@ def test_feedback_and_export_run_with_no_hand_edits(autograded):
         ).read_text()
         assert "HIDDEN TESTS" not in page and "graders.notebooks.grading" not in page, student
     nbgrader(autograded.folder, "export")
+    course_file = str(autograded.folder.parent / "course.toml")
+    by_exercise = autograded.folder / "by-exercise.csv"
+    run_cli("export", str(autograded.folder), "--course", course_file, "--out", str(by_exercise))
+    table = {row["student"]: row for row in csv.DictReader(by_exercise.open())}
+    assert sorted(table) == sorted(autograded.batch)
+    for (student, exercise), score in autograded.gradebook().items():
+        assert float(table[student][exercise]) == pytest.approx(score, abs=1e-6), (
+            student,
+            exercise,
+        )
     rows = {
         row["student_id"]: float(row["score"])
         for row in csv.DictReader((autograded.folder / "grades.csv").open())
@@ -331,3 +512,4 @@ def test_feedback_and_export_run_with_no_hand_edits(autograded):
         assert rows[student] == pytest.approx(
             sum(v for (s, _), v in gradebook.items() if s == student), abs=1e-4
         )
+        assert float(table[student]["total"]) == pytest.approx(rows[student], abs=1e-4), student

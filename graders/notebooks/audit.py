@@ -54,8 +54,11 @@ def audit(scope: Scope, course: Course, out: Path, jobs: int = 1) -> tuple[list[
     return compare(booked, isolated), len(booked.keys() | isolated.keys())
 
 
-def read_gradebook(scope: Scope, course: Course) -> dict[tuple[str, str], float | None]:
-    """(student, exercise id) -> auto_score of every autograder cell of ours in the gradebook."""
+def read_gradebook(
+    scope: Scope, course: Course, score: str = "auto_score"
+) -> dict[tuple[str, str], float | None]:
+    """(student, exercise id) -> the ``score`` of every autograder cell of ours in the gradebook:
+    ``auto_score`` (what autograde wrote), or ``score`` (a manual grade where an instructor gave one)."""
     from nbgrader.api import (
         Gradebook,
     )  # imported here: nbgrader is slow to import and only the audit needs it
@@ -76,8 +79,8 @@ def read_gradebook(scope: Scope, course: Course) -> dict[tuple[str, str], float 
                     for grade_cell in notebook.grades:
                         entry = exercise_of_test_cell(grade_cell.name)
                         if entry is not None:
-                            scores[(submission.student.id, f"{lesson}.{entry}")] = (
-                                grade_cell.auto_score
+                            scores[(submission.student.id, f"{lesson}.{entry}")] = getattr(
+                                grade_cell, score
                             )
     return scores
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -31,16 +32,21 @@ from nbclient.exceptions import DeadKernelError
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
+from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
     Execute,
     GetGrades,
     IgnorePattern,
     LimitOutput,
     NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 from traitlets import Integer, Unicode
@@ -158,17 +164,45 @@ class TrustedScores(NbGraderPreprocessor):
         result = grade_notebooks({info["student"]: data}, lesson, course.root / "course.toml")[
             info["student"]
         ]
+        notes = notes_output(result.notes)
         for cell in nb.cells:
             entry = exercise_of_test_cell(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
             exercise = (
                 result.exercise(f"{lesson}.{entry}") if entry and is_test_cell(cell) else None
             )
             if exercise is not None:
-                cell.outputs = trusted_outputs(course, exercise, cell.get("execution_count"))
+                cell.outputs = (
+                    notes
+                    + self_check_outputs(cell)
+                    + trusted_outputs(course, exercise, cell.get("execution_count"))
+                )
+                notes = []  # once, in the first autograder cell
         self.log.info(
             "Trusted scores for %s: %g / %g", info["student"], result.score, result.max_score
         )
         return nb, resources
+
+
+def notes_output(notes: list[str]) -> list[NotebookNode]:
+    """How the notebook was read ("cell 7: not valid Python ..."), for the student's feedback."""
+    if not notes:
+        return []
+    text = "How your notebook was read:\n" + "".join(f"- {note}\n" for note in notes) + "\n"
+    return [new_output("stream", name="stdout", text=text)]
+
+
+SELF_CHECK_HEADER = "The self-check (the visible tests, run in your kernel) printed:\n"
+
+
+def self_check_outputs(cell: NotebookNode) -> list[NotebookNode]:
+    """What the cell's self-check printed in the kernel, kept for the student's feedback: on
+    stdout, so that it scores nothing (nbgrader gives 0 for any stderr), and never a result."""
+    text = "".join(
+        "".join(output.get("text", "")) for output in cell.outputs if output.output_type == "stream"
+    )
+    if not text.strip():
+        return []
+    return [new_output("stream", name="stdout", text=SELF_CHECK_HEADER + text.rstrip() + "\n\n")]
 
 
 def trusted_outputs(course: Course, exercise, execution_count) -> list[NotebookNode]:
@@ -186,6 +220,43 @@ def trusted_outputs(course: Course, exercise, execution_count) -> list[NotebookN
 # generate_feedback: nbgrader's stages, with the hidden tests' source taken out of every cell,
 # so that no student's feedback shows the graders' code (the scores and outputs stay).
 FEEDBACK = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+
+class RestoreTestCells(OverwriteCells):
+    """nbgrader's OverwriteCells, without its false alarm on autograder cells (jupyter/nbgrader#1961).
+
+    A released autograder cell lacks its hidden part, so its checksum never matches the source
+    cell's, and nbgrader warned "Attribute 'checksum' for cell test-... has changed!" for every
+    student, untouched notebooks included.  A cell that is the source cell less its hidden part
+    is put back quietly (as OverwriteCells would put it back); any other change to a locked cell
+    is still reported and undone.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and is_test_cell(cell):
+            try:
+                source = self.gradebook.find_source_cell(
+                    grade_id, self.notebook_id, self.assignment_id
+                ).source
+            except MissingEntry:
+                source = None
+            if source is not None and _released(source) == _released(cell.source):
+                cell.source = source
+        return super().preprocess_cell(cell, resources, index)
+
+
+_HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S
+)
+
+
+def _released(source: str) -> str:
+    """A test cell's source as released: without its hidden part, whitespace aside."""
+    return "\n".join(line.rstrip() for line in _HIDDEN.sub("", source).strip().splitlines())
+
+
+SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreTestCells, CheckCellMetadata]
 
 AUTOGRADE = [
     CollectedNotebook,
@@ -205,6 +276,7 @@ def configure(c, folder: Path) -> None:
     folder = Path(folder).resolve()
     course = load_course(folder.parent / "course.toml")
     c.CourseDirectory.root = str(folder)
+    c.Autograde.sanitize_preprocessors = SANITIZE
     c.Autograde.autograde_preprocessors = AUTOGRADE
     c.TrustedScores.course_file = str(folder.parent / "course.toml")
     c.RunCells.grading_timeout = grading_timeout(course)

@@ -4,9 +4,12 @@
 exercise table; the lesson's text from the course outline (docs/outline.md); then per module
 its docstring, its imports, and per exercise (in the module's order) a markdown cell drawn
 from the entry point's docstring, a solution cell with the code from solutions/ (nbgrader
-solution regions included) and an autograder test cell worth the exercise's points, whose
-hidden part names the exercise: ``nbgrader_bridge.TrustedScores`` writes its score there,
-graded with the same hidden graders as ``python -m graders grade``.  Code cells carry
+solution regions included) and an autograder test cell worth the exercise's points.  That
+cell's visible part is the exercise's self-check: ``self_check.check`` runs its visible tests
+(solutions/lessonN/test_*.py, copied beside the notebook with what they need) on the kernel's
+code, printing failures to stderr, which `nbgrader validate` reports.  Its hidden part names the
+exercise: ``nbgrader_bridge.TrustedScores`` writes its score there, graded with the same hidden
+graders as ``python -m graders grade``.  Code cells carry
 ``{"graders": {"module": ...}}`` so the code can be read back (``notebook_code.extract``).
 Output is byte-deterministic: JSON
 with sorted keys, fixed cell ids, nothing that depends on the machine or the time.
@@ -46,13 +49,35 @@ def exercise_of_test_cell(grade_id: str) -> str | None:
 # -- the generators listed in build.GENERATORS -----------------------------------------------
 
 
+SELF_CHECK = Path(__file__).with_name("self_check.py")
+# beside each notebook, from solutions/: what its self-checks run (the visible tests, as
+# exercises/ has them, with the helpers and settings `pytest lessonN` uses)
+SUPPORT = ("checks.py", "conftest.py", "pytest.ini")
+
+
 def notebook_files(course: Course) -> dict[Path, str]:
-    """nbgrader/source/<lesson>/<lesson>.ipynb for every lesson of course.toml."""
+    """nbgrader/source/<lesson>/: the lesson's notebook, and the files its self-checks run."""
     outline = _read_outline(course)
-    return {
-        notebook_path(course, lesson): dumps(lesson_notebook(course, lesson, outline))
-        for lesson in course.lessons
-    }
+    files = {}
+    for lesson in course.lessons:
+        folder = notebook_path(course, lesson).parent
+        files[folder / f"{lesson.id}.ipynb"] = dumps(lesson_notebook(course, lesson, outline))
+        files[folder / SELF_CHECK.name] = SELF_CHECK.read_text(encoding="utf-8")
+        for name in SUPPORT:
+            files[folder / name] = _read_solution_file(course, Path(name))
+        for module in lesson.modules:
+            name = Path(lesson.id) / f"test_{module}.py"
+            files[folder / name.name] = _read_solution_file(course, name)
+    return files
+
+
+def _read_solution_file(course: Course, relative: Path) -> str:
+    path = course.root / "solutions" / relative
+    if not path.is_file():
+        raise CourseError(
+            f"solutions/{relative.as_posix()}: missing; each notebook's self-checks run it"
+        )
+    return path.read_text(encoding="utf-8")
 
 
 def config_files(course: Course) -> dict[Path, str]:
@@ -178,8 +203,13 @@ def _test_metadata(exercise: Exercise) -> dict:
 def _test_source(exercise: Exercise) -> str:
     return (
         f"# Autograder cell for `{exercise.entry}` ({exercise.points:g} points).\n"
-        f"# When your notebook is graded, hidden tests call {exercise.entry} on many inputs, compare it with the\n"
-        "# reference solution, and write your score below this cell.\n"
+        f"# Self-check: runs the visible tests of {exercise.entry} (test_{exercise.module}.py, beside this\n"
+        "# notebook) on your code above. What fails is printed in red; nothing means they pass.\n"
+        "from self_check import check\n"
+        "\n"
+        f'check("{exercise.lesson}.{exercise.module}.{exercise.entry}")\n'
+        f"# When your notebook is graded, hidden tests call {exercise.entry} on many more inputs, compare\n"
+        "# it with the reference solution, and write your score below this cell.\n"
         "### BEGIN HIDDEN TESTS\n"
         f"# {exercise.id} is graded outside this kernel: nbgrader autograde grades the notebook as it\n"
         "# was collected, in the isolated grader, and writes the score here (graders/notebooks/bridge.py).\n"
@@ -197,13 +227,16 @@ def _introduction(course: Course, lesson: Lesson, exercises: list[Exercise]) -> 
 *{course.title}*
 
 Write your code where a cell says `# YOUR CODE HERE`, replacing the `raise NotImplementedError()`
-below it, and keep the names and signatures of the functions and classes.  You may add cells:
-the imports, functions, classes and constants you define in them are part of your code; calls,
-prints and plots in cells you add are for you, and are not graded.  Keep the exercise cells to
+below it, and keep the names and signatures of the functions and classes.  You may add cells
+anywhere: the imports, functions, classes and assignments at their top level are part of your
+code, and every part of the lesson sees them, as your kernel does; calls, prints, loops and
+plots in cells you add are for you, and are not graded.  Keep the exercise cells to
 definitions: code at their top level runs when your work is graded, and if it fails, every
 exercise of that part fails with it.
 
-Each exercise is followed by its autograder cell.  When your notebook is graded, hidden tests
+Each exercise is followed by its autograder cell.  Run it: it runs the exercise's visible tests
+(the same as `pytest` runs on .py files) on your code above and prints in red what fails, with
+what differs and by how much; it prints nothing once they pass.  When your notebook is graded, hidden tests
 call your code on many inputs (other shapes, float32 and float64, extreme values, gradients)
 and compare it with the reference solution, in a fresh process: what is graded is the code in
 this notebook's cells, read from top to bottom, not whatever your kernel holds.  Before you
