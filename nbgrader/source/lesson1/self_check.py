@@ -33,9 +33,6 @@ _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 _IPYTHON_HISTORY = re.compile(r"^(_+|_i+|_i?\d+|_[iod]h)$")
 # the last run of each exercise's tests: (the code they ran on, the run)
 _RUNS: dict[tuple[str, str], tuple[dict, _Run]] = {}
-# per test file, which entry points each test called or names, as last seen: a check runs only
-# its exercise's tests, and the whole file only the first time (or for an exercise none names)
-_TESTS_OF: dict[str, dict[str, set[str]]] = {}
 
 
 def check(exercise_id: str, namespace: dict | None = None) -> None:
@@ -138,11 +135,7 @@ def _outcomes(lesson: str, module: str, entry: str, namespace: dict) -> _Run:
         and all(code[k] is v for k, v in cached[0].items())
     ):
         return cached[1]
-    known = _TESTS_OF.get(str(test_file), {})
-    chosen = [test for test, names in known.items() if entry in names]  # in the file's order
-    run = _run_tests(lesson, test_file, namespace, code, chosen)
-    known.update((test, outcome.called) for test, outcome in run.outcomes.items())
-    _TESTS_OF[str(test_file)] = known
+    run = _run_tests(lesson, test_file, namespace, code, entry)
     _RUNS[(str(test_file), entry)] = (code, run)
     return run
 
@@ -160,16 +153,15 @@ def _names_read(values) -> set[str]:
     return names
 
 
-def _run_tests(
-    lesson: str, test_file: Path, namespace: dict, code: dict, chosen: list[str]
-) -> _Run:
-    """Run ``chosen`` tests of the file (all of them when empty) on the namespace's code."""
+def _run_tests(lesson: str, test_file: Path, namespace: dict, code: dict, entry: str) -> _Run:
+    """Run the tests of the file that name ``entry`` (all of them when none does) on the
+    namespace's code."""
     if not test_file.is_file():
         return _Run(
             code, {}, f"{test_file.name} is missing beside this notebook; download it again"
         )
     entries = _entry_codes(code)
-    recorder = _Recorder(entries, {entry.co_filename for entry in entries}, namespace)
+    recorder = _Recorder(entries, {code.co_filename for code in entries}, namespace, entry)
     finder = _NotebookModules(lesson, namespace)
     stale = [
         name
@@ -188,7 +180,7 @@ def _run_tests(
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             pytest.main(
                 [
-                    *([f"{test_file}::{test}" for test in chosen] or [str(test_file)]),
+                    str(test_file),
                     "-c",
                     str(HERE / "pytest.ini"),
                     "--rootdir",
@@ -280,6 +272,32 @@ class _NotebookModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__getattr__ = _placeholder
 
 
+def _names_of_test(item) -> set[str]:
+    """The names a test refers to: in its code and in the test file's functions it calls, and
+    its parameters (``"mse"``, ``adam_step``)."""
+    module = vars(getattr(item, "module", None) or types.SimpleNamespace())
+    names: set[str] = set()
+    pending = [getattr(item, "obj", None)]
+    while pending:
+        found = _names_read([pending.pop()]) - names
+        names |= found
+        pending += [
+            module[name]
+            for name in found
+            if isinstance(module.get(name), types.FunctionType)
+            and module[name].__module__ == module.get("__name__")
+        ]
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if isinstance(value, str):
+            names.add(value)
+        elif isinstance(value, _Placeholder):
+            names.add(value._name)
+        elif callable(value):
+            names.add(getattr(value, "__name__", ""))
+    return names
+
+
 def _placeholder(name: str):
     if name.startswith("__"):
         raise AttributeError(name)
@@ -293,10 +311,24 @@ class _Recorder:
     or torch calling a module's ``forward``): so a test of ``minimize`` does not count for the
     ``gradient_descent`` it calls, and cannot fail that exercise's check."""
 
-    def __init__(self, entries: dict, notebook_files: set[str], namespace: dict) -> None:
+    def __init__(self, entries: dict, notebook_files: set[str], namespace: dict, entry: str):
         self.entries, self.notebook_files, self.namespace = entries, notebook_files, namespace
+        self.entry = entry
         self.outcomes: dict[str, _Outcome] = {}
         self.problem = ""
+
+    def pytest_collection_modifyitems(self, session, config, items) -> None:
+        """Only the tests that name the exercise's entry point (in their code, a helper of the
+        test file they call, or a parameter): all of them when none does."""
+        chosen = []
+        for item in items:
+            named = _names_of_test(item) & set(self.namespace)
+            self._outcome(item).called.update(named)
+            if self.entry in named:
+                chosen.append(item)
+        if chosen:
+            config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+            items[:] = chosen
 
     def _outcome(self, item) -> _Outcome:
         return self.outcomes.setdefault(item.name, _Outcome())
@@ -320,10 +352,6 @@ class _Recorder:
                 if caller is None or caller.f_code.co_filename not in notebook_files:
                     called.update(entries[frame.f_code])
 
-        # and the entry points the test names itself (``backprop.mlp_backward``), which a stub
-        # called before them may keep it from reaching
-        named = _names_read([getattr(item, "obj", None)])
-        called.update(name for name in named if name in self.namespace)
         sys.setprofile(profile)
         try:
             yield
