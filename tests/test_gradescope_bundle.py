@@ -111,3 +111,19 @@ def test_an_unknown_lesson_is_one_error_line(tmp_path):
         process.returncode == 2 and process.stderr.count("\n") == 1 and "lesson9" in process.stderr
     )
     assert not (tmp_path / "a.zip").exists()
+
+
+def test_a_bad_argument_is_one_error_line(tmp_path):
+    process = run_cli(
+        "gradescope-bundle", "--out", str(tmp_path / "a.zip"), "--lessn", "x", check=False
+    )
+    assert process.returncode == 2 and process.stderr.count("\n") == 1, process.stderr
+    assert "--lessn" in process.stderr and "usage:" not in process.stderr
+    inside = subprocess.run(
+        [sys.executable, "-m", "graders.packaging.gradescope_bundle", "arrange"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert inside.returncode == 2 and inside.stderr.count("\n") == 1, inside.stderr
+    assert "usage:" not in inside.stderr

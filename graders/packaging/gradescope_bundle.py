@@ -14,7 +14,6 @@ their files as they are (``losses.py``, ``selection.py``, ``lesson1.ipynb``, or 
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import stat
@@ -22,7 +21,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from graders.course.errors import UsageError
+from graders.course.errors import ArgumentParser, HarnessError, UsageError
 from graders.course.model import COURSE_FILE, Course, load_course
 
 # What grading reads, relative to the course root; the hidden graders' own test files are in graders/.
@@ -170,9 +169,7 @@ def write_failure(path: Path, message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the autograder zip (setup.sh, run_autograder, the graders) a Gradescope assignment uploads."""
-    parser = argparse.ArgumentParser(
-        prog="python -m graders gradescope-bundle", description=main.__doc__
-    )
+    parser = ArgumentParser(prog="python -m graders gradescope-bundle", description=main.__doc__)
     parser.add_argument(
         "--out",
         type=Path,
@@ -202,7 +199,7 @@ def _container(argv: list[str]) -> int:
     if argv[:1] == ["failed"] and len(argv) == 3:
         write_failure(Path(argv[1]), argv[2])
         return 0
-    parser = argparse.ArgumentParser(prog="python -m graders.packaging.gradescope_bundle arrange")
+    parser = ArgumentParser(prog="python -m graders.packaging.gradescope_bundle arrange")
     parser.add_argument("verb", choices=["arrange"])
     parser.add_argument("source", type=Path)
     parser.add_argument("destination", type=Path)
@@ -232,4 +229,8 @@ def _container(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_container(sys.argv[1:]))
+    try:
+        sys.exit(_container(sys.argv[1:]))
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
