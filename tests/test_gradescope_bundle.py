@@ -2,10 +2,12 @@
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 import zipfile
 
 import pytest
@@ -127,3 +129,104 @@ def test_a_bad_argument_is_one_error_line(tmp_path):
     )
     assert inside.returncode == 2 and inside.stderr.count("\n") == 1, inside.stderr
     assert "usage:" not in inside.stderr
+
+
+def test_the_zip_holds_only_the_lessons_it_grades(autograder):
+    source = autograder / "source"
+    for folder in ("solutions", "graders"):
+        lessons = sorted(p.name for p in (source / folder).iterdir() if p.name.startswith("lesson"))
+        assert lessons == ["lesson1"], folder
+    bundled = load_course(source / "course.toml")
+    course = load_course()
+    assert [lesson.id for lesson in bundled.lessons] == ["lesson1"]
+    assert bundled.lesson("lesson1") == course.lesson("lesson1")
+    assert (bundled.limits, bundled.tolerances, bundled.timeout) == (
+        course.limits,
+        course.tolerances,
+        course.timeout,
+    )
+    assert bundled.root == source  # its own graders/ and solutions/, never the repository's
+
+
+def test_a_zip_without_lesson_holds_every_lesson(tmp_path):
+    run_cli("gradescope-bundle", "--out", str(tmp_path / "all.zip"))
+    with zipfile.ZipFile(tmp_path / "all.zip") as bundle:
+        names = set(bundle.namelist())
+    for lesson in load_course().lessons:
+        assert f"solutions/{lesson.id}/__init__.py" in names
+        assert f"graders/{lesson.id}/__init__.py" in names
+
+
+def test_a_course_toml_elsewhere_gives_a_bundle_that_finds_its_own_graders(tmp_path):
+    course_file = tmp_path / "elsewhere" / "course.toml"
+    course_file.parent.mkdir()
+    relative = os.path.relpath(ROOT, course_file.parent)
+    text = (ROOT / "course.toml").read_text()
+    course_file.write_text(text.replace("[course]\n", f'[course]\nroot = "{relative}"\n', 1))
+    archive = tmp_path / "a.zip"
+    run_cli(
+        "gradescope-bundle",
+        "--course",
+        str(course_file),
+        "--lesson",
+        "lesson2",
+        "--out",
+        str(archive),
+    )
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(tmp_path / "source")
+    bundled = load_course(tmp_path / "source" / "course.toml")
+    assert bundled.root == tmp_path / "source"
+    assert [lesson.id for lesson in bundled.lessons] == ["lesson2"]
+
+
+NOTEBOOK_PACKAGES = {"nbgrader", "nbformat", "nbclient", "nbconvert", "ipykernel", "jupyter_client"}
+
+
+def dev_torch_pin() -> str:
+    return re.search(
+        r"torch_requirement=\$\{TORCH:-torch==([0-9.]+)\}", (ROOT / "dev").read_text()
+    )[1]
+
+
+def test_setup_installs_the_torch_of_dev_from_the_cpu_index_and_only_the_core(autograder):
+    setup = (autograder / "source" / "setup.sh").read_text()
+    assert (
+        f'"torch=={dev_torch_pin()}" --index-url https://download.pytorch.org/whl/cpu' in setup
+    ), setup
+    installs = [line for line in setup.splitlines() if "pip install" in line]
+    assert len(installs) == 2 and installs[1].endswith(" -e ."), installs  # no extra
+    assert "--device cpu" in (autograder / "source" / "run_autograder").read_text()
+
+
+def test_a_cuda_bundle_installs_the_same_torch_from_pypi(tmp_path):
+    run_cli("gradescope-bundle", "--cuda", "--lesson", "lesson1", "--out", str(tmp_path / "a.zip"))
+    with zipfile.ZipFile(tmp_path / "a.zip") as bundle:
+        setup = bundle.read("setup.sh").decode()
+        run = bundle.read("run_autograder").decode()
+    assert f'"torch=={dev_torch_pin()}"' in setup and "whl/cpu" not in setup
+    assert "--device all" in run
+
+
+def test_grading_needs_nothing_of_nbgrader_or_jupyter():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {re.split(r"[<>=\[ ]", d)[0] for d in project["dependencies"]}
+    assert not core & NOTEBOOK_PACKAGES, core
+    assert NOTEBOOK_PACKAGES - {"jupyter_client"} <= {
+        re.split(r"[<>=\[ ]", d)[0] for d in project["optional-dependencies"]["nbgrader"]
+    }
+    assert '-e ".[nbgrader,dev]"' in (ROOT / "dev").read_text()  # ./dev and CI still get it all
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, graders.__main__, graders.pipeline.grade, graders.grading.plugin, "
+            "graders.reports.report, graders.reports.gradescope, graders.packaging.gradescope_bundle; "
+            "print(sorted({m.split('.')[0] for m in sys.modules}))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not set(json.loads(imported.stdout.replace("'", '"'))) & NOTEBOOK_PACKAGES

@@ -15,18 +15,27 @@ their files as they are (``losses.py``, ``selection.py``, ``lesson1.ipynb``, or 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 from graders.course.errors import ArgumentParser, HarnessError, UsageError
-from graders.course.model import COURSE_FILE, Course, load_course
+from graders.course.model import COURSE_FILE, ROOT, Course, load_course
 
 # What grading reads, relative to the course root; the hidden graders' own test files are in graders/.
-CONTENTS = ("course.toml", "pyproject.toml", "README.md", "graders", "solutions")
+CONTENTS = ("pyproject.toml", "README.md", "graders", "solutions")  # and course.toml, cut down
+_LESSON = re.compile(r"lesson[0-9]+\Z")
+_HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\"\s-]+?)\s*\]\]?\s*(#.*)?$")
+_ROOT_KEY = re.compile(r"\s*root\s*=")
 SKIPPED = ("__pycache__", ".pytest_cache")
+# The torch ./dev installs (its one pin): read from there, so that the image grades with the
+# torch the course was tested with.
+_DEV_TORCH = re.compile(r"torch_requirement=\$\{TORCH:-torch==([0-9][0-9A-Za-z.+]*)\}")
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -46,8 +55,8 @@ apt-get install -y -qq python3.11 python3.11-venv bubblewrap >/dev/null
 # (graders/host/unprivileged.py).
 id graders-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin graders-student
 python3.11 -m venv .venv
-# The CPU build of torch: Gradescope's graders have no GPU, and the CUDA build is several GB.
-.venv/bin/pip install -q --disable-pip-version-check "torch>=2.4" --index-url https://download.pytorch.org/whl/cpu
+{torch}
+# The project's core only: grading needs neither nbgrader nor Jupyter (the [nbgrader] extra).
 .venv/bin/pip install -q --disable-pip-version-check -e .
 # Import torch once, so the first submission does not pay for compiling its bytecode.
 .venv/bin/python -c "import torch, graders.grading.plugin"
@@ -64,7 +73,7 @@ work=$(mktemp -d)
 mkdir -p "$root/results"
 "$python" -m graders.packaging.gradescope_bundle arrange "$root/submission" "$work/submission" {lessons} \\
     --results "$root/results/results.json" || exit 0
-"$python" -m graders grade "$work/submission" --out "$work/out" --quiet --device cpu --jobs 1 {lessons} \\
+"$python" -m graders grade "$work/submission" --out "$work/out" --quiet --device {device} --jobs 1 {lessons} \\
     --gradescope "$root/results/results.json"
 status=$?
 if [ $status -ne 0 ] && [ ! -s "$root/results/results.json" ]; then
@@ -75,26 +84,68 @@ exit 0
 """
 
 
-def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str]:
-    """Write the autograder zip for ``lessons`` (all of the course's when empty); return the names in it."""
+def torch_pin(dev: Path = ROOT / "dev") -> str:
+    """The torch version ``./dev`` pins (``torch_requirement=${TORCH:-torch==2.13.0}``)."""
+    try:
+        found = _DEV_TORCH.search(dev.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            f"{dev}: cannot be read ({exc.strerror}); the bundle installs the torch it pins"
+        ) from None
+    if found is None:
+        raise UsageError(
+            f"{dev}: no line torch_requirement=${{TORCH:-torch==VERSION}}; the bundle installs "
+            "the torch it pins"
+        )
+    return found[1]
+
+
+def setup_script(cuda: bool = False) -> str:
+    """setup.sh: the torch of ./dev, its CPU build unless ``cuda``, then the project's core."""
+    version = torch_pin()
+    if cuda:
+        torch = (
+            f"# torch {version}, the version ./dev pins, from PyPI: its CUDA build (several GB), "
+            "asked for with --cuda.\n"
+            f'.venv/bin/pip install -q --disable-pip-version-check "torch=={version}"'
+        )
+    else:
+        torch = (
+            f"# torch {version}, the version ./dev pins, as its CPU build: Gradescope's graders have "
+            "no GPU,\n# and the CUDA build is several GB (gradescope-bundle --cuda installs it).\n"
+            f'.venv/bin/pip install -q --disable-pip-version-check "torch=={version}" '
+            f"--index-url {CPU_INDEX}"
+        )
+    return SETUP.format(torch=torch)
+
+
+def build_bundle(
+    course: Course, lessons: list[str], zip_path: Path, *, cuda: bool = False
+) -> list[str]:
+    """Write the autograder zip for ``lessons`` (all of the course's when empty); return the names in it.
+
+    ``cuda``: install torch's CUDA build and grade on the GPU too when there is one.
+    """
     known = [lesson.id for lesson in course.lessons]
     unknown = [lesson for lesson in lessons if lesson not in known]
     if unknown:
         raise UsageError(
             f"--lesson {unknown[0]}: not a lesson of {course.file}; the lessons are {', '.join(known)}"
         )
+    graded = [lesson for lesson in known if not lessons or lesson in lessons]
     flags = " ".join(f"--lesson {lesson}" for lesson in lessons)
     names = []
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     partial = zip_path.with_name(zip_path.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(lessons=flags))):
+        run = RUN.format(lessons=flags, device="all" if cuda else "cpu")
+        for name, text in (("setup.sh", setup_script(cuda)), ("run_autograder", run)):
             _add_script(bundle, name, text)
             names.append(name)
+        bundle.writestr("course.toml", bundled_course_toml(course, graded))
+        names.append("course.toml")
         for entry in CONTENTS:
             source = course.root / entry
-            if entry == "course.toml" and course.file is not None:
-                source = course.file
             if not source.exists():
                 raise UsageError(
                     f"{source}: missing; the bundle needs it (is {course.root} a whole course?)"
@@ -107,11 +158,53 @@ def build_bundle(course: Course, lessons: list[str], zip_path: Path) -> list[str
             for path in files:
                 if any(part in SKIPPED for part in path.parts) or path.suffix == ".pyc":
                     continue
+                relative = path.relative_to(source).parts
+                if relative and _LESSON.match(relative[0]) and relative[0] not in graded:
+                    continue  # another lesson's graders or solutions: not this assignment's
                 name = entry if path == source else f"{entry}/{path.relative_to(source).as_posix()}"
                 bundle.write(path, name)
                 names.append(name)
     partial.replace(zip_path)
     return names
+
+
+def bundled_course_toml(course: Course, lessons: list[str]) -> str:
+    """The course's course.toml with only ``lessons`` left, and no ``[course] root``.
+
+    The zip holds only those lessons' graders and solutions, so it must not name the others;
+    and it sits beside its own graders/ and solutions/, so a ``root`` naming the instructor's
+    repository would lead nowhere in the container.  The file is cut as text, so that its
+    comments stay, and checked against the parsed original.
+    """
+    text = course.file.read_text(encoding="utf-8")
+    chunks: list[list[str]] = [[]]  # the lines before the first table, then one chunk per table
+    for line in text.splitlines(keepends=True):
+        if _HEADER.match(line):
+            chunks.append([])
+        chunks[-1].append(line)
+    kept, in_course, keep_lesson = [], False, True
+    for chunk in chunks:
+        header = _HEADER.match(chunk[0]) if chunk else None
+        name = header.group(2).replace('"', "").strip() if header else ""
+        if header and header.group(1) == "[[" and name == "lesson":
+            lesson = tomllib.loads("".join(chunk)).get("lesson", [{}])[0].get("id")
+            keep_lesson = lesson in lessons
+        elif header and not name.startswith("lesson."):
+            keep_lesson = True
+        if not keep_lesson:
+            continue
+        in_course = header is not None and header.group(1) == "[" and name == "course"
+        kept += [line for line in chunk if not (in_course and _ROOT_KEY.match(line))]
+    result = "".join(kept)
+    original = tomllib.loads(text)
+    original.get("course", {}).pop("root", None)
+    original["lesson"] = [lesson for lesson in original["lesson"] if lesson.get("id") in lessons]
+    if tomllib.loads(result) != original:
+        raise UsageError(
+            f"{course.file}: could not cut it down to {', '.join(lessons)} (write each lesson as "
+            "[[lesson]] and its exercises as [[lesson.exercise]] tables below it)"
+        )
+    return result
 
 
 def _add_script(bundle: zipfile.ZipFile, name: str, text: str) -> None:
@@ -182,10 +275,16 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="grade only this lesson (repeatable; default all)",
     )
+    parser.add_argument(
+        "--cuda",
+        action="store_true",
+        help="install torch's CUDA build (several GB) and grade on the GPU too, for a Gradescope "
+        "image with one (default: the CPU build, grading on the CPU)",
+    )
     parser.add_argument("--course", type=Path, default=COURSE_FILE, help="course.toml to use")
     args = parser.parse_args(argv)
     course = load_course(args.course)
-    names = build_bundle(course, args.lesson, args.out)
+    names = build_bundle(course, args.lesson, args.out, cuda=args.cuda)
     graded = ", ".join(args.lesson) if args.lesson else "every lesson"
     print(
         f"wrote {args.out} ({len(names)} files; grades {graded}): upload it as the assignment's "
