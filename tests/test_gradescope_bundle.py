@@ -33,20 +33,33 @@ def autograder(tmp_path_factory):
     return root
 
 
-def run_autograder(root, files: dict[str, str]) -> dict:
+def run_autograder(root, files: dict[str, str], python: str = sys.executable) -> dict:
     """Gradescope's run: the upload in ``<root>/submission``, the verdict read from ``<root>/results/results.json``."""
+    return run_autograder_logged(root, files, python)[0]
+
+
+def run_autograder_logged(
+    root, files: dict[str, str], python: str = sys.executable
+) -> tuple[dict, str]:
+    """``run_autograder``, and what it printed (Gradescope shows that to the instructor only)."""
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     for name, text in files.items():
         (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_text(text)
     (root / "submission").mkdir(exist_ok=True)
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python}
     process = subprocess.run(
         ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True
     )
     assert process.returncode == 0, process.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    return json.loads(
+        (root / "results" / "results.json").read_text()
+    ), process.stdout + process.stderr
+
+
+def solution(module: str) -> str:
+    return (ROOT / "solutions" / "lesson1" / f"{module}.py").read_text()
 
 
 def test_the_zip_holds_the_scripts_and_the_graders_but_no_student_material(autograder):
@@ -88,6 +101,9 @@ def test_a_mistake_in_an_upload_is_named_in_gradescope(autograder):
     )
     losses = (ROOT / "solutions" / "lesson1" / "losses.py").read_text() + "\n\n" + mistake.source()
     results = run_autograder(autograder, {"lesson1/losses.py": losses})
+    score = f"{results['score']:.2f}".rstrip("0").rstrip(".")  # 19.4773 shown as 19.48
+    points = load_course().lesson("lesson1").points
+    assert results["output"].split("\n")[0] == f"Graded lesson1/losses.py: {score} / {points:g}"
     mse = next(t for t in results["tests"] if t["name"] == "lesson1.mse")
     assert (
         mse["status"] == "failed"
@@ -230,3 +246,101 @@ def test_grading_needs_nothing_of_nbgrader_or_jupyter():
         check=True,
     )
     assert not set(json.loads(imported.stdout.replace("'", '"'))) & NOTEBOOK_PACKAGES
+
+
+def _own_autograder(tmp_path, autograder):
+    """A copy of the unpacked zip that a test may break."""
+    shutil.copytree(autograder / "source", tmp_path / "source", symlinks=True)
+    return tmp_path
+
+
+def _missing_python(root, tmp_path):
+    return str(tmp_path / "no-such-python"), "no-such-python"
+
+
+def _broken_course_toml(root, tmp_path):
+    course = root / "source" / "course.toml"
+    course.write_text(course.read_text().replace("points = 5", 'points = "five"', 1))
+    return sys.executable, "'points' must be a positive number"
+
+
+def _crashing_grade(root, tmp_path):
+    wrapper = tmp_path / "python"
+    wrapper.write_text(
+        "#!/usr/bin/env bash\n"
+        'if [ "$2" = graders ]; then echo "grader crashed (simulated)" >&2; exit 139; fi\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return str(wrapper), "grader crashed (simulated)"
+
+
+def _crashing_arrange(root, tmp_path):
+    wrapper = tmp_path / "python"
+    wrapper.write_text(
+        "#!/usr/bin/env bash\n"
+        'if [ "$2" = graders.packaging.gradescope_bundle ]; then echo "arrange crashed (simulated)" >&2; exit 1; fi\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return str(wrapper), "arrange crashed (simulated)"
+
+
+@pytest.mark.parametrize(
+    "breakage", [_missing_python, _broken_course_toml, _crashing_arrange, _crashing_grade]
+)
+def test_when_grading_cannot_run_the_student_is_told_and_the_reason_is_kept_from_them(
+    tmp_path, autograder, breakage
+):
+    root = _own_autograder(tmp_path, autograder)
+    python, reason = breakage(root, tmp_path)
+    results, log = run_autograder_logged(root, {"losses.py": solution("losses")}, python)
+    assert results["score"] == 0 and results["tests"] == []
+    assert "Grading failed" in results["output"] and "contact the course staff" in results["output"]
+    assert results["visibility"] == "visible" and results["stdout_visibility"] == "hidden"
+    assert reason in log  # for the instructor, in Gradescope's stdout
+    assert reason not in json.dumps(results) and str(root) not in json.dumps(results)
+
+
+def test_browser_renamed_files_are_graded_and_the_student_is_told(autograder):
+    lesson1 = load_course().lesson("lesson1")
+    results = run_autograder(
+        autograder,
+        {
+            "losses (1).py": solution("losses"),
+            "hw/Selection.py": solution("selection"),
+            "notes.txt": "not part of the assignment",
+        },
+    )
+    assert results["score"] == lesson1.points
+    output = results["output"]
+    assert output.startswith(
+        f"Graded hw/Selection.py, losses (1).py: {lesson1.points:g} / {lesson1.points:g}"
+    )
+    assert "graded losses (1).py as losses.py" in output
+    assert "graded hw/Selection.py as selection.py" in output
+    assert "ignored notes.txt" in output
+    assert results["visibility"] == "visible" and "submission" not in output.split("\n")[0]
+
+
+def test_of_two_copies_of_a_file_the_exact_name_is_graded_and_the_other_listed(autograder):
+    results = run_autograder(
+        autograder,
+        {
+            "losses-1.py": solution("losses"),
+            "losses.py": solution("losses"),
+            "selection.py": solution("selection"),
+        },
+    )
+    assert results["output"].startswith("Graded losses.py, selection.py: ")
+    assert "ignored losses-1.py: losses.py was uploaded too" in results["output"]
+
+
+def test_a_renamed_notebook_is_graded(autograder):
+    lesson1 = load_course().lesson("lesson1")
+    notebook = (ROOT / "nbgrader" / "source" / "lesson1" / "lesson1.ipynb").read_text()
+    results = run_autograder(autograder, {"lesson1 (2).ipynb": notebook, "losses.py": "x = 1\n"})
+    assert results["score"] == lesson1.points
+    assert results["output"].startswith("Graded lesson1 (2).ipynb: ")
+    assert "graded lesson1 (2).ipynb as lesson1.ipynb" in results["output"]
+    assert "ignored losses.py: lesson1 (2).ipynb is graded for lesson1" in results["output"]

@@ -21,10 +21,14 @@ import stat
 import sys
 import tomllib
 import zipfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from graders.course.errors import ArgumentParser, HarnessError, UsageError
 from graders.course.model import COURSE_FILE, ROOT, Course, load_course
+from graders.course.submission import course_file_name
+from graders.grading import results as results_io
+from graders.reports.gradescope import gradescope_results
 
 # What grading reads, relative to the course root; the hidden graders' own test files are in graders/.
 CONTENTS = ("pyproject.toml", "README.md", "graders", "solutions")  # and course.toml, cut down
@@ -65,23 +69,69 @@ python3.11 -m venv .venv
 RUN = """\
 #!/usr/bin/env bash
 # Gradescope runs this once per submission; the student's files are in /autograder/submission.
+# It always leaves /autograder/results/results.json.  Where grading cannot run, that file gives
+# a score of 0 and asks the student to contact the course staff; bash writes it, since Python
+# may be what is missing, and the reason goes to this script's output, which Gradescope shows
+# to the instructor only (stdout_visibility "hidden").
 set -uo pipefail
+exec 2>&1
 root=${{AUTOGRADER_ROOT:-/autograder}}
 python=${{AUTOGRADER_PYTHON:-$root/source/.venv/bin/python}}
-cd "$root/source"
-work=$(mktemp -d)
-mkdir -p "$root/results"
+results=$root/results/results.json
+
+fallback() {{
+    mkdir -p "$root/results" && cat >"$results.partial" <<'JSON' && mv -f "$results.partial" "$results"
+{failure}
+JSON
+}}
+failed() {{
+    echo "run_autograder: grading failed: $1"
+    fallback
+    exit 0
+}}
+logs() {{
+    tail -n 40 "$work/out/.logs/"*.log 2>/dev/null
+}}
+
+fallback  # until grading has finished, the result says that it did not
+cd "$root/source" || failed "no folder $root/source"
+work=$(mktemp -d) || failed "mktemp -d failed"
 "$python" -m graders.packaging.gradescope_bundle arrange "$root/submission" "$work/submission" {lessons} \\
-    --results "$root/results/results.json" || exit 0
-"$python" -m graders grade "$work/submission" --out "$work/out" --quiet --device {device} --jobs 1 {lessons} \\
-    --gradescope "$root/results/results.json"
+    --results "$results" --notes "$work/arranged.json"
 status=$?
-if [ $status -ne 0 ] && [ ! -s "$root/results/results.json" ]; then
-    "$python" -m graders.packaging.gradescope_bundle failed "$root/results/results.json" \\
-        "the autograder could not grade this submission (exit code $status); please tell your instructor"
+if [ $status -eq {nothing} ]; then
+    exit 0  # nothing of the assignment was uploaded: results.json says what to upload
+fi
+[ $status -eq 0 ] || failed "arrange exited with status $status, running $python (its output is above)"
+"$python" -m graders grade "$work/submission" --out "$work/out" --quiet --device {device} --jobs 1 {lessons}
+status=$?
+if [ $status -ne 0 ]; then
+    logs
+    failed "python -m graders grade exited with status $status (its output, and the end of its logs, are above)"
+fi
+"$python" -m graders.packaging.gradescope_bundle finish "$work/out" "$work/arranged.json" --results "$results"
+status=$?
+if [ $status -ne 0 ]; then
+    logs
+    failed "finish exited with status $status (its output, and the end of the grading logs, are above)"
 fi
 exit 0
 """
+# What a student reads when grading could not run; the reason is in the autograder's output.
+FAILURE = {
+    "score": 0,
+    "output": (
+        "Grading failed: the autograder could not grade this submission, so this 0 is not your "
+        "grade. Please contact the course staff: they can see what went wrong."
+    ),
+    "tests": [],
+    "visibility": "visible",
+    "stdout_visibility": "hidden",
+}
+NOTHING_TO_GRADE = 3  # arrange's exit code when no file of the assignment was uploaded
+# Files an upload may carry that nobody handed in on purpose: skipped without a note.
+_SYSTEM_FILES = ("__pycache__", "__MACOSX", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store")
+IGNORED_LISTED = 20  # ignored files named one by one in the student's output; then a count
 
 
 def torch_pin(dev: Path = ROOT / "dev") -> str:
@@ -138,7 +188,12 @@ def build_bundle(
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     partial = zip_path.with_name(zip_path.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
-        run = RUN.format(lessons=flags, device="all" if cuda else "cpu")
+        run = RUN.format(
+            lessons=flags,
+            device="all" if cuda else "cpu",
+            failure=json.dumps(FAILURE, indent=1),
+            nothing=NOTHING_TO_GRADE,
+        )
         for name, text in (("setup.sh", setup_script(cuda)), ("run_autograder", run)):
             _add_script(bundle, name, text)
             names.append(name)
@@ -215,49 +270,89 @@ def _add_script(bundle: zipfile.ZipFile, name: str, text: str) -> None:
     bundle.writestr(info, text)
 
 
-def arrange(course: Course, lessons: list[str], source: Path, destination: Path) -> list[str]:
-    """Lay a Gradescope upload out like exercises/; return what went where, as lines for the log.
+@dataclass
+class Arranged:
+    """What ``arrange`` did with an upload."""
 
-    Accepted: a module (``losses.py``) or a lesson notebook (``lesson1.ipynb``) at any depth,
-    or a lesson folder.  Anything else is left out, and said so.
+    files: list[str] = field(default_factory=list)  # graded, as the student named them
+    notes: list[str] = field(default_factory=list)  # for the student: renames, what was ignored
+    log: list[str] = field(default_factory=list)  # what went where, for the instructor
+
+
+def arrange(course: Course, lessons: list[str], source: Path, destination: Path) -> Arranged:
+    """Lay a Gradescope upload out like exercises/, and say how.
+
+    Accepted at any depth: a module (``losses.py``) or a lesson's notebook (``lesson1.ipynb``),
+    also under the names browsers give a second copy or another case (``losses (1).py``,
+    ``losses-1.py``, ``Losses.py``; ``course_file_name``), which the notes name.  Of two
+    candidates for one file the exact name, then the shallower one, is graded; a lesson's
+    notebook is graded instead of its modules, as ``submission.load`` does.  Everything else is
+    ignored, and the notes list it.
     """
     wanted = [lesson for lesson in course.lessons if not lessons or lesson.id in lessons]
-    modules = {f"{module}.py": lesson.id for lesson in wanted for module in lesson.modules}
-    notebooks = {f"{lesson.id}.ipynb": lesson.id for lesson in wanted}
+    names = {f"{lesson.id}.ipynb": lesson.id for lesson in wanted}
+    names.update({f"{module}.py": lesson.id for lesson in wanted for module in lesson.modules})
     if not source.is_dir():
         raise UsageError(f"{source}: no submission folder")
-    placed, log = set(), []
+    arranged, ignored = Arranged(), []
+    candidates: dict[str, list[tuple[tuple, Path]]] = {}
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        if any(part.startswith(".") or part in SKIPPED for part in path.relative_to(source).parts):
+        relative = path.relative_to(source)
+        if any(part in _SYSTEM_FILES for part in relative.parts):
             continue
-        lesson = modules.get(path.name) or notebooks.get(path.name)
-        if lesson is None:
-            log.append(
-                f"ignored {path.relative_to(source)}: not a file of {', '.join(lesson.id for lesson in wanted)}"
+        name = course_file_name(path.name, names)
+        if name is None:
+            ignored.append(f"ignored {relative.as_posix()}: not a file of this assignment")
+            continue
+        rank = (path.name != name, len(relative.parts), relative.as_posix())
+        candidates.setdefault(name, []).append((rank, path))
+    notebooks = {
+        names[name]: min(found)[1] for name, found in candidates.items() if name.endswith(".ipynb")
+    }
+    for name in names:  # in the course's order
+        found = sorted(candidates.get(name, []))
+        if not found:
+            continue
+        lesson = names[name]
+        notebook = notebooks.get(lesson)
+        if notebook is not None and not name.endswith(".ipynb"):
+            for _, path in found:
+                ignored.append(
+                    f"ignored {path.relative_to(source).as_posix()}: "
+                    f"{notebook.relative_to(source).as_posix()} is graded for {lesson} "
+                    "(when a lesson's notebook is uploaded, its code is what is graded)"
+                )
+            continue
+        (_, path), others = found[0], found[1:]
+        relative = path.relative_to(source).as_posix()
+        for _, other in others:
+            ignored.append(
+                f"ignored {other.relative_to(source).as_posix()}: {relative} was uploaded too"
             )
-            continue
-        target = destination / lesson / path.name
-        if target in placed:
-            log.append(f"ignored {path.relative_to(source)}: a file of that name was already taken")
-            continue
+        target = destination / lesson / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.resolve().is_relative_to(source.resolve()):
             shutil.copyfile(path, target)
         else:  # kept as a link, never read here: the loader grades it as missing and says why
             target.symlink_to(path.resolve())
-        placed.add(target)
-        log.append(f"{path.relative_to(source)} -> {target.relative_to(destination)}")
+        arranged.files.append(relative)
+        arranged.log.append(f"{relative} -> {target.relative_to(destination)}")
+        if path.name != name:
+            arranged.notes.append(f"graded {relative} as {name}")
+    arranged.files.sort()
+    if len(ignored) > IGNORED_LISTED:
+        ignored[IGNORED_LISTED:] = [f"... and {len(ignored) - IGNORED_LISTED} more files ignored"]
+    arranged.notes += ignored
     destination.mkdir(parents=True, exist_ok=True)
-    return log
+    return arranged
 
 
-def write_failure(path: Path, message: str) -> None:
-    """A results.json that tells the student why there is no score (Gradescope shows it as is)."""
+def write_results(path: Path, results: dict) -> None:
+    """Write a results.json whole or not at all (Gradescope reads what is there when the run ends)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"score": 0, "output": message, "tests": [], "visibility": "visible"}, indent=1)
-        + "\n"
-    )
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,36 +389,67 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _container(argv: list[str]) -> int:
-    """What run_autograder calls in the container: ``arrange SRC DEST [--lesson L]...`` or ``failed FILE MESSAGE``."""
-    if argv[:1] == ["failed"] and len(argv) == 3:
-        write_failure(Path(argv[1]), argv[2])
-        return 0
-    parser = ArgumentParser(prog="python -m graders.packaging.gradescope_bundle arrange")
-    parser.add_argument("verb", choices=["arrange"])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("destination", type=Path)
-    parser.add_argument("--lesson", action="append", default=[])
-    parser.add_argument("--results", type=Path, required=True)
+    """What run_autograder calls in the container.
+
+    ``arrange SRC DEST [--lesson L]... --results FILE --notes FILE``: lay the upload out; exit
+    NOTHING_TO_GRADE, with FILE telling the student what to upload, when it holds nothing to grade.
+    ``finish OUT NOTES --results FILE``: Gradescope's results.json from the one result in OUT.
+    """
+    parser = ArgumentParser(prog="python -m graders.packaging.gradescope_bundle")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    arranging = verbs.add_parser("arrange")
+    arranging.add_argument("source", type=Path)
+    arranging.add_argument("destination", type=Path)
+    arranging.add_argument("--lesson", action="append", default=[])
+    arranging.add_argument("--results", type=Path, required=True)
+    arranging.add_argument("--notes", type=Path, required=True)
+    finishing = verbs.add_parser("finish")
+    finishing.add_argument("out", type=Path)
+    finishing.add_argument("notes", type=Path)
+    finishing.add_argument("--results", type=Path, required=True)
     args = parser.parse_args(argv)
     course = load_course()
-    try:
-        log = arrange(course, args.lesson, args.source, args.destination)
-    except UsageError as exc:
-        write_failure(args.results, str(exc))
-        return 1
-    print("\n".join(log))
-    if not any(p.is_dir() for p in args.destination.iterdir()):
-        names = ", ".join(
-            f"{m}.py"
-            for lesson in course.lessons
-            if not args.lesson or lesson.id in args.lesson
-            for m in lesson.modules
+    if args.verb == "finish":
+        return _finish(course, args.out, args.notes, args.results)
+    arranged = arrange(course, args.lesson, args.source, args.destination)
+    print("\n".join(arranged.log + arranged.notes))
+    if not arranged.files:
+        wanted = [
+            lesson for lesson in course.lessons if not args.lesson or lesson.id in args.lesson
+        ]
+        modules = ", ".join(f"{m}.py" for lesson in wanted for m in lesson.modules)
+        notebooks = " or ".join(f"{lesson.id}.ipynb" for lesson in wanted)
+        output = (
+            f"No file of this assignment was found in your submission: upload {modules} "
+            f"(or the notebook {notebooks})."
         )
-        write_failure(
+        if arranged.notes:
+            output += "\n\nWhat your upload held:\n" + "\n".join(f"- {n}" for n in arranged.notes)
+        write_results(
             args.results,
-            f"no file of this assignment was found in your submission: upload {names} (or the notebook)",
+            {
+                "score": 0,
+                "output": output,
+                "tests": [],
+                "visibility": "visible",
+                "stdout_visibility": "hidden",
+            },
         )
-        return 1
+        return NOTHING_TO_GRADE
+    args.notes.write_text(json.dumps(asdict(arranged), indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def _finish(course: Course, out: Path, notes: Path, results: Path) -> int:
+    found = sorted(out.glob("*/result.json"))
+    if len(found) != 1:
+        raise UsageError(f"{out}: {len(found)} result.json files, not one; see {out / '.logs'}")
+    arranged = Arranged(**json.loads(notes.read_text(encoding="utf-8")))
+    result = results_io.read(found[0])
+    write_results(
+        results, gradescope_results(course, result, files=arranged.files, notes=arranged.notes)
+    )
+    print(f"graded {', '.join(arranged.files)}: {result.score:g} / {result.max_score:g}")
     return 0
 
 

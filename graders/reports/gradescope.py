@@ -17,7 +17,24 @@ from graders.grading.results import StudentResult
 from graders.reports.feedback import kinds, sections
 
 
-def gradescope_results(course: Course, result: StudentResult) -> dict:
+def points(value: float) -> str:
+    """A score as people read it: at most two decimals (19.4773 is 19.48, 29.0 is 29)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def gradescope_results(
+    course: Course,
+    result: StudentResult,
+    *,
+    files: list[str] | None = None,
+    notes: list[str] = (),
+) -> dict:
+    """Gradescope's results.json for ``result``.
+
+    ``files``: the student's files as they uploaded them, named in the top line in place of the
+    submission folder's name; ``notes``: how they were read (renames, files ignored), shown
+    to the student with the result's own notes.
+    """
     tests = []
     for section in sections(course, result):
         exercise = section.exercise
@@ -40,9 +57,14 @@ def gradescope_results(course: Course, result: StudentResult) -> dict:
                 "visibility": "visible",
             }
         )
+    graded = f"Graded {', '.join(files)}" if files else result.student
+    output = [f"{graded}: {points(result.score)} / {points(result.max_score)}"]
+    read = [*notes, *result.notes]
+    if read:
+        output += ["", "How your files were read:", *(f"- {note}" for note in read)]
     return {
         "score": result.score,
-        "output": f"{result.student}: {result.score:g} / {result.max_score:g}",
+        "output": "\n".join(output),
         "tests": tests,
         "visibility": "visible",
         "stdout_visibility": "hidden",
