@@ -13,8 +13,11 @@ import zipfile
 import pytest
 from conftest import run_cli
 
+from graders.course.errors import CourseError
 from graders.course.model import ROOT, load_course
 from graders.grading.mutants import catalogue_mistakes
+from graders.grading.results import CaseResult, ExerciseResult, StudentResult
+from graders.reports.gradescope import gradescope_results
 
 
 @pytest.fixture(scope="module")
@@ -104,16 +107,20 @@ def test_a_mistake_in_an_upload_is_named_in_gradescope(autograder):
     score = f"{results['score']:.2f}".rstrip("0").rstrip(".")  # 19.4773 shown as 19.48
     points = load_course().lesson("lesson1").points
     assert results["output"].split("\n")[0] == f"Graded lesson1/losses.py: {score} / {points:g}"
-    mse = next(t for t in results["tests"] if t["name"] == "lesson1.mse")
-    assert (
-        mse["status"] == "failed"
-        and mse["score"] < mse["max_score"]
-        and "the sum instead of the mean" in mse["output"]
-    )
-    selection = next(t for t in results["tests"] if t["name"] == "lesson1.choose_loss")
+    tests = {t["name"]: t for t in results["tests"]}
+    mse = tests["lesson1.mse"]  # its name and score at once; what was expected once published
+    assert mse["status"] == "failed" and 0 < mse["score"] < mse["max_score"]
+    assert mse["visibility"] == "visible" and "the sum instead of the mean" not in mse["output"]
+    assert "lesson1.mse: details" in mse["output"] and "when grades are published" in mse["output"]
+    details = tests["lesson1.mse: details"]
+    assert details["visibility"] == "after_published" and details["max_score"] == 0
+    assert "the sum instead of the mean" in details["output"]
+    selection = tests["lesson1.choose_loss"]
     assert (
         selection["score"] == 0 and "selection.py" in selection["output"]
-    )  # not uploaded: one clear error
+    )  # not uploaded: one clear error, at once: it tells nothing of the hidden tests
+    assert "lesson1.choose_loss: details" not in tests
+    assert all(t["visibility"] == "visible" for t in tests.values() if t["max_score"] > 0)
 
 
 def test_an_upload_without_any_file_of_the_assignment_says_what_to_upload(autograder):
@@ -344,3 +351,78 @@ def test_a_renamed_notebook_is_graded(autograder):
     assert results["output"].startswith("Graded lesson1 (2).ipynb: ")
     assert "graded lesson1 (2).ipynb as lesson1.ipynb" in results["output"]
     assert "ignored losses.py: lesson1 (2).ipynb is graded for lesson1" in results["output"]
+
+
+def _course_with(tmp_path, table: str):
+    path = tmp_path / "course.toml"
+    path.write_text(table + "\n" + (ROOT / "course.toml").read_text())  # before any other table
+    return path
+
+
+def test_course_toml_sets_when_students_see_the_details(tmp_path):
+    assert load_course().gradescope_details == "after_published"
+    for value in ("hidden", "after_due_date", "after_published", "visible"):
+        path = _course_with(tmp_path, f'[gradescope]\ndetails = "{value}"\n')
+        assert load_course(path).gradescope_details == value
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (
+            '[gradescope]\ndetails = "later"\n',
+            r"course\.toml:\d+: \[gradescope\]: 'details' must be one of 'hidden', 'after_due_date', "
+            r"'after_published', 'visible', got 'later'",
+        ),
+        (
+            '[gradescope]\ndetail = "hidden"\n',
+            r"course\.toml:\d+: unknown key 'detail' in \[gradescope\]",
+        ),
+        ("gradescope = 3\n", r"\[gradescope\] must be a table"),
+    ],
+)
+def test_a_bad_gradescope_setting_is_one_line_naming_key_and_line(tmp_path, table, message):
+    path = _course_with(tmp_path, table)
+    with pytest.raises(CourseError) as error:
+        load_course(path)
+    assert re.search(message, str(error.value)) and "\n" not in str(error.value), str(error.value)
+    if "later" in table:
+        line = int(re.search(r"course\.toml:(\d+)", str(error.value))[1])
+        assert path.read_text().splitlines()[line - 1] == 'details = "later"'
+    process = run_cli(
+        "gradescope-bundle", "--course", str(path), "--out", str(tmp_path / "a.zip"), check=False
+    )
+    assert process.returncode == 2 and process.stderr.count("\n") == 1
+
+
+def _half_right() -> StudentResult:
+    wrong = "got the sum instead of the mean: expected 1.5, got 6.0"
+    tests = [
+        CaseResult("test_mse_values[a]", 0, 1, "failed", wrong, failure="wrong_value"),
+        CaseResult("test_mse_values[b]", 1, 1, "passed"),
+    ]
+    return StudentResult("submission", 2.5, 5, [ExerciseResult("lesson1.mse", 2.5, 5, tests)])
+
+
+@pytest.mark.parametrize("details", ["hidden", "after_due_date", "after_published"])
+def test_the_details_get_a_test_of_their_own_at_the_set_visibility(details):
+    results = gradescope_results(load_course(), _half_right(), details=details)
+    scored, detail = results["tests"]
+    assert (scored["name"], scored["score"], scored["max_score"], scored["visibility"]) == (
+        "lesson1.mse",
+        2.5,
+        5,
+        "visible",
+    )
+    assert (
+        "expected 1.5" not in scored["output"] and "1 of 2 hidden tests passed" in scored["output"]
+    )
+    assert (detail["name"], detail["score"], detail["max_score"]) == ("lesson1.mse: details", 0, 0)
+    assert detail["visibility"] == details and "expected 1.5" in detail["output"]
+    assert results["score"] == 2.5  # the details are worth nothing: the total is the exercises'
+
+
+def test_visible_details_stay_in_the_exercises_own_test():
+    results = gradescope_results(load_course(), _half_right(), details="visible")
+    (test,) = results["tests"]
+    assert test["visibility"] == "visible" and "expected 1.5" in test["output"]

@@ -2,14 +2,15 @@
 
 Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` there once when it
 builds the assignment's image, and ``run_autograder`` once per submission.  The zip holds
-those two scripts and what grading reads (course.toml, graders/, solutions/, and the files
-pip needs to install the project); the students' stubs, the nbgrader course and the tests
-stay out.
+those two scripts and what grading reads for the lessons it grades (course.toml cut down to
+them, graders/, solutions/, and the files pip needs to install the project's core); the
+students' stubs, the nbgrader course, the tests and the other lessons stay out.
 
 ``run_autograder`` calls ``python -m graders.packaging.gradescope_bundle arrange``: students upload
-their files as they are (``losses.py``, ``selection.py``, ``lesson1.ipynb``, or the
-``lesson1/`` folder itself), and ``arrange`` lays them out like ``exercises/`` before
-``python -m graders grade ... --gradescope /autograder/results/results.json`` grades them.
+their files as they are (``losses.py``, ``losses (1).py``, ``lesson1.ipynb``, or the ``lesson1/``
+folder itself), and ``arrange`` lays them out like ``exercises/`` and notes how; ``python -m
+graders grade`` grades them; ``finish`` writes /autograder/results/results.json from the result
+and the notes.  Where any step fails, bash writes a results.json that says so (docs/gradescope.md).
 """
 
 from __future__ import annotations
@@ -447,7 +448,14 @@ def _finish(course: Course, out: Path, notes: Path, results: Path) -> int:
     arranged = Arranged(**json.loads(notes.read_text(encoding="utf-8")))
     result = results_io.read(found[0])
     write_results(
-        results, gradescope_results(course, result, files=arranged.files, notes=arranged.notes)
+        results,
+        gradescope_results(
+            course,
+            result,
+            files=arranged.files,
+            notes=arranged.notes,
+            details=course.gradescope_details,
+        ),
     )
     print(f"graded {', '.join(arranged.files)}: {result.score:g} / {result.max_score:g}")
     return 0
