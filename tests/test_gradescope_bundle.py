@@ -317,10 +317,13 @@ def test_browser_renamed_files_are_graded_and_the_student_is_told(autograder):
             "losses (1).py": solution("losses"),
             "hw/Selection.py": solution("selection"),
             "notes.txt": "not part of the assignment",
+            ".git/HEAD": "ref: refs/heads/main\n",  # what nobody hands in on purpose: not listed
+            "__MACOSX/._losses.py": "",
         },
     )
     assert results["score"] == lesson1.points
     output = results["output"]
+    assert ".git" not in output and "MACOSX" not in output
     assert output.startswith(
         f"Graded hw/Selection.py, losses (1).py: {lesson1.points:g} / {lesson1.points:g}"
     )

@@ -131,7 +131,14 @@ FAILURE = {
 }
 NOTHING_TO_GRADE = 3  # arrange's exit code when no file of the assignment was uploaded
 # Files an upload may carry that nobody handed in on purpose: skipped without a note.
-_SYSTEM_FILES = ("__pycache__", "__MACOSX", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store")
+_SYSTEM_FILES = (
+    "__pycache__",
+    "__MACOSX",
+    ".git",
+    ".pytest_cache",
+    ".ipynb_checkpoints",
+    ".DS_Store",
+)
 IGNORED_LISTED = 20  # ignored files named one by one in the student's output; then a count
 
 
@@ -243,7 +250,10 @@ def bundled_course_toml(course: Course, lessons: list[str]) -> str:
         header = _HEADER.match(chunk[0]) if chunk else None
         name = header.group(2).replace('"', "").strip() if header else ""
         if header and header.group(1) == "[[" and name == "lesson":
-            lesson = tomllib.loads("".join(chunk)).get("lesson", [{}])[0].get("id")
+            try:
+                lesson = tomllib.loads("".join(chunk))["lesson"][0].get("id")
+            except (tomllib.TOMLDecodeError, KeyError, IndexError):
+                lesson = None  # a table cut in two: the check below refuses the result
             keep_lesson = lesson in lessons
         elif header and not name.startswith("lesson."):
             keep_lesson = True
