@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository: course.toml, grade
 COURSE_FILE = ROOT / "course.toml"
 
 DTYPES = ("float32", "float64")
+# When Gradescope shows students a test (its "visibility"): [gradescope] details
+GRADESCOPE_VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DEVICES = ("cpu", "cuda")
 _LESSON_ID = re.compile(r"lesson[0-9]+\Z")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -91,6 +93,9 @@ class Course:
     tolerances: dict[tuple[str, str], Tolerance]
     lessons: tuple[Lesson, ...]
     file: Path | None = None  # the course.toml this was read from
+    # [gradescope] details: when Gradescope shows students what each exercise's failures were
+    # (the expected values, the mistakes named); the scores are shown at once (docs/gradescope.md)
+    gradescope_details: str = "after_published"
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -230,7 +235,9 @@ class _Parser:
         return result
 
     def course(self, data: dict) -> Course:
-        self.table(data, (), "course.toml", {"course", "limits", "tolerances", "lesson"})
+        self.table(
+            data, (), "course.toml", {"course", "limits", "tolerances", "lesson", "gradescope"}
+        )
         head = self.table(
             data.get("course", {}),
             ("course",),
@@ -281,7 +288,20 @@ class _Parser:
             tolerances,
             tuple(lessons),
             self.path.resolve(),
+            self.gradescope(data.get("gradescope", {})),
         )
+
+    def gradescope(self, value) -> str:
+        """[gradescope] details: one of Gradescope's visibilities."""
+        table = self.table(value, ("gradescope",), "[gradescope]", {"details"})
+        details = table.get("details", "after_published")
+        if details not in GRADESCOPE_VISIBILITIES:
+            raise self.fail(
+                ("gradescope", "details"),
+                f"[gradescope]: 'details' must be one of "
+                f"{', '.join(repr(v) for v in GRADESCOPE_VISIBILITIES)}, got {details!r}",
+            )
+        return details
 
     def exercises(
         self, items, where: tuple, lesson_id: str, default_timeout: float
