@@ -22,18 +22,33 @@ def test_every_student_gets_markdown_html_and_gradescope_feedback(graded_class):
         assert page.startswith("<!doctype html>") and f"Feedback for {student}" in page
         gradescope = json.loads((folder / "gradescope.json").read_text())
         assert gradescope["score"] == result.score
-        assert [t["name"] for t in gradescope["tests"]] == [e.id for e in result.exercises]
+        visible = [t for t in gradescope["tests"] if t["visibility"] == "visible"]
+        assert [t["name"] for t in visible] == [e.id for e in result.exercises]
+        assert sum(t["score"] for t in gradescope["tests"]) == pytest.approx(result.score)
         assert all(
             set(t) >= {"name", "score", "max_score", "status", "output"}
             for t in gradescope["tests"]
         )
 
 
+def test_gradescope_shows_scores_at_once_and_expected_values_when_published(graded_class):
+    """course.toml's [gradescope] details (default after_published), in every results.json."""
+    gradescope = json.loads(
+        (graded_class.out / "mutant-lesson1-mse_sum_for_mean" / "gradescope.json").read_text()
+    )
+    tests = {t["name"]: t for t in gradescope["tests"]}
+    mse, details = tests["lesson1.mse"], tests["lesson1.mse: details"]
+    assert mse["visibility"] == "visible" and mse["score"] < mse["max_score"]
+    assert "got " not in mse["output"] and "when grades are published" in mse["output"]
+    assert details["visibility"] == "after_published" and details["max_score"] == 0
+    assert "got " in details["output"]
+
+
 def test_gradescope_output_names_the_mistake(graded_class):
     gradescope = json.loads(
         (graded_class.out / "mutant-lesson1-mse_sum_for_mean" / "gradescope.json").read_text()
     )
-    mse = next(t for t in gradescope["tests"] if t["name"] == "lesson1.mse")
+    mse = next(t for t in gradescope["tests"] if t["name"] == "lesson1.mse: details")
     assert mse["status"] == "failed" and "the sum instead of the mean" in mse["output"]
 
 

@@ -54,14 +54,25 @@ def audit(scope: Scope, course: Course, out: Path, jobs: int = 1) -> tuple[list[
     return compare(booked, isolated), len(booked.keys() | isolated.keys())
 
 
+def gradebook_class():
+    """nbgrader's Gradebook, imported only here: nbgrader is slow to import, and an optional
+    extra that grading alone (a Gradescope image) does not install."""
+    try:
+        from nbgrader.api import Gradebook
+    except ImportError:
+        raise UsageError(
+            "nbgrader is not installed in this Python; install the course's nbgrader extra: "
+            "pip install -e '.[nbgrader]' (./dev installs it)"
+        ) from None
+    return Gradebook
+
+
 def read_gradebook(
     scope: Scope, course: Course, score: str = "auto_score"
 ) -> dict[tuple[str, str], float | None]:
     """(student, exercise id) -> the ``score`` of every autograder cell of ours in the gradebook:
     ``auto_score`` (what autograde wrote), or ``score`` (a manual grade where an instructor gave one)."""
-    from nbgrader.api import (
-        Gradebook,
-    )  # imported here: nbgrader is slow to import and only the audit needs it
+    Gradebook = gradebook_class()
 
     wanted = [
         lesson.id for lesson in course.lessons if not scope.lessons or lesson.id in scope.lessons

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, Course, load_course
-from graders.notebooks.audit import Scope, read_gradebook
+from graders.notebooks.audit import Scope, gradebook_class, read_gradebook
 from graders.notebooks.source import FOLDER
 
 
@@ -51,9 +51,7 @@ def _number(value: float) -> str:
 
 def _enrolled(scope: Scope) -> list[str]:
     """Every student of the gradebook (those who submitted nothing too), or those asked for."""
-    from nbgrader.api import Gradebook  # slow to import: only here
-
-    with Gradebook(scope.db_url) as gradebook:
+    with gradebook_class()(scope.db_url) as gradebook:
         return [s.id for s in gradebook.students if not scope.students or s.id in scope.students]
 
 

@@ -10,9 +10,9 @@ score at once but what was expected only when ``[gradescope] details`` allows (c
 ``details`` splits an exercise that failed on a wrong value into two tests: its own, visible,
 with the score, what passed and the errors of the student's own making (a missing file, an
 exception, a timeout); and "<id>: details", worth 0 points, at that visibility, with every
-failure's message (the expected values, the mistake named).  Without ``details`` (the class
-reports' gradescope.json, ``grade --gradescope``) each exercise is one visible test with all of it.
-The autograder zip's run_autograder writes results.json with the course's setting.
+failure's message (the expected values, the mistake named).  ``details = "visible"`` keeps each
+exercise one visible test with all of it.  Every results.json follows the course's setting: the
+autograder zip's, ``grade --gradescope FILE``'s and each student's gradescope.json in OUT.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _lines(section: Section, expected: bool, details: str | None) -> list[str]:
 
 
 def write_gradescope(course: Course, result: StudentResult, path: Path) -> None:
+    """Gradescope's results.json for ``result``, with the detail visibility course.toml sets."""
+    results = gradescope_results(course, result, details=course.gradescope_details)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(gradescope_results(course, result), indent=1) + "\n", encoding="utf-8"
-    )
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
