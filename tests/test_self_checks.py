@@ -9,6 +9,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import re
 import shutil
 
 import pytest
@@ -67,3 +68,22 @@ def test_every_self_check_says_not_implemented_on_the_stubs(lesson, tmp_path):
             exercise.id,
             err,
         )
+
+
+def test_a_check_that_loops_forever_costs_one_time_limit_and_says_so(tmp_path):
+    lesson = COURSE.lessons[0]
+    exercise = lesson.exercises[0]
+    folder = shutil.copytree(notebook_path(COURSE, lesson).parent, tmp_path / lesson.id)
+    ini = folder / "pytest.ini"
+    ini.write_text(re.sub(r"(?m)^timeout = \d+", "timeout = 2", ini.read_text()))
+    spec = importlib.util.spec_from_file_location("self_check_loops", folder / "self_check.py")
+    self_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(self_check)
+    namespace = {"__name__": "__main__"}
+    exec(f"def {exercise.entry}(*args, **kwargs):\n    while True:\n        pass\n", namespace)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        self_check.check(f"{lesson.id}.{exercise.module}.{exercise.entry}", namespace)
+    assert f"{exercise.entry}: 1 of " in err.getvalue()
+    assert "took longer than the time limit" in err.getvalue()
+    assert "The tests after it were not run." in " ".join(err.getvalue().split())

@@ -55,7 +55,7 @@ def check(exercise_id: str, namespace: dict | None = None) -> None:
     failed = [(test, outcome) for test, outcome in tests.items() if outcome.message]
     # tests that need a name of a cell further down wait for it: silent, unless all of them do
     waiting = sorted({outcome.waiting for outcome in tests.values() if outcome.waiting})
-    if tests and len(waiting) and all(outcome.waiting for outcome in tests.values()):
+    if waiting and all(outcome.waiting for outcome in tests.values()):
         names = " and ".join(waiting)
         _say(f"{entry}: its visible tests also need {names}, not defined yet: run that cell first.")
         return
@@ -141,6 +141,8 @@ def _outcomes(lesson: str, module: str, entry: str, namespace: dict) -> _Run:
 
 
 def _names_read(values) -> set[str]:
+    """The global names the functions among ``values``, and the methods of its classes, read
+    (their nested functions, lambdas and comprehensions included)."""
     names: set[str] = set()
     pending = [v.__code__ for v in values if isinstance(v, types.FunctionType)]
     pending += [v.__func__.__code__ for v in values if isinstance(v, types.MethodType)]
@@ -381,5 +383,11 @@ class _Recorder:
             )
         elif isinstance(error, AssertionError):
             outcome.message = str(error).strip() or "an assertion failed"
+        elif str(error).startswith("Timeout"):  # pytest-timeout's, at pytest.ini's limit
+            outcome.message = (
+                f"took longer than the time limit and was stopped ({error}): an infinite "
+                "loop, or far too much work? The tests after it were not run."
+            )
+            item.session.shouldstop = "a test ran out of time"  # one wait, not one per test
         else:
             outcome.message = f"{type(error).__name__}: {error}"
