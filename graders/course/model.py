@@ -40,6 +40,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Similarity:
+    """[similarity]: when two submissions' code is listed as too alike (graders/reports/similarity.py)."""
+
+    threshold: float = 0.6  # a pair is listed when its score (0 to 1) reaches this
+    min_match: int = 20  # tokens: shorter common runs never count (the noise threshold)
+    window: int = (
+        8  # winnowing window: common runs of min_match + window - 1 tokens are always found
+    )
+    common: int = 10  # a passage that more submissions than this share is common code, not a copy
+
+
+@dataclass(frozen=True)
 class Exercise:
     lesson: str
     entry: str
@@ -96,6 +108,7 @@ class Course:
     # [gradescope] details: when Gradescope shows students what each exercise's failures were
     # (the expected values, the mistakes named); the scores are shown at once (docs/gradescope.md)
     gradescope_details: str = "after_published"
+    similarity: Similarity = Similarity()
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -236,7 +249,10 @@ class _Parser:
 
     def course(self, data: dict) -> Course:
         self.table(
-            data, (), "course.toml", {"course", "limits", "tolerances", "lesson", "gradescope"}
+            data,
+            (),
+            "course.toml",
+            {"course", "limits", "tolerances", "lesson", "gradescope", "similarity"},
         )
         head = self.table(
             data.get("course", {}),
@@ -289,6 +305,7 @@ class _Parser:
             tuple(lessons),
             self.path.resolve(),
             self.gradescope(data.get("gradescope", {})),
+            self.similarity(data.get("similarity", {})),
         )
 
     def gradescope(self, value) -> str:
@@ -302,6 +319,22 @@ class _Parser:
                 f"{', '.join(repr(v) for v in GRADESCOPE_VISIBILITIES)}, got {details!r}",
             )
         return details
+
+    def similarity(self, value) -> Similarity:
+        where = ("similarity",)
+        table = self.table(value, where, "[similarity]", set(Similarity.__dataclass_fields__))
+        default = Similarity()
+        threshold = self.number(table, "threshold", where, "[similarity]", default.threshold)
+        if threshold > 1:
+            raise self.fail(
+                where + ("threshold",),
+                f"[similarity]: 'threshold' is a share of the code, from 0 to 1, got {threshold!r}",
+            )
+        counts = {
+            key: self.number(table, key, where, "[similarity]", getattr(default, key), integer=True)
+            for key in ("min_match", "window", "common")
+        }
+        return Similarity(float(threshold), **counts)
 
     def exercises(
         self, items, where: tuple, lesson_id: str, default_timeout: float

@@ -18,8 +18,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from graders.course import notebook_code
 from graders.course.errors import ArgumentParser, CourseError
-from graders.course.model import Course, load_course
+from graders.course.model import Course, Lesson, load_course
 from graders.notebooks import source as notebooks
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -206,3 +207,22 @@ def main(argv: list[str] | None = None) -> int:
     changed = write(course, files)
     print(f"wrote {changed} of {len(files)} generated files")
     return 0
+
+
+def given_code(course: Course, lesson: Lesson, module: str) -> list[str]:
+    """What every student was given of ``lesson/module.py``: the exercise stub (exercises/) and
+    the code of the released notebook's cells for it, both made from solutions/ as ``build``
+    makes them.  Similarity never counts it (graders/reports/similarity.py)."""
+    solution = course.root / "solutions" / lesson.id / f"{module}.py"
+    if not solution.is_file():
+        return []
+    relative = str(solution.relative_to(course.root))
+    given = [strip_solutions(solution.read_text(encoding="utf-8"), relative)]
+    notebook = notebooks.lesson_notebook(course, lesson, outline="")
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["source"] = strip_solutions("".join(cell["source"]), relative)
+    released = notebook_code.extract(notebook, lesson.modules).modules
+    if module in released:
+        given.append(released[module])
+    return given
