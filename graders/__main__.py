@@ -11,6 +11,7 @@ VERBS = {
     "build": "graders.packaging.build",
     "grade": "graders.pipeline.grade",
     "report": "graders.reports.report",
+    "similarity": "graders.pipeline.similarity",
     "audit": "graders.notebooks.audit",
     "export": "graders.notebooks.export",
     "gradescope-bundle": "graders.packaging.gradescope_bundle",

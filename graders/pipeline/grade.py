@@ -10,8 +10,10 @@ The pipeline, stage by stage (``grade`` below lists them in order):
               in its own sandboxed child; comparisons, scores and OUT/<student>/result.json
               happen in the grader processes (graders/grading/plugin.py), each written atomically
 5. collect    read every result.json back, validated against the schema
-6. report     feedback (Markdown and HTML) and Gradescope JSON per student, class.csv,
-              and report.html with plots
+6. similarity keep the graded code in OUT and compare every pair of submissions, module by
+              module, for the instructor (graders/pipeline/similarity.py; --no-similarity: off)
+7. report     feedback (Markdown and HTML) and Gradescope JSON per student, class.csv,
+              and report.html with plots and the similar submissions
 
 The exit code is 0 whenever grading completed, whatever the scores.  An interrupted run
 keeps every result already written; running the same command again finishes the rest.
@@ -52,6 +54,7 @@ class Options:
     dask_local: int = 0  # workers of a local Dask cluster
     dask_chunk: int | None = None  # submissions per Dask task (default: automatic)
     gradescope: Path | None = None
+    similarity: bool = True
 
 
 @dataclass
@@ -78,6 +81,7 @@ def grade(path: Path, options: Options) -> Graded:
         todo, kept = plan(course, entries, lessons, options)
         run_graders(course, lessons, todo, options)
         results, missing = collect(entries, options.out)
+        compare_similar(course, lessons, entries, results, options)
         report(course, lessons, results, options)
     return Graded(course, lessons, results, missing, [student for student, _ in todo], kept)
 
@@ -213,6 +217,30 @@ def collect(
     return results, missing
 
 
+def compare_similar(
+    course: Course,
+    lessons: list[Lesson],
+    entries: list[tuple[str, Path]],
+    results: list[results_io.StudentResult],
+    options: Options,
+) -> None:
+    """A class's graded code, kept in OUT; every pair compared unless --no-similarity."""
+    if len(entries) < 2:
+        return
+    from graders.pipeline import similarity
+
+    graded = {result.student for result in results}
+    similarity.keep_code(
+        options.out,
+        [load(student, folder, lessons) for student, folder in entries if student in graded],
+        lessons,
+    )
+    if options.similarity:
+        similarity.compare(course, lessons, options.out, sorted(graded))
+    else:
+        similarity.clear(options.out)
+
+
 def report(
     course: Course, lessons: list[Lesson], results: list[results_io.StudentResult], options: Options
 ) -> None:
@@ -225,6 +253,14 @@ def report(
                 f"--gradescope {options.gradescope}: needs exactly one submission, got {len(results)}"
             )
         write_gradescope(course, results[0], options.gradescope)
+
+
+def similar_pairs(out: Path) -> int | None:
+    """How many pairs the run's comparison flagged; None when it made none."""
+    from graders.reports.similaritypage import stored
+
+    data = stored(out)
+    return None if data is None else sum(len(m["flagged"]) for m in data["modules"])
 
 
 def _internal_errors(logs: Path) -> int:
@@ -297,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="also write Gradescope's results.json for a single submission to FILE",
     )
+    parser.add_argument(
+        "--no-similarity",
+        dest="similarity",
+        action="store_false",
+        help="do not compare the submissions' code (python -m graders similarity OUT does it later)",
+    )
     parser.add_argument("--course", type=Path, default=COURSE_FILE, help="course.toml to use")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
@@ -323,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         dask_local=args.dask_local,
         dask_chunk=args.dask_chunk,
         gradescope=args.gradescope,
+        similarity=args.similarity,
     )
     started = time.perf_counter()
     graded = grade(args.path, options)
@@ -343,4 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         f"graded {len(graded.regraded)} submission(s){kept} in {seconds:.1f} s: results and feedback in "
         f"{args.out}/<student>/, class table in {args.out / 'class.csv'}, class report in {args.out / 'report.html'}"
     )
+    flagged = similar_pairs(args.out)
+    if flagged is not None:
+        print(f"similar submissions: {flagged} pair(s) in {args.out / 'similarity.csv'}")
     return 0

@@ -20,6 +20,7 @@ from pathlib import Path
 from graders.course.model import Course, Lesson
 from graders.grading.mistakes import named_in
 from graders.grading.results import StudentResult
+from graders.reports import similaritypage
 from graders.reports.feedback import PAGE_STYLE
 
 MISTAKES_SHOWN = 15
@@ -165,7 +166,10 @@ def _walls(sandbox: dict) -> str:
     return ", ".join(words)
 
 
-def render_class_page(course: Course, lessons: list[Lesson], results: list[StudentResult]) -> str:
+def render_class_page(
+    course: Course, lessons: list[Lesson], results: list[StudentResult], similar: dict | None = None
+) -> str:
+    """The page; ``similar`` is what the last similarity comparison found (None: not made)."""
     e = html.escape
     results = sorted(results, key=lambda r: r.student)
     stats = exercise_stats(lessons, results)
@@ -177,7 +181,8 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
     maximum = max((r.max_score for r in results), default=0)
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(course.title)}: class results</title><style>{PAGE_STYLE}{CLASS_STYLE}</style></head><body>",
+        f"<title>{e(course.title)}: class results</title>",
+        f"<style>{PAGE_STYLE}{CLASS_STYLE}{similaritypage.SIMILARITY_STYLE}</style></head><body>",
         f"<h1>Class results</h1><p>{e(course.title)}</p>",
     ]
     weak = [r for r in results if r.weakly_sandboxed]
@@ -244,6 +249,8 @@ def render_class_page(course: Course, lessons: list[Lesson], results: list[Stude
         else:
             parts.append("<p>No student made a mistake from the exercises' catalogues.</p>")
     parts += students_table(lessons, results)
+    if len(results) > 1:
+        parts += similaritypage.section(similar)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -318,7 +325,11 @@ def student_page(student: str) -> str:
 
 
 def write_class_page(
-    course: Course, lessons: list[Lesson], results: list[StudentResult], path: Path
+    course: Course,
+    lessons: list[Lesson],
+    results: list[StudentResult],
+    path: Path,
+    similar: dict | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_class_page(course, lessons, results), encoding="utf-8")
+    path.write_text(render_class_page(course, lessons, results, similar), encoding="utf-8")

@@ -12,6 +12,7 @@ from pathlib import Path
 from graders.course.errors import ArgumentParser, UsageError
 from graders.course.model import COURSE_FILE, Course, Lesson, load_course
 from graders.grading import results as results_io
+from graders.reports import similaritypage
 from graders.reports.classpage import write_class_page
 from graders.reports.classtable import write_class_csv
 from graders.reports.feedback import write_feedback
@@ -25,7 +26,7 @@ def write_reports(
         write_feedback(course, result, out / result.student)
         write_gradescope(course, result, out / result.student / "gradescope.json")
     write_class_csv(course, lessons, results, out / "class.csv")
-    write_class_page(course, lessons, results, out / "report.html")
+    write_class_page(course, lessons, results, out / "report.html", similaritypage.stored(out))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,230 @@
+"""What instructors see of similar submissions: report.html's section, a page per pair, similarity.csv.
+
+Everything here is rendered from what ``graders/pipeline/similarity.py`` computed and kept in
+OUT; students' feedback, gradescope.json and nbgrader's feedback never include any of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import urllib.parse
+from pathlib import Path
+
+from graders.course.errors import UsageError
+from graders.reports.feedback import PAGE_STYLE
+
+PAIRS = Path(".similarity") / "pairs.json"  # in OUT: what the last comparison found
+PAGES = Path("similarity")  # in OUT: a page per flagged pair
+CSV = Path("similarity.csv")  # in OUT: every flagged pair
+SCHEMA = 1
+
+PAIRS_SHOWN = 25  # per module in report.html; similarity.csv lists every flagged pair
+CAVEAT = (
+    "Similarity is evidence for a person to review, not proof of copying. Students who "
+    "solve a short exercise correctly often write nearly the same code: read each pair side "
+    "by side, with the exercise in mind, before drawing any conclusion."
+)
+COLOURS = ("#ffe08a", "#b5e3ff", "#c8f0c0", "#ffc8dd", "#e2d1ff", "#ffd5b0", "#d0f4ef", "#f0e0a8")
+SIMILARITY_STYLE = """
+.pairs td.score { font-weight: 600; }
+.side { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; max-width: none; }
+.side pre { font-size: 12px; line-height: 1.45; white-space: pre-wrap; margin: 0; }
+.side h2 { font-size: 1rem; margin: 0 0 .4rem; }
+mark { padding: 0; border-radius: 2px; }
+"""
+
+
+def stored(out: Path) -> dict | None:
+    """What the last comparison into OUT found; None when none was made."""
+    path = out / PAIRS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        raise UsageError(
+            f"{path}: unreadable; run `python -m graders similarity {out}` to compare again"
+        ) from None
+    return data if isinstance(data, dict) and data.get("schema") == SCHEMA else None
+
+
+def section(data: dict | None) -> list[str]:
+    """report.html's "Similar submissions": the caveat, then per module the histogram of every
+    pair's score and the flagged pairs, each linked to its side-by-side page."""
+    e = html.escape
+    parts = ["<h2 id='similar'>Similar submissions</h2>"]
+    if data is None:
+        parts.append(
+            "<p>Not computed for this run (--no-similarity): "
+            "<code>python -m graders similarity OUT</code> compares the code kept in OUT.</p>"
+        )
+        return parts
+    settings = data["settings"]
+    parts.append(f"<p class='warning'>{e(CAVEAT)}</p>")
+    parts.append(
+        f"<p>Every pair of submissions is compared module by module, on the code that is graded, "
+        f"with the code students were given left out, identifiers and literals ignored, and "
+        f"passages that more than {settings['common']} submissions share treated as common code. "
+        f"A pair is listed when the larger of its two shares of matching code reaches "
+        f"{100 * settings['threshold']:.0f}%; matches shorter than {settings['min_match']} "
+        "tokens never count ([similarity] in course.toml). Every flagged pair is in "
+        "<code>similarity.csv</code>.</p>"
+    )
+    for module in data["modules"]:
+        name = module["module"]
+        parts.append(f"<h3>{e(name)}</h3>")
+        if module["students"] < 2:
+            parts.append(f"<p>{module['students']} submission holds it: nothing to compare.</p>")
+            continue
+        if module.get("histogram_png"):
+            parts.append(
+                f"<img alt='every pair&#39;s score on {e(name)}' "
+                f"src='data:image/png;base64,{module['histogram_png']}'>"
+            )
+        flagged = module["flagged"]
+        if not flagged:
+            parts.append(
+                f"<p>None of the {module['pairs']} pairs of {module['students']} submissions "
+                f"reaches {100 * settings['threshold']:.0f}%.</p>"
+            )
+            continue
+        parts.append(
+            f"<p>{len(flagged)} of {module['pairs']} pairs reach "
+            f"{100 * settings['threshold']:.0f}%"
+            + (f"; the {PAIRS_SHOWN} most similar:" if len(flagged) > PAIRS_SHOWN else ":")
+            + "</p>"
+        )
+        parts.append(
+            "<table class='pairs'><tr><th>score</th><th>student</th><th>share</th>"
+            "<th>student</th><th>share</th><th>matching tokens</th><th></th></tr>"
+        )
+        for pair in flagged[:PAIRS_SHOWN]:
+            link = urllib.parse.quote(pair["page"])
+            parts.append(
+                f"<tr><td class='num score'>{100 * pair['score']:.0f}%</td>"
+                f"<td>{e(pair['first'])}</td><td class='num'>{100 * pair['shares'][0]:.0f}%</td>"
+                f"<td>{e(pair['second'])}</td><td class='num'>{100 * pair['shares'][1]:.0f}%</td>"
+                f"<td class='num'>{pair['tokens']}</td>"
+                f"<td><a href='{e(link)}'>side by side</a></td></tr>"
+            )
+        parts.append("</table>")
+    return parts
+
+
+def histogram_png(counts: list[int], threshold: float) -> str:
+    """Every pair's score, in 5% bins, on a log scale so that a single outlying pair shows."""
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    from graders.reports.classpage import _png
+
+    figure, axis = pyplot.subplots(figsize=(7, 2.4))
+    edges = [i * 5 for i in range(len(counts) + 1)]
+    axis.stairs(counts, edges, fill=True, color="#4c72b0")
+    axis.axvline(100 * threshold, color="#b42318", linestyle="--", linewidth=1)
+    axis.text(100 * threshold, 1, " listed from here", color="#b42318", fontsize=8, va="bottom")
+    axis.set_yscale("symlog", linthresh=1)
+    axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+    axis.set_ylim(bottom=0)
+    axis.set_xlim(0, 100)
+    axis.set_xlabel("score: share of matching code (%)")
+    axis.set_ylabel("pairs of students")
+    png = _png(figure)
+    pyplot.close(figure)
+    return png
+
+
+def pair_page(
+    module: str,
+    pair: dict,
+    codes: tuple[str, str],
+    spans: tuple[list, list],
+    colours: tuple[list[int], list[int]],
+) -> str:
+    """Two students' code side by side, each matching region highlighted in the colour of its
+    counterpart on the other side."""
+    e = html.escape
+    first, second = pair["first"], pair["second"]
+    columns = []
+    for student, share, code, marks, colour in zip(
+        (first, second), pair["shares"], codes, spans, colours
+    ):
+        feedback = f"../{urllib.parse.quote(student, safe='')}/feedback.html"
+        columns.append(
+            f"<div><h2><a href='{e(feedback)}'>{e(student)}</a>: {100 * share:.0f}% "
+            f"of this code matches</h2><pre>{_marked(code, marks, colour)}</pre></div>"
+        )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{e(module)}: {e(first)} and {e(second)}</title>"
+        f"<style>{PAGE_STYLE}{SIMILARITY_STYLE}</style></head><body style='max-width: 110rem'>"
+        f"<h1>{e(module)}: {e(first)} and {e(second)}</h1>"
+        f"<p><strong>Score {100 * pair['score']:.0f}%</strong>, {pair['tokens']} matching tokens. "
+        "Matching regions have the same colour on both sides; identifiers, literals, comments "
+        "and layout may differ inside them.</p>"
+        f"<p class='warning'>{e(CAVEAT)}</p>"
+        f"<div class='side'>{''.join(columns)}</div>"
+        "<p><a href='../report.html#similar'>Back to the class report</a></p></body></html>\n"
+    )
+
+
+def _marked(code: str, spans: list, colours: list[int]) -> str:
+    out, at = [], 0
+    for (start, end), colour in sorted(zip(map(tuple, spans), colours)):
+        if start < at:
+            start = at
+        if end <= start:
+            continue
+        out.append(html.escape(code[at:start]))
+        out.append(
+            f"<mark style='background: {COLOURS[colour % len(COLOURS)]}'>"
+            f"{html.escape(code[start:end])}</mark>"
+        )
+        at = end
+    out.append(html.escape(code[at:]))
+    return "".join(out)
+
+
+CSV_COLUMNS = (
+    "module",
+    "first",
+    "second",
+    "score",
+    "first_share",
+    "second_share",
+    "tokens",
+    "page",
+)
+
+
+def csv_text(modules: list[dict]) -> str:
+    """similarity.csv: one row per flagged pair, most similar first within each module."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for module in modules:
+        for pair in module["flagged"]:
+            writer.writerow(
+                [
+                    module["module"],
+                    pair["first"],
+                    pair["second"],
+                    f"{pair['score']:.4f}",
+                    f"{pair['shares'][0]:.4f}",
+                    f"{pair['shares'][1]:.4f}",
+                    pair["tokens"],
+                    pair["page"],
+                ]
+            )
+    return buffer.getvalue()
+
+
+def page_name(module: str, number: int) -> str:
+    """similarity/lesson1-losses-3.html for the third pair of lesson1/losses.py."""
+    return f"{Path(module).with_suffix('').as_posix().replace('/', '-')}-{number}.html"
