@@ -35,6 +35,18 @@ BROKEN = {
         ('entry = "binary_cross_entropy"\n', 'entry = "mse"\n'),
         r"course\.toml:\d+: exercise 'lesson1\.mse' is defined twice",
     ),
+    "similarity-threshold-over-one": (
+        ("threshold = 0.6", "threshold = 60"),
+        r"course\.toml:\d+: \[similarity\]: 'threshold' is a share of the code, from 0 to 1, got 60",
+    ),
+    "similarity-min-match-not-an-integer": (
+        ("min_match = 20", "min_match = 2.5"),
+        r"course\.toml:\d+: \[similarity\]: 'min_match' must be a positive integer, got 2\.5",
+    ),
+    "similarity-unknown-key": (
+        ("common = 10", "comon = 10"),
+        r"course\.toml:\d+: unknown key 'comon' in \[similarity\]",
+    ),
     "bad-forbidden": (
         ('forbidden = ["torch.nn.functional.cross_entropy"', 'forbidden = ["not a name"'),
         r"'forbidden' must be a list of dotted names",

@@ -323,10 +323,10 @@ document.body.dataset.measured = JSON.stringify({
 </script></body>"""
 
 
-def measured_in_chromium(page, tmp_path) -> dict:
+def measured_in_chromium(page, tmp_path, script: str = MEASURE) -> dict:
     """How wide ``page`` lays out in headless Chromium at 1280 px: the window, the page, and
     the students' table's box (``.students``, None where there is none), each as scrollWidth
-    and clientWidth."""
+    and clientWidth; or what another ``script`` puts in ``body.dataset.measured``."""
     chromium = next(
         (
             shutil.which(n)
@@ -338,7 +338,7 @@ def measured_in_chromium(page, tmp_path) -> dict:
     if chromium is None:
         pytest.skip("no chromium to lay the page out in (./dev installs it with apt-get)")
     copy = page.with_name(f"measured-{page.name}")
-    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE), encoding="utf-8")
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", script), encoding="utf-8")
     process = subprocess.run(
         [
             chromium,
