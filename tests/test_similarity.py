@@ -95,8 +95,7 @@ def with_numbers_and_strings_changed(source: str) -> str:
 
 @pytest.fixture(scope="module")
 def given(course):
-    lesson = course.lesson("lesson1")
-    return given_code(course, lesson, "losses")
+    return given_code(course, course.lesson("lesson1"))["losses"]
 
 
 def compared(sources: dict[str, str], given, settings=DEFAULTS):
@@ -195,7 +194,7 @@ def test_scores_are_the_same_in_every_process():
         "course = load_course()\n"
         "sources = independent_sources()\n"
         "sources['copy'] = disguised(sources['lena'], 7)\n"
-        "given = given_code(course, course.lesson('lesson1'), 'losses')\n"
+        "given = given_code(course, course.lesson('lesson1'))['losses']\n"
         "print(json.dumps(compared(sources, given).scores))\n"
     )
     runs = []
@@ -351,7 +350,8 @@ def test_the_threshold_comes_from_course_toml(similar_class, tmp_path):
     text = (
         (ROOT / "course.toml").read_text().replace("[course]\n", f'[course]\nroot = "{ROOT}"\n', 1)
     )
-    toml.write_text(text + "\n[similarity]\nthreshold = 0.05\n")
+    assert "\nthreshold = 0.6\n" in text  # [similarity] as course.toml has it
+    toml.write_text(text.replace("\nthreshold = 0.6\n", "\nthreshold = 0.05\n"))
     run_cli("similarity", str(copy), "--course", str(toml))
     assert len(flagged_rows(copy)) > 2
     assert "reach 5%" in (copy / "report.html").read_text()

@@ -209,20 +209,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def given_code(course: Course, lesson: Lesson, module: str) -> list[str]:
-    """What every student was given of ``lesson/module.py``: the exercise stub (exercises/) and
-    the code of the released notebook's cells for it, both made from solutions/ as ``build``
+def given_code(course: Course, lesson: Lesson) -> dict[str, list[str]]:
+    """What every student was given of each module of ``lesson``: the exercise stub (exercises/)
+    and the code of the released notebook's cells for it, both made from solutions/ as ``build``
     makes them.  Similarity never counts it (graders/reports/similarity.py)."""
-    solution = course.root / "solutions" / lesson.id / f"{module}.py"
-    if not solution.is_file():
-        return []
-    relative = str(solution.relative_to(course.root))
-    given = [strip_solutions(solution.read_text(encoding="utf-8"), relative)]
     notebook = notebooks.lesson_notebook(course, lesson, outline="")
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
-            cell["source"] = strip_solutions("".join(cell["source"]), relative)
+            cell["source"] = strip_solutions("".join(cell["source"]), f"{lesson.id}.ipynb")
     released = notebook_code.extract(notebook, lesson.modules).modules
-    if module in released:
-        given.append(released[module])
+    given = {}
+    for module in lesson.modules:
+        solution = course.root / "solutions" / lesson.id / f"{module}.py"
+        relative = str(solution.relative_to(course.root))
+        stub = strip_solutions(solution.read_text(encoding="utf-8"), relative)
+        given[module] = [stub] + ([released[module]] if module in released else [])
     return given

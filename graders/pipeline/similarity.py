@@ -73,10 +73,11 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
     pages = out / PAGES
     modules = []
     for lesson in lessons:
+        given = given_code(course, lesson)
         for module in lesson.modules:
             path = f"{lesson.id}/{module}.py"
             sources = {s: files[path] for s, files in code.items() if path in files}
-            compared = compare_module(path, sources, given_code(course, lesson, module), settings)
+            compared = compare_module(path, sources, given[module], settings)
             counts = [0] * BINS
             for score in compared.scores:
                 counts[min(BINS - 1, int(score * BINS))] += 1

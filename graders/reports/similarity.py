@@ -5,10 +5,10 @@ on the code that is graded: a ``.py`` file as handed in, a notebook's extracted 
 comparison is MOSS's (Schleimer, Wilkerson and Aiken, "Winnowing", SIGMOD 2003), built from
 copydetect's parts:
 
-1. ``normalise``: Pygments' Python tokens, one character each.  Every identifier becomes
-   ``V`` (``F`` where a function is defined, ``O`` a class), every number ``N``, every string
-   ``S``; comments, whitespace and layout vanish.  Renaming variables, rewording docstrings,
-   changing constants or reformatting hides nothing.
+1. ``normalise``: Python's tokens (Pygments' for code Python's tokenizer rejects), one
+   character each.  Every identifier becomes ``V`` (``F`` where a function is defined, ``O`` a
+   class), every number ``N``, every string ``S``; comments, whitespace and layout vanish.
+   Renaming variables, rewording docstrings, changing constants or reformatting hides nothing.
 2. Fingerprints: a hash of every run of ``min_match`` tokens (k-grams), winnowed by
    copydetect (``copydetect.utils.winnow``), so that any common run of ``min_match`` +
    ``window`` - 1 tokens is found for certain and runs shorter than ``min_match`` never count.
@@ -176,10 +176,6 @@ class Fingerprint:
     positions: dict[int, list[int]]  # fingerprint hash -> token indexes where its run starts
     coverage: int = 0  # tokens the kept fingerprints cover
 
-    @property
-    def hashes(self) -> set[int]:
-        return set(self.positions)
-
 
 def fingerprint(normalised: Normalised, settings: Settings, ignored: set[int]) -> Fingerprint:
     """The winnowed fingerprints of one module, less those in ``ignored`` (the given code)."""
@@ -245,8 +241,8 @@ def compare_module(
         )
         for value in print_.positions:
             holders[value].append(student)
-    sharing: Counter = Counter()  # pairs holding a fingerprint in common: the only ones to compare
-    for students in holders.values():
+    sharing: set[tuple[str, str]] = set()  # pairs holding a fingerprint in common: the only ones
+    for students in holders.values():  # to compare; every other pair scores 0
         sharing.update(itertools.combinations(students, 2))
     students = list(prints)
     result = ModuleSimilarity(module, students)
@@ -255,7 +251,7 @@ def compare_module(
             result.scores.append(0.0)
             continue
         a, b = prints[first], prints[second]
-        shares, tokens = _shares(a, b, settings.min_match)
+        shares, _ = _shares(a, b, settings.min_match)
         result.scores.append(max(shares))
         if max(shares) >= settings.threshold:
             result.pairs.append(compare(module, first, a, second, b, settings.min_match))
