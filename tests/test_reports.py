@@ -54,7 +54,8 @@ def test_gradescope_output_names_the_mistake(graded_class):
 
 def test_class_report_has_plots_and_links_to_every_student(graded_class):
     page = (graded_class.out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 3  # scores, exercises, mistakes to reteach
+    # scores, exercises, mistakes to reteach, and every pair's similarity
+    assert page.count("data:image/png;base64,") == 4
     # the students' table scrolls inside its own box (dozens of exercise columns), totals first
     assert "<div class='students'><table>" in page
     assert (

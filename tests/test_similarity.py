@@ -279,7 +279,13 @@ def test_report_shows_the_pairs_the_histogram_and_the_caveat(similar_class):
     section = page[page.index("<h2 id='similar'>") :]
     assert "evidence for a person to review, not proof" in section
     assert "short exercise" in section
-    assert section.count("data:image/png;base64,") == 2  # losses.py and selection.py
+    assert section.count("data:image/png;base64,") == 1  # every module's pairs together
+    # a row per module; the two flagged pairs are both on losses.py, linked from its row
+    table = section[section.index("<table class='modules'>") :]
+    table = table[: table.index("</table>")]
+    modules = json.loads((out / ".similarity" / "pairs.json").read_text())["modules"]
+    assert table.count("<tr><td>") == len(modules) > 1
+    assert f"<a href='#similar-lesson1-losses'>{MODULE}</a>" in section
     links = re.findall(r"href='(similarity/[^']+)'", section)
     assert len(links) == 2 and all((out / link).is_file() for link in links)
     side = next(t for t in ((out / link).read_text() for link in links) if "zed" in t)

@@ -381,12 +381,12 @@ def main(argv: list[str] | None = None) -> int:
             f"for their student only; the reasons are in {args.out / LOG_DIR} (INTERNAL GRADER ERROR)",
             file=sys.stderr,
         )
-    kept = f" ({len(graded.kept)} unchanged, kept)" if graded.kept else ""
-    print(
-        f"graded {len(graded.regraded)} submission(s){kept} in {seconds:.1f} s: results and feedback in "
-        f"{args.out}/<student>/, class table in {args.out / 'class.csv'}, class report in {args.out / 'report.html'}"
-    )
     flagged = similar_pairs(args.out)
     if flagged is not None:
         print(f"similar submissions: {flagged} pair(s) in {args.out / 'similarity.csv'}")
+    kept = f" ({len(graded.kept)} unchanged, kept)" if graded.kept else ""
+    print(  # last: scripts read the count from it
+        f"graded {len(graded.regraded)} submission(s){kept} in {seconds:.1f} s: results and feedback in "
+        f"{args.out}/<student>/, class table in {args.out / 'class.csv'}, class report in {args.out / 'report.html'}"
+    )
     return 0

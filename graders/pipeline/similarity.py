@@ -6,8 +6,9 @@ code; a notebook's extracted modules), whether or not it compares, so that the c
 can run later, or again with other [similarity] settings, without the class folder.  The
 comparison (graders/reports/similarity.py) writes:
 
-- ``OUT/.similarity/pairs.json``: per module, the histogram of every pair's score and the
-  flagged pairs; report.html's section "Similar submissions" is rendered from it;
+- ``OUT/.similarity/pairs.json``: per module, the histogram of every pair's score, the
+  highest score and the flagged pairs, and one figure of every module's scores together;
+  report.html's section "Similar submissions" is rendered from it;
 - ``OUT/similarity/<lesson>-<module>-<n>.html``: each flagged pair side by side;
 - ``OUT/similarity.csv``: every flagged pair.
 
@@ -107,13 +108,12 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
                     "module": path,
                     "students": len(compared.students),
                     "pairs": len(compared.scores),
+                    "highest": max(compared.scores, default=0.0),
                     "histogram": counts,
-                    "histogram_png": histogram_png(counts, settings.threshold)
-                    if len(compared.students) > 1
-                    else "",
                     "flagged": flagged,
                 }
             )
+    every_pair = [sum(column) for column in zip(*(m["histogram"] for m in modules))]
     data = {
         "schema": similaritypage.SCHEMA,
         "settings": {
@@ -123,6 +123,7 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
             "common": settings.common,
         },
         "modules": modules,
+        "histogram_png": histogram_png(every_pair, settings.threshold) if any(every_pair) else "",
     }
     _write(out / PAIRS, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     _write(out / CSV, similaritypage.csv_text(modules))

@@ -19,7 +19,7 @@ from graders.reports.feedback import PAGE_STYLE
 PAIRS = Path(".similarity") / "pairs.json"  # in OUT: what the last comparison found
 PAGES = Path("similarity")  # in OUT: a page per flagged pair
 CSV = Path("similarity.csv")  # in OUT: every flagged pair
-SCHEMA = 1
+SCHEMA = 2  # 2: one histogram for every module, each module's highest score
 
 PAIRS_SHOWN = 25  # per module in report.html; similarity.csv lists every flagged pair
 CAVEAT = (
@@ -52,8 +52,8 @@ def stored(out: Path) -> dict | None:
 
 
 def section(data: dict | None) -> list[str]:
-    """report.html's "Similar submissions": the caveat, then per module the histogram of every
-    pair's score and the flagged pairs, each linked to its side-by-side page."""
+    """report.html's "Similar submissions": the caveat, one histogram of every pair's score, a
+    row per module, then each module's flagged pairs, linked to their side-by-side pages."""
     e = html.escape
     parts = ["<h2 id='similar'>Similar submissions</h2>"]
     if data is None:
@@ -63,37 +63,44 @@ def section(data: dict | None) -> list[str]:
         )
         return parts
     settings = data["settings"]
+    threshold = f"{100 * settings['threshold']:.0f}%"
     parts.append(f"<p class='warning'>{e(CAVEAT)}</p>")
     parts.append(
         f"<p>Every pair of submissions is compared module by module, on the code that is graded, "
         f"with the code students were given left out, identifiers and literals ignored, and "
         f"passages that more than {settings['common']} submissions share treated as common code. "
         f"A pair is listed when the larger of its two shares of matching code reaches "
-        f"{100 * settings['threshold']:.0f}%; matches shorter than {settings['min_match']} "
-        "tokens never count ([similarity] in course.toml). Every flagged pair is in "
+        f"{threshold}; matches shorter than {settings['min_match']} tokens never count "
+        "([similarity] in course.toml). Every flagged pair is in "
         "<code>similarity.csv</code>.</p>"
     )
+    if data.get("histogram_png"):
+        parts.append(
+            "<img alt='every pair&#39;s score, all modules together' "
+            f"src='data:image/png;base64,{data['histogram_png']}'>"
+        )
+    parts.append(
+        "<table class='modules'><tr><th>module</th><th>submissions</th><th>pairs</th>"
+        f"<th>highest score</th><th>pairs from {threshold}</th></tr>"
+    )
     for module in data["modules"]:
-        name = module["module"]
-        parts.append(f"<h3>{e(name)}</h3>")
-        if module["students"] < 2:
-            parts.append(f"<p>{module['students']} submission holds it: nothing to compare.</p>")
-            continue
-        if module.get("histogram_png"):
-            parts.append(
-                f"<img alt='every pair&#39;s score on {e(name)}' "
-                f"src='data:image/png;base64,{module['histogram_png']}'>"
-            )
+        flagged = len(module["flagged"])
+        name = e(module["module"])
+        if flagged:
+            name = f"<a href='#{_anchor(module)}'>{name}</a>"
+        parts.append(
+            f"<tr><td>{name}</td>"
+            f"<td class='num'>{module['students']}</td><td class='num'>{module['pairs']}</td>"
+            f"<td class='num'>{_highest(module)}</td><td class='num'>{flagged}</td></tr>"
+        )
+    parts.append("</table>")
+    for module in data["modules"]:
         flagged = module["flagged"]
         if not flagged:
-            parts.append(
-                f"<p>None of the {module['pairs']} pairs of {module['students']} submissions "
-                f"reaches {100 * settings['threshold']:.0f}%.</p>"
-            )
             continue
+        parts.append(f"<h3 id='{_anchor(module)}'>{e(module['module'])}</h3>")
         parts.append(
-            f"<p>{len(flagged)} of {module['pairs']} pairs reach "
-            f"{100 * settings['threshold']:.0f}%"
+            f"<p>{len(flagged)} of {module['pairs']} pairs reach {threshold}"
             + (f"; the {PAIRS_SHOWN} most similar:" if len(flagged) > PAIRS_SHOWN else ":")
             + "</p>"
         )
@@ -114,8 +121,17 @@ def section(data: dict | None) -> list[str]:
     return parts
 
 
+def _anchor(module: dict) -> str:
+    return "similar-" + Path(module["module"]).with_suffix("").as_posix().replace("/", "-")
+
+
+def _highest(module: dict) -> str:
+    return "" if module["pairs"] == 0 else f"{100 * module['highest']:.0f}%"
+
+
 def histogram_png(counts: list[int], threshold: float) -> str:
-    """Every pair's score, in 5% bins, on a log scale so that a single outlying pair shows."""
+    """Every pair's score, every module together, in 5% bins, on a log scale so that a single
+    outlying pair shows."""
     import matplotlib
     import matplotlib.ticker
 
