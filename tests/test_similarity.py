@@ -28,6 +28,9 @@ from conftest import ROOT, run_cli
 from graders.course.model import Similarity
 from graders.notebooks.source import lesson_notebook
 from graders.packaging.build import given_code
+from graders.pipeline import similarity as similarity_stage
+from graders.reports import similarity as similarity_module
+from graders.reports import similaritypage
 from graders.reports.similarity import compare_module, normalise
 
 INDEPENDENT = Path(__file__).resolve().parent / "similarity" / "independent"
@@ -99,7 +102,7 @@ def given(course):
 
 
 def compared(sources: dict[str, str], given, settings=DEFAULTS):
-    return compare_module(MODULE, sources, given, settings)
+    return compare_module(MODULE, sources, given, settings, shown=len(sources) ** 2)
 
 
 def scores(result) -> dict[tuple[str, str], float]:
@@ -153,6 +156,38 @@ def test_the_stub_and_the_given_notebook_code_never_count(given, course):
     assert not result.pairs and max(result.scores) == 0.0
     # the same files do match when nobody says they were given: the test can fail
     assert compared(sources, []).pairs
+
+
+SHORT_HELPER = """
+
+def _same_shape(first, second):
+    if first.shape != second.shape:
+        raise ValueError(f"shapes {tuple(first.shape)} and {tuple(second.shape)} differ")
+    return first.reshape(-1), second.reshape(-1)
+"""
+
+
+def test_in_a_class_that_shares_most_code_a_few_uncommon_tokens_are_not_a_copy(given, monkeypatch):
+    noor, kofi = INDEPENDENT / "noor" / MODULE, INDEPENDENT / "kofi" / MODULE
+    noor, kofi = noor.read_text(), kofi.read_text()
+    sources = {f"class-{i:02d}": noor for i in range(DEFAULTS.common + 1)}  # all common code
+    # two more who wrote the class's code and the same short helper: little code of their own
+    sources["helper-a"] = noor + SHORT_HELPER
+    sources["helper-b"] = disguised(noor + SHORT_HELPER, seed=5)
+    # one whose cross entropies (three of five losses) are their own, and a disguised copy
+    helper = kofi[kofi.index("def _finish") : kofi.index("def mse")]
+    own = noor[: noor.index("def binary_cross_entropy")] + helper
+    own += kofi[kofi.index("def binary_cross_entropy") :]
+    sources["own"], sources["copy-of-own"] = own, disguised(own, seed=6)
+    result = compared(sources, given)
+    assert [(p.first, p.second) for p in result.pairs] == [("copy-of-own", "own")]
+    # the copy's share is of its own code, not of the code the whole class wrote
+    assert result.pairs[0].score > 0.9
+    # the helper matches, but it is too small a part of their code to score high
+    assert 0 < scores(result)[("helper-a", "helper-b")] < DEFAULTS.threshold / 2
+    # without the floor under the share, the helper is most of their own code: flagged
+    monkeypatch.setattr(similarity_module, "OWN_CODE_FLOOR", 0.0)
+    assert scores(compared(sources, given))[("helper-a", "helper-b")] >= DEFAULTS.threshold
 
 
 def test_a_copied_function_shows_against_the_rest_of_its_module(given):
@@ -361,6 +396,34 @@ def test_the_threshold_comes_from_course_toml(similar_class, tmp_path):
     run_cli("similarity", str(copy), "--course", str(toml))
     assert len(flagged_rows(copy)) > 2
     assert "reach 5%" in (copy / "report.html").read_text()
+
+
+def test_settings_that_flag_most_pairs_write_pages_for_the_most_similar_only(
+    similar_class, tmp_path, monkeypatch
+):
+    _, out, _ = similar_class
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    toml = tmp_path / "course.toml"
+    text = (
+        (ROOT / "course.toml").read_text().replace("[course]\n", f'[course]\nroot = "{ROOT}"\n', 1)
+    )
+    toml.write_text(text.replace("\nthreshold = 0.6\n", "\nthreshold = 0.01\n"))
+    monkeypatch.setattr(similaritypage, "PAGES_PER_MODULE", 2)
+    assert similarity_stage.main([str(copy), "--course", str(toml)]) == 0
+    rows = flagged_rows(copy)
+    on_losses = [row for row in rows if row["module"] == MODULE]
+    assert len(on_losses) > 2  # the copies and much else
+    # the two most similar have their page, and only they; the CSV lists every pair
+    assert [bool(row["page"]) for row in on_losses] == [True, True] + [False] * (len(on_losses) - 2)
+    pages = {p.name for p in (copy / "similarity").iterdir()}
+    assert pages == {Path(row["page"]).name for row in rows if row["page"]}
+    assert {(r["first"], r["second"]) for r in on_losses[:2]} == {
+        ("kofi", "zed"),
+        ("lena", "nb-student"),
+    }
+    report = (copy / "report.html").read_text()
+    assert all(f"href='{row['page']}'" in report for row in rows if row["page"])
 
 
 def test_similarity_refuses_a_folder_it_cannot_use(tmp_path):

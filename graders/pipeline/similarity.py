@@ -7,9 +7,11 @@ can run later, or again with other [similarity] settings, without the class fold
 comparison (graders/reports/similarity.py) writes:
 
 - ``OUT/.similarity/pairs.json``: per module, the histogram of every pair's score, the
-  highest score and the flagged pairs, and one figure of every module's scores together;
+  highest score and the flagged pairs, and one image of every module's histogram;
   report.html's section "Similar submissions" is rendered from it;
-- ``OUT/similarity/<lesson>-<module>-<n>.html``: each flagged pair side by side;
+- ``OUT/similarity/<lesson>-<module>-<n>.html``: each flagged pair side by side (the
+  ``PAGES_PER_MODULE`` most similar of each module: settings that flag half a large class
+  must not write a hundred thousand pages);
 - ``OUT/similarity.csv``: every flagged pair.
 
 Instructors only: nothing of it reaches a student's feedback or gradescope.json.
@@ -66,7 +68,7 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
     """Compare every pair of ``students`` on each module of ``lessons``; write pairs.json, the
     pages and similarity.csv; return what pairs.json holds."""
     from graders.packaging.build import given_code
-    from graders.reports.similaritypage import histogram_png
+    from graders.reports.similaritypage import histograms_png
 
     settings = course.similarity
     code = kept_code(out, students)
@@ -78,31 +80,35 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
         for module in lesson.modules:
             path = f"{lesson.id}/{module}.py"
             sources = {s: files[path] for s, files in code.items() if path in files}
-            compared = compare_module(path, sources, given[module], settings)
+            compared = compare_module(
+                path, sources, given[module], settings, similaritypage.PAGES_PER_MODULE
+            )
             counts = [0] * BINS
             for score in compared.scores:
                 counts[min(BINS - 1, int(score * BINS))] += 1
             flagged = []
             for number, pair in enumerate(compared.pairs, start=1):
-                page = PAGES / similaritypage.page_name(path, number)
+                shown = number <= similaritypage.PAGES_PER_MODULE
+                page = PAGES / similaritypage.page_name(path, number) if shown else None
                 record = {
                     "first": pair.first,
                     "second": pair.second,
                     "score": pair.score,
                     "shares": list(pair.shares),
                     "tokens": pair.tokens,
-                    "page": page.as_posix(),
+                    "page": page.as_posix() if page else "",
                 }
                 flagged.append(record)
-                pages.mkdir(parents=True, exist_ok=True)
-                text = similaritypage.pair_page(
-                    path,
-                    record,
-                    (sources[pair.first], sources[pair.second]),
-                    pair.spans,
-                    pair.matches,
-                )
-                _write(out / page, text)
+                if page:
+                    pages.mkdir(parents=True, exist_ok=True)
+                    text = similaritypage.pair_page(
+                        path,
+                        record,
+                        (sources[pair.first], sources[pair.second]),
+                        pair.spans,
+                        pair.matches,
+                    )
+                    _write(out / page, text)
             modules.append(
                 {
                     "module": path,
@@ -113,7 +119,6 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
                     "flagged": flagged,
                 }
             )
-    every_pair = [sum(column) for column in zip(*(m["histogram"] for m in modules))]
     data = {
         "schema": similaritypage.SCHEMA,
         "settings": {
@@ -123,7 +128,9 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
             "common": settings.common,
         },
         "modules": modules,
-        "histogram_png": histogram_png(every_pair, settings.threshold) if any(every_pair) else "",
+        "histogram_png": histograms_png(modules, settings.threshold)
+        if any(module["pairs"] for module in modules)
+        else "",
     }
     _write(out / PAIRS, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     _write(out / CSV, similaritypage.csv_text(modules))

@@ -18,8 +18,10 @@ copydetect's parts:
    no one copied from one classmate (MOSS's ``-m``).
 4. A pair's matches are the fingerprints both hold, grown into spans of tokens by copydetect
    (``get_copied_slices``).  Each side's share is its matched tokens over the tokens its
-   remaining fingerprints cover (``get_token_coverage``), and the pair's score is the larger
-   share: copying one classmate's whole module into a longer file is a copy.
+   remaining fingerprints cover (``get_token_coverage``), but never over less than half of
+   all its code covers (``OWN_CODE_FLOOR``), and the pair's score is the larger share:
+   copying one classmate's whole module into a longer file is a copy, and a few uncommon
+   tokens in a module that is nearly all common code are not.
 
 The k-gram hashes are computed here (blake2b) rather than with copydetect's ``hash()``, which
 Python salts per process: the same class gives the same scores on every run.
@@ -170,11 +172,19 @@ def kgram_hashes(tokens: str, k: int) -> np.ndarray:
     )
 
 
+# A share is of the code a student did not share with more than ``common`` classmates, but
+# never of less than this part of all their code: a module that is nearly all common code
+# cannot reach a high share through a few uncommon tokens it happens to share with one other.
+OWN_CODE_FLOOR = 0.5
+
+
 @dataclass
 class Fingerprint:
     normalised: Normalised
     positions: dict[int, list[int]]  # fingerprint hash -> token indexes where its run starts
-    coverage: int = 0  # tokens the kept fingerprints cover
+    # tokens the share is of: those its fingerprints cover less common passages, but never
+    # fewer than OWN_CODE_FLOOR of all it covers
+    coverage: int = 0
 
 
 def fingerprint(normalised: Normalised, settings: Settings, ignored: set[int]) -> Fingerprint:
@@ -208,9 +218,12 @@ class Pair:
     score: float  # the larger share
     shares: tuple[float, float]  # of each side's code, the part that matches the other's
     tokens: int  # matched tokens in the first student's module
-    spans: tuple[list[tuple[int, int]], list[tuple[int, int]]]  # source offsets, per side
-    # per side, per span: the number of the match it belongs to, the same on both sides
-    matches: tuple[list[int], list[int]]
+    # where the matches lie, for the pair's page (only the ``shown`` most similar pairs):
+    # source offsets per side, and per span the number of its match, the same on both sides
+    spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] = field(
+        default_factory=lambda: ([], [])
+    )
+    matches: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
 
 
 @dataclass
@@ -222,9 +235,11 @@ class ModuleSimilarity:
 
 
 def compare_module(
-    module: str, sources: dict[str, str], given: list[str], settings: Settings
+    module: str, sources: dict[str, str], given: list[str], settings: Settings, shown: int
 ) -> ModuleSimilarity:
-    """Every pair of ``sources`` (student -> code of ``module``) compared; the flagged pairs kept."""
+    """Every pair of ``sources`` (student -> code of ``module``) compared; the flagged pairs
+    kept, the ``shown`` most similar with where their matches lie (a class whose settings flag
+    half its pairs costs no more than their scores)."""
     ignored = given_hashes(given, settings)
     prints = {
         student: fingerprint(normalise(code), settings, ignored)
@@ -234,11 +249,12 @@ def compare_module(
     common = {value for value, count in held.items() if count > settings.common}
     holders: dict[int, list[str]] = defaultdict(list)
     for student, print_ in prints.items():
+        length = len(print_.normalised.tokens)
+        whole = get_token_coverage(print_.positions, settings.min_match, length)
         for value in common.intersection(print_.positions):
             del print_.positions[value]
-        print_.coverage = int(
-            get_token_coverage(print_.positions, settings.min_match, len(print_.normalised.tokens))
-        )
+        own = get_token_coverage(print_.positions, settings.min_match, length)
+        print_.coverage = int(max(own, OWN_CODE_FLOOR * whole))
         for value in print_.positions:
             holders[value].append(student)
     sharing: set[tuple[str, str]] = set()  # pairs holding a fingerprint in common: the only ones
@@ -250,29 +266,21 @@ def compare_module(
         if (first, second) not in sharing:
             result.scores.append(0.0)
             continue
-        a, b = prints[first], prints[second]
-        shares, _ = _shares(a, b, settings.min_match)
+        shares, tokens = _shares(prints[first], prints[second], settings.min_match)
         result.scores.append(max(shares))
         if max(shares) >= settings.threshold:
-            result.pairs.append(compare(module, first, a, second, b, settings.min_match))
+            result.pairs.append(Pair(module, first, second, max(shares), shares, tokens[0]))
     result.pairs.sort(key=lambda p: (-p.score, p.first, p.second))
+    for pair in result.pairs[:shown]:
+        locate(pair, prints[pair.first], prints[pair.second], settings.min_match)
     return result
 
 
-def compare(module: str, first: str, a: Fingerprint, second: str, b: Fingerprint, k: int) -> Pair:
-    """Two modules' shares of matching code, and where the matches lie (for the pair's page)."""
-    shares, tokens = _shares(a, b, k)
+def locate(pair: Pair, a: Fingerprint, b: Fingerprint, k: int) -> None:
+    """Where the pair's matches lie in each side's source, for its page."""
     runs = _coloured_runs(a, b, a.positions.keys() & b.positions.keys(), k)
-    return Pair(
-        module,
-        first,
-        second,
-        max(shares),
-        shares,
-        tokens[0],
-        ([(s, e) for s, e, _ in runs[0]], [(s, e) for s, e, _ in runs[1]]),
-        ([c for _, _, c in runs[0]], [c for _, _, c in runs[1]]),
-    )
+    pair.spans = ([(s, e) for s, e, _ in runs[0]], [(s, e) for s, e, _ in runs[1]])
+    pair.matches = ([c for _, _, c in runs[0]], [c for _, _, c in runs[1]])
 
 
 def _shares(a: Fingerprint, b: Fingerprint, k: int) -> tuple[tuple[float, float], list[int]]:

@@ -19,9 +19,10 @@ from graders.reports.feedback import PAGE_STYLE
 PAIRS = Path(".similarity") / "pairs.json"  # in OUT: what the last comparison found
 PAGES = Path("similarity")  # in OUT: a page per flagged pair
 CSV = Path("similarity.csv")  # in OUT: every flagged pair
-SCHEMA = 2  # 2: one histogram for every module, each module's highest score
+SCHEMA = 2  # 2: one image of every module's histogram, each module's highest score
 
 PAIRS_SHOWN = 25  # per module in report.html; similarity.csv lists every flagged pair
+PAGES_PER_MODULE = 200  # side-by-side pages, for the most similar pairs of each module
 CAVEAT = (
     "Similarity is evidence for a person to review, not proof of copying. Students who "
     "solve a short exercise correctly often write nearly the same code: read each pair side "
@@ -52,8 +53,9 @@ def stored(out: Path) -> dict | None:
 
 
 def section(data: dict | None) -> list[str]:
-    """report.html's "Similar submissions": the caveat, one histogram of every pair's score, a
-    row per module, then each module's flagged pairs, linked to their side-by-side pages."""
+    """report.html's "Similar submissions": the caveat, the histogram of every pair's score per
+    module (one image), a row per module, then each module's flagged pairs, linked to their
+    side-by-side pages."""
     e = html.escape
     parts = ["<h2 id='similar'>Similar submissions</h2>"]
     if data is None:
@@ -76,7 +78,7 @@ def section(data: dict | None) -> list[str]:
     )
     if data.get("histogram_png"):
         parts.append(
-            "<img alt='every pair&#39;s score, all modules together' "
+            "<img alt='every pair&#39;s score, a histogram per module' "
             f"src='data:image/png;base64,{data['histogram_png']}'>"
         )
     parts.append(
@@ -109,7 +111,7 @@ def section(data: dict | None) -> list[str]:
             "<th>student</th><th>share</th><th>matching tokens</th><th></th></tr>"
         )
         for pair in flagged[:PAIRS_SHOWN]:
-            link = urllib.parse.quote(pair["page"])
+            link = urllib.parse.quote(pair["page"])  # PAIRS_SHOWN < PAGES_PER_MODULE: a page each
             parts.append(
                 f"<tr><td class='num score'>{100 * pair['score']:.0f}%</td>"
                 f"<td>{e(pair['first'])}</td><td class='num'>{100 * pair['shares'][0]:.0f}%</td>"
@@ -129,9 +131,9 @@ def _highest(module: dict) -> str:
     return "" if module["pairs"] == 0 else f"{100 * module['highest']:.0f}%"
 
 
-def histogram_png(counts: list[int], threshold: float) -> str:
-    """Every pair's score, every module together, in 5% bins, on a log scale so that a single
-    outlying pair shows."""
+def histograms_png(modules: list[dict], threshold: float) -> str:
+    """Every pair's score, a panel per module that has pairs, in 5% bins (on a log scale past
+    ten pairs a bin, so that a single outlying pair shows against the class); one image."""
     import matplotlib
     import matplotlib.ticker
 
@@ -140,17 +142,39 @@ def histogram_png(counts: list[int], threshold: float) -> str:
 
     from graders.reports.classpage import _png
 
-    figure, axis = pyplot.subplots(figsize=(7, 2.4))
-    edges = [i * 5 for i in range(len(counts) + 1)]
-    axis.stairs(counts, edges, fill=True, color="#4c72b0")
-    axis.axvline(100 * threshold, color="#b42318", linestyle="--", linewidth=1)
-    axis.text(100 * threshold, 1, " listed from here", color="#b42318", fontsize=8, va="bottom")
-    axis.set_yscale("symlog", linthresh=1)
-    axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
-    axis.set_ylim(bottom=0)
-    axis.set_xlim(0, 100)
-    axis.set_xlabel("score: share of matching code (%)")
-    axis.set_ylabel("pairs of students")
+    shown = [module for module in modules if module["pairs"]]
+    columns = min(3, len(shown))
+    rows = -(-len(shown) // columns)
+    figure, axes = pyplot.subplots(
+        rows, columns, figsize=(3.6 * columns, 1.9 * rows), squeeze=False, sharex=True
+    )
+    for axis, module in zip(axes.flat, shown):
+        counts = module["histogram"]
+        edges = [i * 100 / len(counts) for i in range(len(counts) + 1)]
+        axis.stairs(counts, edges, fill=True, color="#4c72b0")
+        axis.axvline(100 * threshold, color="#b42318", linestyle="--", linewidth=1)
+        if max(counts) > 10:  # a log scale, where one pair must show beside thousands
+            axis.set_yscale("symlog", linthresh=1)
+            axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}"))
+            axis.set_ylim(bottom=0, top=2 * max(counts))
+        else:
+            axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            axis.set_ylim(bottom=0, top=max(counts) + 0.5)
+        axis.set_xlim(0, 100)
+        axis.set_title(module["module"], fontsize=9)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(shown) :]:
+        axis.set_visible(False)
+    for axis in axes[-1]:
+        axis.set_xlabel("score (%)", fontsize=8)
+        axis.xaxis.set_tick_params(labelbottom=True)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("pairs", fontsize=8)
+    figure.suptitle(
+        f"Every pair's score, per module; the dashed line is the threshold ({100 * threshold:.0f}%)",
+        fontsize=9,
+    )
+    figure.tight_layout()
     png = _png(figure)
     pyplot.close(figure)
     return png
@@ -220,7 +244,8 @@ CSV_COLUMNS = (
 
 
 def csv_text(modules: list[dict]) -> str:
-    """similarity.csv: one row per flagged pair, most similar first within each module."""
+    """similarity.csv: one row per flagged pair, most similar first within each module; the
+    page column is empty past the ``PAGES_PER_MODULE`` pairs of a module that have one."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
