@@ -3,7 +3,8 @@
 Shapes keep D != H so that a transposed weight gradient has the wrong shape, include a
 batch of one (where summing and averaging over the batch agree, so other shapes must
 catch that) and H == C (where ``dout @ W2`` runs but is wrong).  ``dout`` is random, never
-ones, so every gradient depends on it.  The backward pass is probed together with the
+ones, so every gradient depends on it.  One case of each pass has no contiguous input: a
+``.view`` where ``.reshape`` belongs fails there only.  The backward pass is probed together with the
 student's own forward pass, since its cache is theirs.
 """
 
@@ -54,6 +55,27 @@ def network_with_dead_units(gen, shape, dtype):
     return x, params
 
 
+def network_laid_out(gen, shape, dtype):
+    """The layouts random inputs never have: x every other column of a wider tensor, both
+    weights stored transposed, b1 every other element; values as ``network``'s."""
+    n, d, h, c = shape
+    x = gen.normal(n, 2 * d, dtype=dtype)[:, ::2]
+    params = {
+        "W1": gen.normal(h, d, dtype=dtype).T,
+        "b1": gen.normal(2 * h, dtype=dtype, scale=0.5)[::2],
+        "W2": gen.normal(c, h, dtype=dtype).T,
+        "b2": gen.normal(c, dtype=dtype, scale=0.5),
+    }
+    assert not x.is_contiguous() and not params["W1"].is_contiguous()
+    return x, params
+
+
+LAID_OUT = (
+    "x a slice x[:, ::2] of a wider tensor, W1 and W2 transposed views, b1 every other element "
+    "(none of them contiguous)"
+)
+
+
 # -- mlp_forward --------------------------------------------------------------------------------
 
 
@@ -91,6 +113,24 @@ def test_mlp_forward_at_the_relu_kink(student, expect, gen, dtype):
         ref.mlp_forward(x, params)[0],
         what=f"mlp_forward(x, params)[0] with {sizes(SHAPES[2])}, where z = x @ W1 + b1 is exactly 0 "
         "in hidden units 0 and 2",
+        mistakes=catalogue.of("mlp_forward"),
+        recompute=lambda wrong: wrong(x, params)[0],
+    )
+
+
+@pytest.mark.inputs("mlp forward of non-contiguous inputs")
+@pytest.mark.exercise("lesson4.mlp_forward", weight=0.5)
+def test_mlp_forward_of_non_contiguous_inputs(student, expect, gen, dtype):
+    x, params = network_laid_out(gen, SHAPES[0], dtype)
+    got = student.call(x, params)
+    expect.that(
+        type(got) is tuple and len(got) == 2,
+        f"mlp_forward must return a pair (out, cache); it returned {describe(got)}",
+    )
+    expect.close(
+        got[0],
+        ref.mlp_forward(x, params)[0],
+        what=f"mlp_forward(x, params)[0] with {sizes(SHAPES[0])}, {LAID_OUT}",
         mistakes=catalogue.of("mlp_forward"),
         recompute=lambda wrong: wrong(x, params)[0],
     )
@@ -149,6 +189,32 @@ def test_mlp_backward_at_the_relu_kink(student, expect, gen, dtype, shape, name)
             f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}, where "
             "z = x @ W1 + b1 is exactly 0 in hidden units 0 and 2, in unit 1 of row 0 (a ReLU "
             "passes no gradient where z = 0)"
+        ),
+        mistakes=catalogue.of("mlp_backward"),
+        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
+            name
+        ],
+    )
+
+
+@pytest.mark.inputs("mlp backward of non-contiguous inputs")
+@pytest.mark.exercise("lesson4.mlp_backward", weight=1)
+@pytest.mark.parametrize("name", PARAMETERS)
+def test_mlp_backward_of_non_contiguous_inputs(student, expect, gen, dtype, name):
+    x, params = network_laid_out(gen, SHAPES[2], dtype)
+    dout = gen.normal(SHAPES[2][0], 2 * SHAPES[2][3], dtype=dtype)[:, 1::2]
+    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
+    expect.that(
+        name in got["grads"],
+        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
+    )
+    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
+    expect.close(
+        got["grads"][name],
+        want["grads"][name],
+        what=(
+            f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(SHAPES[2])}, "
+            f"{LAID_OUT}, and dout a slice dout[:, 1::2]"
         ),
         mistakes=catalogue.of("mlp_backward"),
         recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
