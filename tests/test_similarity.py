@@ -383,7 +383,8 @@ def test_no_similarity_leaves_class_csv_alone_and_similarity_compares_later(
     assert "<h2 id='similar'>" in (plain / "report.html").read_text()
 
 
-def test_the_threshold_comes_from_course_toml(similar_class, tmp_path):
+def graded_copy_with_threshold(similar_class, tmp_path, threshold: str) -> tuple[Path, Path]:
+    """A copy of the graded class's OUT, and a course.toml of this course at ``threshold``."""
     _, out, _ = similar_class
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
@@ -392,7 +393,12 @@ def test_the_threshold_comes_from_course_toml(similar_class, tmp_path):
         (ROOT / "course.toml").read_text().replace("[course]\n", f'[course]\nroot = "{ROOT}"\n', 1)
     )
     assert "\nthreshold = 0.6\n" in text  # [similarity] as course.toml has it
-    toml.write_text(text.replace("\nthreshold = 0.6\n", "\nthreshold = 0.05\n"))
+    toml.write_text(text.replace("\nthreshold = 0.6\n", f"\nthreshold = {threshold}\n"))
+    return copy, toml
+
+
+def test_the_threshold_comes_from_course_toml(similar_class, tmp_path):
+    copy, toml = graded_copy_with_threshold(similar_class, tmp_path, "0.05")
     run_cli("similarity", str(copy), "--course", str(toml))
     assert len(flagged_rows(copy)) > 2
     assert "reach 5%" in (copy / "report.html").read_text()
@@ -401,14 +407,7 @@ def test_the_threshold_comes_from_course_toml(similar_class, tmp_path):
 def test_settings_that_flag_most_pairs_write_pages_for_the_most_similar_only(
     similar_class, tmp_path, monkeypatch
 ):
-    _, out, _ = similar_class
-    copy = tmp_path / "out"
-    shutil.copytree(out, copy)
-    toml = tmp_path / "course.toml"
-    text = (
-        (ROOT / "course.toml").read_text().replace("[course]\n", f'[course]\nroot = "{ROOT}"\n', 1)
-    )
-    toml.write_text(text.replace("\nthreshold = 0.6\n", "\nthreshold = 0.01\n"))
+    copy, toml = graded_copy_with_threshold(similar_class, tmp_path, "0.01")
     monkeypatch.setattr(similaritypage, "PAGES_PER_MODULE", 2)
     assert similarity_stage.main([str(copy), "--course", str(toml)]) == 0
     rows = flagged_rows(copy)

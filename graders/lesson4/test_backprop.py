@@ -79,13 +79,8 @@ LAID_OUT = (
 # -- mlp_forward --------------------------------------------------------------------------------
 
 
-@pytest.mark.inputs("mlp forward values")
-@pytest.mark.exercise("lesson4.mlp_forward")
-@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
-def test_mlp_forward_values(student, expect, gen, dtype, shape):
-    x, params = network(gen, shape, dtype)
+def check_forward(student, expect, x, params, what):
     got = student.call(x, params)
-    what = f"mlp_forward(x, params)[0] with {sizes(shape)}"
     expect.that(
         type(got) is tuple and len(got) == 2,
         f"mlp_forward must return a pair (out, cache); it returned {describe(got)}",
@@ -93,28 +88,30 @@ def test_mlp_forward_values(student, expect, gen, dtype, shape):
     expect.close(
         got[0],
         ref.mlp_forward(x, params)[0],
-        what=what,
+        what=f"mlp_forward(x, params)[0] with {what}",
         mistakes=catalogue.of("mlp_forward"),
         recompute=lambda wrong: wrong(x, params)[0],
     )
+
+
+@pytest.mark.inputs("mlp forward values")
+@pytest.mark.exercise("lesson4.mlp_forward")
+@pytest.mark.parametrize("shape", SHAPES, ids=shape_id)
+def test_mlp_forward_values(student, expect, gen, dtype, shape):
+    x, params = network(gen, shape, dtype)
+    check_forward(student, expect, x, params, sizes(shape))
 
 
 @pytest.mark.inputs("mlp forward at the relu kink")
 @pytest.mark.exercise("lesson4.mlp_forward", weight=0.5)
 def test_mlp_forward_at_the_relu_kink(student, expect, gen, dtype):
     x, params = network_with_dead_units(gen, SHAPES[2], dtype)
-    got = student.call(x, params)
-    expect.that(
-        type(got) is tuple and len(got) == 2,
-        f"mlp_forward must return a pair (out, cache); it returned {describe(got)}",
-    )
-    expect.close(
-        got[0],
-        ref.mlp_forward(x, params)[0],
-        what=f"mlp_forward(x, params)[0] with {sizes(SHAPES[2])}, where z = x @ W1 + b1 is exactly 0 "
-        "in hidden units 0 and 2",
-        mistakes=catalogue.of("mlp_forward"),
-        recompute=lambda wrong: wrong(x, params)[0],
+    check_forward(
+        student,
+        expect,
+        x,
+        params,
+        f"{sizes(SHAPES[2])}, where z = x @ W1 + b1 is exactly 0 in hidden units 0 and 2",
     )
 
 
@@ -122,21 +119,28 @@ def test_mlp_forward_at_the_relu_kink(student, expect, gen, dtype):
 @pytest.mark.exercise("lesson4.mlp_forward", weight=0.5)
 def test_mlp_forward_of_non_contiguous_inputs(student, expect, gen, dtype):
     x, params = network_laid_out(gen, SHAPES[0], dtype)
-    got = student.call(x, params)
-    expect.that(
-        type(got) is tuple and len(got) == 2,
-        f"mlp_forward must return a pair (out, cache); it returned {describe(got)}",
-    )
-    expect.close(
-        got[0],
-        ref.mlp_forward(x, params)[0],
-        what=f"mlp_forward(x, params)[0] with {sizes(SHAPES[0])}, {LAID_OUT}",
-        mistakes=catalogue.of("mlp_forward"),
-        recompute=lambda wrong: wrong(x, params)[0],
-    )
+    check_forward(student, expect, x, params, f"{sizes(SHAPES[0])}, {LAID_OUT}")
 
 
 # -- mlp_backward -------------------------------------------------------------------------------
+
+
+def check_backward(student, expect, x, params, dout, name, what):
+    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
+    expect.that(
+        name in got["grads"],
+        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
+    )
+    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
+    expect.close(
+        got["grads"][name],
+        want["grads"][name],
+        what=f"the gradient for {name} from mlp_backward(dout, cache) with {what}",
+        mistakes=catalogue.of("mlp_backward"),
+        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
+            name
+        ],
+    )
 
 
 # Every shape in float64, and one in float32.
@@ -152,21 +156,7 @@ BACKWARD_CASES = [(shape, torch.float64) for shape in SHAPES] + [(SHAPES[0], tor
 def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
     x, params = network(gen, shape, dtype)
     dout = gen.normal(shape[0], shape[3], dtype=dtype)
-    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
-    expect.that(
-        name in got["grads"],
-        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
-    )
-    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
-    expect.close(
-        got["grads"][name],
-        want["grads"][name],
-        what=f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}",
-        mistakes=catalogue.of("mlp_backward"),
-        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
-            name
-        ],
-    )
+    check_backward(student, expect, x, params, dout, name, sizes(shape))
 
 
 @pytest.mark.inputs("mlp backward at the relu kink")
@@ -176,25 +166,11 @@ def test_mlp_backward_gradient(student, expect, gen, dtype, shape, name):
 def test_mlp_backward_at_the_relu_kink(student, expect, gen, dtype, shape, name):
     x, params = network_with_dead_units(gen, shape, dtype)
     dout = gen.normal(shape[0], shape[3], dtype=dtype)
-    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
-    expect.that(
-        name in got["grads"],
-        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
+    what = (
+        f"{sizes(shape)}, where z = x @ W1 + b1 is exactly 0 in hidden units 0 and 2, in unit 1 "
+        "of row 0 (a ReLU passes no gradient where z = 0)"
     )
-    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
-    expect.close(
-        got["grads"][name],
-        want["grads"][name],
-        what=(
-            f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(shape)}, where "
-            "z = x @ W1 + b1 is exactly 0 in hidden units 0 and 2, in unit 1 of row 0 (a ReLU "
-            "passes no gradient where z = 0)"
-        ),
-        mistakes=catalogue.of("mlp_backward"),
-        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
-            name
-        ],
-    )
+    check_backward(student, expect, x, params, dout, name, what)
 
 
 @pytest.mark.inputs("mlp backward of non-contiguous inputs")
@@ -203,24 +179,8 @@ def test_mlp_backward_at_the_relu_kink(student, expect, gen, dtype, shape, name)
 def test_mlp_backward_of_non_contiguous_inputs(student, expect, gen, dtype, name):
     x, params = network_laid_out(gen, SHAPES[2], dtype)
     dout = gen.normal(SHAPES[2][0], 2 * SHAPES[2][3], dtype=dtype)[:, 1::2]
-    got = student.probe("mlp_backward_of", x=x, params=params, dout=dout)
-    expect.that(
-        name in got["grads"],
-        f"mlp_backward returned no gradient for {name!r}; its keys are {sorted(got['grads'])}",
-    )
-    want = mlp_gradients(ref.mlp_forward, ref.mlp_backward, x, params, dout)
-    expect.close(
-        got["grads"][name],
-        want["grads"][name],
-        what=(
-            f"the gradient for {name} from mlp_backward(dout, cache) with {sizes(SHAPES[2])}, "
-            f"{LAID_OUT}, and dout a slice dout[:, 1::2]"
-        ),
-        mistakes=catalogue.of("mlp_backward"),
-        recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
-            name
-        ],
-    )
+    what = f"{sizes(SHAPES[2])}, {LAID_OUT}, and dout a slice dout[:, 1::2]"
+    check_backward(student, expect, x, params, dout, name, what)
 
 
 @pytest.mark.inputs("mlp backward returns exactly the four gradients")
