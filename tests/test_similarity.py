@@ -423,6 +423,7 @@ def test_settings_that_flag_most_pairs_write_pages_for_the_most_similar_only(
     }
     report = (copy / "report.html").read_text()
     assert all(f"href='{row['page']}'" in report for row in rows if row["page"])
+    assert "href=''" not in report  # a pair without a page has no link
 
 
 def test_similarity_refuses_a_folder_it_cannot_use(tmp_path):

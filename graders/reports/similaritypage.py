@@ -111,13 +111,14 @@ def section(data: dict | None) -> list[str]:
             "<th>student</th><th>share</th><th>matching tokens</th><th></th></tr>"
         )
         for pair in flagged[:PAIRS_SHOWN]:
-            link = urllib.parse.quote(pair["page"])  # PAIRS_SHOWN < PAGES_PER_MODULE: a page each
+            link = urllib.parse.quote(pair["page"])
+            side = f"<a href='{e(link)}'>side by side</a>" if link else ""
             parts.append(
                 f"<tr><td class='num score'>{100 * pair['score']:.0f}%</td>"
                 f"<td>{e(pair['first'])}</td><td class='num'>{100 * pair['shares'][0]:.0f}%</td>"
                 f"<td>{e(pair['second'])}</td><td class='num'>{100 * pair['shares'][1]:.0f}%</td>"
                 f"<td class='num'>{pair['tokens']}</td>"
-                f"<td><a href='{e(link)}'>side by side</a></td></tr>"
+                f"<td>{side}</td></tr>"
             )
         parts.append("</table>")
     return parts
@@ -146,7 +147,7 @@ def histograms_png(modules: list[dict], threshold: float) -> str:
     columns = min(3, len(shown))
     rows = -(-len(shown) // columns)
     figure, axes = pyplot.subplots(
-        rows, columns, figsize=(3.6 * columns, 1.9 * rows), squeeze=False, sharex=True
+        rows, columns, figsize=(3.6 * columns, 1.9 * rows), squeeze=False
     )
     for axis, module in zip(axes.flat, shown):
         counts = module["histogram"]
@@ -167,7 +168,6 @@ def histograms_png(modules: list[dict], threshold: float) -> str:
         axis.set_visible(False)
     for axis in axes[-1]:
         axis.set_xlabel("score (%)", fontsize=8)
-        axis.xaxis.set_tick_params(labelbottom=True)
     for axis in axes[:, 0]:
         axis.set_ylabel("pairs", fontsize=8)
     figure.suptitle(
