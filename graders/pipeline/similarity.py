@@ -74,22 +74,20 @@ def compare(course: Course, lessons: list[Lesson], out: Path, students: list[str
     code = kept_code(out, students)
     clear(out)
     pages = out / PAGES
+    shown = similaritypage.PAGES_PER_MODULE  # pairs per module located and given a page
     modules = []
     for lesson in lessons:
         given = given_code(course, lesson)
         for module in lesson.modules:
             path = f"{lesson.id}/{module}.py"
             sources = {s: files[path] for s, files in code.items() if path in files}
-            compared = compare_module(
-                path, sources, given[module], settings, similaritypage.PAGES_PER_MODULE
-            )
+            compared = compare_module(path, sources, given[module], settings, shown)
             counts = [0] * BINS
             for score in compared.scores:
                 counts[min(BINS - 1, int(score * BINS))] += 1
             flagged = []
             for number, pair in enumerate(compared.pairs, start=1):
-                shown = number <= similaritypage.PAGES_PER_MODULE
-                page = PAGES / similaritypage.page_name(path, number) if shown else None
+                page = PAGES / similaritypage.page_name(path, number) if number <= shown else None
                 record = {
                     "first": pair.first,
                     "second": pair.second,

@@ -125,7 +125,7 @@ def section(data: dict | None) -> list[str]:
 
 
 def _anchor(module: dict) -> str:
-    return "similar-" + Path(module["module"]).with_suffix("").as_posix().replace("/", "-")
+    return f"similar-{_slug(module['module'])}"
 
 
 def _highest(module: dict) -> str:
@@ -268,4 +268,9 @@ def csv_text(modules: list[dict]) -> str:
 
 def page_name(module: str, number: int) -> str:
     """similarity/lesson1-losses-3.html for the third pair of lesson1/losses.py."""
-    return f"{Path(module).with_suffix('').as_posix().replace('/', '-')}-{number}.html"
+    return f"{_slug(module)}-{number}.html"
+
+
+def _slug(module: str) -> str:
+    """lesson1-losses for lesson1/losses.py: a module's name in page names and anchors."""
+    return Path(module).with_suffix("").as_posix().replace("/", "-")
