@@ -27,12 +27,16 @@ Names:
     ``remembered(cache, run)``  a mistake's run computed once per case for the whole class
     ``Inputs``, ``SHAPES``  seeded inputs and the shapes that expose broadcasting bugs
     ``Tolerance``        a tolerance from course.toml
+    ``figures``          plots of a failure for the student's feedback, built from the values
+                         the grader compared (``figures.figure``, ``.curve``, ``.scatter``,
+                         ``.steps``, ``.path``) and given to ``expect.close(..., figure=...)``
     ``StudentFailure``, ``ForbiddenCall``, ``UnusableValue``  what a probe raises when the
                          student's code cannot give a value to compare; ``ChangedInput``
                          when it changed, in place, a tensor the request gave it
 """
 
 from graders.course.model import Tolerance
+from graders.grading import figures
 from graders.grading.compare import (
     Expect,
     describe,
@@ -62,6 +66,7 @@ __all__ = [
     "describe_call",
     "difference",
     "explained",
+    "figures",
     "load_reference",
     "remembered",
     "same",

@@ -10,6 +10,7 @@ memory limit so the run takes a couple of minutes; the limits themselves are the
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -96,6 +97,10 @@ EXPECTED = {
         )
     },
     "garbage-loss-settings": {"choose_loss": ("failed", "wrong_value", "")},
+    "lies-to-the-plots": {  # every loss its figure is drawn for, fed what would break a plot
+        e: ("failed", None, "")
+        for e in ("mse", "huber_loss", "binary_cross_entropy_with_logits", "cross_entropy")
+    },
     "forbidden-disguised": {
         "mse": ("forbidden", "forbidden", "torch.nn.functional.mse_loss"),
         "binary_cross_entropy": ("forbidden", "forbidden", "torch.nn.BCELoss"),
@@ -303,6 +308,34 @@ def test_a_failure_kind_is_shown_in_the_feedback(attacked):
     assert "**error (too much output)**" in feedback
     printed = (attacked.out / "fake-output" / "feedback.md").read_text()
     assert "PASSED" in printed and "\x1b" not in printed and "\x07" not in printed
+
+
+def test_replies_meant_to_break_the_plots_are_drawn_within_their_limits(attacked):
+    """Values at the edge of float64, nan and infinities: each sweep's figure holds only finite
+    numbers or gaps, within its limits, and the page draws every one; markup in place of numbers
+    fails the call and reaches the page escaped."""
+    from graders.grading import figures
+    from graders.reports import plots
+
+    result = attacked.results["lies-to-the-plots"]
+    drawn = {e.id: t.figure for e in result.exercises for t in e.tests if t.figure}
+    drawn_losses = ("mse", "huber_loss", "cross_entropy")
+    assert {f"lesson1.{name}" for name in drawn_losses} <= set(drawn), sorted(drawn)
+    for exercise, figure in drawn.items():
+        assert figures.checked(figure) == figure, exercise
+        assert plots.png(figure).startswith(b"\x89PNG"), exercise
+    yours = [
+        s["y"]
+        for p in drawn["lesson1.huber_loss"]["panels"]
+        for s in p["series"]
+        if s["role"] == "student"
+    ]
+    assert yours and all(v is None for values in yours for v in values)  # nan: gaps, drawn as such
+    page = (attacked.out / "lies-to-the-plots" / "feedback.html").read_text()
+    assert page.count("<figure id=") >= len(drawn_losses)
+    assert (
+        "<script>" not in page and "<img src=x" not in page and "onerror" not in json.dumps(drawn)
+    )
 
 
 # Where neither bubblewrap nor user namespaces work (a Gradescope container), forced here with

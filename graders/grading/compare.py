@@ -17,7 +17,7 @@ from typing import NoReturn
 import torch
 
 from graders.course.model import Course, Exercise, Tolerance
-from graders.grading import reference
+from graders.grading import figures, reference
 from graders.grading.mistakes import Mistake
 from graders.host.failures import ChangedInput, StudentFailure, StudentRaised, scrub
 from graders.worker.codec import Opaque
@@ -42,6 +42,10 @@ class Expect:
                       the same inputs (``student.call`` names those itself);
     - ``fail``        any other property of the student's result (a state left empty, a tensor
                       moved to new storage): the mistakes whose run has the property too.
+
+    ``close``, ``trajectory`` and ``fail`` take a ``figure`` (graders/grading/figures.py), or a
+    function that builds one: built only when the comparison fails, it is drawn beside the
+    failure in the student's feedback.  ``trajectory`` draws one by itself.
     """
 
     def __init__(self, course: Course, exercise: Exercise):
@@ -64,6 +68,7 @@ class Expect:
         mistakes: Iterable[Mistake] = (),
         recompute: Callable[[Callable], object] | None = None,
         hint: str = "",
+        figure: figures.Figure | Callable[[], figures.Figure] | None = None,
     ) -> None:
         """Fail unless ``got`` matches ``want``: a tensor, a number, or dicts and lists of them.
 
@@ -80,6 +85,7 @@ class Expect:
             recompute=recompute,
             like=gives(got, want, tolerance),
             hint=hint,
+            figure=figure,
         )
 
     def trajectory(
@@ -92,11 +98,14 @@ class Expect:
         recompute: Callable | None = None,
         hint: str = "",
         unit: str = "step",
+        figure: figures.Figure | Callable[[], figures.Figure] | None | str = "steps",
     ) -> None:
         """``close`` for a tensor whose first dimension counts steps, naming the first step that differs.
 
         A slightly wrong optimizer is often right on its first step (a mis-kept state shows only
-        from step 2), so the message says for how many steps the run agreed with the reference.
+        from step 2), so the message says for how many steps the run agreed with the reference,
+        and the figure (unless ``figure`` is another, or None) draws both runs and their
+        difference per step (``figures.steps``).
         """
         tolerance = self.tolerance(want)
         problem = difference(got, want, tolerance)
@@ -116,12 +125,21 @@ class Expect:
                 f"then different at {unit} {first + 1} of {len(want)}"
             )
             problem = f"{agreed}: {difference(got[first], want[first], tolerance)}"
+        if figure == "steps":
+
+            def both_runs():
+                return figures.figure(
+                    what, *figures.steps(want, got, tolerance=tolerance, unit=unit)
+                )
+
+            figure = both_runs
         self.fail(
             f"{what}: {problem}",
             mistakes=mistakes,
             recompute=recompute,
             like=gives(got, want, tolerance),
             hint=hint,
+            figure=figure,
         )
 
     def records(
@@ -226,15 +244,16 @@ class Expect:
         recompute: Callable | None = None,
         like: Callable[[object], bool] | None = None,
         hint: str = "",
+        figure: figures.Figure | Callable[[], figures.Figure] | None = None,
     ) -> NoReturn:
         """Fail with ``message``, naming the mistakes whose run (``recompute``) is ``like`` the student's.
 
         ``like`` receives each mistake's run (a mistake whose run raises is not named: that is
         ``fails_like``'s business); without ``like`` no mistake is named.  ``hint`` is shown
-        when none is.
+        when none is.  ``figure`` travels with the failure, built only if the plugin keeps it.
         """
         matched = self.mistakes_like(mistakes, recompute, like) if like else []
-        raise AssertionError(explained(message, matched, hint))
+        raise WrongValue(explained(message, matched, hint), figure)
 
     @staticmethod
     def mistakes_like(
@@ -281,6 +300,17 @@ class Expect:
     def that(self, condition: bool, message: str) -> None:
         if not condition:
             raise AssertionError(message)
+
+
+class WrongValue(AssertionError):
+    """A hidden test's failed comparison, with the figure that shows it, or the function that
+    builds it (None: no picture); ``figures.built`` builds it when the plugin keeps it."""
+
+    def __init__(
+        self, message: str, figure: figures.Figure | Callable[[], figures.Figure] | None = None
+    ):
+        super().__init__(message)
+        self.figure = figure
 
 
 class _CapturedTensors:

@@ -32,6 +32,7 @@ from graders.course import fingerprint
 from graders.course.errors import HarnessError
 from graders.course.model import COURSE_FILE, ROOT, Course, Exercise, load_course
 from graders.course.submission import Submission, lessons_handed_in, load
+from graders.grading import figures
 from graders.grading import results as results_io
 from graders.grading.compare import Expect, failing_alike
 from graders.grading.inputs import Inputs, seed_for
@@ -46,6 +47,9 @@ CASE = pytest.StashKey["Case"]()
 DEVICES = {"cpu": ("cpu",), "cuda": ("cuda",), "all": ("cpu", "cuda")}
 _SUBMISSION_SUFFIX = re.compile(r"(-|\[)s[0-9]+\]$")
 OUTPUT_SHOWN = 800
+# Figures kept per student: the first failing case of each test function gets its figure, up to
+# this many, so a student who fails everything carries a bounded result.json.
+FIGURES_PER_STUDENT = 12
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -277,6 +281,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             message,
             case.device,
             failure,
+            grading.figure_of(case, call.excinfo) if status == "failed" else None,
         )
         grading.record(case, outcome)
         if status != "passed" and not message.startswith("internal grader error"):
@@ -408,6 +413,7 @@ class GradingSession:
         self.lessons: list = []
         self.absent: set[tuple[int, str]] = set()  # (submission, lesson id) without a lesson folder
         self.internal_errors: list[str] = []
+        self.drawn: dict[int, set[tuple[str, str]]] = {}  # per student, the tests given a figure
         self.fatal: str | None = None
         self._zygote: Zygote | None = None
 
@@ -537,6 +543,19 @@ class GradingSession:
         isolation = self._zygote.isolation
         return isolation.describe() + "".join(f"; {problem}" for problem in isolation.problems)
 
+    def figure_of(self, case: Case, excinfo) -> dict | None:
+        """The figure of a failed comparison (``WrongValue.figure``), for the first failing case of
+        each test function and up to ``FIGURES_PER_STUDENT`` a student; built only then."""
+        make = getattr(excinfo.value, "figure", None) if excinfo else None
+        drawn = self.drawn.setdefault(case.student, set())
+        key = (case.exercise.id, case.function)
+        if make is None or key in drawn or len(drawn) >= FIGURES_PER_STUDENT:
+            return None
+        figure = figures.built(make)
+        if figure is not None:
+            drawn.add(key)
+        return figure
+
     def record(self, case: Case, outcome: Outcome) -> None:
         self.outcomes.setdefault(case.student, []).append(outcome)
 
@@ -553,6 +572,7 @@ class GradingSession:
         graded_under = fingerprint.of_grading(
             self.course, submission.fingerprint(), self.lessons, self.devices
         )
+        self.drawn.pop(index, None)
         outcomes = self.outcomes.pop(index, []) + self.absent_outcomes(index)
         result = score(self.course, self.lessons, submission.student, outcomes, graded_under)
         result.notes = list(submission.notes)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from graders.course.errors import HarnessError
+from graders.grading import figures
 
 SCHEMA = 1
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
@@ -37,6 +38,9 @@ class CaseResult:
     failure: str = (
         ""  # how it failed, machine-readable (docs/results.md); absent from the file when it passed
     )
+    # The grader's picture of a wrong value (graders/grading/figures.py); absent from the file
+    # when there is none
+    figure: dict | None = None
 
 
 @dataclass
@@ -83,6 +87,8 @@ class StudentResult:
             for test in exercise["tests"]:
                 if not test["failure"]:
                     del test["failure"]
+                if not test["figure"]:
+                    del test["figure"]
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -150,6 +156,8 @@ def parse(data: dict) -> StudentResult:
                     str(t.get("message", "")),
                     str(t.get("device", "cpu")),
                     failure,
+                    # a figure that is not one is left out, never a reason to refuse the file
+                    figures.checked(t["figure"]) if "figure" in t else None,
                 )
             )
         exercises.append(

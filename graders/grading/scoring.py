@@ -26,6 +26,7 @@ class Outcome:
     message: str = ""
     device: str = "cpu"
     failure: str = ""  # the kind of failure (graders/host/failures.py), empty when passed
+    figure: dict | None = None  # the grader's picture of a wrong value (graders/grading/figures.py)
 
 
 def score(
@@ -75,6 +76,7 @@ def _exercise(exercise_id: str, points: float, outcomes: list[Outcome]) -> Exerc
                     case.message,
                     case.device,
                     "" if passed else case.failure,
+                    None if passed else case.figure,
                 )
             )
     # Sum the exact shares, not the rounded ones, so full marks are exactly the exercise's points.

@@ -8,7 +8,7 @@ reference's autograd gradients.
 import pytest
 import torch
 
-from graders.api import SHAPES, describe_call, load_reference
+from graders.api import SHAPES, describe_call, figures, load_reference
 
 from .mistakes_losses import catalogue, mse_accepts_anything
 
@@ -356,3 +356,104 @@ def cross_entropy_boundary(boundary, gen, dtype):
 def test_boundary_inputs(student, expect, gen, dtype, name, boundary):
     input, target, reduction = boundary_inputs(name, boundary, gen, dtype)
     check_value(student, expect, name, input, target, reduction=reduction)
+
+
+# -- every loss over a sweep of its input -----------------------------------------------------------
+
+# Per loss: (what the sweep varies, its values, the target every element shares).  Each sweep
+# crosses where the loss is easy to get wrong: the kinks of Huber at +-delta, probabilities near
+# 0 and 1, logits far beyond where a sigmoid or an exponential rounds to 0, 1 or infinity.  The
+# logits step over 0, where |x| has a kink and the reference's autograd gradient a convention.
+SWEEPS = {
+    "mse": ("input (target 0.5)", torch.linspace(-3.5, 4.5, 161, dtype=torch.float64), 0.5),
+    "huber_loss": ("input (target 0.5)", torch.linspace(-3.5, 4.5, 161, dtype=torch.float64), 0.5),
+    "binary_cross_entropy": (
+        "input probability (target 0.3)",
+        torch.linspace(0.002, 0.998, 167, dtype=torch.float64),
+        0.3,
+    ),
+    "binary_cross_entropy_with_logits": (
+        "input logit (target 0.3)",
+        torch.linspace(-60.0, 60.0, 160, dtype=torch.float64),
+        0.3,
+    ),
+    "cross_entropy": (
+        "logit of class 0 (class 1's is 1, class 2's 0; target 1)",
+        torch.linspace(-60.0, 60.0, 160, dtype=torch.float64),
+        1,
+    ),
+}
+
+
+def sweep_inputs(name, device):
+    """(the swept values, input, target): one element, or one row of logits, per swept value."""
+    _, values, shared = SWEEPS[name]
+    values = values.to(device)
+    if name == "cross_entropy":
+        others = torch.tensor([1.0, 0.0], dtype=torch.float64, device=device).expand(len(values), 2)
+        input = torch.cat([values[:, None], others], dim=1)
+        return values, input, torch.full((len(values),), shared, device=device)
+    return values, values.clone(), torch.full_like(values, shared)
+
+
+@pytest.mark.inputs("losses over a sweep")
+@pytest.mark.parametrize("name", per_loss(weight=1))
+def test_losses_over_a_sweep(student, expect, gen, name):
+    """Each element's loss, and its gradient, as one input sweeps a range: a loss wrong only
+    for large logits, or only on one side of Huber's delta, shows where (and the figure draws it)."""
+    values, input, target = sweep_inputs(name, gen.device)
+    reference = getattr(ref, name)
+    want = reference(input, target, reduction="none")
+    x = input.detach().requires_grad_(True)
+    (want_gradient,) = torch.autograd.grad(reference(x, target, reduction="none").sum(), x)
+    got, (got_gradient,) = student.call_backward(
+        input, target, wrt=(0,), grad_output=torch.ones_like(want), reduction="none"
+    )
+    if name == "cross_entropy":  # the gradient with respect to the swept logit only
+        want_gradient = want_gradient[:, 0]
+        got_gradient = got_gradient[:, 0] if _has_rows(got_gradient, len(values)) else got_gradient
+    what, tolerance = SWEEPS[name][0], expect.tolerance(want)
+
+    def drawn():
+        return figures.figure(
+            f"{name}(input, target, reduction='none'), one element per value of the {what}",
+            figures.curve(values, want, got, x_label=what, y_label="loss", tolerance=tolerance),
+            figures.curve(
+                values,
+                want_gradient,
+                got_gradient,
+                x_label=what,
+                y_label="d loss / d input",
+                tolerance=tolerance,
+            ),
+        )
+
+    called = f"{name}(input, target, reduction='none') over a sweep of the {what} from " + (
+        f"{values[0].item():g} to {values[-1].item():g}"
+    )
+    expect.close(
+        got,
+        want,
+        what=called,
+        mistakes=catalogue.of(name),
+        recompute=lambda wrong: wrong(input, target, reduction="none"),
+        figure=drawn,
+    )
+
+    def wrong_gradient(wrong):
+        x = input.detach().requires_grad_(True)
+        gradient = torch.autograd.grad(wrong(x, target, reduction="none").sum(), x)[0]
+        return gradient[:, 0] if name == "cross_entropy" else gradient
+
+    expect.close(
+        got_gradient,
+        want_gradient,
+        what=f"the gradient of {called}",
+        mistakes=catalogue.of(name),
+        recompute=wrong_gradient,
+        figure=drawn,
+    )
+
+
+def _has_rows(value, rows):
+    return isinstance(value, torch.Tensor) and value.ndim == 2 and len(value) == rows

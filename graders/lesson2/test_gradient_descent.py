@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 
-from graders.api import describe_call, load_reference
+from graders.api import describe_call, figures, load_reference
 from graders.lesson2.probes_gradient_descent import objective
 
 from .mistakes_gradient_descent import catalogue, gd_modifies_x0
@@ -63,6 +63,56 @@ def run_reference(function, spec, x0, **kwargs):
 # -- gradient_descent -------------------------------------------------------------------------------
 
 
+def losses_along(spec, trajectory):
+    """The objective at each iterate of a trajectory, computed here from the values received; None
+    when it is not a run of iterates the objective takes."""
+    if not isinstance(trajectory, torch.Tensor) or trajectory.ndim < 1 or not len(trajectory):
+        return None
+    loss = objective(in_float64(spec))
+    try:
+        with torch.no_grad():
+            return torch.stack([loss(x.to("cpu", torch.float64)) for x in trajectory.detach()])
+    except (RuntimeError, IndexError, TypeError):
+        return None
+
+
+def in_float64(spec):
+    """An objective's spec with its tensors as float64 on the CPU, to draw it."""
+    return {
+        key: value.to("cpu", torch.float64 if value.is_floating_point() else value.dtype)
+        if torch.is_tensor(value)
+        else value
+        for key, value in spec.items()
+    }
+
+
+def descent_figure(spec, got, want, lr, tolerance):
+    """The run drawn: on the objective's contours when x is a point in the plane, and the loss
+    against the step, yours against the reference's."""
+    title = f"gradient descent on the {spec['kind']} objective, lr={lr:g}"
+    steps = len(want) - 1
+    loss_panel = figures.curve(
+        list(range(steps + 1)),
+        losses_along(spec, want),
+        losses_along(spec, got),
+        x_label="step",
+        y_label="loss",
+        log_y=True,
+    )
+    if want.ndim != 2 or want.shape[1] != 2:
+        return figures.figure(title, loss_panel)
+    points = want.detach().to("cpu", torch.float64)
+    low, high = points.amin(dim=0), points.amax(dim=0)
+    pad = (high - low).clamp_min(1e-3) * 0.25
+    xs = torch.linspace(low[0] - pad[0], high[0] + pad[0], 40, dtype=torch.float64)
+    ys = torch.linspace(low[1] - pad[1], high[1] + pad[1], 40, dtype=torch.float64)
+    loss = objective(in_float64(spec))
+    with torch.no_grad():
+        zs = torch.stack([torch.stack([loss(torch.stack([a, b])) for a in xs]) for b in ys])
+    path = figures.path(want, got, grid=(xs, ys, zs), x_label="x[0]", y_label="x[1]")
+    return figures.figure(title, path, loss_panel)
+
+
 def check_trajectory(student, expect, memo, spec, x0, lr, steps):
     got = student.probe("descend", spec=spec, x0=x0, kwargs={"lr": lr, "steps": steps})["result"]
     want = memo(
@@ -76,6 +126,7 @@ def check_trajectory(student, expect, memo, spec, x0, lr, steps):
         f"lr={lr:g}, steps={steps}: the trajectory",
         mistakes=catalogue.of("gradient_descent"),
         recompute=lambda wrong: run_reference(wrong, spec, x0, lr=lr, steps=steps),
+        figure=lambda: descent_figure(spec, got, want, lr, expect.tolerance(want)),
     )
 
 
@@ -85,6 +136,31 @@ def check_trajectory(student, expect, memo, spec, x0, lr, steps):
 def test_gradient_descent_trajectory(student, expect, memo, gen, dtype, name):
     spec, x0, lr = problem(name, gen, dtype)
     check_trajectory(student, expect, memo, spec, x0, lr, steps=25)
+
+
+# A bowl in the plane, ten times steeper along one axis than the other: gradient descent
+# is stable for lr < 2/10.  One rate crawls, one zigzags across the valley, one diverges.
+BOWL_RATES = (0.05, 0.17, 0.21)
+
+
+@pytest.mark.inputs("gradient descent on a bowl")
+@pytest.mark.exercise("lesson2.gradient_descent", weight=1)
+@pytest.mark.parametrize("lr", BOWL_RATES, ids=[f"lr-{lr:g}" for lr in BOWL_RATES])
+def test_gradient_descent_on_a_bowl(student, expect, memo, gen, lr):
+    angle = torch.tensor(0.5, dtype=torch.float64)
+    rotation = torch.stack(
+        [torch.stack([angle.cos(), -angle.sin()]), torch.stack([angle.sin(), angle.cos()])]
+    )
+    A = (rotation * torch.tensor([1.0, 10.0], dtype=torch.float64)) @ rotation.T
+    spec = {
+        "kind": "quadratic",
+        "A": A.to(gen.device),
+        "center": torch.tensor([1.0, -0.5], dtype=torch.float64, device=gen.device),
+    }
+    x0 = torch.tensor([-2.0, 1.5], dtype=torch.float64, device=gen.device) + gen.normal(
+        2, scale=0.1
+    )
+    check_trajectory(student, expect, memo, spec, x0, lr, steps=20)
 
 
 @pytest.mark.inputs("gradient descent with no steps returns x0")

@@ -11,7 +11,7 @@ student's own forward pass, since its cache is theirs.
 import pytest
 import torch
 
-from graders.api import describe, load_reference
+from graders.api import describe, figures, load_reference
 from graders.lesson4.probes_backprop import mlp_gradients, mlp_training
 
 from .mistakes_backprop import catalogue
@@ -136,6 +136,16 @@ def check_backward(student, expect, x, params, dout, name, what):
         got["grads"][name],
         want["grads"][name],
         what=f"the gradient for {name} from mlp_backward(dout, cache) with {what}",
+        figure=lambda: figures.figure(
+            f"the gradient for {name} with {what}, entry by entry",
+            figures.scatter(
+                want["grads"][name],
+                got["grads"][name],
+                x_label=f"the reference's d loss / d {name}",
+                y_label="your backward pass's",
+                tolerance=expect.tolerance(want["grads"][name]),
+            ),
+        ),
         mistakes=catalogue.of("mlp_backward"),
         recompute=lambda wrong: mlp_gradients(ref.mlp_forward, wrong, x, params, dout)["grads"][
             name

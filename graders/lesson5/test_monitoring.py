@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 
-from graders.api import describe, load_reference, remembered
+from graders.api import describe, figures, load_reference, remembered
 from graders.lesson5.probes_monitoring import backward_pass, landscape
 
 from .mistakes_monitoring import catalogue
@@ -234,13 +234,37 @@ CURVES = [
 )
 def test_diagnose_learning_curve(student, expect, train, val, kwargs):
     shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    got = student.call(train, val, **kwargs)
+    want = ref.diagnose_learning_curve(train, val, **kwargs)
     expect.close(
-        student.call(train, val, **kwargs),
-        ref.diagnose_learning_curve(train, val, **kwargs),
+        got,
+        want,
         what=f"diagnose_learning_curve(train={[round(v, 4) for v in train]}, "
         f"val={[round(v, 4) for v in val]}{', ' + shown if shown else ''})",
         mistakes=catalogue.of("diagnose_learning_curve"),
         recompute=lambda wrong: wrong(train, val, **kwargs),
+        figure=lambda: learning_curve_figure(train, val, kwargs, got, want),
+    )
+
+
+DIAGNOSES = ("diverging", "overfitting", "plateau", "healthy")
+
+
+def learning_curve_figure(train, val, kwargs, got, want):
+    """The two curves the diagnosis was asked of, and both answers in the title (the student's
+    only when it is one of the four words: student code never writes on the picture)."""
+    yours = f"'{got}'" if isinstance(got, str) and got in DIAGNOSES else "not one of the four"
+    settings = "".join(f", {k}={v}" for k, v in kwargs.items())
+    finite = [v for v in train + val if math.isfinite(v)]
+    return figures.figure(
+        f"the curves you diagnosed{settings}: yours {yours}, the reference '{want}'",
+        figures.given(
+            list(range(1, len(train) + 1)),
+            [("training loss", train), ("validation loss", val)],
+            x_label="epoch",
+            y_label="loss",
+            log_y=bool(finite) and min(finite) > 0 and max(finite) / min(finite) > 100,
+        ),
     )
 
 
@@ -281,6 +305,17 @@ def test_loss_landscape_values(student, expect, gen, memo, dtype, alphas):
         f"({str(dtype)[6:]}), direction filters scaled from 1e-2 to 1e2",
         mistakes=catalogue.of("loss_landscape_1d"),
         recompute=lambda wrong: runs(wrong)["losses"],
+        figure=lambda: figures.figure(
+            "the loss along the direction: loss(theta + alpha * d), d normalised filter by filter",
+            figures.curve(
+                alphas,
+                want,
+                got["losses"],
+                x_label="alpha",
+                y_label="loss",
+                tolerance=expect.tolerance(want),
+            ),
+        ),
     )
 
 

@@ -20,6 +20,7 @@ the autograder cells time to run.  Our stages:
 from __future__ import annotations
 
 import atexit
+import base64
 import json
 import os
 import re
@@ -57,6 +58,8 @@ from graders.host.sandbox import START_TIMEOUT
 from graders.notebooks import kernel_sandbox
 from graders.notebooks.grading import exercise_report, grade_notebooks
 from graders.notebooks.source import exercise_of_test_cell
+from graders.reports import plots
+from graders.reports.feedback import section
 
 # seconds for pytest to start and compare, on top of every time limit student code has
 GRADING_MARGIN = 120
@@ -206,15 +209,36 @@ def self_check_outputs(cell: NotebookNode) -> list[NotebookNode]:
 
 
 def trusted_outputs(course: Course, exercise, execution_count) -> list[NotebookNode]:
-    """What failed, on stdout, then the score as the cell's result: nbgrader's partial credit."""
+    """What failed, on stdout, its figures as images, then the score as the cell's result:
+    nbgrader's partial credit.  nbgrader's feedback HTML embeds the images."""
     return [
         new_output("stream", name="stdout", text=exercise_report(course, exercise) + "\n"),
+        *figure_outputs(course, exercise),
         new_output(
             "execute_result",
             data={"text/plain": repr(exercise.score)},
             execution_count=execution_count,
         ),
     ]
+
+
+def figure_outputs(course: Course, exercise) -> list[NotebookNode]:
+    """The figures beside the exercise's failures (graders/reports/plots.py), as PNG outputs."""
+    outputs = []
+    for failure in section(course, exercise).failures:
+        if not failure.figure:
+            continue
+        try:
+            data = base64.b64encode(plots.png(failure.figure)).decode()
+        except Exception:  # a figure that cannot be drawn leaves the message alone
+            continue
+        outputs.append(
+            new_output(
+                "display_data",
+                data={"image/png": data, "text/plain": plots.describe(failure.figure)},
+            )
+        )
+    return outputs
 
 
 # generate_feedback: nbgrader's stages, with the hidden tests' source taken out of every cell,

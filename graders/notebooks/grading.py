@@ -48,4 +48,4 @@ def grade_notebooks(
 
 def exercise_report(course, result) -> str:
     """What a student reads under an autograder cell: the score and each way the exercise failed."""
-    return "\n".join(exercise_section(course, result)).removeprefix("## ")
+    return "\n".join(exercise_section(course, result, page=None)).removeprefix("## ")

@@ -2,7 +2,9 @@
 
 Both renderings share one structure (``sections``): per exercise its score, how many tests
 passed, and each distinct way it failed, shown once with the number of similar cases,
-since many parametrised cases fail for the same reason.
+since many parametrised cases fail for the same reason.  A way of failing whose tests carry a
+figure (graders/grading/figures.py) shows it: drawn into feedback.html as an embedded PNG, so
+that the page is one file, and linked from feedback.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from graders.course.errors import HarnessError
 from graders.course.model import Course
 from graders.grading.mistakes import named_in
 from graders.grading.results import ExerciseResult, StudentResult
+from graders.reports import plots
 
 SHOWN_PER_EXERCISE = 4
 KINDS = {  # failure kinds (graders/host/failures.py) in a student's words, where the name alone is not plain
@@ -41,6 +44,7 @@ class Failure:
     similar: int  # other failing tests that failed the same way (``failure_keys``)
     message: str
     failure: str = ""  # the machine-readable kind, e.g. "out_of_memory"
+    figure: dict | None = None  # the first figure among its tests, drawn beside it
 
     @property
     def label(self) -> str:
@@ -88,12 +92,22 @@ def section(course: Course, exercise: ExerciseResult) -> Section:
             len(tests) - 1,
             tests[0].message or "(no message)",
             tests[0].failure,
+            richest_figure(tests),
         )
         for _, tests in groups
     ]
+    # the kinds with a picture first: with more kinds than are shown, a picture is never cut
+    failures.sort(key=lambda failure: failure.figure is None)
     return Section(
         exercise, summary, failures[:SHOWN_PER_EXERCISE], max(0, len(failures) - SHOWN_PER_EXERCISE)
     )
+
+
+def richest_figure(tests: list) -> dict | None:
+    """The figure a kind of failure shows: of its tests' figures, the first with the most panels
+    (a path on the contours and the loss per step say more than the loss alone)."""
+    drawn = [t.figure for t in tests if t.figure]
+    return max(drawn, key=lambda figure: len(figure["panels"]), default=None)
 
 
 def kinds(n: int) -> str:
@@ -116,6 +130,19 @@ def failure_keys(test) -> set:
     return {(*kind, "function", test.name.split("[", 1)[0]), (*kind, "message", test.message)}
 
 
+def figure_anchor(exercise: ExerciseResult, number: int) -> str:
+    """The id of a failure's figure in feedback.html: the exercise and the failure's place in it."""
+    return f"figure-{urllib.parse.quote(exercise.id, safe='')}-{number}"
+
+
+def image(figure: dict) -> str | None:
+    """The figure as a data URI; None when it cannot be drawn (the failure keeps its message)."""
+    try:
+        return plots.data_uri(figure)
+    except Exception:
+        return None
+
+
 def render_markdown(course: Course, result: StudentResult) -> str:
     lines = [
         f"# Feedback for {result.student}",
@@ -136,8 +163,11 @@ def render_markdown(course: Course, result: StudentResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
-    """One exercise's score and each way it failed, once (also printed under a notebook's autograder cell)."""
+def exercise_section(
+    course: Course, exercise: ExerciseResult, page: str | None = "feedback.html"
+) -> list[str]:
+    """One exercise's score and each way it failed, once (also printed under a notebook's autograder
+    cell, with no ``page`` to link figures on)."""
     found = section(course, exercise)
     lines = [f"## {exercise.id}: {exercise.score:.3g} / {exercise.max_score:g}"]
     if found.summary:
@@ -146,9 +176,12 @@ def exercise_section(course: Course, exercise: ExerciseResult) -> list[str]:
         lines += ["", f"All {len(exercise.tests)} tests passed."]
         return lines
     lines += ["", f"{found.passed} of {len(exercise.tests)} tests passed."]
-    for failure in found.failures:
+    for number, failure in enumerate(found.failures, 1):
         also = f" (and {failure.similar} similar)" if failure.similar else ""
         lines += ["", f"- **{failure.label}** `{failure.test}`{also}", "", _indent(failure.message)]
+        if failure.figure and page and image(failure.figure):
+            link = f"{page}#{figure_anchor(exercise, number)}"
+            lines += ["", f"  [Plot: yours against the reference]({link})"]
     if found.more_kinds:
         lines += ["", f"... and {found.more_kinds} other {kinds(found.more_kinds)} of failure."]
     return lines
@@ -170,6 +203,7 @@ code { overflow-wrap: anywhere; }
 .passed { color: #1a7f37; } .failed, .error, .timeout, .forbidden { color: #b42318; }
 .summary { color: #555; font-style: italic; }
 img { max-width: 100%; height: auto; }
+figure { margin: .5rem 0 1.25rem; } figcaption { color: #555; font-size: 13px; }
 """
 
 
@@ -206,13 +240,15 @@ def render_html(course: Course, result: StudentResult) -> str:
             parts.append(f"<p class='passed'>All {len(exercise.tests)} tests passed.</p>")
             continue
         parts.append(f"<p>{section.passed} of {len(exercise.tests)} tests passed.</p>")
-        for failure in section.failures:
+        for number, failure in enumerate(section.failures, 1):
             also = f" (and {failure.similar} similar)" if failure.similar else ""
             parts.append(
                 f"<p><strong class='{failure.status}'>{e(failure.label)}</strong> "
                 f"<code>{e(failure.test)}</code>{also}</p>"
                 f"<pre>{e(failure.message)}</pre>"
             )
+            if failure.figure:
+                parts.append(figure_html(failure.figure, figure_anchor(exercise, number)))
         if section.more_kinds:
             parts.append(
                 f"<p>... and {section.more_kinds} other {kinds(section.more_kinds)} of failure.</p>"
@@ -220,6 +256,21 @@ def render_html(course: Course, result: StudentResult) -> str:
     footer = re.sub(r"`([^`]+)`", r"<code>\1</code>", e(FOOTER))  # Markdown's code spans
     parts.append(f"<hr><p>{footer}</p></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def figure_html(figure: dict, anchor: str) -> str:
+    """A failure's figure as an HTML ``<figure>``, its image embedded; "" when it cannot be drawn."""
+    source = image(figure)
+    if source is None:
+        return ""
+    e = html.escape
+    caption = (
+        "Drawn from the values the grader compared: the reference, and what your code returned."
+    )
+    return (
+        f"<figure id='{e(anchor)}'><img src='{source}' alt='{e(plots.describe(figure))}'>"
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
 
 
 def write_feedback(course: Course, result: StudentResult, folder: Path) -> None:

@@ -1,7 +1,9 @@
 """Gradescope's results.json for one student, from result.json.
 
 Each exercise becomes one Gradescope test with its score and maximum; its output is the
-same text the student's feedback shows.  Format: Gradescope's autograder specification
+same text the student's feedback shows, and where a failure has a figure and the output may
+show what was expected, its figure: that output is then HTML (``"output_format": "html"``), the
+text in ``<pre>`` and each figure an embedded PNG.  Format: Gradescope's autograder specification
 (top-level "score", "output", "visibility", "stdout_visibility" and "tests", each test with
 "name", "score", "max_score", "status", "output", "visibility"; docs/gradescope.md).
 
@@ -17,12 +19,14 @@ autograder zip's, ``grade --gradescope FILE``'s and each student's gradescope.js
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
 from graders.course.model import Course
 from graders.grading.results import StudentResult
-from graders.reports.feedback import Section, kinds, sections
+from graders.reports.feedback import Section, image, kinds, sections
+from graders.reports.plots import describe
 
 
 def points(value: float) -> str:
@@ -61,7 +65,7 @@ def gradescope_results(
                 "score": exercise.score,
                 "max_score": exercise.max_score,
                 "status": status,
-                "output": "\n".join(_lines(section, not deferred, details)),
+                **_output(_lines(section, not deferred, details)),
                 "visibility": "visible",
             }
         )
@@ -72,7 +76,7 @@ def gradescope_results(
                     "score": 0,
                     "max_score": 0,
                     "status": "failed",
-                    "output": "\n".join(_lines(section, True, None)),
+                    **_output(_lines(section, True, None)),
                     "visibility": details,
                 }
             )
@@ -96,11 +100,32 @@ def gradescope_results(
     }
 
 
-def _lines(section: Section, expected: bool, details: str | None) -> list[str]:
-    """An exercise's text: its summary, what passed, each kind of failure once.
+def _output(lines: list) -> dict:
+    """A test's ``output``: plain text, or HTML when ``lines`` hold figures (dicts) among the text."""
+    drawn = {id(item): image(item) for item in lines if isinstance(item, dict)}
+    if not any(drawn.values()):
+        return {"output": "\n".join(item for item in lines if isinstance(item, str))}
+    parts, text = [], []
+    for item in lines:
+        if isinstance(item, str):
+            text.append(item)
+            continue
+        if drawn[id(item)] is None:
+            continue
+        parts.append(f"<pre>{html.escape(chr(10).join(text))}</pre>")
+        text = []
+        parts.append(f"<img src='{drawn[id(item)]}' alt='{html.escape(describe(item))}'>")
+    if text:
+        parts.append(f"<pre>{html.escape(chr(10).join(text))}</pre>")
+    return {"output": "\n".join(parts), "output_format": "html"}
 
-    Without ``expected`` the messages of wrong values are left out (they hold the expected
-    values) and a last line says where and when they are shown.
+
+def _lines(section: Section, expected: bool, details: str | None) -> list:
+    """An exercise's text: its summary, what passed, each kind of failure once, each with its
+    figure (a dict among the lines) where it has one.
+
+    Without ``expected`` the messages of wrong values and their figures are left out (they hold
+    the expected values) and a last line says where and when they are shown.
     """
     exercise = section.exercise
     lines = [section.summary] if section.summary else []
@@ -110,6 +135,8 @@ def _lines(section: Section, expected: bool, details: str | None) -> list[str]:
         lines += ["", f"{failure.label}: {failure.test}{also}"]
         if expected or failure.status != "failed":
             lines.append(failure.message)
+        if expected and failure.figure:
+            lines.append(failure.figure)
     if section.more_kinds:
         lines.append(f"... and {section.more_kinds} other {kinds(section.more_kinds)} of failure.")
     if not expected:
