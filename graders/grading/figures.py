@@ -88,15 +88,7 @@ def curve(
         note = NOT_DRAWN.format(what=f"{n} numbers, one per x")
     else:
         series.append(_series(student_label, "student", got))
-    panel = {
-        "kind": "lines",
-        "x_label": _text(x_label),
-        "y_label": _text(y_label),
-        "log_y": bool(log_y),
-        "x": xs,
-        "series": [s for s in series if s is not None],
-        "note": note,
-    }
+    panel = _lines(xs, series, x_label, y_label, log_y, note)
     if got is not None and tolerance is not None:
         panel["differs"] = _differs(student, reference, tolerance, n)
     if mark is not None:
@@ -112,20 +104,31 @@ def given(
     xs = _numbers(x)
     if not xs:
         raise ValueError("curves need x values")
-    series = [_series(label, "given", _numbers(values, len(xs))) for label, values in curves]
-    series = [s for s in series if s is not None]
-    if not series:
+    panel = _lines(
+        xs,
+        [_series(label, "given", _numbers(values, len(xs))) for label, values in curves],
+        x_label,
+        y_label,
+        log_y,
+    )
+    if not panel["series"]:
         raise ValueError(f"each curve must hold {len(xs)} numbers, one per x")
-    panel = {
+    return _thinned(_in_order(panel))
+
+
+def _lines(
+    xs: list, series: list, x_label: str, y_label: str, log_y: bool, note: str = ""
+) -> Panel:
+    """A ``lines`` panel of ``series`` over ``xs``, the series that could not be made left out."""
+    return {
         "kind": "lines",
         "x_label": _text(x_label),
         "y_label": _text(y_label),
         "log_y": bool(log_y),
         "x": xs,
-        "series": series,
-        "note": "",
+        "series": [s for s in series if s is not None],
+        "note": note,
     }
-    return _thinned(_in_order(panel))
 
 
 def _in_order(panel: Panel) -> Panel:
@@ -197,45 +200,28 @@ def steps(
         series.append(_series(f"reference{where}", "reference", _numbers(flat_want[:, k])))
         if flat_got is not None:
             series.append(_series(f"yours{where}", "student", _numbers(flat_got[:, k])))
-    values = {
-        "kind": "lines",
-        "x_label": _text(unit),
-        "y_label": _text(y_label),
-        "log_y": False,
-        "x": x,
-        "series": [s for s in series if s is not None],
-        "note": ""
-        if flat_got is not None
-        else NOT_DRAWN.format(what=f"a run of the reference's shape {tuple(want.shape)}"),
-    }
+    missing = NOT_DRAWN.format(what=f"a run of the reference's shape {tuple(want.shape)}")
+    values = _lines(x, series, unit, y_label, False, "" if flat_got is not None else missing)
     if flat_got is None:
         return [_thinned(values)]
     rtol, atol = _tolerances(tolerance)
     gap = (flat_got - flat_want).abs()
-    gap = torch.where(torch.isnan(gap) | torch.isinf(gap), torch.inf, gap)
+    gap = torch.nan_to_num(gap, nan=torch.inf, posinf=torch.inf)
     per_step = gap.amax(dim=1) if width else torch.zeros(count, dtype=torch.float64)
     step_differs = (~_close(flat_got, flat_want, tolerance)).reshape(count, -1).any(dim=1).tolist()
     first = next((k for k, d in enumerate(step_differs) if d), None)
     values["differs"] = step_differs
-    difference = {
-        "kind": "lines",
-        "x_label": _text(unit),
-        "y_label": "greatest |yours - reference|",
-        "log_y": True,
-        "x": x,
-        "series": [
+    bound = atol + rtol * flat_want.abs().amax(dim=1) if width else torch.zeros(count)
+    difference = _lines(
+        x,
+        [
             _series("difference", "difference", _numbers(per_step)),
-            _series(
-                "tolerance",
-                "given",
-                _numbers(atol + rtol * flat_want.abs().amax(dim=1))
-                if width
-                else _numbers(torch.zeros(count, dtype=torch.float64)),
-            ),
+            _series("tolerance", "given", _numbers(bound)),
         ],
-        "note": "",
-    }
-    difference["series"] = [s for s in difference["series"] if s is not None]
+        unit,
+        "greatest |yours - reference|",
+        True,
+    )
     if first is not None:
         mark = {"x": float(first + 1), "label": f"first {unit} that differs: {first + 1}"}
         values["mark"] = difference["mark"] = mark

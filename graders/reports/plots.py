@@ -212,32 +212,22 @@ def _inside(points, scale):
 def _beyond(axis, off, scale, x, values, log: bool) -> None:
     """The student's points off the scale (triangles at the edge) and not finite (crosses on top)."""
     if off and scale is not None:
-        high = [(a, b) for a, b in off if b > scale[1]]
-        low = [(a, b) for a, b in off if b < scale[0]]
         worst = max((abs(b) for _, b in off), default=0)
         label = f"yours, off the scale (up to {worst:.3g})"
-        if high:
-            axis.scatter(
-                [a for a, _ in high],
-                [scale[1]] * len(high),
-                marker="^",
-                color=STYLE["student"]["color"],
-                s=22,
-                clip_on=False,
-                zorder=5,
-                label=label,
-            )
-        if low:
-            axis.scatter(
-                [a for a, _ in low],
-                [scale[0]] * len(low),
-                marker="v",
-                color=STYLE["student"]["color"],
-                s=22,
-                clip_on=False,
-                zorder=5,
-                label=None if high else label,
-            )
+        for edge, marker, beyond in ((scale[1], "^", float.__gt__), (scale[0], "v", float.__lt__)):
+            points = [a for a, b in off if beyond(float(b), edge)]
+            if points:
+                axis.scatter(
+                    points,
+                    [edge] * len(points),
+                    marker=marker,
+                    color=STYLE["student"]["color"],
+                    s=22,
+                    clip_on=False,
+                    zorder=5,
+                    label=label,
+                )
+                label = None  # one legend entry for both edges
     missing = [a for a, b in zip(x, values) if b is None or (log and b <= 0)]
     if missing:
         axis.scatter(
