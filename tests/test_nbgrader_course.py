@@ -197,10 +197,10 @@ def autograded(tmp_path_factory) -> Autograded:
     source = json.loads((folder / "source" / lesson.id / f"{lesson.id}.ipynb").read_text())
     reference = solved(release, source)
     first, last = lesson.modules[0], lesson.modules[-1]
-    # 'none' treated as 'mean': wrong over the sweep, so its feedback has a figure, and right
-    # for the other reductions, so it keeps part of the points
+    # Huber's linear part without its offset: wrong only beyond delta, so it keeps part of the
+    # points and its feedback has a figure (the sweep crosses delta)
     _, _, mistaken = next(
-        m for m in catalogue_mistakes(course) if m[2].function.__name__ == "mse_none_reduces"
+        m for m in catalogue_mistakes(course) if m[2].function.__name__ == "huber_no_offset"
     )
     mistake = with_mistake(with_code_before(reference, first, STRAY_OUTPUT), mistaken)
     submitted = folder / "submitted"
@@ -492,6 +492,7 @@ def test_feedback_and_export_run_with_no_hand_edits(autograded):
     ).read_text()
     assert "This looks like" in mistake, "feedback shows what the hidden tests found"
     assert "data:image/png;base64," in mistake, "and the figure beside the failure"
+    assert "No description has been provided" not in mistake, "with its description as alt text"
     for student in autograded.batch:  # but never the hidden tests' code
         page = (
             autograded.folder / "feedback" / student / lesson.id / f"{lesson.id}.html"

@@ -232,10 +232,13 @@ def figure_outputs(course: Course, exercise) -> list[NotebookNode]:
             data = base64.b64encode(plots.png(failure.figure)).decode()
         except Exception:  # a figure that cannot be drawn leaves the message alone
             continue
+        description = plots.describe(failure.figure)
         outputs.append(
             new_output(
                 "display_data",
-                data={"image/png": data, "text/plain": plots.describe(failure.figure)},
+                data={"image/png": data, "text/plain": description},
+                # nbgrader's feedback template (nbconvert's classic) reads the alt text here
+                metadata={"image/png": {"alt": description}},
             )
         )
     return outputs
