@@ -278,7 +278,7 @@ def _scatter(axis, panel: dict) -> None:
     if reach is not None and _within(reach, scale, False):
         scale = reach
     if scale is not None:
-        axis.plot(scale, scale, label="yours = reference", **STYLE["reference"])
+        axis.plot(scale, scale, label="equal values (y = x)", **STYLE["reference"])
     if y:
         agree = [
             (a, b) for a, b, d in zip(x, y, differs) if not d and a is not None and b is not None
